@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "hivefs",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hivefs", targets: ["hivefs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // libfuse3, through pkg-config; the shim header fixes the API version.
+        .systemLibrary(
+            name: "CFuse",
+            pkgConfig: "fuse3",
+            providers: [.apt(["libfuse3-dev"])]
+        ),
+        // Linux calls that Glibc's Swift overlay does not expose (pidfd_open).
+        .target(name: "CLinux"),
+        // The pure core: model, formats, parser, renderers. No FUSE, no processes.
+        .target(
+            name: "HiveCore",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+        ),
+        // The effects: state directory, tmux, process trees, the watcher, the daemon model.
+        .target(
+            name: "HiveRuntime",
+            dependencies: [
+                "HiveCore", "CLinux",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The thin FUSE bridge: inodes, handles, low-level callbacks, errno mapping.
+        .target(
+            name: "HiveFUSE",
+            dependencies: [
+                "CFuse", "HiveCore", "HiveRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            // Requests and file-info pointers from libfuse are replied to from
+            // runtime queues by design; Swift 6 cannot see that they are owned
+            // by one reply, so this target keeps Swift 5's checking.
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // The executable: argument parsing and wiring.
+        .executableTarget(
+            name: "hivefs",
+            dependencies: [
+                "HiveCore", "HiveRuntime", "HiveFUSE",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .testTarget(name: "HiveCoreTests", dependencies: ["HiveCore"]),
+        .testTarget(
+            name: "HiveIntegrationTests",
+            dependencies: ["hivefs", "HiveCore"]
+        ),
+    ]
+)

@@ -1,0 +1,22 @@
+#ifndef HIVEFS_CLINUX_H
+#define HIVEFS_CLINUX_H
+#include <sys/types.h>
+#include <sys/stat.h>
+
+/* Linux calls and constants that Glibc's Swift overlay does not expose. */
+
+/* pidfd_open(2): an fd that becomes readable when the process exits. -1 and errno on failure. */
+int hive_pidfd_open(pid_t pid);
+/* pipe2(fds, O_CLOEXEC). */
+int hive_pipe_cloexec(int fds[2]);
+/* eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK). */
+int hive_eventfd(void);
+/* The POSIX_SPAWN_SETSID flag for posix_spawnattr_setflags. */
+short hive_spawn_setsid_flag(void);
+/* stat(2) under a name that does not clash with struct stat. */
+int hive_stat(const char *path, struct stat *st);
+
+/* statfs(2) f_type of a path, or -1 with errno set. */
+long hive_statfs_type(const char *path);
+
+#endif

@@ -1,0 +1,201 @@
+/// A command written to a session's `control` file (DESIGN.md §4).
+public enum SessionCommand: Sendable, Equatable {
+    case start
+    case pause
+    case resume
+    case interrupt
+    case send(String)
+    case keys([String])
+    case kill
+    case restart
+    /// Seconds, or nil for `off`.
+    case idleTimeout(Int64?)
+    /// Tokens, or nil for `off`.
+    case budget(Int64?)
+
+    /// The verb, as `events` and errors name it.
+    public var verb: String {
+        switch self {
+        case .start: return "start"
+        case .pause: return "pause"
+        case .resume: return "resume"
+        case .interrupt: return "interrupt"
+        case .send: return "send"
+        case .keys: return "keys"
+        case .kill: return "kill"
+        case .restart: return "restart"
+        case .idleTimeout: return "idle-timeout"
+        case .budget: return "budget"
+        }
+    }
+}
+
+/// A command written to the root `control` file.
+public enum RootCommand: Sendable, Equatable {
+    /// Create and start a session.
+    case new(name: String, spec: SessionSpec)
+}
+
+/// Parses writes to `control` files. A write is checked whole: if any line is
+/// bad, the write is refused and nothing in it is carried out.
+public enum ControlParser {
+    /// The longest write a `control` file accepts.
+    public static let maxWrite = 64 * 1024
+
+    /// Splits a write into its non-empty lines, refusing what no line may hold.
+    public static func lines(_ bytes: [UInt8]) throws(HiveError) -> [String] {
+        guard bytes.count <= maxWrite else {
+            throw .tooBig("a write to control holds at most \(maxWrite) bytes; this one held \(bytes.count)")
+        }
+        guard !bytes.contains(0) else { throw .invalid("the write contains a NUL byte") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .invalid("the write is not valid UTF-8")
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String($0).trimmingWhitespace() }
+            .filter { !$0.isEmpty }
+        guard !lines.isEmpty else { throw .invalid("no command given; read control for the commands it accepts") }
+        return lines
+    }
+
+    /// Parses a session `control` write into commands.
+    public static func sessionCommands(_ bytes: [UInt8]) throws(HiveError) -> [SessionCommand] {
+        var out: [SessionCommand] = []
+        for line in try lines(bytes) { out.append(try sessionCommand(line)) }
+        return out
+    }
+
+    /// Parses one line of a session `control` write.
+    public static func sessionCommand(_ line: String) throws(HiveError) -> SessionCommand {
+        let (verb, rest) = splitVerb(line)
+        func noArgs(_ c: SessionCommand) throws(HiveError) -> SessionCommand {
+            guard rest.isEmpty else { throw .invalid("\(verb) takes no arguments") }
+            return c
+        }
+        switch verb {
+        case "start": return try noArgs(.start)
+        case "pause": return try noArgs(.pause)
+        case "resume": return try noArgs(.resume)
+        case "interrupt": return try noArgs(.interrupt)
+        case "kill": return try noArgs(.kill)
+        case "restart": return try noArgs(.restart)
+        case "send":
+            guard !rest.isEmpty else { throw .invalid("send needs the text to type: send TEXT") }
+            return .send(rest)
+        case "keys":
+            let names = rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard !names.isEmpty else { throw .invalid("keys needs at least one key name: keys Enter") }
+            guard names.count <= 256 else { throw .range("keys takes at most 256 key names") }
+            for n in names { try KeyNames.validate(n) }
+            return .keys(names)
+        case "idle-timeout":
+            if rest == "off" { return .idleTimeout(nil) }
+            guard !rest.isEmpty else { throw .invalid("idle-timeout needs a duration (30m, 2h) or off") }
+            return .idleTimeout(try Durations.parse(rest))
+        case "budget":
+            if rest == "off" { return .budget(nil) }
+            guard let n = Int64(rest) else {
+                throw .invalid("budget needs a whole number of tokens or off (got '\(Text.printable(rest))')")
+            }
+            guard n > 0 else { throw .range("budget must be more than 0 tokens") }
+            return .budget(n)
+        case "new":
+            throw .invalid("new belongs in the root control file, not a session's")
+        default:
+            throw .invalid("unknown command '\(Text.printable(verb))'; read control for the commands it accepts")
+        }
+    }
+
+    /// Parses a root `control` write. `home` expands `~` in `dir`.
+    public static func rootCommands(_ bytes: [UInt8], home: String) throws(HiveError) -> [RootCommand] {
+        var out: [RootCommand] = []
+        var names: Set<String> = []
+        for line in try lines(bytes) {
+            let cmd = try rootCommand(line, home: home)
+            if case .new(let name, _) = cmd {
+                guard names.insert(name).inserted else { throw .exists("session '\(name)' is named twice in one write") }
+            }
+            out.append(cmd)
+        }
+        return out
+    }
+
+    /// Parses one line of the root `control` file.
+    public static func rootCommand(_ line: String, home: String) throws(HiveError) -> RootCommand {
+        let (verb, rest) = splitVerb(line)
+        guard verb == "new" else {
+            if verb.isEmpty { throw .invalid("no command given") }
+            throw .invalid("unknown command '\(Text.printable(verb))'; the root control file accepts: new NAME [KEY=VALUE ...]")
+        }
+        let words = try QuotedWords.split(rest)
+        guard let name = words.first else { throw .invalid("new needs a session name: new NAME [KEY=VALUE ...]") }
+        try SessionName.validate(name)
+        var spec = SessionSpec()
+        var seen: Set<String> = []
+        for word in words.dropFirst() {
+            guard let eq = word.firstIndex(of: "=") else {
+                throw .invalid("'\(Text.printable(word))' is not KEY=VALUE")
+            }
+            let key = String(word[..<eq])
+            let value = String(word[word.index(after: eq)...])
+            guard seen.insert(key).inserted else { throw .invalid("\(Text.printable(key)) is given twice") }
+            if key.hasPrefix("env.") {
+                try spec.setEnv(String(key.dropFirst(4)), value)
+            } else if let k = SpecKey(rawValue: key) {
+                try spec.set(k, value, home: home)
+            } else {
+                throw .invalid("unknown key '\(Text.printable(key))'; keys: \(SpecKey.allCases.map(\.rawValue).joined(separator: ", ")), env.NAME")
+            }
+        }
+        try spec.checkStartable()
+        return .new(name: name, spec: spec)
+    }
+
+    static func splitVerb(_ line: String) -> (String, String) {
+        guard let sp = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return (line, "") }
+        return (String(line[..<sp]), String(line[sp...]).trimmingWhitespace())
+    }
+}
+
+/// Words separated by white space, where double quotes group (`prompt="Add OAuth"`)
+/// and, inside quotes, `\"` and `\\` escape. Nothing is expanded.
+public enum QuotedWords {
+    public static func split(_ s: String) throws(HiveError) -> [String] {
+        var words: [String] = []
+        var cur = ""
+        var inWord = false
+        var inQuote = false
+        var it = s.unicodeScalars.makeIterator()
+        while let c = it.next() {
+            if inQuote {
+                if c == "\"" { inQuote = false; continue }
+                if c == "\\" {
+                    guard let e = it.next() else { break }
+                    if e == "\"" || e == "\\" { cur.unicodeScalars.append(e) } else {
+                        cur.unicodeScalars.append("\\"); cur.unicodeScalars.append(e)
+                    }
+                    continue
+                }
+                cur.unicodeScalars.append(c)
+                continue
+            }
+            switch c {
+            case " ", "\t":
+                if inWord { words.append(cur); cur = ""; inWord = false }
+            case "\"":
+                inWord = true; inQuote = true
+            default:
+                inWord = true; cur.unicodeScalars.append(c)
+            }
+        }
+        if inQuote { throw .invalid("unterminated quote") }
+        if inWord { words.append(cur) }
+        return words
+    }
+
+    /// Quotes a value so that `split` gives it back, for building `new` lines.
+    public static func quote(_ s: String) -> String {
+        if !s.isEmpty, !s.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" }) { return s }
+        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

@@ -1,0 +1,27 @@
+/// What reading a `control` file shows: the commands it accepts and the last error.
+public enum ControlUsage {
+    public static let session = """
+        start              start a new session
+        pause              freeze every process of the session
+        resume             let them run again
+        interrupt          stop the agent's current turn (Escape; C-c for shell)
+        send TEXT          type TEXT into the agent and press Enter
+        keys KEY...        send tmux key names: Enter Escape Tab Up Down C-c y
+        kill               TERM every process, KILL after a grace period, close the terminal
+        restart            start the agent again in the same session
+
+        """
+
+    public static let root = """
+        new NAME [KEY=VALUE ...]   create and start a session
+            agent=claude|shell  dir=DIR  prompt="TEXT"  command="LINE"  model=M
+            worktree=no  env.NAME=VALUE   (values may be double-quoted; \\" and \\\\ escape)
+
+        """
+
+    /// The usage and an `error` line: `error -` or `error TIME ERRNO REASON`.
+    public static func text(usage: String, lastError: Event?) -> String {
+        guard let e = lastError else { return usage + "error -\n" }
+        return usage + "error \(e.time.rfc3339) \(e.errno ?? "-") \(Text.oneLine(e.reason ?? e.detail))\n"
+    }
+}

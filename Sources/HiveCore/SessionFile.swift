@@ -1,0 +1,22 @@
+/// The files of a session directory (DESIGN.md §1), in listing order.
+public enum SessionFile: String, Sendable, CaseIterable {
+    case agent, command, control, dir, events
+    case eventsJSONL = "events.jsonl"
+    case log, model, prompt, screen, state, status
+    case statusJSON = "status.json"
+    case worktree
+
+    /// The spec key this file edits, if it is a spec file.
+    public var specKey: SpecKey? { SpecKey(rawValue: rawValue) }
+
+    /// Files that only grow and are served from disk at any offset.
+    public var isLog: Bool { self == .events || self == .eventsJSONL || self == .log }
+
+    /// The files a session in `history/` keeps (everything but `control`).
+    public static let frozen: [SessionFile] = allCases.filter { $0 != .control }
+}
+
+/// The files of the mount's root, besides the session directories and `history/`.
+public enum RootFile: String, Sendable, CaseIterable {
+    case control, events, status
+}

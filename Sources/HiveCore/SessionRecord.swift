@@ -1,0 +1,113 @@
+/// What is known about one session, folded from its event log. The log is the
+/// truth: replaying it after a crash gives back exactly this value.
+public struct SessionRecord: Sendable, Equatable {
+    public let name: String
+    public var spec: SessionSpec
+    public var state: SessionState = .new
+    public var created: Timestamp
+    public var started: Timestamp?
+    public var ended: Timestamp?
+    public var pid: Int32?
+    public var exitCode: Int32?
+    public var reason: String?
+    /// The argument vector the agent was started with, as a command line.
+    public var commandLine: String?
+    public var lastEvent: Timestamp
+    public var eventCount: Int = 0
+    public var lastError: Event?
+    /// Grows by one on every change; `poll()` and caches compare it.
+    public var version: UInt64 = 0
+    /// Grows by one when `state` changes.
+    public var stateVersion: UInt64 = 0
+
+    public init(name: String, spec: SessionSpec, created: Timestamp) {
+        self.name = name
+        self.spec = spec
+        self.created = created
+        self.lastEvent = created
+    }
+
+    /// Builds a record from a log; nil if the log does not begin with `created`.
+    public static func replay(_ events: [Event]) -> SessionRecord? {
+        guard let first = events.first, first.kind == EventKind.created else { return nil }
+        var r = SessionRecord(name: first.session, spec: first.spec ?? SessionSpec(), created: first.time)
+        for e in events { r.apply(e) }
+        return r
+    }
+
+    /// Folds one event into the record.
+    public mutating func apply(_ e: Event) {
+        eventCount += 1
+        version &+= 1
+        if e.time > lastEvent { lastEvent = e.time }
+        switch e.kind {
+        case EventKind.created:
+            if let s = e.spec { spec = s }
+        case EventKind.spec:
+            if let s = e.spec { spec = s }
+        case EventKind.error:
+            lastError = e
+        case EventKind.state:
+            guard let s = e.state else { break }
+            if s != state { stateVersion &+= 1 }
+            switch s {
+            case .starting:
+                started = e.time
+                ended = nil
+                exitCode = nil
+                reason = nil
+                pid = e.pid
+                if let v = e.value { commandLine = v }
+            case .exited, .killed, .failed:
+                ended = e.time
+                exitCode = e.exit
+                reason = e.reason
+            case .waiting:
+                reason = e.reason
+            default:
+                if let p = e.pid { pid = p }
+                if state == .waiting { reason = nil }
+            }
+            if s.isLive, let p = e.pid { pid = p }
+            state = s
+        default:
+            break
+        }
+    }
+
+    /// Checks a whole `control` write against the state, step by step as if each
+    /// line had run, so that a write is carried out entirely or not at all.
+    public func check(_ commands: [SessionCommand]) throws(HiveError) {
+        var s = state
+        for c in commands {
+            s = try SessionRecord.next(after: s, c, name: name)
+        }
+    }
+
+    /// The state a command leads to, or the errno that refuses it.
+    static func next(after s: SessionState, _ c: SessionCommand, name: String) throws(HiveError) -> SessionState {
+        switch c {
+        case .start:
+            guard s == .new else { throw .busy("\(name) has already been started (it is \(s.rawValue)); use restart") }
+            return .starting
+        case .pause:
+            guard s.isLive else { throw .notRunning("\(name) is not running (it is \(s.rawValue))") }
+            return .paused
+        case .resume:
+            guard s.isLive else { throw .notRunning("\(name) is not running (it is \(s.rawValue))") }
+            return s == .paused ? .working : s
+        case .interrupt, .send, .keys:
+            guard s.isLive else { throw .notRunning("\(name) is not running (it is \(s.rawValue)); \(c.verb) needs a live agent") }
+            guard s != .paused else { throw .busy("\(name) is paused; resume it before \(c.verb)") }
+            return s
+        case .kill:
+            guard s.isLive else { throw .notRunning("\(name) is not running (it is \(s.rawValue))") }
+            return .killed
+        case .restart:
+            guard s != .new else { throw .busy("\(name) has not been started; use start") }
+            return .starting
+        case .idleTimeout, .budget:
+            throw .unsupported("\(c.verb) is not supported yet")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import CFuse
+import HiveCore
+import HiveRuntime
+import Logging
+
+/// Mounting, serving and unmounting the tree.
+public enum Mount {
+    /// `statfs` magic of FUSE file systems.
+    static let fuseMagic: Int = 0x65735546
+
+    /// What is at a mount point now.
+    public enum Status: Equatable, Sendable {
+        case absent
+        case directory
+        /// A FUSE mount whose daemon is gone ("Transport endpoint is not connected").
+        case stale
+        case mounted
+    }
+
+    public static func status(_ path: String) -> Status {
+        switch Sys.fsType(path) {
+        case .failure(let e): return e == .socketNotConnected ? .stale : .absent
+        case .success(let t): return t == fuseMagic ? .mounted : .directory
+        }
+    }
+
+    /// Lazily unmounts a stale mount left by a crashed daemon (`fusermount3 -u -z`).
+    public static func cleanStale(_ path: String, logger: Logger) throws(HiveError) {
+        guard status(path) == .stale else { return }
+        logger.notice("cleaning the stale mount at \(path)")
+        let r = Spawn.run(["fusermount3", "-u", "-z", path])
+        guard r.ok || status(path) != .stale else {
+            throw .io("cannot clean the stale mount at \(path): \(r.stderr.trimmingWhitespace())")
+        }
+    }
+
+    /// Unmounts (`fusermount3 -u`), lazily when `lazy`.
+    public static func unmount(_ path: String, lazy: Bool = false) throws(HiveError) {
+        let r = Spawn.run(["fusermount3", "-u"] + (lazy ? ["-z"] : []) + [path])
+        guard r.ok else { throw .io("fusermount3 -u \(path): \(r.stderr.trimmingWhitespace())") }
+    }
+
+    /// Mounts the tree at `mountpoint` and serves it until unmounted or signalled.
+    /// `ready` is called once the kernel has the mount. Returns the loop's status.
+    public static func serve(_ bridge: Bridge, at mountpoint: String, logger: Logger,
+                             ready: () -> Void) throws(HiveError) -> Int32 {
+        var ops = makeOperations()
+        let args = ["hivefs", "-o", "fsname=hivefs,subtype=hivefs,default_permissions"]
+        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
+        defer { for p in cargs { free(p) } }
+        let userdata = Unmanaged.passUnretained(bridge).toOpaque()
+        guard let se = cargs.withUnsafeMutableBufferPointer({ hive_fuse_session_new(Int32(args.count), $0.baseAddress, &ops, userdata) }) else {
+            throw .io("cannot create the FUSE session")
+        }
+        defer { fuse_session_destroy(se) }
+        guard fuse_set_signal_handlers(se) == 0 else { throw .io("cannot install signal handlers") }
+        defer { fuse_remove_signal_handlers(se) }
+        guard fuse_session_mount(se, mountpoint) == 0 else {
+            throw .io("cannot mount at \(mountpoint) (is /dev/fuse there, and fusermount3 installed?)")
+        }
+        ready()
+        let rc = withExtendedLifetime(ops) { hive_fuse_loop_mt(se, 16) }
+        fuse_session_unmount(se)
+        return rc
+    }
+}

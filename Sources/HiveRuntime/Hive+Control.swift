@@ -1,0 +1,186 @@
+import Foundation
+import HiveCore
+
+extension Hive {
+    public typealias Reply = @Sendable (HiveError?) -> Void
+
+    /// Carries out a write to a session's `control`: checked whole, then applied
+    /// line by line on the session's queue; `reply` is called once it has taken effect.
+    public func control(_ name: String, _ bytes: [UInt8], uid: UInt32, reply: @escaping Reply) {
+        guard let s = live(name) else { return reply(.notFound("no session \(name)")) }
+        let commands: [SessionCommand]
+        do throws(HiveError) {
+            commands = try ControlParser.sessionCommands(bytes)
+            lock.lock(); let r = s.record; lock.unlock()
+            try r.check(commands)
+        } catch {
+            errorEvent(name, error, uid: uid)
+            return reply(error)
+        }
+        s.queue.async { [self] in
+            do throws(HiveError) {
+                lock.lock(); let r = s.record; lock.unlock()
+                try r.check(commands)
+                for c in commands {
+                    emit(s, Event(session: name, kind: EventKind.control, detail: Hive.describe(c), uid: uid), durable: true)
+                    try perform(s, c)
+                }
+                reply(nil)
+            } catch {
+                errorEvent(name, error, uid: uid)
+                reply(error)
+            }
+        }
+    }
+
+    static func describe(_ c: SessionCommand) -> String {
+        switch c {
+        case .send(let t): return "send " + t
+        case .keys(let k): return "keys " + k.joined(separator: " ")
+        default: return c.verb
+        }
+    }
+
+    private func perform(_ s: LiveSession, _ c: SessionCommand) throws(HiveError) {
+        let name = s.record.name
+        lock.lock(); let state = s.record.state; let pid = s.record.pid; let agent = s.record.spec.agent; lock.unlock()
+        switch c {
+        case .start:
+            try s.record.spec.checkStartable()
+            launch(s)
+        case .pause:
+            guard state != .paused, let pid else { return }
+            _ = try ProcessTree.freeze(root: pid)
+            lock.lock(); s.beforePause = state == .starting ? .idle : state; lock.unlock()
+            stateEvent(s, .paused, pid: pid)
+        case .resume:
+            guard state == .paused, let pid else { return }
+            try ProcessTree.thaw(root: pid)
+            lock.lock(); let back = s.beforePause; lock.unlock()
+            stateEvent(s, back, pid: pid)
+        case .interrupt:
+            try tmux.sendKeys(name, AgentLauncher.interruptKeys(agent))
+        case .send(let text):
+            try type(s, text)
+        case .keys(let keys):
+            try tmux.sendKeys(name, keys)
+        case .kill:
+            try terminate(s, reason: "kill")
+        case .restart:
+            if state.isLive { try terminate(s, reason: "restart") }
+            launch(s)
+        case .idleTimeout, .budget:
+            throw .unsupported("\(c.verb) is not supported yet")
+        }
+    }
+
+    /// Carries out a write to the root `control` (`new NAME key=value…`).
+    public func rootControl(_ bytes: [UInt8], uid: UInt32, reply: @escaping Reply) {
+        let commands: [RootCommand]
+        do throws(HiveError) {
+            commands = try ControlParser.rootCommands(bytes, home: config.home)
+            for case .new(let name, _) in commands where exists(name) {
+                throw HiveError.exists("session '\(name)' exists")
+            }
+        } catch {
+            errorEvent(nil, error, uid: uid)
+            return reply(error)
+        }
+        var created: [LiveSession] = []
+        for case .new(let name, let spec) in commands {
+            do {
+                created.append(try create(name, spec: spec, uid: uid))
+            } catch {
+                errorEvent(nil, error, uid: uid)
+                return reply(error)
+            }
+        }
+        let group = DispatchGroup()
+        for s in created {
+            group.enter()
+            s.queue.async { [self] in
+                emit(s, Event(session: s.record.name, kind: EventKind.control, detail: "start", uid: uid), durable: true)
+                launch(s)
+                group.leave()
+            }
+        }
+        group.notify(queue: .global()) { reply(nil) }
+    }
+
+    /// `mkdir NAME`: a `new` session with the default spec.
+    public func mkdir(_ name: String, uid: UInt32) throws(HiveError) {
+        try SessionName.validate(name)
+        var spec = SessionSpec()
+        spec.dir = config.home
+        _ = try create(name, spec: spec, uid: uid)
+    }
+
+    private func create(_ name: String, spec: SessionSpec, uid: UInt32) throws(HiveError) -> LiveSession {
+        lock.lock()
+        if sessions[name] != nil { lock.unlock(); throw .exists("session '\(name)' exists") }
+        lock.unlock()
+        try store.createSession(name)
+        let now = Timestamp.now()
+        var detail = "agent \(spec.agent.rawValue)"
+        if !spec.dir.isEmpty { detail += " dir \(spec.dir)" }
+        let e = Event(time: now, session: name, kind: EventKind.created, detail: detail, uid: uid, state: .new, spec: spec)
+        let s = LiveSession(record: SessionRecord(name: name, spec: spec, created: now))
+        lock.lock(); sessions[name] = s; lock.unlock()
+        emit(s, e, durable: true)
+        return s
+    }
+
+    /// Writes a spec file of a `new` session: the whole value, checked; EACCES once started.
+    public func setSpec(_ name: String, _ key: SpecKey, _ bytes: [UInt8], uid: UInt32) throws(HiveError) {
+        guard let s = live(name) else { throw .notFound("no session \(name)") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .invalid("\(key.rawValue) must be UTF-8 text")
+        }
+        guard bytes.count <= ControlParser.maxWrite else {
+            throw .tooBig("\(key.rawValue) holds at most \(ControlParser.maxWrite) bytes")
+        }
+        s.emitLock.lock()
+        lock.lock()
+        let state = s.record.state
+        var spec = s.record.spec
+        lock.unlock()
+        s.emitLock.unlock()
+        guard state == .new else { throw .denied("\(key.rawValue) is read-only once the session has started") }
+        try spec.set(key, text, home: config.home)
+        let shown = key == .prompt ? Text.printable(spec.value(key), limit: 60) : spec.value(key)
+        emit(s, Event(session: name, kind: EventKind.spec, detail: "\(key.rawValue) \(shown)", uid: uid,
+                      key: key.rawValue, value: spec.value(key), spec: spec), durable: true)
+    }
+
+    /// `rmdir NAME`: an ended (or never started) session moves, whole, to `history/`.
+    public func rmdir(_ name: String, uid: UInt32, reply: @escaping Reply) {
+        guard let s = live(name) else { return reply(.notFound("no session \(name)")) }
+        s.queue.async { [self] in
+            lock.lock(); let state = s.record.state; lock.unlock()
+            guard !state.isLive else {
+                return reply(.busy("\(name) is \(state.rawValue); kill it before removing it"))
+            }
+            let now = Timestamp.now()
+            emit(s, Event(time: now, session: name, kind: EventKind.removed, detail: "to history", uid: uid), durable: true)
+            freezeViews(s)
+            do throws(HiveError) {
+                let entry = try store.moveToHistory(name, at: now)
+                lock.lock(); sessions.removeValue(forKey: name); lock.unlock()
+                log.info("\(name) moved to history/\(entry)")
+                onChange?(name)
+                reply(nil)
+            } catch {
+                reply(error)
+            }
+        }
+    }
+
+    /// Writes the files a history entry shows, as they read at removal.
+    private func freezeViews(_ s: LiveSession) {
+        let name = s.record.name
+        for file in SessionFile.frozen where !file.isLog && file != .screen {
+            if let r = render(name, file) { store.writeSessionFile(name, file.rawValue, String(decoding: r.bytes, as: UTF8.self)) }
+        }
+        if Sys.stat(store.screenPath(name)) == nil { store.writeSessionFile(name, "screen", "") }
+    }
+}

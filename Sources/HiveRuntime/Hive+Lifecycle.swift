@@ -1,0 +1,245 @@
+import Foundation
+import HiveCore
+
+extension Hive {
+    // MARK: adoption
+
+    /// Reads every session back from disk and matches it with tmux: a live agent
+    /// is watched again, one that ended while hivefs was down gets its exit, and
+    /// one whose tmux session is gone (a reboot) is `exited` with reason `lost`.
+    func adoptAll() {
+        let panes = tmux.panes()
+        for name in store.sessionNames() {
+            let events = store.load(name)
+            guard let record = SessionRecord.replay(events) else {
+                log.warning("state directory session \(name) has no readable log; skipped")
+                continue
+            }
+            let s = LiveSession(record: record)
+            lock.lock(); sessions[name] = s; lock.unlock()
+            guard record.state.isLive else { continue }
+            s.queue.async { [self] in adopt(s, pane: panes[name]) }
+        }
+    }
+
+    private func adopt(_ s: LiveSession, pane: Tmux.Pane?) {
+        let name = s.record.name
+        guard let pane else {
+            stateEvent(s, .exited, detail: "lost", reason: "lost")
+            return
+        }
+        if pane.dead {
+            finishExit(s, pane: pane)
+            return
+        }
+        emit(s, Event(session: name, kind: EventKind.adopted, detail: "pid \(pane.pid)", pid: pane.pid), durable: true)
+        lock.lock(); s.generation += 1; let gen = s.generation; lock.unlock()
+        watchLog(s)
+        watchExit(s, pid: pane.pid, generation: gen)
+        scheduleQuietCheck(s, afterMS: config.quietAfterMS)
+    }
+
+    // MARK: launching
+
+    /// Starts the agent of a session whose spec is checked. A bad dir or a failed
+    /// tmux call makes the session `failed` with the reason; it does not throw.
+    func launch(_ s: LiveSession) {
+        let (spec, name) = { lock.lock(); defer { lock.unlock() }; return (s.record.spec, s.record.name) }()
+        let dir = spec.dir.isEmpty ? config.home : spec.dir
+        var st = stat()
+        if let why = Hive.badDir(dir, &st) {
+            stateEvent(s, .failed, detail: "bad dir: \(dir): \(why)", reason: "bad dir: \(dir): \(why)")
+            return
+        }
+        let argv: [String]
+        do {
+            argv = try AgentLauncher.argv(spec)
+        } catch {
+            stateEvent(s, .failed, detail: error.reason, reason: error.reason)
+            return
+        }
+        unlink(store.launchErrorPath(name))
+        if tmux.hasSession(name) { tmux.killSession(name) }
+        var env = spec.env
+        env["HIVE_SESSION"] = name
+        let launch = Tmux.Launch(
+            name: name, dir: dir, environment: env,
+            argv: [config.executable, "launch", "--report", store.launchErrorPath(name), "--dir", dir, "--"] + argv,
+            logPath: store.logPath(name))
+        watchLog(s)
+        let pid: pid_t
+        do {
+            pid = try tmux.start(launch)
+        } catch {
+            stateEvent(s, .failed, detail: error.reason, reason: error.reason)
+            return
+        }
+        lock.lock()
+        s.generation += 1
+        let gen = s.generation
+        s.output = nil
+        s.beforePause = .idle
+        lock.unlock()
+        stateEvent(s, .starting, detail: "pid \(pid)", pid: pid, value: CommandLineWords.join(argv))
+        watchExit(s, pid: pid, generation: gen)
+        scheduleQuietCheck(s, afterMS: config.quietAfterMS)
+        if AgentLauncher.typesPrompt(spec.agent), !spec.prompt.isEmpty {
+            Sys.sleep(ms: config.sendEnterDelayMS)
+            try? type(s, spec.prompt)
+        }
+    }
+
+    static func badDir(_ dir: String, _ st: inout stat) -> String? {
+        guard let info = Sys.stat(dir) else { return String(cString: strerror(errno)) }
+        st = info
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return "Not a directory" }
+        guard access(dir, X_OK) == 0 else { return String(cString: strerror(errno)) }
+        return nil
+    }
+
+    /// Types text literally, then Enter as a separate key after a short pause.
+    func type(_ s: LiveSession, _ text: String) throws(HiveError) {
+        let name = s.record.name
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.isEmpty { try tmux.sendLiteral(name, String(line)) }
+            Sys.sleep(ms: config.sendEnterDelayMS)
+            try tmux.sendKeys(name, ["Enter"])
+        }
+    }
+
+    private func watchLog(_ s: LiveSession) {
+        lock.lock(); let has = s.logWatch != nil; lock.unlock()
+        guard !has else { return }
+        let wd = watcher.watchWrites(store.logPath(s.record.name)) { [weak self, weak s] in
+            guard let self, let s else { return }
+            self.terminalOutput(s)
+        }
+        lock.lock(); s.logWatch = wd; lock.unlock()
+    }
+
+    private func watchExit(_ s: LiveSession, pid: pid_t, generation: Int) {
+        do {
+            let fd = try Sys.pidfdOpen(pid)
+            lock.lock(); s.pidfd = fd; lock.unlock()
+            watcher.watchExit(pidfd: fd) { [weak self, weak s] in
+                guard let self, let s else { return }
+                s.queue.async { self.agentExited(s, generation: generation) }
+            }
+        } catch {
+            s.queue.async { [self] in agentExited(s, generation: generation) }
+        }
+    }
+
+    // MARK: activity
+
+    /// The terminal printed something: `working` now, `idle` once it has been quiet.
+    func terminalOutput(_ s: LiveSession) {
+        let now = Timestamp.now()
+        lock.lock()
+        s.output = now
+        s.outputMS = Sys.monotonicMS()
+        let state = s.record.state
+        lock.unlock()
+        if state == .starting || state == .idle {
+            s.queue.async { [self] in
+                lock.lock(); let st = s.record.state; lock.unlock()
+                guard st == .starting || st == .idle else { return }
+                stateEvent(s, .working, durable: false)
+            }
+        }
+        scheduleQuietCheck(s, afterMS: config.quietAfterMS)
+    }
+
+    func scheduleQuietCheck(_ s: LiveSession, afterMS: Int) {
+        lock.lock()
+        if s.quietCheckPending { lock.unlock(); return }
+        s.quietCheckPending = true
+        lock.unlock()
+        watcher.after(ms: afterMS) { [weak self, weak s] in
+            guard let self, let s else { return }
+            self.quietCheck(s)
+        }
+    }
+
+    private func quietCheck(_ s: LiveSession) {
+        lock.lock()
+        s.quietCheckPending = false
+        let quietFor = Sys.monotonicMS() - s.outputMS
+        let state = s.record.state
+        let hadOutput = s.output != nil
+        lock.unlock()
+        guard state == .working || state == .starting else { return }
+        if hadOutput && quietFor < Int64(config.quietAfterMS) {
+            scheduleQuietCheck(s, afterMS: config.quietAfterMS - Int(quietFor))
+            return
+        }
+        s.queue.async { [self] in
+            lock.lock(); let st = s.record.state; let q = Sys.monotonicMS() - s.outputMS; let out = s.output != nil; lock.unlock()
+            guard st == .working || st == .starting, !out || q >= Int64(config.quietAfterMS) else { return }
+            stateEvent(s, .idle, durable: false)
+        }
+    }
+
+    // MARK: ending
+
+    /// The agent's process ended (seen through its pidfd).
+    func agentExited(_ s: LiveSession, generation: Int) {
+        lock.lock()
+        let current = s.generation == generation && s.record.state.isLive
+        lock.unlock()
+        guard current else { return }
+        finishExit(s, pane: tmux.pane(s.record.name))
+    }
+
+    /// Records how the agent ended, keeps its last screen and closes its terminal.
+    func finishExit(_ s: LiveSession, pane: Tmux.Pane?) {
+        let name = s.record.name
+        if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
+        tmux.killSession(name)
+        closeWatches(s)
+        if let report = Sys.readFile(store.launchErrorPath(name)) {
+            let why = String(decoding: report, as: UTF8.self).trimmingWhitespace()
+            stateEvent(s, .failed, detail: why, exit: pane?.status ?? 127, reason: why)
+            return
+        }
+        guard let pane, pane.dead else {
+            stateEvent(s, .exited, detail: "lost", reason: "lost")
+            return
+        }
+        if let sig = pane.signal, sig > 0, pane.status == nil {
+            let code = 128 + sig
+            stateEvent(s, .exited, detail: "\(code) signal \(sig)", exit: code, reason: "signal \(sig)")
+        } else if let code = pane.status {
+            stateEvent(s, .exited, detail: "\(code)", exit: code)
+        } else {
+            stateEvent(s, .exited, detail: "exit status unknown", reason: "exit status unknown")
+        }
+    }
+
+    func closeWatches(_ s: LiveSession) {
+        lock.lock()
+        s.generation += 1
+        let fd = s.pidfd, wd = s.logWatch
+        s.pidfd = nil
+        s.logWatch = nil
+        lock.unlock()
+        if let fd { watcher.unwatchExit(pidfd: fd) }
+        if let wd { watcher.unwatchWrites(wd) }
+    }
+
+    /// Ends the agent: TERM to the whole tree, KILL after the grace period, waits
+    /// until no process is left, then closes the terminal.
+    func terminate(_ s: LiveSession, reason: String) throws(HiveError) {
+        let name = s.record.name
+        lock.lock(); let pid = s.record.pid; s.generation += 1; lock.unlock()
+        if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
+        var failure: HiveError?
+        if let pid {
+            do { try ProcessTree.terminate(root: pid, graceMS: config.killGraceMS) } catch { failure = error }
+        }
+        tmux.killSession(name)
+        closeWatches(s)
+        stateEvent(s, .killed, detail: reason, reason: reason)
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HiveCore
+
+/// A file's content as a read sees it, and its modification time.
+public struct Rendered: Sendable {
+    public var bytes: [UInt8]
+    public var mtime: Timestamp
+    /// The session's change counter when rendered, for `poll()`.
+    public var version: UInt64
+}
+
+extension Hive {
+    /// Renders a session file that is not a log; nil if the session is gone.
+    public func render(_ name: String, _ file: SessionFile) -> Rendered? {
+        guard let (r, ctx) = snapshot(name) else { return nil }
+        let text: String
+        var mtime = StatusRenderer.activity(r, ctx)
+        var version = r.version
+        switch file {
+        case .state:
+            text = r.state.rawValue + "\n"
+            version = r.stateVersion
+        case .status:
+            text = StatusRenderer.text(r, ctx)
+        case .statusJSON:
+            text = StatusRenderer.json(r, ctx)
+        case .control:
+            text = ControlUsage.text(usage: ControlUsage.session, lastError: r.lastError)
+            mtime = r.lastError?.time ?? r.created
+        case .agent, .dir, .prompt, .command, .model, .worktree:
+            var spec = r.spec
+            if spec.dir.isEmpty { spec.dir = config.home }
+            text = spec.fileText(file.specKey ?? .agent)
+            mtime = r.started ?? r.lastEvent
+        case .screen:
+            text = ""
+        case .events, .eventsJSONL, .log:
+            text = ""
+        }
+        return Rendered(bytes: Array(text.utf8), mtime: mtime, version: version)
+    }
+
+    /// The root `status` table.
+    public func renderRootStatus() -> Rendered {
+        lock.lock()
+        let now = Timestamp.now()
+        let rows = sessions.keys.sorted().compactMap { n -> (SessionRecord, RenderContext)? in
+            guard let s = sessions[n] else { return nil }
+            return (s.record, RenderContext(now: now, socket: config.socket, output: s.output))
+        }
+        lock.unlock()
+        let mtime = rows.map { StatusRenderer.activity($0.0, $0.1) }.max() ?? now
+        return Rendered(bytes: Array(RootStatusRenderer.text(rows).utf8), mtime: mtime, version: 0)
+    }
+
+    /// The root `control` usage and its last error.
+    public func renderRootControl() -> Rendered {
+        lock.lock(); let e = rootError; lock.unlock()
+        return Rendered(bytes: Array(ControlUsage.text(usage: ControlUsage.root, lastError: e).utf8),
+                        mtime: e?.time ?? Timestamp(milliseconds: 0), version: 0)
+    }
+
+    /// Where a log-like file of a session lives on disk.
+    public func diskPath(_ name: String, _ file: SessionFile) -> String? {
+        switch file {
+        case .events: return store.eventsTextPath(name)
+        case .eventsJSONL: return store.eventsJSONLPath(name)
+        case .log: return store.logPath(name)
+        case .screen: return store.screenPath(name)
+        default: return nil
+        }
+    }
+
+    /// Whether a session file is writable now (spec files only while `new`).
+    public func isWritable(_ name: String, _ file: SessionFile) -> Bool {
+        if file == .control { return true }
+        guard file.specKey != nil, let (r, _) = snapshot(name) else { return false }
+        return r.state == .new
+    }
+
+    /// The visible rows of a live session's terminal, or its saved final screen.
+    /// Runs tmux: call it off the FUSE workers.
+    public func screen(_ name: String) -> [UInt8] {
+        guard let (r, _) = snapshot(name) else { return [] }
+        if r.state.isLive, let text = tmux.capture(name) { return Array(text.utf8) }
+        return Sys.readFile(store.screenPath(name)) ?? []
+    }
+
+    /// A file of a history entry, on disk, if it exists.
+    public func historyPath(_ entry: String, _ file: SessionFile) -> String? {
+        guard !entry.contains("/"), entry != ".", entry != ".." else { return nil }
+        let path = store.historyEntryDir(entry) + "/" + file.rawValue
+        return Sys.stat(path) != nil ? path : nil
+    }
+}

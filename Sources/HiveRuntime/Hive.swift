@@ -1,0 +1,96 @@
+import Foundation
+import HiveCore
+import Logging
+
+/// The daemon's model of every session: it turns control writes into effects,
+/// records every change as an event, and renders the files the mount shows.
+/// The state directory is the truth; this is its live, in-memory view.
+public final class Hive: @unchecked Sendable {
+    public let config: HiveConfig
+    public let store: StateStore
+    public let tmux: Tmux
+    let watcher: Watcher
+    let log: Logger
+    let lock = NSLock()
+    var sessions: [String: LiveSession] = [:]
+    var rootError: Event?
+    /// Called after a session changes (its name), from a thread that serves no FUSE request.
+    public var onChange: (@Sendable (String) -> Void)?
+
+    public init(config: HiveConfig, logger: Logger) throws(HiveError) {
+        self.config = config
+        self.log = logger
+        self.store = try StateStore(root: config.stateDir, logger: logger)
+        self.tmux = Tmux(socket: config.socket)
+        self.watcher = try Watcher(logger: logger)
+    }
+
+    /// Loads every session from the state directory and matches it with tmux.
+    public func start() {
+        watcher.start()
+        adoptAll()
+    }
+
+    public func stop() { watcher.stop() }
+
+    // MARK: lookups
+
+    func live(_ name: String) -> LiveSession? {
+        lock.lock(); defer { lock.unlock() }
+        return sessions[name]
+    }
+
+    /// The names of the sessions, sorted.
+    public func sessionNames() -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        return sessions.keys.sorted()
+    }
+
+    public func exists(_ name: String) -> Bool { live(name) != nil }
+
+    /// A copy of the session's record and what rendering it needs.
+    public func snapshot(_ name: String) -> (SessionRecord, RenderContext)? {
+        lock.lock(); defer { lock.unlock() }
+        guard let s = sessions[name] else { return nil }
+        return (s.record, RenderContext(now: .now(), socket: config.socket, output: s.output))
+    }
+
+    // MARK: events
+
+    /// Records an event: on disk first, then in the model, then tells the mount.
+    func emit(_ s: LiveSession, _ e: Event, durable: Bool = false) {
+        s.emitLock.lock()
+        do {
+            try store.append(e, durable: durable)
+        } catch {
+            log.error("\(error.reason)")
+        }
+        lock.lock()
+        s.record.apply(e)
+        lock.unlock()
+        s.emitLock.unlock()
+        onChange?(e.session)
+    }
+
+    func stateEvent(_ s: LiveSession, _ state: SessionState, detail: String? = nil, pid: Int32? = nil,
+                    exit: Int32? = nil, reason: String? = nil, value: String? = nil, durable: Bool = true) {
+        var d = state.rawValue
+        if let detail, !detail.isEmpty { d += " " + detail }
+        emit(s, Event(session: s.record.name, kind: EventKind.state, detail: d, state: state, pid: pid,
+                      exit: exit, reason: reason, value: value), durable: durable)
+    }
+
+    /// Records a refused write as an `error` event, shown on reading `control`.
+    func errorEvent(_ name: String?, _ err: HiveError, uid: UInt32) {
+        let e = Event(session: name ?? "-", kind: EventKind.error, detail: "\(err.errnoName) \(err.reason)",
+                      uid: uid, reason: err.reason, errno: err.errnoName)
+        if let name, let s = live(name) {
+            emit(s, e, durable: true)
+        } else {
+            store.appendRootOnly(e)
+            lock.lock(); rootError = e; lock.unlock()
+            log.notice("root control refused: \(err)")
+            onChange?("")
+        }
+    }
+}

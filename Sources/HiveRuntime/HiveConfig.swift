@@ -1,0 +1,43 @@
+import Foundation
+
+/// Everything the daemon can be told; every key has a default (DESIGN.md §7).
+public struct HiveConfig: Sendable {
+    /// Where the tree is mounted.
+    public var mountpoint: String
+    /// The state directory, the durable record.
+    public var stateDir: String
+    /// The name of hivefs's private tmux server (`tmux -L NAME`).
+    public var socket: String = "hive"
+    /// Terminal quiet for this long turns a session from `working` to `idle`.
+    public var quietAfterMS: Int = 3000
+    /// How long `kill` waits after TERM before it sends KILL.
+    public var killGraceMS: Int = 5000
+    /// The pause between typing `send` text and pressing Enter.
+    public var sendEnterDelayMS: Int = 150
+    /// The mounting user's home, for `~` and the default `dir`.
+    public var home: String
+    /// This program, which tmux runs as the launcher of each agent.
+    public var executable: String
+
+    public init(mountpoint: String, stateDir: String, home: String = Sys.home, executable: String = Sys.executablePath) {
+        self.mountpoint = mountpoint
+        self.stateDir = stateDir
+        self.home = home
+        self.executable = executable
+    }
+
+    /// `$XDG_STATE_HOME/hivefs`, or `~/.local/state/hivefs`.
+    public static func defaultStateDir(home: String = Sys.home) -> String {
+        if let x = ProcessInfo.processInfo.environment["XDG_STATE_HOME"], x.hasPrefix("/") { return x + "/hivefs" }
+        return home + "/.local/state/hivefs"
+    }
+
+    /// `$XDG_CONFIG_HOME/hivefs/config.toml`, or `~/.config/hivefs/config.toml`.
+    public static func defaultConfigFile(home: String = Sys.home) -> String {
+        if let x = ProcessInfo.processInfo.environment["XDG_CONFIG_HOME"], x.hasPrefix("/") { return x + "/hivefs/config.toml" }
+        return home + "/.config/hivefs/config.toml"
+    }
+
+    /// `~/hive`.
+    public static func defaultMountpoint(home: String = Sys.home) -> String { home + "/hive" }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import HiveCore
+
+/// A session while the daemon runs: its record and the daemon's handles on it.
+/// Fields are guarded by the hive's lock; effects run on `queue`, one at a time.
+final class LiveSession: @unchecked Sendable {
+    var record: SessionRecord
+    /// Serializes control commands and lifecycle work for this session.
+    let queue: DispatchQueue
+    /// Orders disk appends with their application to `record`.
+    let emitLock = NSLock()
+    /// Grows on every launch; a stale exit callback carries an older one.
+    var generation = 0
+    var pidfd: Int32?
+    var logWatch: Int32?
+    var output: Timestamp?
+    var outputMS: Int64 = 0
+    var quietCheckPending = false
+    /// The state to return to on `resume`.
+    var beforePause: SessionState = .idle
+
+    init(record: SessionRecord) {
+        self.record = record
+        self.queue = DispatchQueue(label: "hivefs.session.\(record.name)")
+    }
+}

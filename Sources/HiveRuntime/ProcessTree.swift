@@ -1,0 +1,121 @@
+import Foundation
+import HiveCore
+
+/// The processes of a session and the signals that pause, resume and end them.
+/// A session's processes are the pane's process, its descendants, and anything
+/// still in its session id (tmux makes the pane process a session leader), so
+/// children that re-parent to init are not missed.
+public enum ProcessTree {
+    public struct Proc: Sendable, Equatable {
+        public var pid: pid_t
+        public var ppid: pid_t
+        public var sid: pid_t
+        /// The one-letter state from /proc/PID/stat (R, S, D, T, t, Z, X…).
+        public var state: Character
+        public var isGone: Bool { state == "Z" || state == "X" }
+        public var isStopped: Bool { state == "T" || state == "t" }
+    }
+
+    /// Parses /proc/PID/stat; the command name may hold spaces and parentheses.
+    public static func parseStat(_ bytes: [UInt8]) -> Proc? {
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let head = String(decoding: bytes[..<close], as: UTF8.self)
+        guard let pid = pid_t(head.split(separator: " ").first ?? "") else { return nil }
+        let rest = String(decoding: bytes[(close + 1)...], as: UTF8.self).split(separator: " ")
+        guard rest.count >= 4, let st = rest[0].first, let ppid = pid_t(rest[1]), let sid = pid_t(rest[3]) else { return nil }
+        return Proc(pid: pid, ppid: ppid, sid: sid, state: st)
+    }
+
+    public static func read(_ pid: pid_t) -> Proc? {
+        guard let b = Sys.readFile("/proc/\(pid)/stat") else { return nil }
+        return parseStat(b)
+    }
+
+    /// Every process on the machine.
+    public static func all() -> [Proc] {
+        var out: [Proc] = []
+        for name in Sys.listDirectory("/proc") {
+            guard let first = name.utf8.first, first >= 0x30, first <= 0x39, let pid = pid_t(name) else { continue }
+            if let p = read(pid) { out.append(p) }
+        }
+        return out
+    }
+
+    /// The live (not zombie) members of the tree rooted at `root`, plus `extra` pids still alive.
+    public static func members(root: pid_t, extra: Set<pid_t> = []) -> [Proc] {
+        let procs = all()
+        var children: [pid_t: [pid_t]] = [:]
+        var byPid: [pid_t: Proc] = [:]
+        for p in procs { children[p.ppid, default: []].append(p.pid); byPid[p.pid] = p }
+        var set: Set<pid_t> = []
+        var stack = [root]
+        while let p = stack.popLast() {
+            guard byPid[p] != nil, set.insert(p).inserted else { continue }
+            stack += children[p] ?? []
+        }
+        for p in procs where p.sid == root { set.insert(p.pid) }
+        for p in extra where byPid[p] != nil { set.insert(p) }
+        return set.compactMap { byPid[$0] }.filter { !$0.isGone }.sorted { $0.pid < $1.pid }
+    }
+
+    /// Stops every process of the tree and waits until each shows state T, rescanning
+    /// so that children forked meanwhile are stopped too. Returns the stopped pids.
+    public static func freeze(root: pid_t, timeoutMS: Int = 3000) throws(HiveError) -> [pid_t] {
+        let deadline = Sys.monotonicMS() + Int64(timeoutMS)
+        var seen: Set<pid_t> = []
+        while true {
+            let procs = members(root: root, extra: seen)
+            for p in procs { seen.insert(p.pid) }
+            let running = procs.filter { !$0.isStopped }
+            if running.isEmpty { return procs.map(\.pid) }
+            for p in running { Sys.signal(p.pid, SIGSTOP) }
+            if Sys.monotonicMS() > deadline {
+                let list = running.map { String($0.pid) }.joined(separator: " ")
+                throw .io("could not stop every process of the session (still running: \(list))")
+            }
+            Sys.sleep(ms: 2)
+        }
+    }
+
+    /// Continues every process of the tree and waits until none is stopped.
+    public static func thaw(root: pid_t, timeoutMS: Int = 3000) throws(HiveError) {
+        let deadline = Sys.monotonicMS() + Int64(timeoutMS)
+        while true {
+            let stopped = members(root: root).filter(\.isStopped)
+            if stopped.isEmpty { return }
+            for p in stopped { Sys.signal(p.pid, SIGCONT) }
+            if Sys.monotonicMS() > deadline {
+                throw .io("could not continue every process of the session (still stopped: \(stopped.map { String($0.pid) }.joined(separator: " ")))")
+            }
+            Sys.sleep(ms: 2)
+        }
+    }
+
+    /// TERM to every process (and CONT, so stopped ones can act on it), KILL to
+    /// what is left after `graceMS`, and returns once no process of the tree is left.
+    public static func terminate(root: pid_t, graceMS: Int) throws(HiveError) {
+        var seen: Set<pid_t> = []
+        var procs = members(root: root)
+        for p in procs { seen.insert(p.pid) }
+        for p in procs { Sys.signal(p.pid, SIGTERM); Sys.signal(p.pid, SIGCONT) }
+        let graceEnd = Sys.monotonicMS() + Int64(graceMS)
+        while Sys.monotonicMS() < graceEnd {
+            procs = members(root: root, extra: seen)
+            if procs.isEmpty { return }
+            for p in procs where !seen.contains(p.pid) {
+                seen.insert(p.pid); Sys.signal(p.pid, SIGTERM); Sys.signal(p.pid, SIGCONT)
+            }
+            Sys.sleep(ms: 10)
+        }
+        let killEnd = Sys.monotonicMS() + 5000
+        while true {
+            procs = members(root: root, extra: seen)
+            if procs.isEmpty { return }
+            for p in procs { seen.insert(p.pid); Sys.signal(p.pid, SIGKILL) }
+            if Sys.monotonicMS() > killEnd {
+                throw .io("processes survived SIGKILL: \(procs.map { String($0.pid) }.joined(separator: " "))")
+            }
+            Sys.sleep(ms: 10)
+        }
+    }
+}

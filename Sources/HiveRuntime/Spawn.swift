@@ -1,0 +1,113 @@
+import Foundation
+import HiveCore
+import CLinux
+
+/// Runs programs with an argument vector (never through a shell).
+public enum Spawn {
+    /// What a finished program left.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var ok: Bool { status == 0 }
+    }
+
+    /// Runs `argv` to completion, capturing its output. stdin is /dev/null.
+    public static func run(_ argv: [String], environment: [String: String]? = nil) -> Result {
+        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        guard hive_pipe_cloexec(&outPipe) == 0, hive_pipe_cloexec(&errPipe) == 0 else {
+            return Result(status: 127, stdout: "", stderr: "pipe: \(String(cString: strerror(errno)))")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        cleanSignals(&attr, flags: 0)
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { args in
+            withEnvironment(environment) { env in
+                posix_spawnp(&pid, argv[0], &actions, &attr, args, env)
+            }
+        }
+        close(outPipe[1]); close(errPipe[1])
+        guard rc == 0 else {
+            close(outPipe[0]); close(errPipe[0])
+            return Result(status: 127, stdout: "", stderr: "\(argv[0]): \(String(cString: strerror(rc)))")
+        }
+        // Read both pipes without deadlocking on a full one.
+        var out: [UInt8] = [], err: [UInt8] = []
+        var fds = [pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)]
+        var open = 2
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while open > 0 {
+            if poll(&fds, 2, -1) < 0 { if errno == EINTR { continue }; break }
+            for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
+                let n = buf.withUnsafeMutableBytes { read(fds[i].fd, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    if i == 0 { out.append(contentsOf: buf[0..<n]) } else { err.append(contentsOf: buf[0..<n]) }
+                } else if n == 0 || errno != EINTR {
+                    close(fds[i].fd); fds[i].fd = -1; open -= 1
+                }
+            }
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Result(status: code, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Starts `argv` in a new session (detached from the terminal) with stdin from
+    /// /dev/null and stdout/stderr appended to `logPath`; returns its pid.
+    public static func detached(_ argv: [String], logPath: String) throws(HiveError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_APPEND | O_CREAT, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        cleanSignals(&attr, flags: hive_spawn_setsid_flag())
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { args in
+            withEnvironment(nil) { env in posix_spawn(&pid, argv[0], &actions, &attr, args, env) }
+        }
+        guard rc == 0 else { throw HiveError(.init(rawValue: rc), "cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+        return pid
+    }
+
+    /// Children start with no blocked and no ignored signals, whatever the calling
+    /// thread had: a tmux server that inherited a blocked SIGCHLD never learns
+    /// how its panes exited.
+    static func cleanSignals(_ attr: inout posix_spawnattr_t, flags: Int16) {
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        var all = sigset_t()
+        sigemptyset(&all)
+        for sig in [SIGPIPE, SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU] {
+            sigaddset(&all, sig)
+        }
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, flags | Int16(POSIX_SPAWN_SETSIGMASK) | Int16(POSIX_SPAWN_SETSIGDEF))
+    }
+
+    static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        ptrs.append(nil)
+        defer { for p in ptrs { free(p) } }
+        return body(ptrs)
+    }
+
+    static func withEnvironment<R>(_ env: [String: String]?, _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        let pairs = (env ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        return withCStrings(pairs, body)
+    }
+}

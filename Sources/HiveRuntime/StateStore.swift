@@ -1,0 +1,178 @@
+import Foundation
+import SystemPackage
+import HiveCore
+import Logging
+
+/// The state directory (DESIGN.md §7): the durable record the mount is a view of.
+///
+///     STATE/events                 root events, one line each, led by the session name
+///     STATE/sessions/NAME/         one folder per session
+///         events.jsonl             the event log: the truth, appended, fsync'd for lifecycle
+///         events                   the same events as text lines
+///         log                      everything the terminal printed (tmux pipe-pane)
+///         screen                   the final screen, written when the session ends
+///         launch-error             why the agent could not be exec'd, if it could not
+///     STATE/history/NAME-TIME/     removed sessions, whole, plus their frozen views
+public final class StateStore: @unchecked Sendable {
+    public let root: String
+    private let lock = NSLock()
+    private var writers: [String: (jsonl: FileDescriptor, text: FileDescriptor)] = [:]
+    private var rootEvents: FileDescriptor?
+    private let log: Logger
+
+    public init(root: String, logger: Logger) throws(HiveError) {
+        self.root = root
+        self.log = logger
+        do {
+            try Sys.makeDirectories(root)
+            chmod(root, 0o700)
+            try Sys.makeDirectories(sessionsDir)
+            try Sys.makeDirectories(historyDir)
+            rootEvents = try Sys.openAppend(rootEventsPath)
+        } catch {
+            throw error.hive("cannot use state directory \(root)")
+        }
+    }
+
+    deinit {
+        for (_, w) in writers { try? w.jsonl.close(); try? w.text.close() }
+        try? rootEvents?.close()
+    }
+
+    public var sessionsDir: String { root + "/sessions" }
+    public var historyDir: String { root + "/history" }
+    public var rootEventsPath: String { root + "/events" }
+
+    public func sessionDir(_ name: String) -> String { sessionsDir + "/" + name }
+    public func eventsJSONLPath(_ name: String) -> String { sessionDir(name) + "/events.jsonl" }
+    public func eventsTextPath(_ name: String) -> String { sessionDir(name) + "/events" }
+    public func logPath(_ name: String) -> String { sessionDir(name) + "/log" }
+    public func screenPath(_ name: String) -> String { sessionDir(name) + "/screen" }
+    public func launchErrorPath(_ name: String) -> String { sessionDir(name) + "/launch-error" }
+    public func historyEntryDir(_ entry: String) -> String { historyDir + "/" + entry }
+
+    /// Makes a session's folder; EEXIST if the name is taken.
+    public func createSession(_ name: String) throws(HiveError) {
+        do {
+            try Sys.makeDirectory(sessionDir(name))
+        } catch .fileExists {
+            throw .exists("session '\(name)' exists")
+        } catch {
+            throw error.hive("cannot create \(sessionDir(name))")
+        }
+        for path in [logPath(name), eventsTextPath(name), eventsJSONLPath(name)] {
+            if let fd = try? Sys.openAppend(path) { try? fd.close() }
+        }
+    }
+
+    /// Appends one event to the session's log, its text twin and the root events.
+    /// `durable` events are fsync'd before this returns.
+    public func append(_ event: Event, durable: Bool) throws(HiveError) {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            let w = try writer(event.session)
+            try Sys.writeAll(w.jsonl, Array(event.jsonLine.utf8))
+            if durable { try Sys.fsync(w.jsonl) }
+            try Sys.writeAll(w.text, Array(event.textLine.utf8))
+            if let r = rootEvents { try Sys.writeAll(r, Array(event.rootTextLine.utf8)) }
+        } catch {
+            throw error.hive("cannot record an event of \(event.session)")
+        }
+    }
+
+    /// Appends an event that belongs to no session (a refused root `control` write)
+    /// to the root events only.
+    public func appendRootOnly(_ event: Event) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let r = rootEvents {
+            try? Sys.writeAll(r, Array(event.rootTextLine.utf8))
+            try? Sys.fsync(r)
+        }
+    }
+
+    private func writer(_ name: String) throws(Errno) -> (jsonl: FileDescriptor, text: FileDescriptor) {
+        if let w = writers[name] { return w }
+        let w = (try Sys.openAppend(eventsJSONLPath(name)), try Sys.openAppend(eventsTextPath(name)))
+        writers[name] = w
+        return w
+    }
+
+    /// Closes a session's log files (before moving it to history).
+    public func closeWriters(_ name: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let w = writers.removeValue(forKey: name) { try? w.jsonl.close(); try? w.text.close() }
+    }
+
+    /// The names of the sessions on disk.
+    public func sessionNames() -> [String] {
+        Sys.listDirectory(sessionsDir).filter { SessionName.isValid($0) }
+    }
+
+    /// Reads a session's log back, repairing what a crash can leave: a torn last
+    /// line is cut off, and text lines missing from `events` are written again.
+    public func load(_ name: String) -> [Event] {
+        let path = eventsJSONLPath(name)
+        guard var bytes = Sys.readFile(path, limit: Int.max) else { return [] }
+        if let lastNL = bytes.lastIndex(of: UInt8(ascii: "\n")), lastNL != bytes.count - 1 {
+            log.warning("cutting a torn last line off \(path)")
+            try? Sys.truncate(path, Int64(lastNL + 1))
+            bytes.removeSubrange((lastNL + 1)...)
+        } else if !bytes.isEmpty, !bytes.contains(UInt8(ascii: "\n")) {
+            try? Sys.truncate(path, 0)
+            bytes = []
+        }
+        var events: [Event] = []
+        var start = 0
+        for i in bytes.indices where bytes[i] == UInt8(ascii: "\n") {
+            if let e = Event.parse(jsonLine: bytes[start..<i]) { events.append(e) } else {
+                log.warning("skipping an unreadable line of \(path) at byte \(start)")
+            }
+            start = i + 1
+        }
+        repairText(name, events)
+        return events
+    }
+
+    private func repairText(_ name: String, _ events: [Event]) {
+        let textPath = eventsTextPath(name)
+        var text = Sys.readFile(textPath, limit: Int.max) ?? []
+        if let lastNL = text.lastIndex(of: UInt8(ascii: "\n")), lastNL != text.count - 1 {
+            try? Sys.truncate(textPath, Int64(lastNL + 1))
+            text.removeSubrange((lastNL + 1)...)
+        }
+        let lines = text.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        guard lines < events.count else { return }
+        log.notice("restoring \(events.count - lines) text lines of \(textPath) from events.jsonl")
+        guard let fd = try? Sys.openAppend(textPath) else { return }
+        defer { try? fd.close() }
+        for e in events[lines...] {
+            try? Sys.writeAll(fd, Array(e.textLine.utf8))
+            if let r = rootEvents { try? Sys.writeAll(r, Array(e.rootTextLine.utf8)) }
+        }
+    }
+
+    /// Writes a file into a session's folder whole.
+    public func writeSessionFile(_ name: String, _ file: String, _ text: String) {
+        try? Sys.writeFileAtomically(sessionDir(name) + "/" + file, Array(text.utf8))
+    }
+
+    /// Moves a session's folder to `history/NAME-TIME`, returning the entry's name.
+    public func moveToHistory(_ name: String, at time: Timestamp) throws(HiveError) -> String {
+        closeWriters(name)
+        var entry = "\(name)-\(time.compact)"
+        var n = 2
+        while Sys.stat(historyEntryDir(entry)) != nil { entry = "\(name)-\(time.compact)-\(n)"; n += 1 }
+        do {
+            try Sys.rename(sessionDir(name), historyEntryDir(entry))
+        } catch {
+            throw error.hive("cannot move \(name) to history")
+        }
+        return entry
+    }
+
+    /// The entries of `history/`, sorted.
+    public func historyEntries() -> [String] { Sys.listDirectory(historyDir) }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import SystemPackage
+import HiveCore
+import CLinux
+
+/// Every system call the runtime makes outside swift-system goes through here,
+/// so errno handling lives in one place and callers see `Errno` or `HiveError`.
+public enum Sys {
+    /// Retries on EINTR, turns -1 into the thrown errno.
+    @discardableResult
+    static func check(_ body: () -> Int32) throws(Errno) -> Int32 {
+        while true {
+            let rc = body()
+            if rc != -1 { return rc }
+            let e = Errno(rawValue: Glibc.errno)
+            if e == .interrupted { continue }
+            throw e
+        }
+    }
+
+    /// Opens a file for appending, creating it with mode 0600.
+    public static func openAppend(_ path: String) throws(Errno) -> FileDescriptor {
+        let fd = try check { Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600) }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    public static func openRead(_ path: String) throws(Errno) -> FileDescriptor {
+        let fd = try check { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// Writes every byte, retrying short writes.
+    public static func writeAll(_ fd: FileDescriptor, _ bytes: some Collection<UInt8>) throws(Errno) {
+        let data = Array(bytes)
+        var done = 0
+        while done < data.count {
+            let n = data.withUnsafeBytes { buf in
+                Glibc.write(fd.rawValue, buf.baseAddress! + done, data.count - done)
+            }
+            if n < 0 {
+                let e = Errno(rawValue: Glibc.errno)
+                if e == .interrupted { continue }
+                throw e
+            }
+            done += n
+        }
+    }
+
+    public static func fsync(_ fd: FileDescriptor) throws(Errno) {
+        try check { Glibc.fsync(fd.rawValue) }
+    }
+
+    public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// Reads up to `count` bytes at `offset`.
+    public static func pread(_ fd: Int32, count: Int, offset: Int64) throws(Errno) -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: count)
+        var n = 0
+        while true {
+            n = buf.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress, count, off_t(offset)) }
+            if n >= 0 { break }
+            let e = Errno(rawValue: Glibc.errno)
+            if e != .interrupted { throw e }
+        }
+        buf.removeLast(count - n)
+        return buf
+    }
+
+    /// A whole file, read to its end (works for /proc files, whose size is 0).
+    public static func readFile(_ path: String, limit: Int = 1 << 26) -> [UInt8]? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while out.count < limit {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if Glibc.errno == EINTR { continue }; return nil }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    /// Writes a file whole: a temporary file, fsync, rename, so readers never see half of it.
+    public static func writeFileAtomically(_ path: String, _ bytes: some Collection<UInt8>, mode: mode_t = 0o600) throws(Errno) {
+        let tmp = path + ".tmp-\(getpid())"
+        let fd = try check { Glibc.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        let desc = FileDescriptor(rawValue: fd)
+        do {
+            try writeAll(desc, bytes)
+            try fsync(desc)
+        } catch {
+            Glibc.close(fd)
+            unlink(tmp)
+            throw error
+        }
+        Glibc.close(fd)
+        try check { Glibc.rename(tmp, path) }
+    }
+
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(Errno) {
+        try check { Glibc.mkdir(path, mode) }
+    }
+
+    /// mkdir -p; existing directories are fine.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws(Errno) {
+        var built = ""
+        for part in path.split(separator: "/") {
+            built += "/" + part
+            if Glibc.mkdir(built, mode) != 0 && Glibc.errno != EEXIST {
+                throw Errno(rawValue: Glibc.errno)
+            }
+        }
+    }
+
+    public static func rename(_ from: String, _ to: String) throws(Errno) {
+        try check { Glibc.rename(from, to) }
+    }
+
+    public static func truncate(_ path: String, _ size: Int64) throws(Errno) {
+        try check { Glibc.truncate(path, off_t(size)) }
+    }
+
+    /// `stat`, or nil when the path does not exist.
+    public static func stat(_ path: String) -> Glibc.stat? {
+        var st = Glibc.stat()
+        return hive_stat(path, &st) == 0 ? st : nil
+    }
+
+    /// The names in a directory, without `.` and `..`, sorted; empty if it cannot be read.
+    public static func listDirectory(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// The file system type (`statfs` f_type) of a path, or the errno.
+    public static func fsType(_ path: String) -> Result<Int, Errno> {
+        let t = hive_statfs_type(path)
+        return t < 0 ? .failure(Errno(rawValue: Glibc.errno)) : .success(t)
+    }
+
+    /// Sends a signal; false if the process is gone.
+    @discardableResult
+    public static func signal(_ pid: pid_t, _ sig: Int32) -> Bool {
+        Glibc.kill(pid, sig) == 0
+    }
+
+    /// An fd that becomes readable when `pid` exits.
+    public static func pidfdOpen(_ pid: pid_t) throws(Errno) -> Int32 {
+        try check { hive_pidfd_open(pid) }
+    }
+
+    public static func inotifyInit() throws(Errno) -> Int32 {
+        try check { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
+    }
+
+    public static func inotifyAdd(_ fd: Int32, _ path: String, _ mask: UInt32) throws(Errno) -> Int32 {
+        try check { inotify_add_watch(fd, path, mask) }
+    }
+
+    public static func eventfd() throws(Errno) -> Int32 {
+        try check { hive_eventfd() }
+    }
+
+    /// An exclusive lock held for the life of the process; EWOULDBLOCK if taken.
+    public static func lockFile(_ path: String) throws(Errno) -> Int32 {
+        let fd = try check { Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = Errno(rawValue: Glibc.errno)
+            Glibc.close(fd)
+            throw e
+        }
+        return fd
+    }
+
+    /// The home directory of the user running hivefs.
+    public static var home: String {
+        if let h = ProcessInfo.processInfo.environment["HOME"], !h.isEmpty { return h }
+        if let pw = getpwuid(getuid()), let dir = pw.pointee.pw_dir { return String(cString: dir) }
+        return "/"
+    }
+
+    /// The path of the running executable.
+    public static var executablePath: String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return CommandLine.arguments[0] }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Sleeps for `ms` milliseconds.
+    public static func sleep(ms: Int) { usleep(useconds_t(ms * 1000)) }
+
+    /// Monotonic milliseconds, for timers and timeouts.
+    public static func monotonicMS() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+extension Errno {
+    /// This errno as a `HiveError` with a reason.
+    public func hive(_ reason: String) -> HiveError { HiveError(self, reason + ": " + String(cString: strerror(rawValue))) }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HiveCore
+
+/// hivefs's own tmux server (`tmux -L SOCKET`), driven with argument vectors.
+/// Every call runs tmux as a process and waits for it, so callers run on a
+/// runtime queue, never on a FUSE worker.
+public struct Tmux: Sendable {
+    public let socket: String
+    public let program: String
+
+    public init(socket: String, program: String = "tmux") {
+        self.socket = socket
+        self.program = program
+    }
+
+    /// tmux folds `.` and `:` in session names to `_`; hivefs maps `.` to `~` instead
+    /// so that `a.b` and `a_b` stay two sessions.
+    public static func sessionName(_ name: String) -> String {
+        name.replacingOccurrences(of: ".", with: "~")
+    }
+
+    /// An exact-match target for a session's (only) pane.
+    public static func target(_ name: String) -> String { "=" + sessionName(name) + ":" }
+
+    /// Runs one tmux command line (commands may be chained with ";" words).
+    @discardableResult
+    public func run(_ args: [String]) -> Spawn.Result {
+        Spawn.run([program, "-L", socket, "-f", "/dev/null"] + args)
+    }
+
+    /// What starting a session needs.
+    public struct Launch: Sendable {
+        public var name: String
+        public var dir: String
+        public var environment: [String: String]
+        public var argv: [String]
+        public var logPath: String
+        public var width = 200
+        public var height = 50
+    }
+
+    /// Creates the session with its command, its terminal log piped from the first
+    /// byte, and remain-on-exit so the exit status can be read; returns the pane pid.
+    public func start(_ l: Launch) throws(HiveError) -> pid_t {
+        var args = ["start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+                    "set-option", "-g", "history-limit", "10000", ";",
+                    "new-session", "-d", "-s", Tmux.sessionName(l.name), "-x", String(l.width), "-y", String(l.height),
+                    "-c", l.dir, "-P", "-F", "#{pane_pid}"]
+        for (k, v) in l.environment.sorted(by: { $0.key < $1.key }) { args += ["-e", "\(k)=\(v)"] }
+        args.append("--")
+        args += l.argv
+        args += [";", "pipe-pane", "-t", Tmux.target(l.name), "-o", "exec cat >> " + Text.shellQuote(l.logPath)]
+        let r = run(args)
+        guard r.ok, let pid = pid_t(r.stdout.trimmingWhitespace()) else {
+            let why = r.stderr.trimmingWhitespace()
+            throw .io("tmux new-session failed: \(why.isEmpty ? "exit \(r.status)" : why)")
+        }
+        return pid
+    }
+
+    /// One pane as `list-panes` describes it.
+    public struct Pane: Sendable, Equatable {
+        public var session: String
+        public var pid: pid_t
+        public var dead: Bool
+        public var status: Int32?
+        public var signal: Int32?
+    }
+
+    /// Every pane on the server, keyed by hivefs session name; empty when no server runs.
+    public func panes() -> [String: Pane] {
+        let r = run(["list-panes", "-a", "-F", "#{session_name}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}"])
+        guard r.ok else { return [:] }
+        var out: [String: Pane] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 5, let pid = pid_t(f[1]) else { continue }
+            let name = f[0].replacingOccurrences(of: "~", with: ".")
+            out[name] = Pane(session: name, pid: pid, dead: f[2] == "1", status: Int32(f[3]), signal: Int32(f[4]))
+        }
+        return out
+    }
+
+    /// The pane of one session, or nil when the session is gone.
+    public func pane(_ name: String) -> Pane? {
+        let r = run(["list-panes", "-t", Tmux.target(name), "-F", "#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}"])
+        guard r.ok, let line = r.stdout.split(separator: "\n").first else { return nil }
+        let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard f.count >= 4, let pid = pid_t(f[0]) else { return nil }
+        return Pane(session: name, pid: pid, dead: f[1] == "1", status: Int32(f[2]), signal: Int32(f[3]))
+    }
+
+    /// The visible rows of the session's terminal, or nil when it is gone.
+    public func capture(_ name: String) -> String? {
+        let r = run(["capture-pane", "-p", "-t", Tmux.target(name)])
+        return r.ok ? r.stdout : nil
+    }
+
+    /// Types text literally: no key names, no tmux syntax.
+    public func sendLiteral(_ name: String, _ text: String) throws(HiveError) {
+        let r = run(["send-keys", "-t", Tmux.target(name), "-l", "--", text])
+        guard r.ok else { throw .io("tmux send-keys failed: \(r.stderr.trimmingWhitespace())") }
+    }
+
+    /// Sends key names (`Enter`, `C-c`), already checked by `KeyNames`.
+    public func sendKeys(_ name: String, _ keys: [String]) throws(HiveError) {
+        let r = run(["send-keys", "-t", Tmux.target(name), "--"] + keys)
+        guard r.ok else { throw .io("tmux send-keys failed: \(r.stderr.trimmingWhitespace())") }
+    }
+
+    /// Closes the session's terminal.
+    public func killSession(_ name: String) {
+        run(["kill-session", "-t", "=" + Tmux.sessionName(name)])
+    }
+
+    public func hasSession(_ name: String) -> Bool {
+        run(["has-session", "-t", "=" + Tmux.sessionName(name)]).ok
+    }
+}

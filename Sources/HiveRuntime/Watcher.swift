@@ -1,0 +1,132 @@
+import Foundation
+import HiveCore
+import Logging
+
+/// The daemon's one watching thread: a single `poll()` over an inotify fd (terminal
+/// logs growing), one pidfd per agent (exits) and a timer heap. Nothing polls on a
+/// clock; a quiet hive costs no CPU. Callbacks run on this thread and must be quick.
+public final class Watcher: @unchecked Sendable {
+    public typealias Callback = @Sendable () -> Void
+
+    private let lock = NSLock()
+    private let inotifyFd: Int32
+    private let wakeFd: Int32
+    private var exits: [Int32: Callback] = [:]
+    private var files: [Int32: Callback] = [:]
+    private var timers: [(deadline: Int64, id: Int, cb: Callback)] = []
+    private var nextTimer = 0
+    private var stopped = false
+    private let log: Logger
+
+    public init(logger: Logger) throws(HiveError) {
+        log = logger
+        do {
+            inotifyFd = try Sys.inotifyInit()
+            wakeFd = try Sys.eventfd()
+        } catch {
+            throw error.hive("cannot set up the watcher")
+        }
+    }
+
+    public func start() {
+        let t = Thread { [self] in loop() }
+        t.name = "hivefs-watcher"
+        t.start()
+    }
+
+    public func stop() {
+        lock.lock(); stopped = true; lock.unlock()
+        wake()
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFd, &one, 8)
+    }
+
+    /// Calls `cb` once when the process behind `pidfd` exits; the fd is closed then.
+    public func watchExit(pidfd: Int32, _ cb: @escaping Callback) {
+        lock.lock(); exits[pidfd] = cb; lock.unlock()
+        wake()
+    }
+
+    /// Stops watching an exit without calling back; closes the fd.
+    public func unwatchExit(pidfd: Int32) {
+        lock.lock(); let had = exits.removeValue(forKey: pidfd) != nil; lock.unlock()
+        if had { Sys.close(pidfd) }
+        wake()
+    }
+
+    /// Calls `cb` each time the file at `path` is written. Returns the watch id.
+    public func watchWrites(_ path: String, _ cb: @escaping Callback) -> Int32? {
+        guard let wd = try? Sys.inotifyAdd(inotifyFd, path, UInt32(IN_MODIFY)) else { return nil }
+        lock.lock(); files[wd] = cb; lock.unlock()
+        return wd
+    }
+
+    public func unwatchWrites(_ wd: Int32) {
+        lock.lock(); files.removeValue(forKey: wd); lock.unlock()
+        inotify_rm_watch(inotifyFd, wd)
+    }
+
+    /// Calls `cb` once after `ms` milliseconds.
+    public func after(ms: Int, _ cb: @escaping Callback) {
+        lock.lock()
+        nextTimer += 1
+        timers.append((Sys.monotonicMS() + Int64(ms), nextTimer, cb))
+        timers.sort { $0.deadline < $1.deadline }
+        lock.unlock()
+        wake()
+    }
+
+    private func loop() {
+        var buf = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            lock.lock()
+            if stopped { lock.unlock(); return }
+            var fds = [pollfd(fd: wakeFd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: inotifyFd, events: Int16(POLLIN), revents: 0)]
+            for fd in exits.keys { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+            var timeout: Int32 = -1
+            if let first = timers.first {
+                timeout = Int32(clamping: max(0, first.deadline - Sys.monotonicMS()))
+            }
+            lock.unlock()
+
+            let rc = poll(&fds, nfds_t(fds.count), timeout)
+            if rc < 0 && errno != EINTR { log.error("watcher poll failed: \(errno)"); Sys.sleep(ms: 100) }
+
+            var due: [Callback] = []
+            lock.lock()
+            let now = Sys.monotonicMS()
+            while let first = timers.first, first.deadline <= now { due.append(first.cb); timers.removeFirst() }
+            for p in fds.dropFirst(2) where p.revents != 0 {
+                if let cb = exits.removeValue(forKey: p.fd) { due.append(cb); Sys.close(p.fd) }
+            }
+            lock.unlock()
+
+            if fds[0].revents != 0 {
+                var v: UInt64 = 0
+                _ = read(wakeFd, &v, 8)
+            }
+            if fds[1].revents != 0 {
+                var wds: Set<Int32> = []
+                while true {
+                    let n = buf.withUnsafeMutableBytes { read(inotifyFd, $0.baseAddress, $0.count) }
+                    if n <= 0 { break }
+                    var off = 0
+                    while off + 16 <= n {
+                        let wd = buf.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: off, as: Int32.self) }
+                        let len = buf.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: off + 12, as: UInt32.self) }
+                        wds.insert(wd)
+                        off += 16 + Int(len)
+                    }
+                }
+                lock.lock()
+                for wd in wds { if let cb = files[wd] { due.append(cb) } }
+                lock.unlock()
+            }
+            for cb in due { cb() }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import HiveCore
+import HiveFUSE
+import HiveRuntime
+
+struct UnmountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unmount",
+        abstract: "Unmount the tree; the daemon exits and every agent keeps running."
+    )
+
+    @Argument(help: "The mount point (default ~/hive).")
+    var mountpoint: String?
+
+    @Flag(name: .long, help: "Detach now even if the tree is in use (fusermount3 -z).")
+    var lazy = false
+
+    @OptionGroup var location: Location
+
+    func run() throws {
+        let mp = try location.mountpoint(mountpoint)
+        switch Mount.status(mp) {
+        case .mounted, .stale:
+            try Mount.unmount(mp, lazy: lazy || Mount.status(mp) == .stale)
+            print("hivefs: unmounted \(mp)")
+        case .directory, .absent:
+            throw ValidationError("nothing is mounted at \(mp)")
+        }
+    }
+}
+
+struct NewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new",
+        abstract: "Create and start a session (writes `new NAME …` to the root control file).",
+        discussion: "With a command after --, the agent is shell and runs that command."
+    )
+
+    @Argument(help: "The session's name.") var name: String
+    @Option(name: .long, help: "claude or shell (default claude; shell with a command).") var agent: String?
+    @Option(name: .long, help: "The directory it runs in (default: this one).") var dir: String?
+    @Option(name: .long, help: "The first prompt.") var prompt: String?
+    @Option(name: .long, help: "The model.") var model: String?
+    @Option(name: .long, parsing: .singleValue, help: "An environment variable, KEY=VALUE (repeatable).") var env: [String] = []
+    @Option(name: .long, help: "The mount point (default ~/hive).") var mount: String?
+    @OptionGroup var location: Location
+    @Argument(parsing: .postTerminator, help: "The command line to run.") var command: [String] = []
+
+    func run() throws {
+        let mp = try location.mountpoint(mount)
+        var words = ["new", name]
+        let kind = agent ?? (command.isEmpty ? "claude" : "shell")
+        words.append("agent=" + QuotedWords.quote(kind))
+        words.append("dir=" + QuotedWords.quote(absolute(dir ?? FileManager.default.currentDirectoryPath)))
+        if let prompt { words.append("prompt=" + QuotedWords.quote(prompt)) }
+        if let model { words.append("model=" + QuotedWords.quote(model)) }
+        if !command.isEmpty { words.append("command=" + QuotedWords.quote(CommandLineWords.join(command))) }
+        for e in env {
+            guard let eq = e.firstIndex(of: "=") else { throw ValidationError("--env takes KEY=VALUE") }
+            words.append("env." + e[..<eq] + "=" + QuotedWords.quote(String(e[e.index(after: eq)...])))
+        }
+        try writeControl(mp + "/control", words.joined(separator: " ") + "\n")
+        print("hivefs: \(name) started; cat \(mp)/\(name)/status")
+    }
+}
+
+/// Writes a control line and, when refused, prints the reason `control` shows.
+func writeControl(_ path: String, _ line: String) throws {
+    let fd = open(path, O_WRONLY)
+    guard fd >= 0 else { throw ValidationError("cannot open \(path): \(String(cString: strerror(errno))) (is hivefs mounted?)") }
+    defer { close(fd) }
+    let bytes = Array(line.utf8)
+    let n = write(fd, bytes, bytes.count)
+    if n < 0 {
+        let e = errno
+        let detail = (try? String(contentsOfFile: path, encoding: .utf8))?
+            .split(separator: "\n").last(where: { $0.hasPrefix("error ") }).map(String.init) ?? ""
+        throw ValidationError("\(String(cString: strerror(e)))\(detail.isEmpty ? "" : "\n" + detail)")
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Print the root status table, or one session's status."
+    )
+
+    @Argument(help: "A session's name.") var name: String?
+    @Option(name: .long, help: "The mount point (default ~/hive).") var mount: String?
+    @OptionGroup var location: Location
+
+    func run() throws {
+        let mp = try location.mountpoint(mount)
+        let path = name.map { mp + "/" + $0 + "/status" } ?? mp + "/status"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path) (is hivefs mounted, and does the session exist?)")
+        }
+        FileHandle.standardOutput.write(data)
+    }
+}
+
+struct AttachCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attach",
+        abstract: "Attach this terminal to a session's tmux session (detach with C-b d)."
+    )
+
+    @Argument(help: "A session's name.") var name: String
+    @Option(name: .long, help: "The mount point (default ~/hive).") var mount: String?
+    @OptionGroup var location: Location
+
+    func run() throws {
+        let mp = try location.mountpoint(mount)
+        guard let text = try? String(contentsOfFile: mp + "/" + name + "/status", encoding: .utf8) else {
+            throw ValidationError("no session \(name) at \(mp)")
+        }
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("attach ") }) else {
+            throw ValidationError("\(name)'s status has no attach line")
+        }
+        let cmd = line.dropFirst("attach ".count)
+        guard cmd != "-" else { throw ValidationError("\(name) is not running") }
+        let words = cmd.split(separator: " ").map(String.init)
+        var cargs: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
+        cargs.append(nil)
+        execvp(words[0], cargs)
+        throw ValidationError("cannot run \(words[0]): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// Runs inside each session's tmux pane: changes directory and becomes the agent.
+struct LaunchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "launch",
+        abstract: "Start an agent inside its tmux pane (used by the daemon).",
+        shouldDisplay: false
+    )
+
+    @Option(name: .long) var report: String
+    @Option(name: .long) var dir: String
+    @Argument(parsing: .postTerminator) var command: [String] = []
+
+    func run() throws {
+        AgentLauncher.exec(argv: command, dir: dir, report: report)
+    }
+}

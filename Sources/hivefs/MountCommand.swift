@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import HiveCore
+import HiveFUSE
+import HiveRuntime
+import Logging
+
+struct MountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mount",
+        abstract: "Mount the tree and run the daemon.",
+        discussion: "Without --foreground, returns once the mount answers; the daemon logs to STATE/hivefs.log."
+    )
+
+    @Argument(help: "Where to mount (default ~/hive, or mountpoint in the config file).")
+    var mountpoint: String?
+
+    @Option(name: .long, help: "The state directory (default $XDG_STATE_HOME/hivefs).")
+    var state: String?
+
+    @Option(name: .long, help: "The name of hivefs's tmux server, as in tmux -L NAME (default hive).")
+    var socket: String?
+
+    @Option(name: .long, help: "Seconds of terminal quiet after which a session is idle (default 3).")
+    var quietAfter: Double?
+
+    @Option(name: .long, help: "Seconds kill waits after TERM before KILL (default 5).")
+    var killGrace: Double?
+
+    @Flag(name: .long, help: "Stay attached and log to stderr.")
+    var foreground = false
+
+    @OptionGroup var location: Location
+
+    func run() throws {
+        let file = try ConfigFile.load(location.config)
+        let mp = absolute(mountpoint ?? file.mountpoint ?? HiveConfig.defaultMountpoint())
+        var config = HiveConfig(mountpoint: mp, stateDir: absolute(state ?? file.state ?? HiveConfig.defaultStateDir()))
+        config.socket = socket ?? file.socket ?? config.socket
+        guard !config.socket.isEmpty, !config.socket.contains("/") else {
+            throw ValidationError("--socket is a name, not a path")
+        }
+        if let q = quietAfter ?? file.quietAfter {
+            guard q > 0, q <= 3600 else { throw ValidationError("quiet-after must be between 0 and 3600 seconds") }
+            config.quietAfterMS = Int(q * 1000)
+        }
+        if let g = killGrace ?? file.killGrace {
+            guard g >= 0, g <= 600 else { throw ValidationError("kill-grace must be between 0 and 600 seconds") }
+            config.killGraceMS = Int(g * 1000)
+        }
+        var logger = Logger(label: "hivefs")
+        logger.logLevel = .info
+        do {
+            try Sys.makeDirectories(mp, mode: 0o755)
+        } catch {
+            throw ValidationError("cannot create mount point \(mp): \(error)")
+        }
+        try Mount.cleanStale(mp, logger: logger)
+        if Mount.status(mp) == .mounted {
+            throw ValidationError("something is already mounted at \(mp); hivefs unmount \(mp) first")
+        }
+        if foreground {
+            try Daemon(config: config, logger: logger).run()
+        } else {
+            try background(config)
+        }
+    }
+
+    /// Starts the daemon detached and waits until the mount answers.
+    private func background(_ config: HiveConfig) throws {
+        try Sys.makeDirectories(config.stateDir)
+        let logPath = config.stateDir + "/hivefs.log"
+        var argv = [Sys.executablePath, "mount", config.mountpoint, "--foreground",
+                    "--state", config.stateDir, "--socket", config.socket,
+                    "--quiet-after", String(Double(config.quietAfterMS) / 1000),
+                    "--kill-grace", String(Double(config.killGraceMS) / 1000)]
+        argv += ["--config", location.config]
+        let pid = try Spawn.detached(argv, logPath: logPath)
+        let deadline = Sys.monotonicMS() + 15_000
+        while Sys.monotonicMS() < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                let tail = (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+                throw ValidationError("the daemon stopped before mounting; the end of \(logPath):\n\(tail)")
+            }
+            if Mount.status(config.mountpoint) == .mounted {
+                print("hivefs: mounted at \(config.mountpoint) (pid \(pid), state \(config.stateDir), tmux -L \(config.socket))")
+                return
+            }
+            Sys.sleep(ms: 20)
+        }
+        throw ValidationError("the mount did not answer within 15 s; see \(logPath)")
+    }
+}
+
+/// The daemon: holds the state directory's lock, loads the hive, serves the mount.
+struct Daemon {
+    let config: HiveConfig
+    let logger: Logger
+
+    func run() throws {
+        try Sys.makeDirectories(config.stateDir)
+        let lock: Int32
+        do {
+            lock = try Sys.lockFile(config.stateDir + "/daemon.lock")
+        } catch {
+            throw ValidationError("another hivefs daemon is using \(config.stateDir)")
+        }
+        defer { Sys.close(lock) }
+        try? Sys.writeFileAtomically(config.stateDir + "/daemon.pid", Array("\(getpid())\n".utf8))
+        let hive = try Hive(config: config, logger: logger)
+        let bridge = Bridge(hive: hive, logger: logger)
+        hive.start()
+        logger.info("serving \(config.mountpoint) from \(config.stateDir) (tmux -L \(config.socket))")
+        let rc = try Mount.serve(bridge, at: config.mountpoint, logger: logger) {
+            logger.info("mounted at \(config.mountpoint)")
+        }
+        hive.stop()
+        logger.info("unmounted \(config.mountpoint); agents keep running")
+        if rc != 0 { throw ExitCode(rc) }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import HiveRuntime
+import TOMLKit
+
+/// The optional config file (`$XDG_CONFIG_HOME/hivefs/config.toml`); every key
+/// has a default and a command-line flag, and flags win.
+struct ConfigFile: Decodable {
+    var mountpoint: String?
+    var state: String?
+    var socket: String?
+    var quietAfter: Double?
+    var killGrace: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case mountpoint, state, socket
+        case quietAfter = "quiet-after"
+        case killGrace = "kill-grace"
+    }
+
+    /// Reads the file if it exists; a file that exists but cannot be parsed is an error.
+    static func load(_ path: String) throws -> ConfigFile {
+        guard FileManager.default.fileExists(atPath: path) else { return ConfigFile() }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        do {
+            return try TOMLDecoder().decode(ConfigFile.self, from: text)
+        } catch {
+            throw ValidationError("\(path): \(error)")
+        }
+    }
+}
+
+/// Options every command that talks to a mount shares.
+struct Location: ParsableArguments {
+    @Option(name: .long, help: "The config file.")
+    var config: String = HiveConfig.defaultConfigFile()
+
+    /// The mount point: the argument, else the config file's, else ~/hive.
+    func mountpoint(_ given: String?) throws -> String {
+        if let given { return absolute(given) }
+        let file = try ConfigFile.load(config)
+        return absolute(expand(file.mountpoint ?? HiveConfig.defaultMountpoint()))
+    }
+}
+
+func expand(_ path: String) -> String {
+    if path == "~" { return Sys.home }
+    if path.hasPrefix("~/") { return Sys.home + path.dropFirst(1) }
+    return path
+}
+
+func absolute(_ path: String) -> String {
+    let p = expand(path)
+    if p.hasPrefix("/") { return p }
+    return FileManager.default.currentDirectoryPath + "/" + p
+}
+
+/// Prints to stderr.
+func warn(_ s: String) {
+    FileHandle.standardError.write(Data(("hivefs: " + s + "\n").utf8))
+}
