@@ -61,9 +61,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HiveCoreTests", dependencies: ["HiveCore"]),
+        // Mounts the real binary (built alongside) in temporary directories.
         .testTarget(
             name: "HiveIntegrationTests",
-            dependencies: ["hivefs", "HiveCore"]
+            dependencies: ["HiveCore"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]
 )

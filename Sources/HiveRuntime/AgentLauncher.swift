@@ -30,9 +30,18 @@ public enum AgentLauncher {
     /// Whether the prompt is typed into the terminal after start (rather than passed as an argument).
     public static func typesPrompt(_ agent: AgentKind) -> Bool { agent == .shell }
 
-    /// Run inside the tmux pane: changes to `dir` and replaces itself with `argv`.
-    /// If that fails it writes the reason to `report` and exits 127 (not found) or 126.
-    public static func exec(argv: [String], dir: String, report: String) -> Never {
+    /// Runs inside the tmux pane as its first process. It changes to `dir`, starts
+    /// `argv` as its child (same terminal, same process group), writes the child's
+    /// pid to `pidFile`, waits, and ends the way the child ended (its exit code, or
+    /// the same signal), so tmux records the agent's own exit status.
+    ///
+    /// Why not exec: tmux sends SIGCONT to a pane's process group as soon as the
+    /// pane's first process stops, which would undo `pause`. The launcher is never
+    /// stopped, so the agent's processes stay frozen.
+    ///
+    /// If the agent cannot be started, the reason goes to `report` and the exit
+    /// code is 127 (not found) or 126.
+    public static func run(argv: [String], dir: String, report: String, pidFile: String) -> Never {
         func fail(_ code: Int32, _ reason: String) -> Never {
             try? Sys.writeFileAtomically(report, Array((reason + "\n").utf8))
             FileHandle.standardError.write(Data(("hivefs: " + reason + "\n").utf8))
@@ -42,11 +51,30 @@ public enum AgentLauncher {
         if chdir(dir) != 0 {
             fail(126, "bad dir: \(dir): \(String(cString: strerror(errno)))")
         }
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
-        cargs.append(nil)
-        execvp(argv[0], cargs)
-        let e = errno
-        if e == ENOENT { fail(127, "command not found: \(argv[0])") }
-        fail(126, "cannot execute \(argv[0]): \(String(cString: strerror(e)))")
+        // Keyboard signals go to the whole foreground group: the agent acts on them,
+        // the launcher outlives them to report how the agent ended.
+        let keyboard = [SIGINT, SIGQUIT, SIGTSTP]
+        for sig in keyboard { signal(sig, SIG_IGN) }
+        let child: pid_t
+        switch Spawn.child(argv) {
+        case .success(let pid): child = pid
+        case .failure(let e):
+            if e == .noSuchFileOrDirectory { fail(127, "command not found: \(argv[0])") }
+            fail(126, "cannot execute \(argv[0]): \(String(cString: strerror(e.rawValue)))")
+        }
+        try? Sys.writeFileAtomically(pidFile, Array("\(child)\n".utf8))
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 {
+            if errno != EINTR { exit(1) }
+        }
+        let termsig = status & 0x7f
+        if termsig == 0 { exit((status >> 8) & 0xff) }
+        signal(termsig, SIG_DFL)
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, termsig)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
+        raise(termsig)
+        exit(128 + termsig)
     }
 }

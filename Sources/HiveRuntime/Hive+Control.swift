@@ -43,19 +43,19 @@ extension Hive {
 
     private func perform(_ s: LiveSession, _ c: SessionCommand) throws(HiveError) {
         let name = s.record.name
-        lock.lock(); let state = s.record.state; let pid = s.record.pid; let agent = s.record.spec.agent; lock.unlock()
+        lock.lock(); let state = s.record.state; let pid = s.record.pid; let scope = s.scope; let agent = s.record.spec.agent; lock.unlock()
         switch c {
         case .start:
             try s.record.spec.checkStartable()
             launch(s)
         case .pause:
-            guard state != .paused, let pid else { return }
-            _ = try ProcessTree.freeze(root: pid)
+            guard state != .paused, let scope else { return }
+            _ = try ProcessTree.freeze(scope)
             lock.lock(); s.beforePause = state == .starting ? .idle : state; lock.unlock()
             stateEvent(s, .paused, pid: pid)
         case .resume:
-            guard state == .paused, let pid else { return }
-            try ProcessTree.thaw(root: pid)
+            guard state == .paused, let scope else { return }
+            try ProcessTree.thaw(scope)
             lock.lock(); let back = s.beforePause; lock.unlock()
             stateEvent(s, back, pid: pid)
         case .interrupt:

@@ -32,8 +32,9 @@ extension Hive {
             finishExit(s, pane: pane)
             return
         }
-        emit(s, Event(session: name, kind: EventKind.adopted, detail: "pid \(pane.pid)", pid: pane.pid), durable: true)
-        lock.lock(); s.generation += 1; let gen = s.generation; lock.unlock()
+        let agent = readAgentPid(name) ?? s.record.pid
+        lock.lock(); s.generation += 1; let gen = s.generation; s.panePid = pane.pid; lock.unlock()
+        emit(s, Event(session: name, kind: EventKind.adopted, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent), durable: true)
         watchLog(s)
         watchExit(s, pid: pane.pid, generation: gen)
         scheduleQuietCheck(s, afterMS: config.quietAfterMS)
@@ -59,12 +60,14 @@ extension Hive {
             return
         }
         unlink(store.launchErrorPath(name))
+        unlink(store.agentPidPath(name))
         if tmux.hasSession(name) { tmux.killSession(name) }
         var env = spec.env
         env["HIVE_SESSION"] = name
         let launch = Tmux.Launch(
             name: name, dir: dir, environment: env,
-            argv: [config.executable, "launch", "--report", store.launchErrorPath(name), "--dir", dir, "--"] + argv,
+            argv: [config.executable, "launch", "--report", store.launchErrorPath(name),
+                   "--pidfile", store.agentPidPath(name), "--dir", dir, "--"] + argv,
             logPath: store.logPath(name))
         watchLog(s)
         let pid: pid_t
@@ -79,14 +82,30 @@ extension Hive {
         let gen = s.generation
         s.output = nil
         s.beforePause = .idle
+        s.panePid = pid
         lock.unlock()
-        stateEvent(s, .starting, detail: "pid \(pid)", pid: pid, value: CommandLineWords.join(argv))
+        // The launcher writes the agent's pid as soon as it has started it.
+        var agent: pid_t?
+        let deadline = Sys.monotonicMS() + 2000
+        while agent == nil && Sys.monotonicMS() < deadline {
+            agent = readAgentPid(name)
+            if agent == nil {
+                if Sys.stat(store.launchErrorPath(name)) != nil { break }
+                Sys.sleep(ms: 2)
+            }
+        }
+        stateEvent(s, .starting, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent, value: CommandLineWords.join(argv))
         watchExit(s, pid: pid, generation: gen)
         scheduleQuietCheck(s, afterMS: config.quietAfterMS)
         if AgentLauncher.typesPrompt(spec.agent), !spec.prompt.isEmpty {
             Sys.sleep(ms: config.sendEnterDelayMS)
             try? type(s, spec.prompt)
         }
+    }
+
+    func readAgentPid(_ name: String) -> pid_t? {
+        guard let b = Sys.readFile(store.agentPidPath(name)) else { return nil }
+        return pid_t(String(decoding: b, as: UTF8.self).trimmingWhitespace())
     }
 
     static func badDir(_ dir: String, _ st: inout stat) -> String? {
@@ -231,11 +250,11 @@ extension Hive {
     /// until no process is left, then closes the terminal.
     func terminate(_ s: LiveSession, reason: String) throws(HiveError) {
         let name = s.record.name
-        lock.lock(); let pid = s.record.pid; s.generation += 1; lock.unlock()
+        lock.lock(); let scope = s.scope; s.generation += 1; lock.unlock()
         if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
         var failure: HiveError?
-        if let pid {
-            do { try ProcessTree.terminate(root: pid, graceMS: config.killGraceMS) } catch { failure = error }
+        if let scope {
+            do { try ProcessTree.terminate(scope, graceMS: config.killGraceMS) } catch { failure = error }
         }
         tmux.killSession(name)
         closeWatches(s)

@@ -12,12 +12,20 @@ final class LiveSession: @unchecked Sendable {
     /// Grows on every launch; a stale exit callback carries an older one.
     var generation = 0
     var pidfd: Int32?
+    /// The pane's first process: the launcher, parent of the agent.
+    var panePid: pid_t?
     var logWatch: Int32?
     var output: Timestamp?
     var outputMS: Int64 = 0
     var quietCheckPending = false
     /// The state to return to on `resume`.
     var beforePause: SessionState = .idle
+
+    /// The agent's processes, for pause, resume and kill; nil when not running.
+    var scope: ProcessTree.Scope? {
+        guard let pid = record.pid else { return panePid.map { ProcessTree.Scope(root: $0, leader: nil) } }
+        return ProcessTree.Scope(root: pid, leader: panePid)
+    }
 
     init(record: SessionRecord) {
         self.record = record

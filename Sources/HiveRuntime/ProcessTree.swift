@@ -41,8 +41,25 @@ public enum ProcessTree {
         return out
     }
 
-    /// The live (not zombie) members of the tree rooted at `root`, plus `extra` pids still alive.
-    public static func members(root: pid_t, extra: Set<pid_t> = []) -> [Proc] {
+    /// A session's processes: the agent's tree, and whatever else is in the session
+    /// id of the pane's first process (the launcher), which is itself left out.
+    public struct Scope: Sendable, Equatable {
+        /// The agent's process.
+        public var root: pid_t
+        /// The pane's first process (session leader), if known; never signalled here.
+        public var leader: pid_t?
+
+        public init(root: pid_t, leader: pid_t?) { self.root = root; self.leader = leader }
+    }
+
+    /// The live (not zombie) members of a scope, plus `extra` pids still alive.
+    public static func members(_ scope: Scope, extra: Set<pid_t> = []) -> [Proc] {
+        members(root: scope.root, extra: extra, sid: scope.leader).filter { $0.pid != scope.leader }
+    }
+
+    /// The live (not zombie) members of the tree rooted at `root`, plus `extra` pids
+    /// still alive and processes in session `sid` (default: `root`).
+    public static func members(root: pid_t, extra: Set<pid_t> = [], sid: pid_t? = nil) -> [Proc] {
         let procs = all()
         var children: [pid_t: [pid_t]] = [:]
         var byPid: [pid_t: Proc] = [:]
@@ -53,18 +70,19 @@ public enum ProcessTree {
             guard byPid[p] != nil, set.insert(p).inserted else { continue }
             stack += children[p] ?? []
         }
-        for p in procs where p.sid == root { set.insert(p.pid) }
+        let session = sid ?? root
+        for p in procs where p.sid == session { set.insert(p.pid) }
         for p in extra where byPid[p] != nil { set.insert(p) }
         return set.compactMap { byPid[$0] }.filter { !$0.isGone }.sorted { $0.pid < $1.pid }
     }
 
     /// Stops every process of the tree and waits until each shows state T, rescanning
     /// so that children forked meanwhile are stopped too. Returns the stopped pids.
-    public static func freeze(root: pid_t, timeoutMS: Int = 3000) throws(HiveError) -> [pid_t] {
+    public static func freeze(_ scope: Scope, timeoutMS: Int = 3000) throws(HiveError) -> [pid_t] {
         let deadline = Sys.monotonicMS() + Int64(timeoutMS)
         var seen: Set<pid_t> = []
         while true {
-            let procs = members(root: root, extra: seen)
+            let procs = members(scope, extra: seen)
             for p in procs { seen.insert(p.pid) }
             let running = procs.filter { !$0.isStopped }
             if running.isEmpty { return procs.map(\.pid) }
@@ -78,10 +96,10 @@ public enum ProcessTree {
     }
 
     /// Continues every process of the tree and waits until none is stopped.
-    public static func thaw(root: pid_t, timeoutMS: Int = 3000) throws(HiveError) {
+    public static func thaw(_ scope: Scope, timeoutMS: Int = 3000) throws(HiveError) {
         let deadline = Sys.monotonicMS() + Int64(timeoutMS)
         while true {
-            let stopped = members(root: root).filter(\.isStopped)
+            let stopped = members(scope).filter(\.isStopped)
             if stopped.isEmpty { return }
             for p in stopped { Sys.signal(p.pid, SIGCONT) }
             if Sys.monotonicMS() > deadline {
@@ -93,15 +111,15 @@ public enum ProcessTree {
 
     /// TERM to every process (and CONT, so stopped ones can act on it), KILL to
     /// what is left after `graceMS`, and returns once no process of the tree is left.
-    public static func terminate(root: pid_t, graceMS: Int) throws(HiveError) {
+    public static func terminate(_ scope: Scope, graceMS: Int) throws(HiveError) {
         var seen: Set<pid_t> = []
-        var procs = members(root: root)
+        var procs = members(scope)
         for p in procs { seen.insert(p.pid) }
         for p in procs { Sys.signal(p.pid, SIGTERM); Sys.signal(p.pid, SIGCONT) }
         let graceEnd = Sys.monotonicMS() + Int64(graceMS)
         while Sys.monotonicMS() < graceEnd {
-            procs = members(root: root, extra: seen)
-            if procs.isEmpty { return }
+            procs = members(scope, extra: seen)
+            if procs.isEmpty { return try reapLeader(scope) }
             for p in procs where !seen.contains(p.pid) {
                 seen.insert(p.pid); Sys.signal(p.pid, SIGTERM); Sys.signal(p.pid, SIGCONT)
             }
@@ -109,13 +127,24 @@ public enum ProcessTree {
         }
         let killEnd = Sys.monotonicMS() + 5000
         while true {
-            procs = members(root: root, extra: seen)
-            if procs.isEmpty { return }
+            procs = members(scope, extra: seen)
+            if procs.isEmpty { return try reapLeader(scope) }
             for p in procs { seen.insert(p.pid); Sys.signal(p.pid, SIGKILL) }
             if Sys.monotonicMS() > killEnd {
                 throw .io("processes survived SIGKILL: \(procs.map { String($0.pid) }.joined(separator: " "))")
             }
             Sys.sleep(ms: 10)
+        }
+    }
+
+    /// The launcher ends by itself once the agent is gone; KILL it if it lingers.
+    private static func reapLeader(_ scope: Scope) throws(HiveError) {
+        guard let leader = scope.leader else { return }
+        let end = Sys.monotonicMS() + 2000
+        while let p = read(leader), !p.isGone {
+            if Sys.monotonicMS() > end { Sys.signal(leader, SIGKILL) }
+            if Sys.monotonicMS() > end + 3000 { throw .io("the session's launcher (pid \(leader)) survived SIGKILL") }
+            Sys.sleep(ms: 5)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import SystemPackage
 import CLinux
 
 /// Runs programs with an argument vector (never through a shell).
@@ -81,6 +82,20 @@ public enum Spawn {
         }
         guard rc == 0 else { throw HiveError(.init(rawValue: rc), "cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
         return pid
+    }
+
+    /// Starts `argv` (searched in PATH) as a child that shares this process's
+    /// terminal, process group and environment, with default signal handling.
+    public static func child(_ argv: [String]) -> Swift.Result<pid_t, Errno> {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        cleanSignals(&attr, flags: 0)
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { args in
+            withEnvironment(nil) { env in posix_spawnp(&pid, argv[0], nil, &attr, args, env) }
+        }
+        return rc == 0 ? .success(pid) : .failure(Errno(rawValue: rc))
     }
 
     /// Children start with no blocked and no ignored signals, whatever the calling

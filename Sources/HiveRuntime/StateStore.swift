@@ -11,7 +11,8 @@ import Logging
 ///         events                   the same events as text lines
 ///         log                      everything the terminal printed (tmux pipe-pane)
 ///         screen                   the final screen, written when the session ends
-///         launch-error             why the agent could not be exec'd, if it could not
+///         launch-error             why the agent could not be started, if it could not
+///         agent.pid                the agent's pid, written by the launcher in the pane
 ///     STATE/history/NAME-TIME/     removed sessions, whole, plus their frozen views
 public final class StateStore: @unchecked Sendable {
     public let root: String
@@ -49,6 +50,7 @@ public final class StateStore: @unchecked Sendable {
     public func logPath(_ name: String) -> String { sessionDir(name) + "/log" }
     public func screenPath(_ name: String) -> String { sessionDir(name) + "/screen" }
     public func launchErrorPath(_ name: String) -> String { sessionDir(name) + "/launch-error" }
+    public func agentPidPath(_ name: String) -> String { sessionDir(name) + "/agent.pid" }
     public func historyEntryDir(_ entry: String) -> String { historyDir + "/" + entry }
 
     /// Makes a session's folder; EEXIST if the name is taken.

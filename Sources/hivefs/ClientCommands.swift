@@ -137,10 +137,11 @@ struct LaunchCommand: ParsableCommand {
     )
 
     @Option(name: .long) var report: String
+    @Option(name: .long) var pidfile: String
     @Option(name: .long) var dir: String
     @Argument(parsing: .postTerminator) var command: [String] = []
 
     func run() throws {
-        AgentLauncher.exec(argv: command, dir: dir, report: report)
+        AgentLauncher.run(argv: command, dir: dir, report: report, pidFile: pidfile)
     }
 }

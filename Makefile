@@ -1,0 +1,64 @@
+# hivefs — build, test, install and run.
+#   make run    install what is missing, build, install, and mount at ~/hive
+#   make test   install what is missing, build, and run every test
+
+SWIFT     ?= swift
+PREFIX    ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+APT_PKGS  := libfuse3-dev fuse3 tmux git pkg-config
+SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: all deps build release test unit integration run install uninstall clean
+
+all: build
+
+# Installs the Debian packages hivefs needs, only those missing.
+deps:
+	@missing=""; for p in $(APT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "swift is not on PATH (Swift 6 is needed)"; exit 1; }
+	@test -e /dev/fuse || { echo "/dev/fuse is missing: load the fuse module (modprobe fuse)"; exit 1; }
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter HiveCoreTests
+
+integration: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter HiveIntegrationTests
+
+install: release
+	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5
+	install -m 0755 .build/release/hivefs $(BINDIR)/hivefs
+	install -m 0644 man/hivefs.1 $(MANDIR)/man1/hivefs.1
+	install -m 0644 man/hivefs.5 $(MANDIR)/man5/hivefs.5
+
+uninstall:
+	rm -f $(BINDIR)/hivefs $(MANDIR)/man1/hivefs.1 $(MANDIR)/man5/hivefs.5
+
+# Installs, then mounts with the defaults (~/hive, ~/.local/state/hivefs, tmux -L hive).
+run: install
+	$(BINDIR)/hivefs mount
+	@echo
+	@echo "Try:  echo 'new hello agent=shell command=\"top\"' > ~/hive/control"
+	@echo "      cat ~/hive/status; cat ~/hive/hello/status; tail -f ~/hive/events"
+	@echo "Stop: hivefs unmount   (agents keep running; hivefs mount finds them again)"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+
+/// Agents do not depend on the daemon: a crash leaves them running, and a new
+/// `hivefs mount` cleans the stale mount and finds everything again.
+final class PersistenceTests: MountedTestCase {
+    func testKill9ThenMountReadoptsEverySession() {
+        newShell("stay", "sleep 300")
+        newShell("quits", "sh -c 'sleep 1.5; exit 4'")
+        XCTAssertEqual(mkdir(m.mnt + "/fresh", 0o755), 0)
+        XCTAssertEqual(m.write("stay/control", "pause\n"), 0)
+        XCTAssertEqual(m.write("stay/control", "resume\n"), 0)
+        guard let pid = m.pid("stay") else { return XCTFail("no pid") }
+        let eventsBefore = m.read("stay/events") ?? ""
+
+        m.crashDaemon()
+        XCTAssertTrue(alive(pid), "the agent survives the daemon")
+        XCTAssertNotEqual(m.sh("ls $MNT").status, 0, "the mount is stale")
+        sleep(2)  // `quits` exits while nobody watches
+
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertEqual(m.sh("ls $MNT").out.split(separator: "\n").sorted(), ["control", "events", "fresh", "history", "quits", "status", "stay"])
+        XCTAssertTrue(["working", "idle"].contains(m.state("stay")), m.state("stay"))
+        XCTAssertEqual(m.pid("stay"), pid)
+        XCTAssertTrue((m.read("stay/events") ?? "").hasPrefix(eventsBefore), "nothing recorded is lost")
+        XCTAssertTrue((m.read("stay/events") ?? "").contains(" adopted pid \(pid)"))
+        m.waitState("quits", ["exited"])
+        XCTAssertEqual(m.status("quits", "exit"), "4")
+        XCTAssertEqual(m.state("fresh"), "new")
+        // Control still works on the adopted session.
+        XCTAssertEqual(m.write("stay/control", "kill\n"), 0)
+        XCTAssertFalse(alive(pid))
+    }
+
+    func testSessionsWhoseTmuxVanishedAreLost() {
+        newShell("gone", "sleep 300")
+        m.crashDaemon()
+        m.sh("tmux -L \(m.socket) kill-server")
+        XCTAssertNoThrow(try m.mount())
+        m.waitState("gone", ["exited"])
+        XCTAssertEqual(m.status("gone", "reason"), "lost")
+    }
+
+    func testUnmountLeavesAgentsRunning() {
+        newShell("bg", "sleep 300")
+        guard let pid = m.pid("bg") else { return XCTFail("no pid") }
+        let r = m.sh("'\(MountFixture.binary)' unmount $MNT")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(waitUntil(5) { !self.m.daemonRunning }, "the daemon exits on unmount")
+        XCTAssertTrue(alive(pid))
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertEqual(m.pid("bg"), pid)
+    }
+
+    func testSigtermUnmountsCleanly() {
+        guard let d = m.daemon else { return XCTFail("no daemon") }
+        kill(d, SIGTERM)
+        XCTAssertTrue(waitUntil(5) { !self.m.daemonRunning })
+        XCTAssertEqual(m.daemonStatus, 0, m.daemonLog)
+        XCTAssertFalse(m.isMounted)
+        XCTAssertEqual(m.sh("ls $MNT").status, 0, "no stale mount is left")
+    }
+}
