@@ -51,8 +51,9 @@ public enum ControlParser {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .invalid("the write is not valid UTF-8")
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { String($0).trimmingWhitespace() }
+        // Split on scalars: Swift reads "\r\n" as one Character, which "\n" would not match.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String(String.UnicodeScalarView($0)).trimmingWhitespace() }
             .filter { !$0.isEmpty }
         guard !lines.isEmpty else { throw .invalid("no command given; read control for the commands it accepts") }
         return lines
@@ -94,6 +95,9 @@ public enum ControlParser {
             return .idleTimeout(try Durations.parse(rest))
         case "budget":
             if rest == "off" { return .budget(nil) }
+            if !rest.isEmpty, rest.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), Int64(rest) == nil {
+                throw .range("budget \(Text.printable(rest)) is too large")
+            }
             guard let n = Int64(rest) else {
                 throw .invalid("budget needs a whole number of tokens or off (got '\(Text.printable(rest))')")
             }

@@ -18,7 +18,8 @@ public enum Durations {
             case "d": mult = 86400
             default: throw .invalid("'\(Text.printable(s))' is not a duration (30s, 30m, 2h, 1d)")
             }
-            guard let n = Int64(digits) else { throw .invalid("'\(Text.printable(s))' is not a duration (30s, 30m, 2h, 1d)") }
+            guard !digits.isEmpty else { throw .invalid("'\(Text.printable(s))' is not a duration (30s, 30m, 2h, 1d)") }
+            guard let n = Int64(digits) else { throw .range("duration '\(Text.printable(s))' is too long") }
             let (p, o1) = n.multipliedReportingOverflow(by: mult)
             let (t, o2) = total.addingReportingOverflow(p)
             if o1 || o2 { throw .range("duration '\(Text.printable(s))' is too long") }

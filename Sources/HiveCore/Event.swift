@@ -47,7 +47,8 @@ public struct Event: Sendable, Equatable, Codable {
     /// `TIME KIND DETAIL\n`, the line of a session's `events`.
     public var textLine: String {
         let d = Text.oneLine(detail)
-        return d.isEmpty ? "\(time.rfc3339) \(kind)\n" : "\(time.rfc3339) \(kind) \(d)\n"
+        let k = Text.oneLine(kind).replacingOccurrences(of: " ", with: "_")
+        return d.isEmpty ? "\(time.rfc3339) \(k)\n" : "\(time.rfc3339) \(k) \(d)\n"
     }
 
     /// `NAME TIME KIND DETAIL\n`, the line of the root `events`.

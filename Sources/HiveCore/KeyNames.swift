@@ -16,6 +16,8 @@ public enum KeyNames {
     }
 
     public static func isValid(_ key: String) -> Bool {
+        // tmux reads an argument ending in ";" as a command separator, even after "--".
+        if key.hasSuffix(";") { return false }
         var k = Substring(key)
         var modifiers = 0
         while k.count > 2, let p = k.first, "CMS".contains(p), k.dropFirst().first == "-" {

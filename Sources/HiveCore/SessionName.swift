@@ -1,3 +1,5 @@
+import Foundation
+
 /// Session names: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`, never one of the root's own names.
 public enum SessionName {
     /// Names the mount's root uses itself.
@@ -23,6 +25,12 @@ public enum SessionName {
             throw .invalid("'\(name)' is reserved by the mount's root")
         }
         return name
+    }
+
+    /// The session's name on hivefs's tmux server. tmux folds `.` and `:` to `_`,
+    /// so `.` becomes `~` instead and `a.b` and `a_b` stay two sessions.
+    public static func tmuxName(_ name: String) -> String {
+        name.replacingOccurrences(of: ".", with: "~")
     }
 
     public static func isValid(_ name: String) -> Bool {

@@ -43,7 +43,8 @@ extension SessionSpec {
     /// checking it; `home` expands a leading `~` in `dir`.
     public mutating func set(_ key: SpecKey, _ raw: String, home: String) throws(HiveError) {
         var text = raw
-        if text.hasSuffix("\n") { text.removeLast() }
+        if text.unicodeScalars.last == "\n" { text.unicodeScalars.removeLast() }
+        if text.unicodeScalars.last == "\r" { text.unicodeScalars.removeLast() }
         if key != .prompt {
             text = text.trimmingWhitespace()
             if text.contains("\n") || text.contains("\r") {

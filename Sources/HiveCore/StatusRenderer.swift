@@ -26,7 +26,7 @@ public enum StatusRenderer {
 
     static func attach(_ r: SessionRecord, _ ctx: RenderContext) -> String? {
         guard r.state.isLive else { return nil }
-        return "tmux -L \(ctx.socket) attach -t \(r.name)"
+        return "tmux -L \(ctx.socket) attach -t \(SessionName.tmuxName(r.name))"
     }
 
     /// The pairs both files show, in order; nil is shown as `-` or `null`.

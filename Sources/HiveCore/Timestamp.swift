@@ -51,7 +51,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Parses the RFC 3339 form this type prints (UTC, optional milliseconds).
     public init?(rfc3339 s: String) {
         let b = Array(s.utf8)
-        guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"), b.last == UInt8(ascii: "Z") else { return nil }
+        guard b.count == 20 || b.count == 24, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+              b[10] == UInt8(ascii: "T"), b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
+              b.last == UInt8(ascii: "Z") else { return nil }
         func num(_ from: Int, _ len: Int) -> Int? {
             var v = 0
             for i in from..<(from + len) {
@@ -63,12 +65,18 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2),
               let mi = num(14, 2), let se = num(17, 2) else { return nil }
         var ms = 0
-        if b.count == 24, b[19] == UInt8(ascii: "."), let v = num(20, 3) { ms = v }
+        if b.count == 24 {
+            guard b[19] == UInt8(ascii: "."), let v = num(20, 3) else { return nil }
+            ms = v
+        }
         var parts = tm()
         parts.tm_year = Int32(y - 1900); parts.tm_mon = Int32(mo - 1); parts.tm_mday = Int32(d)
         parts.tm_hour = Int32(h); parts.tm_min = Int32(mi); parts.tm_sec = Int32(se)
         let secs = timegm(&parts)
         self.milliseconds = Int64(secs) * 1000 + Int64(ms)
+        // timegm normalises out-of-range fields (Feb 30, hour 25): refuse those.
+        let back = b.count == 24 ? rfc3339 : String(rfc3339.prefix(19)) + "Z"
+        guard back == s else { return nil }
     }
 
     public init(from decoder: Decoder) throws {

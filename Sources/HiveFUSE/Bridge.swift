@@ -126,6 +126,11 @@ public final class Bridge: @unchecked Sendable {
             return diskAttr(node, ino: ino, path: path)
         case .sessionFile(let s, let f):
             if f.isLog, let path = hive.diskPath(s, f) { return diskAttr(node, ino: ino, path: path) }
+            if f == .screen {
+                // Not live (a live screen is sized by capturing it): the saved final screen.
+                let size = Sys.stat(hive.store.screenPath(s)).map { Int($0.st_size) } ?? 0
+                return .success(stat(node, ino: ino, size: size, mode: modeRegular | 0o444, mtime: hive.snapshot(s)?.0.ended ?? mountTime))
+            }
             guard let r = hive.render(s, f) else { return .failure(.notFound(s)) }
             let mode: mode_t = f == .control ? 0o600 : (f.specKey != nil && hive.isWritable(s, f) ? 0o600 : 0o444)
             return .success(stat(node, ino: ino, size: r.bytes.count, mode: modeRegular | mode, mtime: r.mtime))

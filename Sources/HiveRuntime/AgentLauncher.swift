@@ -39,9 +39,10 @@ public enum AgentLauncher {
     /// pane's first process stops, which would undo `pause`. The launcher is never
     /// stopped, so the agent's processes stay frozen.
     ///
+    /// How the agent ended goes to `statusFile` (`exit N` or `signal N`) first.
     /// If the agent cannot be started, the reason goes to `report` and the exit
     /// code is 127 (not found) or 126.
-    public static func run(argv: [String], dir: String, report: String, pidFile: String) -> Never {
+    public static func run(argv: [String], dir: String, report: String, pidFile: String, statusFile: String) -> Never {
         func fail(_ code: Int32, _ reason: String) -> Never {
             try? Sys.writeFileAtomically(report, Array((reason + "\n").utf8))
             FileHandle.standardError.write(Data(("hivefs: " + reason + "\n").utf8))
@@ -68,6 +69,9 @@ public enum AgentLauncher {
             if errno != EINTR { exit(1) }
         }
         let termsig = status & 0x7f
+        // Written before the launcher ends, so the daemon (or a later one) knows how.
+        let how = termsig == 0 ? "exit \((status >> 8) & 0xff)\n" : "signal \(termsig)\n"
+        try? Sys.writeFileAtomically(statusFile, Array(how.utf8))
         if termsig == 0 { exit((status >> 8) & 0xff) }
         signal(termsig, SIG_DFL)
         var unblock = sigset_t()

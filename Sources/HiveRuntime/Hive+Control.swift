@@ -87,7 +87,8 @@ extension Hive {
             return reply(error)
         }
         var created: [LiveSession] = []
-        for case .new(let name, let spec) in commands {
+        for case .new(let name, var spec) in commands {
+            if spec.dir.isEmpty { spec.dir = config.home }
             do {
                 created.append(try create(name, spec: spec, uid: uid))
             } catch {

@@ -61,13 +61,15 @@ extension Hive {
         }
         unlink(store.launchErrorPath(name))
         unlink(store.agentPidPath(name))
+        unlink(store.exitStatusPath(name))
         if tmux.hasSession(name) { tmux.killSession(name) }
         var env = spec.env
         env["HIVE_SESSION"] = name
         let launch = Tmux.Launch(
             name: name, dir: dir, environment: env,
             argv: [config.executable, "launch", "--report", store.launchErrorPath(name),
-                   "--pidfile", store.agentPidPath(name), "--dir", dir, "--"] + argv,
+                   "--pidfile", store.agentPidPath(name), "--statusfile", store.exitStatusPath(name),
+                   "--dir", dir, "--"] + argv,
             logPath: store.logPath(name))
         watchLog(s)
         let pid: pid_t
@@ -159,7 +161,7 @@ extension Hive {
         s.outputMS = Sys.monotonicMS()
         let state = s.record.state
         lock.unlock()
-        if state == .starting || state == .idle {
+        if state == .new || state == .starting || state == .idle {
             s.queue.async { [self] in
                 lock.lock(); let st = s.record.state; lock.unlock()
                 guard st == .starting || st == .idle else { return }
@@ -220,6 +222,15 @@ extension Hive {
             let why = String(decoding: report, as: UTF8.self).trimmingWhitespace()
             stateEvent(s, .failed, detail: why, exit: pane?.status ?? 127, reason: why)
             return
+        }
+        if let b = Sys.readFile(store.exitStatusPath(name)) {
+            let words = String(decoding: b, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+            if words.count == 2, let n = Int32(words[1]) {
+                if words[0] == "signal" {
+                    return stateEvent(s, .exited, detail: "\(128 + n) signal \(n)", exit: 128 + n, reason: "signal \(n)")
+                }
+                return stateEvent(s, .exited, detail: "\(n)", exit: n)
+            }
         }
         guard let pane, pane.dead else {
             stateEvent(s, .exited, detail: "lost", reason: "lost")

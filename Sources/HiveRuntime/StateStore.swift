@@ -13,6 +13,7 @@ import Logging
 ///         screen                   the final screen, written when the session ends
 ///         launch-error             why the agent could not be started, if it could not
 ///         agent.pid                the agent's pid, written by the launcher in the pane
+///         exit-status              how the agent ended (`exit N`, `signal N`), by the launcher
 ///     STATE/history/NAME-TIME/     removed sessions, whole, plus their frozen views
 public final class StateStore: @unchecked Sendable {
     public let root: String
@@ -51,6 +52,7 @@ public final class StateStore: @unchecked Sendable {
     public func screenPath(_ name: String) -> String { sessionDir(name) + "/screen" }
     public func launchErrorPath(_ name: String) -> String { sessionDir(name) + "/launch-error" }
     public func agentPidPath(_ name: String) -> String { sessionDir(name) + "/agent.pid" }
+    public func exitStatusPath(_ name: String) -> String { sessionDir(name) + "/exit-status" }
     public func historyEntryDir(_ entry: String) -> String { historyDir + "/" + entry }
 
     /// Makes a session's folder; EEXIST if the name is taken.

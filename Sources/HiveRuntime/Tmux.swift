@@ -15,8 +15,12 @@ public struct Tmux: Sendable {
 
     /// tmux folds `.` and `:` in session names to `_`; hivefs maps `.` to `~` instead
     /// so that `a.b` and `a_b` stay two sessions.
-    public static func sessionName(_ name: String) -> String {
-        name.replacingOccurrences(of: ".", with: "~")
+    public static func sessionName(_ name: String) -> String { SessionName.tmuxName(name) }
+
+    /// An argument as tmux must receive it to keep it literal: tmux reads any argument
+    /// ending in `;` as a command separator, even after `--`; `\;` gives a literal `;`.
+    public static func literal(_ arg: String) -> String {
+        arg.hasSuffix(";") ? String(arg.dropLast()) + "\\;" : arg
     }
 
     /// An exact-match target for a session's (only) pane.
@@ -42,15 +46,21 @@ public struct Tmux: Sendable {
     /// Creates the session with its command, its terminal log piped from the first
     /// byte, and remain-on-exit so the exit status can be read; returns the pane pid.
     public func start(_ l: Launch) throws(HiveError) -> pid_t {
-        var args = ["start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+        var args = ["start-server", ";", "set-option", "-g", "exit-empty", "off", ";",
+                    "set-option", "-g", "remain-on-exit", "on", ";",
                     "set-option", "-g", "history-limit", "10000", ";",
                     "new-session", "-d", "-s", Tmux.sessionName(l.name), "-x", String(l.width), "-y", String(l.height),
-                    "-c", l.dir, "-P", "-F", "#{pane_pid}"]
-        for (k, v) in l.environment.sorted(by: { $0.key < $1.key }) { args += ["-e", "\(k)=\(v)"] }
+                    "-c", Tmux.literal(l.dir), "-P", "-F", "#{pane_pid}"]
+        for (k, v) in l.environment.sorted(by: { $0.key < $1.key }) { args += ["-e", Tmux.literal("\(k)=\(v)")] }
         args.append("--")
-        args += l.argv
+        args += l.argv.map(Tmux.literal)
         args += [";", "pipe-pane", "-t", Tmux.target(l.name), "-o", "exec cat >> " + Text.shellQuote(l.logPath)]
-        let r = run(args)
+        var r = run(args)
+        if !r.ok && r.stderr.contains("no server running") {
+            // The server was exiting as we connected; a new one starts on retry.
+            Sys.sleep(ms: 100)
+            r = run(args)
+        }
         guard r.ok, let pid = pid_t(r.stdout.trimmingWhitespace()) else {
             let why = r.stderr.trimmingWhitespace()
             throw .io("tmux new-session failed: \(why.isEmpty ? "exit \(r.status)" : why)")
@@ -98,13 +108,13 @@ public struct Tmux: Sendable {
 
     /// Types text literally: no key names, no tmux syntax.
     public func sendLiteral(_ name: String, _ text: String) throws(HiveError) {
-        let r = run(["send-keys", "-t", Tmux.target(name), "-l", "--", text])
+        let r = run(["send-keys", "-t", Tmux.target(name), "-l", "--", Tmux.literal(text)])
         guard r.ok else { throw .io("tmux send-keys failed: \(r.stderr.trimmingWhitespace())") }
     }
 
     /// Sends key names (`Enter`, `C-c`), already checked by `KeyNames`.
     public func sendKeys(_ name: String, _ keys: [String]) throws(HiveError) {
-        let r = run(["send-keys", "-t", Tmux.target(name), "--"] + keys)
+        let r = run(["send-keys", "-t", Tmux.target(name), "--"] + keys.map(Tmux.literal))
         guard r.ok else { throw .io("tmux send-keys failed: \(r.stderr.trimmingWhitespace())") }
     }
 

@@ -138,10 +138,11 @@ struct LaunchCommand: ParsableCommand {
 
     @Option(name: .long) var report: String
     @Option(name: .long) var pidfile: String
+    @Option(name: .long) var statusfile: String
     @Option(name: .long) var dir: String
     @Argument(parsing: .postTerminator) var command: [String] = []
 
     func run() throws {
-        AgentLauncher.run(argv: command, dir: dir, report: report, pidFile: pidfile)
+        AgentLauncher.run(argv: command, dir: dir, report: report, pidFile: pidfile, statusFile: statusfile)
     }
 }

@@ -117,6 +117,7 @@ struct Daemon {
         }
         hive.stop()
         logger.info("unmounted \(config.mountpoint); agents keep running")
-        if rc != 0 { throw ExitCode(rc) }
+        // A positive status is the signal that ended the loop (SIGINT, SIGTERM): a clean stop.
+        if rc < 0 { throw ExitCode(1) }
     }
 }

@@ -12,6 +12,22 @@ struct ConfigFile: Decodable {
     var quietAfter: Double?
     var killGrace: Double?
 
+    init() {}
+
+    /// Seconds may be written as integers (`3`) or decimals (`0.5`).
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mountpoint = try c.decodeIfPresent(String.self, forKey: .mountpoint)
+        state = try c.decodeIfPresent(String.self, forKey: .state)
+        socket = try c.decodeIfPresent(String.self, forKey: .socket)
+        func seconds(_ k: CodingKeys) throws -> Double? {
+            if let i = try? c.decodeIfPresent(Int.self, forKey: k) { return Double(i) }
+            return try c.decodeIfPresent(Double.self, forKey: k)
+        }
+        quietAfter = try seconds(.quietAfter)
+        killGrace = try seconds(.killGrace)
+    }
+
     enum CodingKeys: String, CodingKey {
         case mountpoint, state, socket
         case quietAfter = "quiet-after"

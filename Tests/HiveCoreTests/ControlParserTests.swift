@@ -66,7 +66,7 @@ final class ControlWriteTests: XCTestCase {
         XCTAssertEqual(got, ["send héllo wörld 🐝"])
     }
 
-    func testBUG_CRLFLineEndingsSplitIntoLines() {
+    func testCRLFLineEndingsSplitIntoLines() {
         // A write with CRLF line endings (a Windows editor, `printf 'a\r\nb\r\n'`) holds
         // two lines. `split(separator: "\n")` on a String compares Characters, and
         // "\r\n" is one Character, so the write is read as one line.
@@ -206,7 +206,7 @@ final class SessionCommandTests: XCTestCase {
         assertThrows(.ERANGE) { () throws(HiveError) in try ControlParser.sessionCommand("budget -5") }
     }
 
-    func testBUG_BudgetBeyondInt64IsERANGE() {
+    func testBudgetBeyondInt64IsERANGE() {
         // DESIGN.md §4: ERANGE is "a number out of range". `Int64(rest)` fails on
         // overflow and the parser reports EINVAL, unlike Durations, which says ERANGE.
         assertThrows(.ERANGE) { () throws(HiveError) in try ControlParser.sessionCommand("budget 99999999999999999999") }

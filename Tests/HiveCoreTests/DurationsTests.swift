@@ -43,7 +43,7 @@ final class DurationsTests: XCTestCase {
         }
     }
 
-    func testBUG_OverflowBeforeAUnitIsERANGE() {
+    func testOverflowBeforeAUnitIsERANGE() {
         // "99999999999999999999" is ERANGE, but the same number before a unit is
         // EINVAL: Durations.swift:21 reports every failed Int64(digits) as malformed.
         assertThrows(.ERANGE) { () throws(HiveError) in try Durations.parse("99999999999999999999s") }

@@ -38,7 +38,7 @@ final class KeyNamesTests: XCTestCase {
         XCTAssertNotNil(assertNoThrow { () throws(HiveError) in try KeyNames.validate("Enter") })
     }
 
-    func testBUG_KeysRefuseTheTmuxCommandSeparator() {
+    func testKeysRefuseTheTmuxCommandSeparator() {
         // tmux reads an argument ending in ';' as a command separator, even after
         // `send-keys --` (cmd_parse_from_arguments). Tmux.sendKeys passes the names as
         // arguments, so `keys ; w` runs `tmux send-keys -t S -- ; w`, i.e. `wait-for`:

@@ -54,7 +54,7 @@ final class TimestampTests: XCTestCase {
         }
     }
 
-    func testBUG_ParseRefusesWhatItCannotReadExactly() {
+    func testParseRefusesWhatItCannotReadExactly() {
         // The parser checks only positions 4 and 10 and the final Z, then lets timegm
         // normalise: out-of-range fields, wrong separators and junk before the Z are
         // accepted and turned into a different time; a fraction other than 3 digits
