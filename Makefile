@@ -33,15 +33,15 @@ release: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 unit: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter HiveCoreTests
+	$(SWIFT) test --skip-build --disable-swift-testing --filter HiveCoreTests
 
 integration: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter HiveIntegrationTests
+	$(SWIFT) test --skip-build --disable-swift-testing --filter HiveIntegrationTests
 
 install: release
 	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5

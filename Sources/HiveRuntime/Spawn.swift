@@ -25,16 +25,8 @@ public enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        cleanSignals(&attr, flags: 0)
         var pid: pid_t = 0
-        let rc = withCStrings(argv) { args in
-            withEnvironment(environment) { env in
-                posix_spawnp(&pid, argv[0], &actions, &attr, args, env)
-            }
-        }
+        let rc = spawn(argv, actions: &actions, environment: environment, pid: &pid)
         close(outPipe[1]); close(errPipe[1])
         guard rc == 0 else {
             close(outPipe[0]); close(errPipe[0])
@@ -87,15 +79,21 @@ public enum Spawn {
     /// Starts `argv` (searched in PATH) as a child that shares this process's
     /// terminal, process group and environment, with default signal handling.
     public static func child(_ argv: [String]) -> Swift.Result<pid_t, Errno> {
+        var pid: pid_t = 0
+        let rc = spawn(argv, actions: nil, environment: nil, pid: &pid)
+        return rc == 0 ? .success(pid) : .failure(Errno(rawValue: rc))
+    }
+
+    /// posix_spawnp with clean signals; returns 0 or the errno.
+    private static func spawn(_ argv: [String], actions: UnsafePointer<posix_spawn_file_actions_t>?,
+                              environment: [String: String]?, pid: inout pid_t) -> Int32 {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
         cleanSignals(&attr, flags: 0)
-        var pid: pid_t = 0
-        let rc = withCStrings(argv) { args in
-            withEnvironment(nil) { env in posix_spawnp(&pid, argv[0], nil, &attr, args, env) }
+        return withCStrings(argv) { args in
+            withEnvironment(environment) { env in posix_spawnp(&pid, argv[0], actions, &attr, args, env) }
         }
-        return rc == 0 ? .success(pid) : .failure(Errno(rawValue: rc))
     }
 
     /// Children start with no blocked and no ignored signals, whatever the calling
