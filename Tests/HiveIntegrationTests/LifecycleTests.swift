@@ -16,6 +16,17 @@ final class LifecycleTests: MountedTestCase {
         XCTAssertTrue((m.read("life/screen") ?? "").contains("busy") || (m.read("life/log") ?? "").contains("busy"))
     }
 
+    func testScreenShowsTheTerminalNowAndItsSizeIsTrue() {
+        newShell("scr", "sh -c 'echo on-the-screen; sleep 60'")
+        XCTAssertTrue(waitUntil(5) { (self.m.read("scr/screen") ?? "").contains("on-the-screen") }, m.read("scr/screen") ?? "")
+        let r = m.sh("stat -c %s $MNT/scr/screen; cat $MNT/scr/screen | wc -c").out.split(separator: "\n")
+        XCTAssertEqual(r.first, r.last, "stat size and read size of screen")
+        XCTAssertEqual(m.write("scr/control", "kill\n"), 0)
+        XCTAssertTrue((m.read("scr/screen") ?? "").contains("on-the-screen"), "the last screen is kept")
+        let after = m.sh("stat -c %s $MNT/scr/screen; cat $MNT/scr/screen | wc -c").out.split(separator: "\n")
+        XCTAssertEqual(after.first, after.last)
+    }
+
     func testCommandNotFoundAndBadDirFail() {
         newShell("nf", "no-such-program-hivefs --flag", wait: false)
         m.waitState("nf", ["failed"])
