@@ -43,11 +43,7 @@ let package = Package(
                 "CFuse", "HiveCore", "HiveRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ],
-            // Requests and file-info pointers from libfuse are replied to from
-            // runtime queues by design; Swift 6 cannot see that they are owned
-            // by one reply, so this target keeps Swift 5's checking.
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            ]
         ),
         // The executable: argument parsing and wiring.
         .executableTarget(

@@ -8,6 +8,13 @@ import SystemPackage
 // userdata, does its work or hands it to a queue, and replies exactly once.
 // No Swift error or trap may cross into C: every path ends in a fuse_reply_*.
 
+/// A request answered later from a runtime queue: libfuse lets any thread reply,
+/// exactly once, and nothing else touches the request meanwhile.
+private struct Pending: @unchecked Sendable {
+    let req: fuse_req_t?
+    var fi: UnsafeMutablePointer<fuse_file_info>? = nil
+}
+
 private func bridge(_ req: fuse_req_t?) -> Bridge {
     Unmanaged<Bridge>.fromOpaque(fuse_req_userdata(req)!).takeUnretainedValue()
 }
@@ -23,7 +30,9 @@ private func name(_ p: UnsafePointer<CChar>?) -> String {
 
 private func entry(_ b: Bridge, _ req: fuse_req_t?, _ node: Node) {
     let ino = b.inodes.ino(node)
-    let reply: (stat) -> Void = { st in
+    let p = Pending(req: req)
+    let reply: @Sendable (stat) -> Void = { st in
+        let req = p.req
         var e = fuse_entry_param()
         e.ino = ino
         e.generation = 1
@@ -34,7 +43,7 @@ private func entry(_ b: Bridge, _ req: fuse_req_t?, _ node: Node) {
     }
     if b.isLiveScreen(node), case .sessionFile(let s, _) = node {
         b.slow.async {
-            guard case .success(var st) = b.attributes(node, ino: ino) else { return replyError(req, .notFound(s)) }
+            guard case .success(var st) = b.attributes(node, ino: ino) else { return replyError(p.req, .notFound(s)) }
             st.st_size = off_t(b.hive.screen(s).count)
             reply(st)
         }
@@ -57,10 +66,11 @@ private let opGetattr: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePoi
     let b = bridge(req)
     guard let node = b.inodes.node(ino) else { return replyError(req, .notFound("no such inode")) }
     if b.isLiveScreen(node), case .sessionFile(let s, _) = node {
+        let p = Pending(req: req)
         b.slow.async {
-            guard case .success(var st) = b.attributes(node, ino: ino) else { return replyError(req, .notFound(s)) }
+            guard case .success(var st) = b.attributes(node, ino: ino) else { return replyError(p.req, .notFound(s)) }
             st.st_size = off_t(b.hive.screen(s).count)
-            fuse_reply_attr(req, &st, 0)
+            fuse_reply_attr(p.req, &st, 0)
         }
         return
     }
@@ -119,8 +129,9 @@ private let opRmdir: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafePointer<CCha
     guard case .session = node else {
         return replyError(req, node == .history ? .denied("history is never deleted") : HiveError(.notDirectory, n))
     }
+    let pending = Pending(req: req)
     b.hive.rmdir(n, uid: hive_fuse_req_uid(req)) { err in
-        if let err { replyError(req, err) } else { fuse_reply_err(req, 0) }
+        if let err { replyError(pending.req, err) } else { fuse_reply_err(pending.req, 0) }
     }
 }
 
@@ -166,10 +177,11 @@ private let opOpen: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePointe
         f.diskFd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         if f.diskFd < 0 { return replyError(req, .notFound(path)) }
     } else if b.isLiveScreen(node) {
+        let p = Pending(req: req, fi: fi)
         b.slow.async {
             if let c = b.content(node) { f.snapshot = c.bytes }
-            hive_fuse_fi_set_fh(fi, b.files.add(f))
-            fuse_reply_open(req, fi)
+            hive_fuse_fi_set_fh(p.fi, b.files.add(f))
+            fuse_reply_open(p.req, p.fi)
         }
         return
     } else if accmode != O_WRONLY {
@@ -199,7 +211,9 @@ private let opRead: @convention(c) (fuse_req_t?, fuse_ino_t, Int, off_t, UnsafeM
         }
         return
     }
-    let serve = {
+    let p = Pending(req: req)
+    let serve: @Sendable () -> Void = {
+        let req = p.req
         let start = min(Int(off), f.snapshot.count)
         let end = min(start + size, f.snapshot.count)
         f.snapshot[start..<end].withUnsafeBufferPointer { p in
@@ -225,8 +239,9 @@ private let opWrite: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafePointer<CCha
     guard let fi, let f = b.files.get(hive_fuse_fi_fh(fi)) else { return replyError(req, HiveError(.badFileDescriptor, "not open")) }
     let bytes = buf.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
     let uid = hive_fuse_req_uid(req)
+    let p = Pending(req: req)
     let done: Hive.Reply = { err in
-        if let err { replyError(req, err) } else { fuse_reply_write(req, size) }
+        if let err { replyError(p.req, err) } else { fuse_reply_write(p.req, size) }
     }
     switch f.node {
     case .rootFile(.control):
