@@ -185,7 +185,7 @@ public final class Bridge: @unchecked Sendable {
 
     /// The current change counter of a file, for `poll()`.
     func version(_ node: Node) -> UInt64? {
-        guard case .sessionFile(let s, let f) = node, let (r, _) = hive.snapshot(s) else { return nil }
+        guard case .sessionFile(let s, let f) = node, f != .screen, !f.isLog, let (r, _) = hive.snapshot(s) else { return nil }
         return f == .state ? r.stateVersion : r.version
     }
 }

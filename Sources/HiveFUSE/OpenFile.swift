@@ -5,18 +5,42 @@ import CFuse
 /// consistent rendering even across several read calls.
 final class OpenFile: @unchecked Sendable {
     let node: Node
+    private let lock = NSLock()
     /// The rendering served for small files; refreshed by a read at offset 0.
-    var snapshot: [UInt8] = []
+    private var snapshot: [UInt8] = []
     /// The change counter the snapshot was rendered at, for `poll()`.
-    var version: UInt64 = 0
-    /// A file descriptor on the state directory for log-like files.
-    var diskFd: Int32 = -1
+    private var version: UInt64 = 0
     /// What has been written so far to a spec file through this handle.
-    var pending: [UInt8] = []
-    /// A poll waiting for the next change.
+    private var pending: [UInt8] = []
+    /// A file descriptor on the state directory for log-like files (set before the handle is shared).
+    var diskFd: Int32 = -1
+    /// A poll waiting for the next change (guarded by `OpenFiles`).
     var pollHandle: OpaquePointer?
 
     init(node: Node) { self.node = node }
+
+    func setSnapshot(_ bytes: [UInt8], version v: UInt64) {
+        lock.lock(); snapshot = bytes; version = v; lock.unlock()
+    }
+
+    var currentVersion: UInt64 { lock.lock(); defer { lock.unlock() }; return version }
+
+    /// Up to `count` bytes of the snapshot from `offset`.
+    func slice(from offset: Int, count: Int) -> [UInt8] {
+        lock.lock(); defer { lock.unlock() }
+        let start = min(max(0, offset), snapshot.count)
+        return Array(snapshot[start..<min(start + count, snapshot.count)])
+    }
+
+    /// The spec value after a write of `bytes` at `offset`, or nil if the write is not
+    /// at the start or at the end of what this handle wrote so far.
+    func pendingValue(appending bytes: [UInt8], at offset: Int) -> [UInt8]? {
+        lock.lock(); defer { lock.unlock() }
+        if offset == 0 { return bytes }
+        return offset == pending.count ? pending + bytes : nil
+    }
+
+    func setPending(_ bytes: [UInt8]) { lock.lock(); pending = bytes; lock.unlock() }
 }
 
 /// The open files, by the handle number given to the kernel.

@@ -12,7 +12,8 @@ import SystemPackage
 /// exactly once, and nothing else touches the request meanwhile.
 private struct Pending: @unchecked Sendable {
     let req: fuse_req_t?
-    var fi: UnsafeMutablePointer<fuse_file_info>? = nil
+    /// A copy: libfuse's fuse_file_info lives on the worker's stack only until the callback returns.
+    var fi = fuse_file_info()
 }
 
 private func bridge(_ req: fuse_req_t?) -> Bridge {
@@ -95,7 +96,7 @@ private let opSetattr: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePoi
     if toSet & sizeBit != 0, let attr, attr.pointee.st_size != 0 {
         return replyError(req, .invalid("control and spec files can only be truncated to 0"))
     }
-    if toSet & sizeBit != 0, let fi, let f = b.files.get(hive_fuse_fi_fh(fi)) { f.pending = [] }
+    if toSet & sizeBit != 0, let fi, let f = b.files.get(hive_fuse_fi_fh(fi)) { f.setPending([]) }
     switch b.attributes(node, ino: ino) {
     case .success(var st): fuse_reply_attr(req, &st, 0)
     case .failure(let e): replyError(req, e)
@@ -177,19 +178,19 @@ private let opOpen: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePointe
         f.diskFd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         if f.diskFd < 0 { return replyError(req, .notFound(path)) }
     } else if b.isLiveScreen(node) {
-        let p = Pending(req: req, fi: fi)
+        let p = Pending(req: req, fi: fi.pointee)
         b.slow.async {
-            if let c = b.content(node) { f.snapshot = c.bytes }
-            hive_fuse_fi_set_fh(p.fi, b.files.add(f))
-            fuse_reply_open(p.req, p.fi)
+            if let c = b.content(node) { f.setSnapshot(c.bytes, version: c.version) }
+            var info = p.fi
+            hive_fuse_fi_set_fh(&info, b.files.add(f))
+            fuse_reply_open(p.req, &info)
         }
         return
     } else if accmode != O_WRONLY {
         guard let c = b.content(node) else { return replyError(req, .notFound("gone")) }
-        f.snapshot = c.bytes
-        f.version = c.version
+        f.setSnapshot(c.bytes, version: c.version)
     } else if let v = b.version(node) {
-        f.version = v
+        f.setSnapshot([], version: v)
     }
     hive_fuse_fi_set_fh(fi, b.files.add(f))
     fuse_reply_open(req, fi)
@@ -213,23 +214,21 @@ private let opRead: @convention(c) (fuse_req_t?, fuse_ino_t, Int, off_t, UnsafeM
     }
     let p = Pending(req: req)
     let serve: @Sendable () -> Void = {
-        let req = p.req
-        let start = min(Int(off), f.snapshot.count)
-        let end = min(start + size, f.snapshot.count)
-        f.snapshot[start..<end].withUnsafeBufferPointer { p in
-            _ = fuse_reply_buf(req, UnsafeRawPointer(p.baseAddress)?.assumingMemoryBound(to: CChar.self), p.count)
+        let bytes = f.slice(from: Int(off), count: size)
+        bytes.withUnsafeBufferPointer { buf in
+            _ = fuse_reply_buf(p.req, UnsafeRawPointer(buf.baseAddress)?.assumingMemoryBound(to: CChar.self), buf.count)
         }
     }
     if off == 0 {
         // A read from the start sees the file as it is now (sysfs-style re-read after poll).
         if b.isLiveScreen(f.node) {
             b.slow.async {
-                if let c = b.content(f.node) { f.snapshot = c.bytes }
+                if let c = b.content(f.node) { f.setSnapshot(c.bytes, version: c.version) }
                 serve()
             }
             return
         }
-        if let c = b.content(f.node) { f.snapshot = c.bytes; f.version = c.version }
+        if let c = b.content(f.node) { f.setSnapshot(c.bytes, version: c.version) }
     }
     serve()
 }
@@ -253,16 +252,13 @@ private let opWrite: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafePointer<CCha
         b.hive.control(s, bytes, uid: uid, reply: done)
     case .sessionFile(let s, let file):
         guard let key = file.specKey else { return replyError(req, .denied("read-only file")) }
-        var value = f.pending
-        if off == 0 { value = bytes } else if Int(off) == value.count { value += bytes } else {
+        guard let value = f.pendingValue(appending: bytes, at: Int(off)) else {
             return replyError(req, .invalid("spec files are written whole, from the start"))
         }
-        do throws(HiveError) {
-            try b.hive.setSpec(s, key, value, uid: uid)
-            f.pending = value
-            fuse_reply_write(req, size)
-        } catch {
-            replyError(req, error)
+        b.hive.setSpec(s, key, value, uid: uid) { err in
+            if let err { return replyError(p.req, err) }
+            f.setPending(value)
+            fuse_reply_write(p.req, size)
         }
     default:
         replyError(req, .denied("read-only file"))
@@ -326,13 +322,13 @@ private let opPoll: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePointe
         if let ph { fuse_pollhandle_destroy(ph) }
         return _ = fuse_reply_poll(req, UInt32(POLLIN | POLLRDNORM))
     }
-    if current != f.version {
+    if current != f.currentVersion {
         if let ph { fuse_pollhandle_destroy(ph) }
         return _ = fuse_reply_poll(req, ready)
     }
     if let old = b.files.setPollHandle(f, ph) { fuse_pollhandle_destroy(old) }
     // A change between the check and the registration must not be missed.
-    if let now = b.version(f.node), now != f.version { b.changed(f.node.sessionName ?? "") }
+    if let now = b.version(f.node), now != f.currentVersion { b.changed(f.node.sessionName ?? "") }
     fuse_reply_poll(req, 0)
 }
 

@@ -14,7 +14,11 @@ public enum AgentLauncher {
         case .claude:
             var words = spec.command.isEmpty ? ["claude"] : try CommandLineWords.split(spec.command)
             if !spec.model.isEmpty { words += ["--model", spec.model] }
-            if !spec.prompt.isEmpty { words.append(spec.prompt) }
+            if !spec.prompt.isEmpty {
+                // A prompt is never an option, even one that starts with '-'.
+                if spec.prompt.hasPrefix("-") { words.append("--") }
+                words.append(spec.prompt)
+            }
             return words
         }
     }

@@ -46,7 +46,8 @@ extension Hive {
         lock.lock(); let state = s.record.state; let pid = s.record.pid; let scope = s.scope; let agent = s.record.spec.agent; lock.unlock()
         switch c {
         case .start:
-            try s.record.spec.checkStartable()
+            lock.lock(); let spec = s.record.spec; lock.unlock()
+            try spec.checkStartable()
             launch(s)
         case .pause:
             guard state != .paused, let scope else { return }
@@ -131,26 +132,32 @@ extension Hive {
         return s
     }
 
-    /// Writes a spec file of a `new` session: the whole value, checked; EACCES once started.
-    public func setSpec(_ name: String, _ key: SpecKey, _ bytes: [UInt8], uid: UInt32) throws(HiveError) {
-        guard let s = live(name) else { throw .notFound("no session \(name)") }
+    /// Writes a spec file of a `new` session: the whole value, checked; EACCES once
+    /// started. Runs on the session's queue, so it cannot interleave with `start`.
+    public func setSpec(_ name: String, _ key: SpecKey, _ bytes: [UInt8], uid: UInt32, reply: @escaping Reply) {
+        guard let s = live(name) else { return reply(.notFound("no session \(name)")) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw .invalid("\(key.rawValue) must be UTF-8 text")
+            return reply(.invalid("\(key.rawValue) must be UTF-8 text"))
         }
         guard bytes.count <= ControlParser.maxWrite else {
-            throw .tooBig("\(key.rawValue) holds at most \(ControlParser.maxWrite) bytes")
+            return reply(.tooBig("\(key.rawValue) holds at most \(ControlParser.maxWrite) bytes"))
         }
-        s.emitLock.lock()
-        lock.lock()
-        let state = s.record.state
-        var spec = s.record.spec
-        lock.unlock()
-        s.emitLock.unlock()
-        guard state == .new else { throw .denied("\(key.rawValue) is read-only once the session has started") }
-        try spec.set(key, text, home: config.home)
-        let shown = key == .prompt ? Text.printable(spec.value(key), limit: 60) : spec.value(key)
-        emit(s, Event(session: name, kind: EventKind.spec, detail: "\(key.rawValue) \(shown)", uid: uid,
-                      key: key.rawValue, value: spec.value(key), spec: spec), durable: true)
+        s.queue.async { [self] in
+            lock.lock()
+            let state = s.record.state
+            var spec = s.record.spec
+            lock.unlock()
+            guard state == .new else { return reply(.denied("\(key.rawValue) is read-only once the session has started")) }
+            do throws(HiveError) {
+                try spec.set(key, text, home: config.home)
+            } catch {
+                return reply(error)
+            }
+            let shown = key == .prompt ? Text.printable(spec.value(key), limit: 60) : spec.value(key)
+            emit(s, Event(session: name, kind: EventKind.spec, detail: "\(key.rawValue) \(shown)", uid: uid,
+                          key: key.rawValue, value: spec.value(key), spec: spec), durable: true)
+            reply(nil)
+        }
     }
 
     /// `rmdir NAME`: an ended (or never started) session moves, whole, to `history/`.

@@ -12,12 +12,17 @@ extension Hive {
         for name in store.sessionNames() {
             let events = store.load(name)
             guard let record = SessionRecord.replay(events) else {
-                log.warning("state directory session \(name) has no readable log; skipped")
+                // A crash between making the folder and recording `created`: set it aside
+                // (a name starting with '.' is never a session) so the name is free again.
+                let aside = store.sessionsDir + "/.unreadable-\(name)-\(Timestamp.now().milliseconds)"
+                log.warning("session \(name) has no readable log; moved to \(aside)")
+                try? Sys.rename(store.sessionDir(name), aside)
                 continue
             }
             let s = LiveSession(record: record)
             lock.lock(); sessions[name] = s; lock.unlock()
-            guard record.state.isLive else { continue }
+            // `new` with a pane: the daemon died while launching it; adopt it too.
+            guard record.state.isLive || (record.state == .new && panes[name] != nil) else { continue }
             s.queue.async { [self] in adopt(s, pane: panes[name]) }
         }
     }
@@ -28,11 +33,14 @@ extension Hive {
             stateEvent(s, .exited, detail: "lost", reason: "lost")
             return
         }
+        let agent = readAgentPid(name) ?? s.record.pid
+        if s.record.state == .new {
+            stateEvent(s, .starting, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent)
+        }
         if pane.dead {
             finishExit(s, pane: pane)
             return
         }
-        let agent = readAgentPid(name) ?? s.record.pid
         lock.lock(); s.generation += 1; let gen = s.generation; s.panePid = pane.pid; lock.unlock()
         emit(s, Event(session: name, kind: EventKind.adopted, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent), durable: true)
         watchLog(s)
@@ -141,11 +149,11 @@ extension Hive {
     private func watchExit(_ s: LiveSession, pid: pid_t, generation: Int) {
         do {
             let fd = try Sys.pidfdOpen(pid)
-            lock.lock(); s.pidfd = fd; lock.unlock()
-            watcher.watchExit(pidfd: fd) { [weak self, weak s] in
+            let token = watcher.watchExit(pidfd: fd) { [weak self, weak s] in
                 guard let self, let s else { return }
                 s.queue.async { self.agentExited(s, generation: generation) }
             }
+            lock.lock(); s.pidfd = (fd, token); lock.unlock()
         } catch {
             s.queue.async { [self] in agentExited(s, generation: generation) }
         }
@@ -253,7 +261,7 @@ extension Hive {
         s.pidfd = nil
         s.logWatch = nil
         lock.unlock()
-        if let fd { watcher.unwatchExit(pidfd: fd) }
+        if let fd { watcher.unwatchExit(pidfd: fd.fd, token: fd.token) }
         if let wd { watcher.unwatchWrites(wd) }
     }
 

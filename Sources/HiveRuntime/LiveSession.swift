@@ -11,7 +11,7 @@ final class LiveSession: @unchecked Sendable {
     let emitLock = NSLock()
     /// Grows on every launch; a stale exit callback carries an older one.
     var generation = 0
-    var pidfd: Int32?
+    var pidfd: (fd: Int32, token: Int)?
     /// The pane's first process: the launcher, parent of the agent.
     var panePid: pid_t?
     var logWatch: Int32?

@@ -50,11 +50,12 @@ public struct Tmux: Sendable {
                     "set-option", "-g", "remain-on-exit", "on", ";",
                     "set-option", "-g", "history-limit", "10000", ";",
                     "new-session", "-d", "-s", Tmux.sessionName(l.name), "-x", String(l.width), "-y", String(l.height),
-                    "-c", Tmux.literal(l.dir), "-P", "-F", "#{pane_pid}"]
+                    "-P", "-F", "#{pane_pid}"]
+        // No -c: tmux expands formats (#(cmd) runs a shell) in it; the launcher changes directory.
         for (k, v) in l.environment.sorted(by: { $0.key < $1.key }) { args += ["-e", Tmux.literal("\(k)=\(v)")] }
         args.append("--")
         args += l.argv.map(Tmux.literal)
-        args += [";", "pipe-pane", "-t", Tmux.target(l.name), "-o", "exec cat >> " + Text.shellQuote(l.logPath)]
+        args += [";", "pipe-pane", "-t", Tmux.target(l.name), "-o", ("exec cat >> " + Text.shellQuote(l.logPath)).replacingOccurrences(of: "#", with: "##")]
         var r = run(args)
         if !r.ok && r.stderr.contains("no server running") {
             // The server was exiting as we connected; a new one starts on retry.

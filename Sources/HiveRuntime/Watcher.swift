@@ -11,7 +11,8 @@ public final class Watcher: @unchecked Sendable {
     private let lock = NSLock()
     private let inotifyFd: Int32
     private let wakeFd: Int32
-    private var exits: [Int32: Callback] = [:]
+    private var exits: [Int32: (token: Int, cb: Callback)] = [:]
+    private var nextToken = 0
     private var files: [Int32: Callback] = [:]
     private var timers: [(deadline: Int64, id: Int, cb: Callback)] = []
     private var nextTimer = 0
@@ -44,15 +45,25 @@ public final class Watcher: @unchecked Sendable {
         _ = write(wakeFd, &one, 8)
     }
 
-    /// Calls `cb` once when the process behind `pidfd` exits; the fd is closed then.
-    public func watchExit(pidfd: Int32, _ cb: @escaping Callback) {
-        lock.lock(); exits[pidfd] = cb; lock.unlock()
+    /// Calls `cb` once when the process behind `pidfd` exits; the watcher owns the fd
+    /// from now on and closes it. Returns the token that `unwatchExit` needs.
+    public func watchExit(pidfd: Int32, _ cb: @escaping Callback) -> Int {
+        lock.lock()
+        nextToken += 1
+        let token = nextToken
+        exits[pidfd] = (token, cb)
+        lock.unlock()
         wake()
+        return token
     }
 
-    /// Stops watching an exit without calling back; closes the fd.
-    public func unwatchExit(pidfd: Int32) {
-        lock.lock(); let had = exits.removeValue(forKey: pidfd) != nil; lock.unlock()
+    /// Stops watching an exit without calling back, if that watch (fd and token) is
+    /// still registered; a fired watch's fd number may already belong to another.
+    public func unwatchExit(pidfd: Int32, token: Int) {
+        lock.lock()
+        var had = false
+        if exits[pidfd]?.token == token { exits.removeValue(forKey: pidfd); had = true }
+        lock.unlock()
         if had { Sys.close(pidfd) }
         wake()
     }
@@ -101,7 +112,7 @@ public final class Watcher: @unchecked Sendable {
             let now = Sys.monotonicMS()
             while let first = timers.first, first.deadline <= now { due.append(first.cb); timers.removeFirst() }
             for p in fds.dropFirst(2) where p.revents != 0 {
-                if let cb = exits.removeValue(forKey: p.fd) { due.append(cb); Sys.close(p.fd) }
+                if let w = exits.removeValue(forKey: p.fd) { due.append(w.cb); Sys.close(p.fd) }
             }
             lock.unlock()
 

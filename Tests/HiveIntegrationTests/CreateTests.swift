@@ -53,4 +53,15 @@ final class CreateTests: MountedTestCase {
         XCTAssertTrue(waitUntil(5) { (self.m.read("lit/log") ?? "").contains("$(touch \(marker))") }, m.read("lit/log") ?? "")
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker))
     }
+
+    func testADirectoryNameIsNeverExpandedByTmux() throws {
+        let marker = m.root + "/expanded"
+        let dir = m.root + "/odd #(touch \(marker)) #S;"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let q = dir.replacingOccurrences(of: "\"", with: "\\\"")
+        XCTAssertEqual(m.write("control", "new oddir agent=shell dir=\"\(q)\" command=\"sh -c 'pwd; sleep 60'\"\n"), 0)
+        m.waitState("oddir", ["working", "idle"])
+        XCTAssertTrue(waitUntil(5) { (self.m.read("oddir/log") ?? "").contains(dir) }, m.read("oddir/log") ?? "")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker))
+    }
 }
