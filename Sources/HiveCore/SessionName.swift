@@ -33,6 +33,11 @@ public enum SessionName {
         name.replacingOccurrences(of: ".", with: "~")
     }
 
+    /// The hivefs name of a session on the tmux server (the inverse of `tmuxName`).
+    public static func fromTmuxName(_ name: String) -> String {
+        name.replacingOccurrences(of: "~", with: ".")
+    }
+
     public static func isValid(_ name: String) -> Bool {
         (try? validate(name)) != nil
     }

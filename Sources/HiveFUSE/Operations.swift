@@ -29,30 +29,38 @@ private func name(_ p: UnsafePointer<CChar>?) -> String {
     return String(cString: p)
 }
 
+/// Calls `body` with a node's attributes: at once, or from the slow queue for a live
+/// `screen`, whose size is known only by capturing it from tmux.
+private func withAttributes(_ b: Bridge, _ node: Node, ino: fuse_ino_t,
+                            _ body: @escaping @Sendable (Result<stat, HiveError>) -> Void) {
+    guard b.isLiveScreen(node), case .sessionFile(let s, _) = node else {
+        return body(b.attributes(node, ino: ino))
+    }
+    b.slow.async {
+        body(b.attributes(node, ino: ino).map { st in
+            var sized = st
+            sized.st_size = off_t(b.hive.screen(s).count)
+            return sized
+        })
+    }
+}
+
 private func entry(_ b: Bridge, _ req: fuse_req_t?, _ node: Node) {
     let ino = b.inodes.ino(node)
     let p = Pending(req: req)
-    let reply: @Sendable (stat) -> Void = { st in
-        let req = p.req
-        var e = fuse_entry_param()
-        e.ino = ino
-        e.generation = 1
-        e.attr = st
-        e.attr_timeout = 0
-        e.entry_timeout = 0
-        fuse_reply_entry(req, &e)
-    }
-    if b.isLiveScreen(node), case .sessionFile(let s, _) = node {
-        b.slow.async {
-            guard case .success(var st) = b.attributes(node, ino: ino) else { return replyError(p.req, .notFound(s)) }
-            st.st_size = off_t(b.hive.screen(s).count)
-            reply(st)
+    withAttributes(b, node, ino: ino) { result in
+        switch result {
+        case .success(let st):
+            var e = fuse_entry_param()
+            e.ino = ino
+            e.generation = 1
+            e.attr = st
+            e.attr_timeout = 0
+            e.entry_timeout = 0
+            fuse_reply_entry(p.req, &e)
+        case .failure(let e):
+            replyError(p.req, e)
         }
-        return
-    }
-    switch b.attributes(node, ino: ino) {
-    case .success(let st): reply(st)
-    case .failure(let e): replyError(req, e)
     }
 }
 
@@ -66,18 +74,12 @@ private let opLookup: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafePointer<CCh
 private let opGetattr: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePointer<fuse_file_info>?) -> Void = { req, ino, _ in
     let b = bridge(req)
     guard let node = b.inodes.node(ino) else { return replyError(req, .notFound("no such inode")) }
-    if b.isLiveScreen(node), case .sessionFile(let s, _) = node {
-        let p = Pending(req: req)
-        b.slow.async {
-            guard case .success(var st) = b.attributes(node, ino: ino) else { return replyError(p.req, .notFound(s)) }
-            st.st_size = off_t(b.hive.screen(s).count)
-            fuse_reply_attr(p.req, &st, 0)
+    let p = Pending(req: req)
+    withAttributes(b, node, ino: ino) { result in
+        switch result {
+        case .success(var st): fuse_reply_attr(p.req, &st, 0)
+        case .failure(let e): replyError(p.req, e)
         }
-        return
-    }
-    switch b.attributes(node, ino: ino) {
-    case .success(var st): fuse_reply_attr(req, &st, 0)
-    case .failure(let e): replyError(req, e)
     }
 }
 

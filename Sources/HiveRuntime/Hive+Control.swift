@@ -43,10 +43,9 @@ extension Hive {
 
     private func perform(_ s: LiveSession, _ c: SessionCommand) throws(HiveError) {
         let name = s.record.name
-        lock.lock(); let state = s.record.state; let pid = s.record.pid; let scope = s.scope; let agent = s.record.spec.agent; lock.unlock()
+        lock.lock(); let state = s.record.state; let pid = s.record.pid; let scope = s.scope; let spec = s.record.spec; lock.unlock()
         switch c {
         case .start:
-            lock.lock(); let spec = s.record.spec; lock.unlock()
             try spec.checkStartable()
             launch(s)
         case .pause:
@@ -60,7 +59,7 @@ extension Hive {
             lock.lock(); let back = s.beforePause; lock.unlock()
             stateEvent(s, back, pid: pid)
         case .interrupt:
-            try tmux.sendKeys(name, AgentLauncher.interruptKeys(agent))
+            try tmux.sendKeys(name, AgentLauncher.interruptKeys(spec.agent))
         case .send(let text):
             try type(s, text)
         case .keys(let keys):

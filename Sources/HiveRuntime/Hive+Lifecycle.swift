@@ -113,6 +113,18 @@ extension Hive {
         }
     }
 
+    /// The launcher's `exit N` or `signal N`, if it wrote one.
+    func readExitStatus(_ name: String) -> (status: Int32?, signal: Int32?)? {
+        guard let b = Sys.readFile(store.exitStatusPath(name)) else { return nil }
+        let words = String(decoding: b, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard words.count == 2, let n = Int32(words[1]) else { return nil }
+        switch words[0] {
+        case "exit": return (n, nil)
+        case "signal": return (nil, n)
+        default: return nil
+        }
+    }
+
     func readAgentPid(_ name: String) -> pid_t? {
         guard let b = Sys.readFile(store.agentPidPath(name)) else { return nil }
         return pid_t(String(decoding: b, as: UTF8.self).trimmingWhitespace())
@@ -231,23 +243,20 @@ extension Hive {
             stateEvent(s, .failed, detail: why, exit: pane?.status ?? 127, reason: why)
             return
         }
-        if let b = Sys.readFile(store.exitStatusPath(name)) {
-            let words = String(decoding: b, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
-            if words.count == 2, let n = Int32(words[1]) {
-                if words[0] == "signal" {
-                    return stateEvent(s, .exited, detail: "\(128 + n) signal \(n)", exit: 128 + n, reason: "signal \(n)")
-                }
-                return stateEvent(s, .exited, detail: "\(n)", exit: n)
-            }
-        }
-        guard let pane, pane.dead else {
+        // How it ended: the launcher's record first, tmux's dead pane second.
+        let ended: (status: Int32?, signal: Int32?)
+        if let recorded = readExitStatus(name) {
+            ended = recorded
+        } else if let pane, pane.dead {
+            ended = (pane.status, pane.signal)
+        } else {
             stateEvent(s, .exited, detail: "lost", reason: "lost")
             return
         }
-        if let sig = pane.signal, sig > 0, pane.status == nil {
+        if let sig = ended.signal, sig > 0, ended.status == nil {
             let code = 128 + sig
             stateEvent(s, .exited, detail: "\(code) signal \(sig)", exit: code, reason: "signal \(sig)")
-        } else if let code = pane.status {
+        } else if let code = ended.status {
             stateEvent(s, .exited, detail: "\(code)", exit: code)
         } else {
             stateEvent(s, .exited, detail: "exit status unknown", reason: "exit status unknown")

@@ -52,14 +52,11 @@ public enum ProcessTree {
         public init(root: pid_t, leader: pid_t?) { self.root = root; self.leader = leader }
     }
 
-    /// The live (not zombie) members of a scope, plus `extra` pids still alive.
+    /// The live (not zombie) members of a scope: the root's tree, the processes in
+    /// the leader's session id (the root's without a leader), and `extra` pids still
+    /// alive; never the leader itself.
     public static func members(_ scope: Scope, extra: Set<pid_t> = []) -> [Proc] {
-        members(root: scope.root, extra: extra, sid: scope.leader).filter { $0.pid != scope.leader }
-    }
-
-    /// The live (not zombie) members of the tree rooted at `root`, plus `extra` pids
-    /// still alive and processes in session `sid` (default: `root`).
-    public static func members(root: pid_t, extra: Set<pid_t> = [], sid: pid_t? = nil) -> [Proc] {
+        let root = scope.root
         let procs = all()
         var children: [pid_t: [pid_t]] = [:]
         var byPid: [pid_t: Proc] = [:]
@@ -70,9 +67,10 @@ public enum ProcessTree {
             guard byPid[p] != nil, set.insert(p).inserted else { continue }
             stack += children[p] ?? []
         }
-        let session = sid ?? root
+        let session = scope.leader ?? root
         for p in procs where p.sid == session { set.insert(p.pid) }
         for p in extra where byPid[p] != nil { set.insert(p) }
+        if let leader = scope.leader { set.remove(leader) }
         return set.compactMap { byPid[$0] }.filter { !$0.isGone }.sorted { $0.pid < $1.pid }
     }
 

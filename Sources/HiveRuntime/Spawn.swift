@@ -26,7 +26,7 @@ public enum Spawn {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         var pid: pid_t = 0
-        let rc = spawn(argv, actions: &actions, environment: environment, pid: &pid)
+        let rc = spawn(argv, actions: &actions, environment: environment, flags: 0, pid: &pid)
         close(outPipe[1]); close(errPipe[1])
         guard rc == 0 else {
             close(outPipe[0]); close(errPipe[0])
@@ -64,14 +64,8 @@ public enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_APPEND | O_CREAT, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        cleanSignals(&attr, flags: hive_spawn_setsid_flag())
         var pid: pid_t = 0
-        let rc = withCStrings(argv) { args in
-            withEnvironment(nil) { env in posix_spawn(&pid, argv[0], &actions, &attr, args, env) }
-        }
+        let rc = spawn(argv, actions: &actions, environment: nil, flags: hive_spawn_setsid_flag(), pid: &pid)
         guard rc == 0 else { throw HiveError(.init(rawValue: rc), "cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
         return pid
     }
@@ -80,17 +74,17 @@ public enum Spawn {
     /// terminal, process group and environment, with default signal handling.
     public static func child(_ argv: [String]) -> Swift.Result<pid_t, Errno> {
         var pid: pid_t = 0
-        let rc = spawn(argv, actions: nil, environment: nil, pid: &pid)
+        let rc = spawn(argv, actions: nil, environment: nil, flags: 0, pid: &pid)
         return rc == 0 ? .success(pid) : .failure(Errno(rawValue: rc))
     }
 
-    /// posix_spawnp with clean signals; returns 0 or the errno.
+    /// posix_spawnp with clean signals and `flags` (POSIX_SPAWN_SETSID…); returns 0 or the errno.
     private static func spawn(_ argv: [String], actions: UnsafePointer<posix_spawn_file_actions_t>?,
-                              environment: [String: String]?, pid: inout pid_t) -> Int32 {
+                              environment: [String: String]?, flags: Int16, pid: inout pid_t) -> Int32 {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        cleanSignals(&attr, flags: 0)
+        cleanSignals(&attr, flags: flags)
         return withCStrings(argv) { args in
             withEnvironment(environment) { env in posix_spawnp(&pid, argv[0], actions, &attr, args, env) }
         }

@@ -13,10 +13,6 @@ public struct Tmux: Sendable {
         self.program = program
     }
 
-    /// tmux folds `.` and `:` in session names to `_`; hivefs maps `.` to `~` instead
-    /// so that `a.b` and `a_b` stay two sessions.
-    public static func sessionName(_ name: String) -> String { SessionName.tmuxName(name) }
-
     /// An argument as tmux must receive it to keep it literal: tmux reads any argument
     /// ending in `;` as a command separator, even after `--`; `\;` gives a literal `;`.
     public static func literal(_ arg: String) -> String {
@@ -24,7 +20,7 @@ public struct Tmux: Sendable {
     }
 
     /// An exact-match target for a session's (only) pane.
-    public static func target(_ name: String) -> String { "=" + sessionName(name) + ":" }
+    public static func target(_ name: String) -> String { "=" + SessionName.tmuxName(name) + ":" }
 
     /// Runs one tmux command line (commands may be chained with ";" words).
     @discardableResult
@@ -49,7 +45,7 @@ public struct Tmux: Sendable {
         var args = ["start-server", ";", "set-option", "-g", "exit-empty", "off", ";",
                     "set-option", "-g", "remain-on-exit", "on", ";",
                     "set-option", "-g", "history-limit", "10000", ";",
-                    "new-session", "-d", "-s", Tmux.sessionName(l.name), "-x", String(l.width), "-y", String(l.height),
+                    "new-session", "-d", "-s", SessionName.tmuxName(l.name), "-x", String(l.width), "-y", String(l.height),
                     "-P", "-F", "#{pane_pid}"]
         // No -c: tmux expands formats (#(cmd) runs a shell) in it; the launcher changes directory.
         for (k, v) in l.environment.sorted(by: { $0.key < $1.key }) { args += ["-e", Tmux.literal("\(k)=\(v)")] }
@@ -86,7 +82,7 @@ public struct Tmux: Sendable {
         for line in r.stdout.split(separator: "\n") {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard f.count >= 5, let pid = pid_t(f[1]) else { continue }
-            let name = f[0].replacingOccurrences(of: "~", with: ".")
+            let name = SessionName.fromTmuxName(f[0])
             out[name] = Pane(session: name, pid: pid, dead: f[2] == "1", status: Int32(f[3]), signal: Int32(f[4]))
         }
         return out
@@ -121,10 +117,10 @@ public struct Tmux: Sendable {
 
     /// Closes the session's terminal.
     public func killSession(_ name: String) {
-        run(["kill-session", "-t", "=" + Tmux.sessionName(name)])
+        run(["kill-session", "-t", "=" + SessionName.tmuxName(name)])
     }
 
     public func hasSession(_ name: String) -> Bool {
-        run(["has-session", "-t", "=" + Tmux.sessionName(name)]).ok
+        run(["has-session", "-t", "=" + SessionName.tmuxName(name)]).ok
     }
 }

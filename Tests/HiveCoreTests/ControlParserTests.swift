@@ -88,6 +88,11 @@ final class SessionCommandTests: XCTestCase {
         assertNoThrow(line, file: file, line: lineNo) { () throws(HiveError) in try ControlParser.sessionCommand(line) }
     }
 
+    @discardableResult
+    private func refuse(_ expected: Err, _ line: String, file: StaticString = #filePath, lineNo: UInt = #line) -> HiveError? {
+        assertThrows(expected, line, file: file, line: lineNo) { () throws(HiveError) in try ControlParser.sessionCommand(line) }
+    }
+
     func testVerbsWithoutArguments() {
         XCTAssertEqual(parse("start"), .start)
         XCTAssertEqual(parse("pause"), .pause)
@@ -109,23 +114,23 @@ final class SessionCommandTests: XCTestCase {
 
     func testVerbsWithoutArgumentsRefuseArguments() {
         for line in ["start now", "pause 5", "resume all", "interrupt please", "kill -9", "restart x"] {
-            assertThrows(.EINVAL, line) { () throws(HiveError) in try ControlParser.sessionCommand(line) }
+            refuse(.EINVAL, line)
         }
     }
 
     func testUnknownVerbIsEINVALAndNamesIt() {
-        let e = assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("frobnicate now") }
+        let e = refuse(.EINVAL, "frobnicate now")
         XCTAssertEqual(e?.reason.contains("frobnicate"), true, e?.reason ?? "")
     }
 
     func testVerbsAreCaseSensitive() {
         for line in ["PAUSE", "Pause", "Send hi"] {
-            assertThrows(.EINVAL, line) { () throws(HiveError) in try ControlParser.sessionCommand(line) }
+            refuse(.EINVAL, line)
         }
     }
 
     func testNewIsRefusedInASessionControl() {
-        let e = assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("new foo") }
+        let e = refuse(.EINVAL, "new foo")
         XCTAssertEqual(e?.reason.contains("root"), true, e?.reason ?? "")
     }
 
@@ -160,21 +165,21 @@ final class SessionCommandTests: XCTestCase {
 
     func testKeysRefusesAnythingThatIsNotAKeyName() {
         for line in ["keys $(rm)", "keys Enter;", "keys foo", "keys Enter foo", "keys 'Enter'", "keys \"y\"", "keys hello world"] {
-            let e = assertThrows(.EINVAL, line) { () throws(HiveError) in try ControlParser.sessionCommand(line) }
+            let e = refuse(.EINVAL, line)
             XCTAssertEqual(e?.reason.contains("key name"), true, e?.reason ?? "")
         }
     }
 
     func testKeysNeedsAName() {
-        assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("keys") }
-        assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("keys   ") }
+        refuse(.EINVAL, "keys")
+        refuse(.EINVAL, "keys   ")
     }
 
     func testKeysTakesAtMost256Names() {
         let ok = "keys " + Array(repeating: "y", count: 256).joined(separator: " ")
         XCTAssertEqual(parse(ok), .keys(Array(repeating: "y", count: 256)))
         let tooMany = "keys " + Array(repeating: "y", count: 257).joined(separator: " ")
-        assertThrows(.ERANGE) { () throws(HiveError) in try ControlParser.sessionCommand(tooMany) }
+        refuse(.ERANGE, tooMany)
     }
 
     func testIdleTimeout() {
@@ -185,11 +190,11 @@ final class SessionCommandTests: XCTestCase {
     }
 
     func testIdleTimeoutErrors() {
-        assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("idle-timeout") }
-        assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("idle-timeout soon") }
-        assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("idle-timeout OFF") }
-        assertThrows(.ERANGE) { () throws(HiveError) in try ControlParser.sessionCommand("idle-timeout 0") }
-        assertThrows(.ERANGE) { () throws(HiveError) in try ControlParser.sessionCommand("idle-timeout 400d") }
+        refuse(.EINVAL, "idle-timeout")
+        refuse(.EINVAL, "idle-timeout soon")
+        refuse(.EINVAL, "idle-timeout OFF")
+        refuse(.ERANGE, "idle-timeout 0")
+        refuse(.ERANGE, "idle-timeout 400d")
     }
 
     func testBudget() {
@@ -198,18 +203,18 @@ final class SessionCommandTests: XCTestCase {
     }
 
     func testBudgetErrors() {
-        assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("budget") }
-        assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("budget lots") }
-        assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("budget 10k") }
-        assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("budget 1.5") }
-        assertThrows(.ERANGE) { () throws(HiveError) in try ControlParser.sessionCommand("budget 0") }
-        assertThrows(.ERANGE) { () throws(HiveError) in try ControlParser.sessionCommand("budget -5") }
+        refuse(.EINVAL, "budget")
+        refuse(.EINVAL, "budget lots")
+        refuse(.EINVAL, "budget 10k")
+        refuse(.EINVAL, "budget 1.5")
+        refuse(.ERANGE, "budget 0")
+        refuse(.ERANGE, "budget -5")
     }
 
     func testBudgetBeyondInt64IsERANGE() {
         // DESIGN.md §4: ERANGE is "a number out of range". `Int64(rest)` fails on
         // overflow and the parser reports EINVAL, unlike Durations, which says ERANGE.
-        assertThrows(.ERANGE) { () throws(HiveError) in try ControlParser.sessionCommand("budget 99999999999999999999") }
+        refuse(.ERANGE, "budget 99999999999999999999")
     }
 
     func testSeveralLinesParseInOrder() {
@@ -230,7 +235,7 @@ final class SessionCommandTests: XCTestCase {
     }
 
     func testUnknownVerbWithControlCharactersIsShownEscaped() {
-        let e = assertThrows(.EINVAL) { () throws(HiveError) in try ControlParser.sessionCommand("bad\u{1B}[2J") }
+        let e = refuse(.EINVAL, "bad\u{1B}[2J")
         XCTAssertEqual(e?.reason.contains("\u{1B}"), false, "escape sequences must not reach a terminal")
         XCTAssertEqual(e?.reason.contains("\\x1b"), true, e?.reason ?? "")
     }
