@@ -55,8 +55,7 @@ extension Hive {
     func launch(_ s: LiveSession) {
         let (spec, name) = { lock.lock(); defer { lock.unlock() }; return (s.record.spec, s.record.name) }()
         let dir = spec.dir.isEmpty ? config.home : spec.dir
-        var st = stat()
-        if let why = Hive.badDir(dir, &st) {
+        if let why = Hive.badDir(dir) {
             stateEvent(s, .failed, detail: "bad dir: \(dir): \(why)", reason: "bad dir: \(dir): \(why)")
             return
         }
@@ -130,9 +129,9 @@ extension Hive {
         return pid_t(String(decoding: b, as: UTF8.self).trimmingWhitespace())
     }
 
-    static func badDir(_ dir: String, _ st: inout stat) -> String? {
+    /// Why `dir` cannot be an agent's directory, or nil when it can.
+    static func badDir(_ dir: String) -> String? {
         guard let info = Sys.stat(dir) else { return String(cString: strerror(errno)) }
-        st = info
         guard (info.st_mode & S_IFMT) == S_IFDIR else { return "Not a directory" }
         guard access(dir, X_OK) == 0 else { return String(cString: strerror(errno)) }
         return nil
