@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hivefs", targets: ["hivefs"]),
+        .executable(name: "hivefs-hook", targets: ["hivefs-hook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,18 +46,26 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // What agents' hooks run: appends a payload to a session's hooks.log. No
+        // Foundation, so that it starts about as fast as a C program.
+        .target(name: "HiveHook"),
+        .executableTarget(
+            name: "hivefs-hook",
+            dependencies: ["HiveHook"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+        ),
         // The executable: argument parsing and wiring.
         .executableTarget(
             name: "hivefs",
             dependencies: [
-                "HiveCore", "HiveRuntime", "HiveFUSE",
+                "HiveCore", "HiveRuntime", "HiveFUSE", "HiveHook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .testTarget(name: "HiveCoreTests", dependencies: ["HiveCore"]),
+        .testTarget(name: "HiveCoreTests", dependencies: ["HiveCore", "HiveHook"]),
         // Mounts the real binary (built alongside) in temporary directories.
         .testTarget(
             name: "HiveIntegrationTests",

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The kinds of event hivefs itself records. Agents' hooks add their own kinds later.
+/// The kinds of event hivefs records. Those an agent reports (through its hooks)
+/// are listed in `AgentEventKind`.
 public enum EventKind {
     /// The session directory was made; carries the spec.
     public static let created = "created"
@@ -34,6 +35,23 @@ public struct Event: Sendable, Equatable, Codable {
     public var key: String?
     public var value: String?
     public var spec: SessionSpec?
+    /// The tool an agent event is about, with its target (`Edit src/a.swift`).
+    public var tool: String?
+    /// A file the agent touched: what it did (`read`, `edit`, `write`, `create`, `search`)…
+    public var action: String?
+    /// …and the path, relative to the session's directory where inside it.
+    public var path: String?
+    /// For an agent's report: the byte offset in `hooks.log` just past its record,
+    /// so a restarted daemon reads on from there and counts nothing twice.
+    public var hook: Int64?
+    /// The agent's own id for its conversation (Claude Code's session id).
+    public var agentSession: String?
+    /// The model the agent reports.
+    public var model: String?
+    /// The agent's last message to its person.
+    public var message: String?
+    /// Where the agent writes its transcript.
+    public var transcript: String?
 
     public init(time: Timestamp = .now(), session: String, kind: String, detail: String = "",
                 uid: UInt32? = nil, state: SessionState? = nil, pid: Int32? = nil, exit: Int32? = nil,
@@ -42,6 +60,12 @@ public struct Event: Sendable, Equatable, Codable {
         self.time = time; self.session = session; self.kind = kind; self.detail = detail
         self.uid = uid; self.state = state; self.pid = pid; self.exit = exit; self.reason = reason
         self.errno = errno; self.key = key; self.value = value; self.spec = spec
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case time, session, kind, detail, uid, state, pid, exit, reason, errno, key, value, spec
+        case tool, action, path, hook, model, message, transcript
+        case agentSession = "agent_session"
     }
 
     /// `TIME KIND DETAIL\n`, the line of a session's `events`.
@@ -70,6 +94,14 @@ public struct Event: Sendable, Equatable, Codable {
         if let key { w.string("key", key) }
         if let value { w.string("value", value) }
         if let spec { w.raw("spec", SessionSpec.json(spec)) }
+        if let tool { w.string("tool", tool) }
+        if let action { w.string("action", action) }
+        if let path { w.string("path", path) }
+        if let hook { w.int("hook", hook) }
+        if let agentSession { w.string("agent_session", agentSession) }
+        if let model { w.string("model", model) }
+        if let message { w.string("message", message) }
+        if let transcript { w.string("transcript", transcript) }
         return w.result + "\n"
     }
 

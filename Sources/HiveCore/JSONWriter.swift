@@ -58,4 +58,13 @@ public struct JSONWriter: Sendable {
         out += "\""
         return out
     }
+
+    /// Dollars with four decimals (`0.4213`), the same in `status` and `status.json`.
+    public static func money(_ d: Double) -> String {
+        guard d.isFinite else { return "0.0000" }
+        let tenThousandths = Int64((d * 10_000).rounded())
+        let whole = tenThousandths / 10_000
+        let frac = String(tenThousandths % 10_000)
+        return "\(whole)." + String(repeating: "0", count: 4 - frac.count) + frac
+    }
 }

@@ -2,6 +2,7 @@
 public enum SessionFile: String, Sendable, CaseIterable {
     case agent, command, control, dir, events
     case eventsJSONL = "events.jsonl"
+    case files
     case log, model, prompt, screen, state, status
     case statusJSON = "status.json"
     case worktree

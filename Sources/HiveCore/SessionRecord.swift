@@ -19,6 +19,20 @@ public struct SessionRecord: Sendable, Equatable {
     public var version: UInt64 = 0
     /// Grows by one when `state` changes.
     public var stateVersion: UInt64 = 0
+    /// The tool the agent is running now, with its target.
+    public var tool: String?
+    /// Every file the agent touched, with how often.
+    public var files: [FileTouch: Int] = [:]
+    /// The agent's own conversation id (Claude Code's session id), to resume it.
+    public var agentSession: String?
+    /// The model the agent reported.
+    public var model: String?
+    /// The agent's last message.
+    public var message: String?
+    /// The agent's transcript file.
+    public var transcript: String?
+    /// Bytes of `hooks.log` already turned into events.
+    public var hookOffset: Int64 = 0
 
     public init(name: String, spec: SessionSpec, created: Timestamp) {
         self.name = name
@@ -40,39 +54,54 @@ public struct SessionRecord: Sendable, Equatable {
         eventCount += 1
         version &+= 1
         if e.time > lastEvent { lastEvent = e.time }
+        if let h = e.hook, h > hookOffset { hookOffset = h }
+        if let v = e.agentSession { agentSession = v }
+        if let v = e.model { model = v }
+        if let v = e.message { message = v }
+        if let v = e.transcript { transcript = v }
+        if let a = e.action, let p = e.path { files[FileTouch(action: a, path: p), default: 0] += 1 }
         switch e.kind {
-        case EventKind.created:
+        case EventKind.created, EventKind.spec:
             if let s = e.spec { spec = s }
-        case EventKind.spec:
-            if let s = e.spec { spec = s }
+            return
         case EventKind.error:
             lastError = e
-        case EventKind.state:
-            guard let s = e.state else { break }
-            if s != state { stateVersion &+= 1 }
-            switch s {
-            case .starting:
-                started = e.time
-                ended = nil
-                exitCode = nil
-                reason = nil
-                pid = e.pid
-                if let v = e.value { commandLine = v }
-            case .exited, .killed, .failed:
-                ended = e.time
-                exitCode = e.exit
-                reason = e.reason
-            case .waiting:
-                reason = e.reason
-            default:
-                if let p = e.pid { pid = p }
-                if state == .waiting { reason = nil }
-            }
-            if s.isLive, let p = e.pid { pid = p }
-            state = s
+        case AgentEventKind.tool, AgentEventKind.permission:
+            tool = e.tool
+        case AgentEventKind.toolDone, AgentEventKind.toolFailed, AgentEventKind.prompt, AgentEventKind.idle,
+             AgentEventKind.stopFailed, AgentEventKind.agentEnd:
+            tool = nil
         default:
             break
         }
+        if let s = e.state, e.kind == EventKind.state || AgentEventKind.all.contains(e.kind) { enter(s, e) }
+    }
+
+    /// A change of state, from a `state` event or an agent's report that carries one.
+    private mutating func enter(_ s: SessionState, _ e: Event) {
+        if s != state { stateVersion &+= 1 }
+        switch s {
+        case .starting:
+            started = e.time
+            ended = nil
+            exitCode = nil
+            reason = nil
+            tool = nil
+            pid = e.pid
+            if let v = e.value { commandLine = v }
+        case .exited, .killed, .failed:
+            ended = e.time
+            exitCode = e.exit
+            reason = e.reason
+            tool = nil
+        case .paused:
+            break
+        default:
+            // working, waiting, idle: the reason says why it waits, or why the turn failed.
+            reason = e.reason
+        }
+        if s.isLive, let p = e.pid { pid = p }
+        state = s
     }
 
     /// Checks a whole `control` write against the state, step by step as if each

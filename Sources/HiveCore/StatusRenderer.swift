@@ -5,9 +5,14 @@ public struct RenderContext: Sendable {
     public var socket: String
     /// The last time the terminal printed something, if known.
     public var output: Timestamp?
+    /// The tokens counted from the agent's transcript, for agents that keep one.
+    public var ledger: TranscriptLedger?
+    /// What tokens cost, for `cost.usd`.
+    public var prices: PriceTable
 
-    public init(now: Timestamp, socket: String, output: Timestamp? = nil) {
-        self.now = now; self.socket = socket; self.output = output
+    public init(now: Timestamp, socket: String, output: Timestamp? = nil, ledger: TranscriptLedger? = nil,
+                prices: PriceTable = .standard) {
+        self.now = now; self.socket = socket; self.output = output; self.ledger = ledger; self.prices = prices
     }
 }
 
@@ -31,7 +36,11 @@ public enum StatusRenderer {
 
     /// The pairs both files show, in order; nil is shown as `-` or `null`.
     static func fields(_ r: SessionRecord, _ ctx: RenderContext) -> [(String, Value)] {
-        [
+        let l = ctx.ledger
+        let t = l?.total
+        let cost = l.map { $0.cost(ctx.prices) }
+        let model = r.model ?? l?.model ?? (r.spec.model.isEmpty ? nil : r.spec.model)
+        return [
             ("name", .string(r.name)),
             ("state", .string(r.state.rawValue)),
             ("agent", .string(r.spec.agent.rawValue)),
@@ -43,12 +52,17 @@ public enum StatusRenderer {
             ("started", .string(r.started?.rfc3339)),
             ("activity", .string(activity(r, ctx).rfc3339)),
             ("idle", .int(idleSeconds(r, ctx))),
-            ("tool", .string(nil)),
-            ("tokens.input", .int(nil)),
-            ("tokens.output", .int(nil)),
-            ("tokens.cache_read", .int(nil)),
-            ("tokens.cache_write", .int(nil)),
-            ("cost.usd", .int(nil)),
+            ("tool", .string(r.tool)),
+            ("model", .string(model)),
+            ("agent.session", .string(r.agentSession)),
+            ("tokens.input", .int(t?.input)),
+            ("tokens.output", .int(t?.output)),
+            ("tokens.cache_read", .int(t?.cacheRead)),
+            ("tokens.cache_write", .int(t?.cacheWrite)),
+            ("cost.usd", .money(cost.map { $0.usd })),
+            ("cost.unpriced", .string(cost.flatMap { $0.unpriced.isEmpty ? nil : $0.unpriced.joined(separator: ",") })),
+            ("transcript.skipped", .int(l.map { Int64($0.skipped) })),
+            ("message", .string((r.message ?? l?.lastText).map(ClaudeHooks.firstLine))),
             ("events", .int(Int64(r.eventCount))),
             ("attach", .string(attach(r, ctx))),
             ("ended", .string(r.ended?.rfc3339)),
@@ -60,6 +74,14 @@ public enum StatusRenderer {
     enum Value {
         case string(String?)
         case int(Int64?)
+        /// Dollars, shown with four decimals.
+        case money(Double?)
+    }
+
+    /// The total tokens of the root table: input and output, as billed.
+    static func tokens(_ ctx: RenderContext) -> String {
+        guard let t = ctx.ledger?.total else { return "-" }
+        return String(t.input + t.output)
     }
 
     /// `status`: one `KEY VALUE` line per fact.
@@ -70,6 +92,7 @@ public enum StatusRenderer {
             switch v {
             case .string(let s): shown = Text.orDash(s)
             case .int(let i): shown = i.map(String.init) ?? "-"
+            case .money(let d): shown = d.map(JSONWriter.money) ?? "-"
             }
             out += k + " " + shown + "\n"
         }
@@ -83,6 +106,7 @@ public enum StatusRenderer {
             switch v {
             case .string(let s): w.stringOrNull(k, (s?.isEmpty ?? true) ? nil : s)
             case .int(let i): w.intOrNull(k, i)
+            case .money(let d): if let d { w.raw(k, JSONWriter.money(d)) } else { w.null(k) }
             }
         }
         return w.result + "\n"
@@ -96,7 +120,7 @@ public enum RootStatusRenderer {
         for (r, ctx) in rows {
             table.append([
                 r.name, r.state.rawValue, r.spec.agent.rawValue,
-                StatusRenderer.idleSeconds(r, ctx).map(String.init) ?? "-", "-", "-",
+                StatusRenderer.idleSeconds(r, ctx).map(String.init) ?? "-", StatusRenderer.tokens(ctx), "-",
             ])
         }
         var widths = [Int](repeating: 0, count: table[0].count)
@@ -110,6 +134,17 @@ public enum RootStatusRenderer {
                 }
             }
             out += line + "\n"
+        }
+        return out
+    }
+}
+
+/// Renders `files`: `ACTION COUNT PATH` lines, sorted by path, then action.
+public enum FilesRenderer {
+    public static func text(_ r: SessionRecord) -> String {
+        var out = ""
+        for (touch, count) in r.files.sorted(by: { $0.key < $1.key }) {
+            out += "\(touch.action) \(count) \(Text.oneLine(touch.path))\n"
         }
         return out
     }

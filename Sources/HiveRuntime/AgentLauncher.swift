@@ -4,8 +4,18 @@ import HiveCore
 /// How each kind of agent is started and steered. One place per agent; later
 /// agents add a case here and an adapter beside it.
 public enum AgentLauncher {
+    /// What hivefs adds to a Claude Code command line.
+    public struct ClaudeLaunch: Sendable {
+        /// The conversation id: chosen by hivefs for a new one, so the transcript's path is known.
+        public var session: String
+        /// Continue that conversation (`--resume`) rather than start it (`--session-id`).
+        public var resume: Bool
+        /// The settings file with hivefs's hooks (`--settings`), given on resume too.
+        public var settings: String
+    }
+
     /// The argument vector that runs the agent (before the launcher wraps it).
-    public static func argv(_ spec: SessionSpec) throws(HiveError) -> [String] {
+    public static func argv(_ spec: SessionSpec, claude: ClaudeLaunch? = nil) throws(HiveError) -> [String] {
         switch spec.agent {
         case .shell:
             let words = try CommandLineWords.split(spec.command)
@@ -13,8 +23,11 @@ public enum AgentLauncher {
             return words
         case .claude:
             var words = spec.command.isEmpty ? ["claude"] : try CommandLineWords.split(spec.command)
+            if let claude {
+                words += [claude.resume ? "--resume" : "--session-id", claude.session, "--settings", claude.settings]
+            }
             if !spec.model.isEmpty { words += ["--model", spec.model] }
-            if !spec.prompt.isEmpty {
+            if !spec.prompt.isEmpty && claude?.resume != true {
                 // A prompt is never an option, even one that starts with '-'.
                 if spec.prompt.hasPrefix("-") { words.append("--") }
                 words.append(spec.prompt)

@@ -56,8 +56,8 @@ extension Hive {
         case .resume:
             guard state == .paused, let scope else { return }
             try ProcessTree.thaw(scope)
-            lock.lock(); let back = s.beforePause; lock.unlock()
-            stateEvent(s, back, pid: pid)
+            lock.lock(); let back = s.beforePause; let why = s.record.reason; lock.unlock()
+            stateEvent(s, back, pid: pid, reason: back == .waiting ? why : nil)
         case .interrupt:
             try tmux.sendKeys(name, AgentLauncher.interruptKeys(spec.agent))
         case .send(let text):
@@ -128,6 +128,7 @@ extension Hive {
         let s = LiveSession(record: SessionRecord(name: name, spec: spec, created: now))
         lock.lock(); sessions[name] = s; lock.unlock()
         emit(s, e, durable: true)
+        follow(s)
         return s
     }
 
@@ -169,6 +170,7 @@ extension Hive {
             }
             let now = Timestamp.now()
             emit(s, Event(time: now, session: name, kind: EventKind.removed, detail: "to history", uid: uid), durable: true)
+            unfollow(s)
             freezeViews(s)
             do throws(HiveError) {
                 let entry = try store.moveToHistory(name, at: now)

@@ -21,6 +21,8 @@ extension Hive {
             }
             let s = LiveSession(record: record)
             lock.lock(); sessions[name] = s; lock.unlock()
+            // Reports written while no daemon ran become events first, then tmux is asked.
+            follow(s)
             // `new` with a pane: the daemon died while launching it; adopt it too.
             guard record.state.isLive || (record.state == .new && panes[name] != nil) else { continue }
             s.queue.async { [self] in adopt(s, pane: panes[name]) }
@@ -29,6 +31,7 @@ extension Hive {
 
     private func adopt(_ s: LiveSession, pane: Tmux.Pane?) {
         let name = s.record.name
+        s.ingest.sync {}  // the catch-up `follow` queued is done
         guard let pane else {
             stateEvent(s, .exited, detail: "lost", reason: "lost")
             return
@@ -60,8 +63,15 @@ extension Hive {
             return
         }
         let argv: [String]
+        var claude: AgentLauncher.ClaudeLaunch?
+        var transcript: String?
         do {
-            argv = try AgentLauncher.argv(spec)
+            if spec.agent == .claude {
+                let c = try claudeLaunch(s, dir: dir)
+                claude = c
+                transcript = ClaudePaths.transcript(configDir: config.claudeConfigDir, dir: dir, session: c.session)
+            }
+            argv = try AgentLauncher.argv(spec, claude: claude)
         } catch {
             stateEvent(s, .failed, detail: error.reason, reason: error.reason)
             return
@@ -103,13 +113,34 @@ extension Hive {
                 Sys.sleep(ms: 2)
             }
         }
-        stateEvent(s, .starting, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent, value: CommandLineWords.join(argv))
+        var detail = "pid \(agent.map(String.init) ?? "-")"
+        if let claude { detail += (claude.resume ? " resuming " : " session ") + claude.session }
+        stateEvent(s, .starting, detail: detail, pid: agent, value: CommandLineWords.join(argv),
+                   agentSession: claude?.session, transcript: transcript)
         watchExit(s, pid: pid, generation: gen)
         scheduleQuietCheck(s, afterMS: config.quietAfterMS)
         if AgentLauncher.typesPrompt(spec.agent), !spec.prompt.isEmpty {
             Sys.sleep(ms: config.sendEnterDelayMS)
             try? type(s, spec.prompt)
         }
+    }
+
+    /// How Claude Code starts: a new conversation with an id hivefs picks, or (on
+    /// restart, once a transcript exists) the same one resumed; hivefs's hooks
+    /// written to the session's settings file either way.
+    private func claudeLaunch(_ s: LiveSession, dir: String) throws(HiveError) -> AgentLauncher.ClaudeLaunch {
+        let name = s.record.name
+        lock.lock(); let known = s.record.agentSession; let transcript = s.record.transcript; lock.unlock()
+        let resume = known != nil && transcript.map { Sys.stat($0) != nil } == true
+        let session = known ?? UUID().uuidString.lowercased()
+        let command = config.hookCommand.map(Text.shellQuote).joined(separator: " ")
+            + " " + Text.shellQuote(store.hooksLogPath(name))
+        do {
+            try Sys.writeFileAtomically(store.claudeSettingsPath(name), Array(ClaudeSettings.json(hookCommand: command).utf8))
+        } catch {
+            throw error.hive("cannot write \(store.claudeSettingsPath(name))")
+        }
+        return AgentLauncher.ClaudeLaunch(session: session, resume: resume, settings: store.claudeSettingsPath(name))
     }
 
     /// The launcher's `exit N` or `signal N`, if it wrote one.
@@ -179,8 +210,11 @@ extension Hive {
         s.output = now
         s.outputMS = Sys.monotonicMS()
         let state = s.record.state
+        let reports = s.record.spec.agent == .claude
         lock.unlock()
-        if state == .new || state == .starting || state == .idle {
+        // An agent that reports its state is not `working` because its terminal printed
+        // (a person typing prints too); its quiet only makes hivefs look at the screen.
+        if !reports && (state == .new || state == .starting || state == .idle) {
             s.queue.async { [self] in
                 lock.lock(); let st = s.record.state; lock.unlock()
                 guard st == .starting || st == .idle else { return }
@@ -207,10 +241,15 @@ extension Hive {
         let quietFor = Sys.monotonicMS() - s.outputMS
         let state = s.record.state
         let hadOutput = s.output != nil
+        let reports = s.record.spec.agent == .claude
         lock.unlock()
-        guard state == .working || state == .starting else { return }
+        guard state == .working || state == .starting || (reports && state == .waiting) else { return }
         if hadOutput && quietFor < Int64(config.quietAfterMS) {
             scheduleQuietCheck(s, afterMS: config.quietAfterMS - Int(quietFor))
+            return
+        }
+        if reports {
+            s.ingest.async { [self] in reconcileWithScreen(s) }
             return
         }
         s.queue.async { [self] in
@@ -234,6 +273,7 @@ extension Hive {
     /// Records how the agent ended, keeps its last screen and closes its terminal.
     func finishExit(_ s: LiveSession, pane: Tmux.Pane?) {
         let name = s.record.name
+        s.ingest.sync { ingestHooks(s) }  // its last reports come before its end
         if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
         tmux.killSession(name)
         closeWatches(s)

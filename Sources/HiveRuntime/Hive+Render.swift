@@ -32,6 +32,8 @@ extension Hive {
             if spec.dir.isEmpty { spec.dir = config.home }
             text = spec.fileText(file.specKey ?? .agent)
             mtime = r.started ?? r.lastEvent
+        case .files:
+            text = FilesRenderer.text(r)
         case .screen:
             text = ""
         case .events, .eventsJSONL, .log:
@@ -46,7 +48,7 @@ extension Hive {
         let now = Timestamp.now()
         let rows = sessions.keys.sorted().compactMap { n -> (SessionRecord, RenderContext)? in
             guard let s = sessions[n] else { return nil }
-            return (s.record, RenderContext(now: now, socket: config.socket, output: s.output))
+            return (s.record, context(s, now: now))
         }
         lock.unlock()
         let mtime = rows.map { StatusRenderer.activity($0.0, $0.1) }.max() ?? now

@@ -52,14 +52,29 @@ public final class Hive: @unchecked Sendable {
     public func snapshot(_ name: String) -> (SessionRecord, RenderContext)? {
         lock.lock(); defer { lock.unlock() }
         guard let s = sessions[name] else { return nil }
-        return (s.record, RenderContext(now: .now(), socket: config.socket, output: s.output))
+        return (s.record, context(s, now: .now()))
+    }
+
+    /// What rendering a session needs besides its record; call with the lock held.
+    func context(_ s: LiveSession, now: Timestamp) -> RenderContext {
+        RenderContext(now: now, socket: config.socket, output: s.output,
+                      ledger: s.record.spec.agent == .claude ? s.ledger : nil, prices: config.prices)
     }
 
     // MARK: events
 
     /// Records an event: on disk first, then in the model, then tells the mount.
     func emit(_ s: LiveSession, _ e: Event, durable: Bool = false) {
+        emit(s, durable: durable) { _ in e }
+    }
+
+    /// Records the event `build` makes from the record as it is now, or nothing when
+    /// it returns nil. Appends are ordered per session, so `build` sees every event
+    /// recorded before it: decisions that depend on the state are made here.
+    func emit(_ s: LiveSession, durable: Bool = false, _ build: (SessionRecord) -> Event?) {
         s.emitLock.lock()
+        lock.lock(); let r = s.record; lock.unlock()
+        guard let e = build(r) else { s.emitLock.unlock(); return }
         do {
             try store.append(e, durable: durable)
         } catch {
@@ -73,11 +88,15 @@ public final class Hive: @unchecked Sendable {
     }
 
     func stateEvent(_ s: LiveSession, _ state: SessionState, detail: String? = nil, pid: Int32? = nil,
-                    exit: Int32? = nil, reason: String? = nil, value: String? = nil, durable: Bool = true) {
+                    exit: Int32? = nil, reason: String? = nil, value: String? = nil, durable: Bool = true,
+                    agentSession: String? = nil, transcript: String? = nil) {
         var d = state.rawValue
         if let detail, !detail.isEmpty { d += " " + detail }
-        emit(s, Event(session: s.record.name, kind: EventKind.state, detail: d, state: state, pid: pid,
-                      exit: exit, reason: reason, value: value), durable: durable)
+        var e = Event(session: s.record.name, kind: EventKind.state, detail: d, state: state, pid: pid,
+                      exit: exit, reason: reason, value: value)
+        e.agentSession = agentSession
+        e.transcript = transcript
+        emit(s, e, durable: durable)
     }
 
     /// Records a refused write as an `error` event, shown on reading `control`.

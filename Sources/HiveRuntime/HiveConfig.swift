@@ -1,4 +1,5 @@
 import Foundation
+import HiveCore
 
 /// Everything the daemon can be told; every key has a default (DESIGN.md §7).
 public struct HiveConfig: Sendable {
@@ -18,12 +19,25 @@ public struct HiveConfig: Sendable {
     public var home: String
     /// This program, which tmux runs as the launcher of each agent.
     public var executable: String
+    /// What agents' hooks run: `hivefs-hook` beside this program, else `hivefs hook`.
+    public var hookCommand: [String]
+    /// Claude Code's config folder (`$CLAUDE_CONFIG_DIR`, else `~/.claude`), where its transcripts are.
+    public var claudeConfigDir: String
+    /// What tokens cost, for `cost.usd`: the standard table and the config's `[prices]`.
+    public var prices: PriceTable = .standard
 
     public init(mountpoint: String, stateDir: String, home: String = Sys.home, executable: String = Sys.executablePath) {
         self.mountpoint = mountpoint
         self.stateDir = stateDir
         self.home = home
         self.executable = executable
+        let beside = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)]) + "/hivefs-hook"
+        self.hookCommand = access(beside, X_OK) == 0 ? [beside] : [executable, "hook"]
+        if let c = ProcessInfo.processInfo.environment["CLAUDE_CONFIG_DIR"], c.hasPrefix("/") {
+            claudeConfigDir = c
+        } else {
+            claudeConfigDir = home + "/.claude"
+        }
     }
 
     /// `$XDG_STATE_HOME/hivefs`, or `~/.local/state/hivefs`.

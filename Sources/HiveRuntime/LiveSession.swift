@@ -20,6 +20,19 @@ final class LiveSession: @unchecked Sendable {
     var quietCheckPending = false
     /// The state to return to on `resume`.
     var beforePause: SessionState = .idle
+    /// Reads the agent's reports (hooks.log) and transcripts, in order, apart from
+    /// `queue` so that a slow command (a kill's grace period) never holds them up.
+    let ingest: DispatchQueue
+    /// `hooks.log`, open for reading while the session is followed.
+    var hookFd: Int32 = -1
+    var hookWatch: Int32?
+    /// Tokens counted from the agent's transcripts (Claude Code sessions).
+    var ledger = TranscriptLedger()
+    /// The transcript being watched for growth, and its inotify watch.
+    var transcriptWatch: (path: String, wd: Int32)?
+    /// Subagent transcripts reported by hooks.
+    var subagentTranscripts: Set<String> = []
+    var checkpointPending = false
 
     /// The agent's processes, for pause, resume and kill; nil when not running.
     var scope: ProcessTree.Scope? {
@@ -30,5 +43,6 @@ final class LiveSession: @unchecked Sendable {
     init(record: SessionRecord) {
         self.record = record
         self.queue = DispatchQueue(label: "hivefs.session.\(record.name)")
+        self.ingest = DispatchQueue(label: "hivefs.ingest.\(record.name)")
     }
 }

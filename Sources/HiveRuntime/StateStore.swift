@@ -14,6 +14,9 @@ import Logging
 ///         launch-error             why the agent could not be started, if it could not
 ///         agent.pid                the agent's pid, written by the launcher in the pane
 ///         exit-status              how the agent ended (`exit N`, `signal N`), by the launcher
+///         hooks.log                every hook payload, appended by `hivefs-hook` (HookRecord)
+///         claude-settings.json     the hooks hivefs adds to a Claude Code session (--settings)
+///         transcript.json          where token counting stands (TranscriptLedger), for restarts
 ///     STATE/history/NAME-TIME/     removed sessions, whole, plus their frozen views
 public final class StateStore: @unchecked Sendable {
     public let root: String
@@ -53,6 +56,9 @@ public final class StateStore: @unchecked Sendable {
     public func launchErrorPath(_ name: String) -> String { sessionDir(name) + "/launch-error" }
     public func agentPidPath(_ name: String) -> String { sessionDir(name) + "/agent.pid" }
     public func exitStatusPath(_ name: String) -> String { sessionDir(name) + "/exit-status" }
+    public func hooksLogPath(_ name: String) -> String { sessionDir(name) + "/hooks.log" }
+    public func claudeSettingsPath(_ name: String) -> String { sessionDir(name) + "/claude-settings.json" }
+    public func ledgerPath(_ name: String) -> String { sessionDir(name) + "/transcript.json" }
     public func historyEntryDir(_ entry: String) -> String { historyDir + "/" + entry }
 
     /// Makes a session's folder; EEXIST if the name is taken.
@@ -64,7 +70,7 @@ public final class StateStore: @unchecked Sendable {
         } catch {
             throw error.hive("cannot create \(sessionDir(name))")
         }
-        for path in [logPath(name), eventsTextPath(name), eventsJSONLPath(name)] {
+        for path in [logPath(name), eventsTextPath(name), eventsJSONLPath(name), hooksLogPath(name)] {
             if let fd = try? Sys.openAppend(path) { try? fd.close() }
         }
     }

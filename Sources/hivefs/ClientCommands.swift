@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HiveCore
 import HiveFUSE
+import HiveHook
 import HiveRuntime
 
 struct UnmountCommand: ParsableCommand {
@@ -144,5 +145,20 @@ struct LaunchCommand: ParsableCommand {
 
     func run() throws {
         AgentLauncher.run(argv: command, dir: dir, report: report, pidFile: pidfile, statusFile: statusfile)
+    }
+}
+
+/// What agents' hooks run (the same as `hivefs-hook LOG`, which starts faster).
+struct HookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook",
+        abstract: "Append a hook payload (stdin) to a session's hooks.log; run by agents' hooks, always exits 0."
+    )
+
+    @Argument(help: "The session's hooks.log.") var log: String?
+
+    func run() throws {
+        guard let log else { return warn("hook needs the session's hooks.log") }
+        if let why = HookWriter.run(path: log) { warn(why) }
     }
 }

@@ -149,7 +149,7 @@ final class SessionRecordReplayTests: XCTestCase {
     func testUnknownKindsCountButChangeNothingElse() throws {
         let r = try XCTUnwrap(SessionRecord.replay([
             Log.created(at: 0),
-            Event(time: t(50), session: "auth", kind: "tool", detail: "Edit x", state: .killed),
+            Event(time: t(50), session: "auth", kind: "future.kind", detail: "Edit x", state: .killed),
         ]))
         XCTAssertEqual(r.state, .new)
         XCTAssertEqual(r.eventCount, 2)

@@ -6,11 +6,12 @@ final class StatusRendererTests: XCTestCase {
     /// The keys of DESIGN.md §2, in its order.
     static let keys = [
         "name", "state", "agent", "command", "dir", "branch", "pid", "created", "started", "activity",
-        "idle", "tool", "tokens.input", "tokens.output", "tokens.cache_read", "tokens.cache_write",
-        "cost.usd", "events", "attach", "ended", "exit", "reason",
+        "idle", "tool", "model", "agent.session", "tokens.input", "tokens.output", "tokens.cache_read",
+        "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "events", "attach",
+        "ended", "exit", "reason",
     ]
     static let numeric: Set<String> = ["pid", "idle", "tokens.input", "tokens.output", "tokens.cache_read",
-                                       "tokens.cache_write", "cost.usd", "events", "exit"]
+                                       "tokens.cache_write", "cost.usd", "transcript.skipped", "events", "exit"]
 
     private let ctx = RenderContext(now: t(11_512), socket: "hive")
 

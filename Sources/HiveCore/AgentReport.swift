@@ -1,0 +1,110 @@
+/// The kinds of event an agent reports through its hooks, normalized so that
+/// every agent's events read the same way in `events`.
+public enum AgentEventKind {
+    public static let prompt = "prompt"
+    public static let tool = "tool"
+    public static let toolDone = "tool.done"
+    public static let toolFailed = "tool.failed"
+    public static let permission = "permission"
+    public static let notification = "notification"
+    public static let idle = "idle"
+    public static let stopFailed = "stop.failed"
+    public static let subagentStart = "subagent.start"
+    public static let subagentStop = "subagent.stop"
+    public static let compact = "compact"
+    public static let agentStart = "agent.start"
+    public static let agentEnd = "agent.end"
+    /// A hook event hivefs has no kind for (a newer agent's); kept, detail names it.
+    public static let hook = "hook"
+    /// A record that could not be read: kept on disk as it came, reason in the detail.
+    public static let unreadable = "hook.unreadable"
+    /// The state was corrected from what the terminal shows (a report was missed).
+    public static let screen = "screen"
+
+    /// Every kind above: the kinds whose events may carry a new state.
+    public static let all: Set<String> = [
+        prompt, tool, toolDone, toolFailed, permission, notification, idle, stopFailed, subagentStart,
+        subagentStop, compact, agentStart, agentEnd, hook, unreadable, screen,
+    ]
+}
+
+/// What the agent's state should become after a report, before the daemon weighs
+/// it against the state it has (a paused or ended session keeps its state).
+public enum StateWish: Sendable, Equatable {
+    /// Busy: a prompt was submitted, a tool runs.
+    case working
+    /// Needs a person; the reason names what it asks.
+    case waiting(String)
+    /// Finished its turn; a reason when it ended on an error.
+    case idle(String?)
+    /// Ready for its first prompt: `idle`, but only from `starting`.
+    case ready
+
+    /// The state this wish leads to from `current`, and its reason; nil for no change.
+    public func next(from current: SessionState, reason: String?) -> (SessionState, String?)? {
+        let target: (SessionState, String?)
+        switch self {
+        case .working: target = (.working, nil)
+        case .waiting(let why): target = (.waiting, why)
+        case .idle(let why): target = (.idle, why)
+        case .ready:
+            guard current == .starting else { return nil }
+            target = (.idle, nil)
+        }
+        guard current.isLive, current != .paused else { return nil }
+        if target.0 == current && target.1 == reason { return nil }
+        return target
+    }
+
+    /// The state itself, for a paused session to return to on resume.
+    public var state: SessionState {
+        switch self {
+        case .working: return .working
+        case .waiting: return .waiting
+        case .idle, .ready: return .idle
+        }
+    }
+}
+
+/// A file the agent touched, as `files` counts it.
+public struct FileTouch: Sendable, Hashable, Comparable {
+    /// `read`, `edit`, `write`, `create` or `search`.
+    public var action: String
+    public var path: String
+
+    public init(action: String, path: String) { self.action = action; self.path = path }
+
+    public static func < (a: FileTouch, b: FileTouch) -> Bool {
+        a.path == b.path ? a.action < b.action : a.path < b.path
+    }
+}
+
+/// What one hook record means, agent-neutral: the event to show, and what it
+/// changes in the session.
+public struct AgentReport: Sendable, Equatable {
+    public var kind: String
+    /// One line for people: the tool and its target, the prompt's first line.
+    public var detail: String
+    public var wish: StateWish?
+    /// The tool running now (`Edit src/a.swift`), set by a tool's start.
+    public var tool: String?
+    /// Whether the running tool is over (done, failed, turn ended).
+    public var clearsTool = false
+    public var touch: FileTouch?
+    public var agentSession: String?
+    public var transcript: String?
+    /// A subagent's own transcript, whose tokens count too.
+    public var subagentTranscript: String?
+    public var model: String?
+    public var message: String?
+
+    public init(kind: String, detail: String = "") {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    /// A record that could not be understood; it changes nothing but the count.
+    public static func unreadable(_ why: String, bytes: Int) -> AgentReport {
+        AgentReport(kind: AgentEventKind.unreadable, detail: "\(why) (\(bytes) bytes kept in hooks.log)")
+    }
+}

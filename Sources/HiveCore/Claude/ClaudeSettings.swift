@@ -1,0 +1,60 @@
+/// The settings hivefs adds to a Claude Code session with `--settings`: one hook
+/// for every event hivefs reads, all running the same command. Claude Code merges
+/// them with the user's own settings, so the user's hooks keep running.
+public enum ClaudeSettings {
+    /// Seconds Claude Code lets a hook run; hivefs's hook returns in milliseconds.
+    public static let hookTimeout = 10
+
+    /// The settings file's JSON text. `command` is a shell command line (Claude Code
+    /// runs hooks through `sh -c`), already quoted.
+    public static func json(hookCommand command: String) -> String {
+        var hooks = JSONWriter()
+        for event in ClaudeHooks.events {
+            var handler = JSONWriter()
+            handler.string("type", "command")
+            handler.string("command", command)
+            handler.int("timeout", Int64(hookTimeout))
+            var group = JSONWriter()
+            if ClaudeHooks.matched.contains(event) { group.string("matcher", "*") }
+            group.raw("hooks", "[" + handler.result + "]")
+            hooks.raw(event, "[" + group.result + "]")
+        }
+        var top = JSONWriter()
+        top.raw("hooks", hooks.result)
+        return top.result + "\n"
+    }
+}
+
+/// What a Claude Code terminal shows, read from its visible rows. Used only to
+/// correct the state when a hook that should have come did not (Escape on a
+/// permission prompt, an interrupted turn, the workspace-trust dialog).
+public enum ClaudeScreen: Sendable, Equatable {
+    /// The workspace-trust dialog: no hook fires until it is answered.
+    case trustDialog
+    /// A permission or question menu waiting for an answer.
+    case menu
+    /// Working: the spinner line offers "esc to interrupt".
+    case busy
+    /// None of those: the prompt, waiting for input.
+    case prompt
+
+    public static func classify(_ screen: String) -> ClaudeScreen {
+        let lower = screen.lowercased()
+        if lower.contains("trust the files in this folder") || lower.contains("yes, i trust this folder")
+            || lower.contains("do you trust") {
+            return .trustDialog
+        }
+        if lower.contains("esc to interrupt") { return .busy }
+        if lower.contains("do you want to") && lower.contains("1. yes") { return .menu }
+        return .prompt
+    }
+
+    /// Why the state is `waiting`, in `reason`.
+    public var reason: String? {
+        switch self {
+        case .trustDialog: return "workspace trust dialog (answer with: keys 1, or attach)"
+        case .menu: return "a menu waits for an answer (seen on the screen)"
+        case .busy, .prompt: return nil
+        }
+    }
+}

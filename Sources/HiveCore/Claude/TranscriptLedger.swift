@@ -1,0 +1,134 @@
+import Foundation
+
+/// Counts the tokens of a Claude Code session from its transcript files, read
+/// incrementally: each call takes the bytes appended since the last one.
+///
+/// Claude Code writes one transcript line per content block, each repeating its API
+/// message's `message.id` and `requestId` with usage that grows line by line. Summing
+/// lines would count a message several times and keeping the first would undercount
+/// its output, so usage is grouped by message and each field's largest value is
+/// kept: the totals are exact whatever order the lines arrive in and however often
+/// the same line is read again. Subagent transcripts go through the same ledger.
+///
+/// The ledger is `Codable` so that a restarted daemon reads on from where it was.
+public struct TranscriptLedger: Sendable, Equatable, Codable {
+    struct Message: Sendable, Equatable, Codable {
+        var model: String
+        var usage: TokenUsage
+    }
+
+    /// Usage per API message (`message.id` and `requestId`).
+    var messages: [String: Message] = [:]
+    /// Every message's usage added up.
+    public private(set) var total = TokenUsage()
+    /// The same per model, for pricing.
+    public private(set) var byModel: [String: TokenUsage] = [:]
+    /// Lines that were not JSON objects, skipped.
+    public private(set) var skipped = 0
+    /// The main agent's last text block.
+    public private(set) var lastText: String?
+    /// The model of the main agent's latest message.
+    public private(set) var model: String?
+    /// Bytes read so far, per transcript file.
+    public private(set) var offsets: [String: Int64] = [:]
+
+    public init() {}
+
+    /// Reads what was appended to `file` at `offset` (which must be `offset(file)`):
+    /// every complete line. Returns the bytes consumed; a partial last line waits
+    /// for the rest.
+    @discardableResult
+    public mutating func consume(_ bytes: ArraySlice<UInt8>, file: String) -> Int {
+        var start = bytes.startIndex
+        var consumed = 0
+        for i in bytes.indices where bytes[i] == 0x0A {
+            read(line: bytes[start..<i])
+            consumed += i + 1 - start
+            start = i + 1
+        }
+        offsets[file, default: 0] += Int64(consumed)
+        return consumed
+    }
+
+    /// Where reading `file` goes on from.
+    public func offset(_ file: String) -> Int64 { offsets[file] ?? 0 }
+
+    /// Reads one transcript line.
+    public mutating func read(line: ArraySlice<UInt8>) {
+        guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)), let l = object as? [String: Any] else {
+            skipped += 1
+            return
+        }
+        guard l["type"] as? String == "assistant", let m = l["message"] as? [String: Any] else { return }
+        let sidechain = l["isSidechain"] as? Bool == true
+        let model = m["model"] as? String ?? ""
+        if !sidechain {
+            if !model.isEmpty && model != "<synthetic>" { self.model = model }
+            if let blocks = m["content"] as? [[String: Any]],
+               let text = blocks.last(where: { $0["type"] as? String == "text" })?["text"] as? String {
+                lastText = text
+            }
+        }
+        guard let u = m["usage"] as? [String: Any] else { return }
+        let usage = TranscriptLedger.usage(u)
+        let id = (m["id"] as? String) ?? (l["uuid"] as? String) ?? "line-\(messages.count)"
+        let key = id + "|" + ((l["requestId"] as? String) ?? "")
+        let old = messages[key]
+        let merged = old.map { $0.usage.fieldMax(usage) } ?? usage
+        let delta = merged - (old?.usage ?? TokenUsage())
+        guard old == nil || !delta.isZero else { return }
+        let priced = old?.model ?? model
+        messages[key] = Message(model: priced, usage: merged)
+        total = total + delta
+        byModel[priced, default: TokenUsage()] = byModel[priced, default: TokenUsage()] + delta
+    }
+
+    static func usage(_ u: [String: Any]) -> TokenUsage {
+        func n(_ v: Any?) -> Int64 {
+            if let i = v as? Int64 { return i }
+            if let i = v as? Int { return Int64(i) }
+            if let d = v as? Double, d.isFinite, d >= 0, d < 9e18 { return Int64(d) }
+            return 0
+        }
+        let creation = u["cache_creation"] as? [String: Any]
+        return TokenUsage(input: n(u["input_tokens"]), output: n(u["output_tokens"]),
+                          cacheRead: n(u["cache_read_input_tokens"]),
+                          cacheWrite: n(u["cache_creation_input_tokens"]),
+                          cacheWrite1h: n(creation?["ephemeral_1h_input_tokens"]))
+    }
+
+    /// The number of API messages counted.
+    public var messageCount: Int { messages.count }
+
+    /// The cost of every priced message, and the models no price matched.
+    public func cost(_ prices: PriceTable) -> (usd: Double, unpriced: [String]) {
+        var usd = 0.0
+        var unpriced: [String] = []
+        for (model, usage) in byModel.sorted(by: { $0.key < $1.key }) where !usage.isZero {
+            if let p = prices.price(model) { usd += p.cost(usage) } else { unpriced.append(model.isEmpty ? "unknown" : model) }
+        }
+        return (usd, unpriced)
+    }
+}
+
+/// Where Claude Code keeps a session's transcript.
+public enum ClaudePaths {
+    /// The folder name Claude Code gives a project: its directory with every
+    /// character that is not a letter or digit replaced by `-`.
+    public static func projectFolder(_ dir: String) -> String {
+        String(String.UnicodeScalarView(dir.unicodeScalars.map { s -> Unicode.Scalar in
+            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") ? s : "-"
+        }))
+    }
+
+    /// `CONFIG/projects/FOLDER/SESSION.jsonl`.
+    public static func transcript(configDir: String, dir: String, session: String) -> String {
+        configDir + "/projects/" + projectFolder(dir) + "/" + session + ".jsonl"
+    }
+
+    /// The folder of a session's subagent transcripts, beside its own transcript.
+    public static func subagentsFolder(transcript: String) -> String {
+        (transcript.hasSuffix(".jsonl") ? String(transcript.dropLast(6)) : transcript) + "/subagents"
+    }
+}

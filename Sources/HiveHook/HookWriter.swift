@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one thing an agent's hook does: append the payload it was given on stdin to
+/// the session's `hooks.log`, as one record on one line, and return.
+///
+/// Decisions, stated once:
+/// - No Foundation and no daemon: this runs on every hook call of every agent and
+///   must cost little more than starting a process. It never connects to the
+///   daemon, so a stopped or busy daemon cannot slow or block the agent; the
+///   daemon sees the record through inotify.
+/// - The record is `MILLISECONDS FORM DATA\n` (see `HookRecord` in HiveCore): the
+///   payload untouched (`line`), or base64 (`base64`) when it held a newline or
+///   was empty, so a record is always exactly one line.
+/// - Concurrent hooks: the record goes out under an exclusive `flock`, in as many
+///   `write` calls as it takes, so records never interleave, even megabytes long.
+/// - The exit status is always 0 and nothing is printed on stdout (Claude Code
+///   adds a hook's stdout to the conversation). Trouble goes to stderr.
+public enum HookWriter {
+    /// Reads stdin to its end and appends the record to `path`. Returns a reason on
+    /// failure (for stderr), nil when the record is written.
+    public static func run(path: String) -> String? {
+        let payload = readAll(0)
+        var body = payload
+        if body.last == 0x0A { body.removeLast() }
+        let plain = !body.isEmpty && !body.contains(0x0A)
+        var record: [UInt8] = []
+        record.reserveCapacity(body.count + 32)
+        record += Array(String(nowMilliseconds()).utf8)
+        record += plain ? Array(" line ".utf8) : Array(" base64 ".utf8)
+        if plain { record += body } else { base64(payload, into: &record) }
+        record.append(0x0A)
+        return append(record, to: path)
+    }
+
+    /// Writes a line to stderr (fd 2), which Claude Code shows only in its debug output.
+    public static func complain(_ message: String) {
+        let bytes = Array((message + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    static func readAll(_ fd: Int32) -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 { out += chunk[0..<n]; continue }
+            if n < 0 && errno == EINTR { continue }
+            return out
+        }
+    }
+
+    static func append(_ record: [UInt8], to path: String) -> String? {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return "cannot open \(path): \(String(cString: strerror(errno)))" }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { return "cannot lock \(path): \(String(cString: strerror(errno)))" }
+        }
+        var done = 0
+        while done < record.count {
+            let n = record.withUnsafeBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return write(fd, base + done, buf.count - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return "cannot write \(path): \(String(cString: strerror(errno)))"
+            }
+            done += n
+        }
+        return nil
+    }
+
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Standard base64 with padding.
+    static func base64(_ bytes: [UInt8], into out: inout [UInt8]) {
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest == 1 {
+            let n = UInt32(bytes[i]) << 16
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], 0x3D, 0x3D]
+        } else if rest == 2 {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], 0x3D]
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import HiveCore
+
+/// The agent's own reports: `hooks.log` (appended by `hivefs-hook`) turned into
+/// events, transcripts turned into token counts, and the screen consulted when a
+/// report that should have come did not. All of it runs on the session's `ingest`
+/// queue, in order; inotify says when there is something new, nothing polls.
+extension Hive {
+    /// Reads a session's `hooks.log` from where its events stop, and on from there
+    /// each time it grows, until `unfollow`.
+    func follow(_ s: LiveSession) {
+        let path = store.hooksLogPath(s.record.name)
+        lock.lock(); let has = s.hookWatch != nil; lock.unlock()
+        guard !has else { return }
+        if let fd = try? Sys.openAppend(path) { try? fd.close() }
+        let wd = watcher.watchWrites(path) { [weak self, weak s] in
+            guard let self, let s else { return }
+            s.ingest.async { self.ingestHooks(s) }
+        }
+        lock.lock(); s.hookWatch = wd; lock.unlock()
+        s.ingest.async { [self] in
+            if s.record.spec.agent == .claude { loadLedger(s) }
+            ingestHooks(s)
+        }
+    }
+
+    /// Stops reading a session's reports (before it moves to history).
+    func unfollow(_ s: LiveSession) {
+        lock.lock()
+        let wd = s.hookWatch, tw = s.transcriptWatch
+        s.hookWatch = nil
+        s.transcriptWatch = nil
+        lock.unlock()
+        if let wd { watcher.unwatchWrites(wd) }
+        if let tw { watcher.unwatchWrites(tw.wd) }
+        s.ingest.sync {
+            if s.hookFd >= 0 { Sys.close(s.hookFd); s.hookFd = -1 }
+            saveLedger(s)
+        }
+    }
+
+    // MARK: hooks.log
+
+    /// Turns every complete record after the last one recorded into an event.
+    /// Call on `s.ingest`.
+    func ingestHooks(_ s: LiveSession) {
+        let name = s.record.name
+        if s.hookFd < 0 {
+            guard let fd = try? Sys.openRead(store.hooksLogPath(name)) else { return }
+            s.hookFd = fd.rawValue
+        }
+        lock.lock(); var offset = s.record.hookOffset; let base = s.record.spec.dir; lock.unlock()
+        var pending: [UInt8] = []
+        var any = false
+        while true {
+            let chunk: [UInt8]
+            do {
+                chunk = try Sys.pread(s.hookFd, count: 1 << 20, offset: offset + Int64(pending.count))
+            } catch {
+                log.error("\(name): cannot read hooks.log: \(error)")
+                break
+            }
+            if chunk.isEmpty { break }
+            pending += chunk
+            var start = 0
+            while let nl = pending[start...].firstIndex(of: 0x0A) {
+                let end = offset + Int64(nl + 1)
+                record(s, pending[start..<nl], end: end, base: base)
+                any = true
+                start = nl + 1
+            }
+            offset += Int64(start)
+            pending.removeFirst(start)
+        }
+        if any { readTranscripts(s) }
+    }
+
+    /// One record of `hooks.log`: its event, and the state it leads to.
+    private func record(_ s: LiveSession, _ line: ArraySlice<UInt8>, end: Int64, base: String) {
+        let time: Timestamp
+        let report: AgentReport
+        switch HookRecord.parse(line) {
+        case .success(let rec):
+            time = rec.time
+            report = ClaudeHooks.report(rec.payload, base: base)
+        case .failure(let m):
+            time = .now()
+            report = .unreadable("a malformed hooks.log line: \(m.reason)", bytes: line.count)
+        }
+        if let sub = report.subagentTranscript { s.subagentTranscripts.insert(sub) }
+        emit(s) { r in
+            var e = Event(time: time, session: r.name, kind: report.kind, detail: report.detail)
+            e.hook = end
+            e.tool = report.tool
+            e.action = report.touch?.action
+            e.path = report.touch?.path
+            e.model = report.model
+            e.message = report.message
+            if let v = report.agentSession, v != r.agentSession { e.agentSession = v }
+            if let v = report.transcript, v != r.transcript { e.transcript = v }
+            if let wish = report.wish {
+                if r.state == .paused {
+                    // Recorded before the freeze, read after it: where resume returns to.
+                    lock.lock(); s.beforePause = wish.state; lock.unlock()
+                } else if let (state, reason) = wish.next(from: r.state, reason: r.reason) {
+                    e.state = state
+                    e.reason = reason
+                }
+            }
+            return e
+        }
+    }
+
+    // MARK: transcripts
+
+    /// Counts what the agent's transcripts gained since the last read: the main
+    /// one and its subagents'. Call on `s.ingest`.
+    func readTranscripts(_ s: LiveSession) {
+        lock.lock(); let main = s.record.transcript; let isClaude = s.record.spec.agent == .claude; lock.unlock()
+        guard isClaude, let main else { return }
+        var files = [main]
+        let folder = ClaudePaths.subagentsFolder(transcript: main)
+        files += Sys.listDirectory(folder).filter { $0.hasSuffix(".jsonl") }.map { folder + "/" + $0 }
+        files += s.subagentTranscripts.sorted().filter { !files.contains($0) }
+        lock.lock(); var ledger = s.ledger; lock.unlock()
+        let before = ledger
+        for file in files {
+            guard let st = Sys.stat(file) else { continue }
+            let size = Int64(st.st_size)
+            guard size > ledger.offset(file), let fd = try? Sys.openRead(file) else { continue }
+            defer { try? fd.close() }
+            var carry: [UInt8] = []
+            while ledger.offset(file) + Int64(carry.count) < size {
+                guard let chunk = try? Sys.pread(fd.rawValue, count: 1 << 20, offset: ledger.offset(file) + Int64(carry.count)),
+                      !chunk.isEmpty else { break }
+                carry += chunk
+                let used = ledger.consume(carry[...], file: file)
+                carry.removeFirst(used)
+            }
+        }
+        watchTranscript(s, main)
+        guard ledger != before else { return }
+        lock.lock(); s.ledger = ledger; s.record.version &+= 1; lock.unlock()
+        onChange?(s.record.name)
+        scheduleLedgerSave(s)
+    }
+
+    /// Reads the transcript again whenever it grows (its last lines come after the last hook).
+    private func watchTranscript(_ s: LiveSession, _ path: String) {
+        lock.lock(); let current = s.transcriptWatch; lock.unlock()
+        guard current?.path != path, Sys.stat(path) != nil else { return }
+        if let current { watcher.unwatchWrites(current.wd) }
+        let wd = watcher.watchWrites(path) { [weak self, weak s] in
+            guard let self, let s else { return }
+            s.ingest.async { self.readTranscripts(s) }
+        }
+        lock.lock(); s.transcriptWatch = wd.map { (path, $0) }; lock.unlock()
+    }
+
+    /// Where counting stood, so a restarted daemon reads on rather than again.
+    func loadLedger(_ s: LiveSession) {
+        guard let bytes = Sys.readFile(store.ledgerPath(s.record.name)), !bytes.isEmpty else { return }
+        do {
+            let ledger = try JSONDecoder().decode(TranscriptLedger.self, from: Data(bytes))
+            lock.lock(); s.ledger = ledger; lock.unlock()
+        } catch {
+            log.warning("\(s.record.name): transcript.json unreadable (\(error)); counting tokens from the start")
+        }
+    }
+
+    private func scheduleLedgerSave(_ s: LiveSession) {
+        lock.lock()
+        if s.checkpointPending { lock.unlock(); return }
+        s.checkpointPending = true
+        lock.unlock()
+        watcher.after(ms: 1000) { [weak self, weak s] in
+            guard let self, let s else { return }
+            s.ingest.async { self.saveLedger(s) }
+        }
+    }
+
+    func saveLedger(_ s: LiveSession) {
+        lock.lock(); s.checkpointPending = false; let ledger = s.ledger; let isClaude = s.record.spec.agent == .claude; lock.unlock()
+        guard isClaude, ledger != TranscriptLedger() else { return }
+        do {
+            let data = try JSONEncoder().encode(ledger)
+            try Sys.writeFileAtomically(store.ledgerPath(s.record.name), Array(data))
+        } catch {
+            log.error("\(s.record.name): cannot save transcript.json: \(error)")
+        }
+    }
+
+    // MARK: the screen
+
+    /// Compares the state the reports gave with what the terminal shows, once it
+    /// has been quiet: a turn interrupted (no Stop hook), a permission prompt
+    /// dismissed with Escape (no hook), a trust dialog (hooks held back).
+    func reconcileWithScreen(_ s: LiveSession) {
+        lock.lock(); let version = s.record.version; let state = s.record.state; lock.unlock()
+        guard [.starting, .working, .waiting].contains(state), let text = tmux.capture(s.record.name) else { return }
+        let seen = ClaudeScreen.classify(text)
+        emit(s) { r in
+            guard r.version == version else { return nil }  // a report came meanwhile; it knows better
+            let target: SessionState
+            let detail: String
+            switch seen {
+            case .trustDialog, .menu:
+                guard r.state != .waiting else { return nil }
+                target = .waiting
+                detail = "waiting: " + (seen.reason ?? "")
+            case .busy:
+                guard r.state != .working else { return nil }
+                target = .working
+                detail = "working: the screen shows a turn running"
+            case .prompt:
+                target = .idle
+                detail = "idle: the screen shows the prompt (no report ended the \(r.state == .waiting ? "wait" : "turn"))"
+            }
+            var e = Event(session: r.name, kind: AgentEventKind.screen, detail: detail, state: target)
+            e.reason = seen.reason
+            return e
+        }
+    }
+}
