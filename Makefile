@@ -7,15 +7,17 @@ PREFIX    ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
 APT_PKGS  := libfuse3-dev fuse3 tmux git pkg-config
+# The tests' fake Claude Code is a Python script.
+TEST_PKGS := python3
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build release test unit integration run install uninstall clean
+.PHONY: all deps build release test unit integration bench run install uninstall clean
 
 all: build
 
 # Installs the Debian packages hivefs needs, only those missing.
 deps:
-	@missing=""; for p in $(APT_PKGS); do \
+	@missing=""; for p in $(APT_PKGS) $(EXTRA_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -31,26 +33,35 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+test: EXTRA_PKGS = $(TEST_PKGS)
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 
+unit: EXTRA_PKGS = $(TEST_PKGS)
 unit: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing --filter HiveCoreTests
 
+integration: EXTRA_PKGS = $(TEST_PKGS)
 integration: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing --filter HiveIntegrationTests
 
+# Measures hivefs against its baselines and writes docs/BENCHMARKS.md; never fails on a figure.
+bench: EXTRA_PKGS = $(TEST_PKGS)
+bench: release
+	bench/run
+
 install: release
 	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5
 	install -m 0755 .build/release/hivefs $(BINDIR)/hivefs
+	install -m 0755 .build/release/hivefs-hook $(BINDIR)/hivefs-hook
 	install -m 0644 man/hivefs.1 $(MANDIR)/man1/hivefs.1
 	install -m 0644 man/hivefs.5 $(MANDIR)/man5/hivefs.5
 
 uninstall:
-	rm -f $(BINDIR)/hivefs $(MANDIR)/man1/hivefs.1 $(MANDIR)/man5/hivefs.5
+	rm -f $(BINDIR)/hivefs $(BINDIR)/hivefs-hook $(MANDIR)/man1/hivefs.1 $(MANDIR)/man5/hivefs.5
 
 # Installs, then mounts with the defaults (~/hive, ~/.local/state/hivefs, tmux -L hive).
 run: install

@@ -48,11 +48,16 @@ public enum StateWish: Sendable, Equatable {
         case .waiting(let why): target = (.waiting, why)
         case .idle(let why): target = (.idle, why)
         case .ready:
-            guard current == .starting else { return nil }
+            // From `starting`, or from a wait the screen showed before the agent could
+            // report (its trust dialog): answered, since the agent now runs.
+            guard current == .starting || current == .waiting else { return nil }
             target = (.idle, nil)
         }
         guard current.isLive, current != .paused else { return nil }
         if target.0 == current && target.1 == reason { return nil }
+        // Already waiting: the first reason (the permission asked) is the precise one;
+        // the notification that follows it says the same in vaguer words.
+        if target.0 == .waiting && current == .waiting && reason != nil { return nil }
         return target
     }
 

@@ -96,8 +96,12 @@ public struct SessionRecord: Sendable, Equatable {
             tool = nil
         case .paused:
             break
+        case .idle:
+            // The turn is over, however that became known: no tool runs.
+            reason = e.reason
+            tool = nil
         default:
-            // working, waiting, idle: the reason says why it waits, or why the turn failed.
+            // working, waiting: the reason says why it waits.
             reason = e.reason
         }
         if s.isLive, let p = e.pid { pid = p }

@@ -62,7 +62,7 @@ public enum StatusRenderer {
             ("cost.usd", .money(cost.map { $0.usd })),
             ("cost.unpriced", .string(cost.flatMap { $0.unpriced.isEmpty ? nil : $0.unpriced.joined(separator: ",") })),
             ("transcript.skipped", .int(l.map { Int64($0.skipped) })),
-            ("message", .string((r.message ?? l?.lastText).map(ClaudeHooks.firstLine))),
+            ("message", .string((r.message ?? l?.lastText).map { ClaudeHooks.firstLine($0) })),
             ("events", .int(Int64(r.eventCount))),
             ("attach", .string(attach(r, ctx))),
             ("ended", .string(r.ended?.rfc3339)),

@@ -19,8 +19,8 @@ extension Hive {
         }
         lock.lock(); s.hookWatch = wd; lock.unlock()
         s.ingest.async { [self] in
-            if s.record.spec.agent == .claude { loadLedger(s) }
             ingestHooks(s)
+            readTranscripts(s)
         }
     }
 
@@ -158,7 +158,9 @@ extension Hive {
     }
 
     /// Where counting stood, so a restarted daemon reads on rather than again.
+    /// Call before the session is shown, so its tokens never read as 0 meanwhile.
     func loadLedger(_ s: LiveSession) {
+        guard s.record.spec.agent == .claude else { return }
         guard let bytes = Sys.readFile(store.ledgerPath(s.record.name)), !bytes.isEmpty else { return }
         do {
             let ledger = try JSONDecoder().decode(TranscriptLedger.self, from: Data(bytes))

@@ -20,6 +20,7 @@ extension Hive {
                 continue
             }
             let s = LiveSession(record: record)
+            loadLedger(s)
             lock.lock(); sessions[name] = s; lock.unlock()
             // Reports written while no daemon ran become events first, then tmux is asked.
             follow(s)

@@ -31,7 +31,12 @@ public final class Hive: @unchecked Sendable {
         adoptAll()
     }
 
-    public func stop() { watcher.stop() }
+    /// Stops watching; token counts are saved so the next daemon reads on from them.
+    public func stop() {
+        watcher.stop()
+        lock.lock(); let all = Array(sessions.values); lock.unlock()
+        for s in all { s.ingest.sync { saveLedger(s) } }
+    }
 
     // MARK: lookups
 

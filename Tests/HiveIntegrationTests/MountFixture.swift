@@ -14,6 +14,8 @@ final class MountFixture {
     var daemon: pid_t?
     let quietAfter: String
     let killGrace: String
+    /// `NAME=VALUE` strings added to the daemon's environment (and so its agents').
+    var environment: [String] = []
 
     /// The hivefs binary built next to the test bundle.
     static var binary: String {
@@ -49,9 +51,10 @@ final class MountFixture {
         posix_spawn_file_actions_addopen(&actions, 1, root + "/daemon.log", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for a in cargs { free(a) } }
+        var cenv: [UnsafeMutablePointer<CChar>?] = mergedEnvironment(environment).map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) }; for e in cenv { free(e) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ)
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cargs, &cenv)
         guard rc == 0 else { throw XCTSkip("cannot start hivefs: \(String(cString: strerror(rc)))") }
         daemon = pid
         let ok = waitUntil(10) { self.isMounted }
@@ -184,12 +187,16 @@ func spawn(_ argv: [String], stdout: String, stderr: String, env extra: [String]
     posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    let names = Set(extra.compactMap { $0.split(separator: "=").first.map(String.init) })
-    let envStrings = ProcessInfo.processInfo.environment.filter { !names.contains($0.key) }.map { "\($0.key)=\($0.value)" } + extra
-    var cenv: [UnsafeMutablePointer<CChar>?] = envStrings.map { strdup($0) } + [nil]
+    var cenv: [UnsafeMutablePointer<CChar>?] = mergedEnvironment(extra).map { strdup($0) } + [nil]
     defer { for a in cargs { free(a) }; for e in cenv { free(e) } }
     var pid: pid_t = 0
     return posix_spawn(&pid, argv[0], &actions, nil, &cargs, &cenv) == 0 ? pid : nil
+}
+
+/// This process's environment with `extra` (`NAME=VALUE`) replacing or adding variables.
+func mergedEnvironment(_ extra: [String]) -> [String] {
+    let names = Set(extra.compactMap { $0.split(separator: "=").first.map(String.init) })
+    return ProcessInfo.processInfo.environment.filter { !names.contains($0.key) }.map { "\($0.key)=\($0.value)" } + extra
 }
 
 /// Polls a condition every 20 ms until it holds or the timeout passes.
@@ -241,8 +248,12 @@ class MountedTestCase: XCTestCase {
     override func setUpWithError() throws {
         m = try MountFixture(quietAfter: quietAfter)
         addTeardownBlock { [m] in m?.tearDown() }
+        try prepare(m)
         try m.mount()
     }
+
+    /// Runs before the mount: a subclass sets up files and the daemon's environment.
+    func prepare(_ m: MountFixture) throws {}
 
     /// Creates a shell session through the root control file and waits for it to run.
     func newShell(_ name: String, _ command: String, extra: String = "", wait: Bool = true,

@@ -18,7 +18,7 @@ public enum ClaudeHooks {
     ]
 
     /// Longest detail shown for free text (prompts, commands, messages).
-    static let detailLimit = 200
+    public static let detailLimit = 200
 
     /// Reads one payload. `base` is the session's directory: paths inside it are
     /// shown relative to it.
@@ -89,7 +89,7 @@ public enum ClaudeHooks {
             return r
         case "Stop":
             let last = p["last_assistant_message"] as? String
-            var r = AgentReport(kind: AgentEventKind.idle, detail: last.map(firstLine) ?? "")
+            var r = AgentReport(kind: AgentEventKind.idle, detail: last.map { firstLine($0) } ?? "")
             r.message = last
             r.wish = .idle(nil)
             r.clearsTool = true
@@ -97,7 +97,7 @@ public enum ClaudeHooks {
         case "StopFailure":
             let type = p["error_type"] as? String
             let text = (p["error_message"] as? String) ?? (p["error"] as? String)
-            let why = join([type.map { $0 + ":" }, text.map(firstLine)])
+            let why = join([type.map { $0 + ":" }, text.map { firstLine($0) }])
             var r = AgentReport(kind: AgentEventKind.stopFailed, detail: why)
             r.wish = .idle(why.isEmpty ? "stop failed" : why)
             r.clearsTool = true
@@ -119,7 +119,7 @@ public enum ClaudeHooks {
             r.clearsTool = true
             return r
         default:
-            return AgentReport(kind: AgentEventKind.hook, detail: Text.printable(event, limit: 60))
+            return AgentReport(kind: AgentEventKind.hook, detail: firstLine(event, limit: 60))
         }
     }
 
@@ -140,10 +140,12 @@ public enum ClaudeHooks {
         return nil
     }
 
-    /// The first line of free text, shortened.
-    public static func firstLine(_ s: String) -> String {
-        let line = s.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: true).first.map(String.init) ?? ""
-        return Text.printable(line.trimmingWhitespace(), limit: detailLimit)
+    /// The first non-blank line of free text, shortened. Not escaped: the files that
+    /// show a detail escape what they must, once.
+    public static func firstLine(_ s: String, limit: Int = detailLimit) -> String {
+        let lines = s.unicodeScalars.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+        let line = lines.lazy.map { String(String.UnicodeScalarView($0)).trimmingWhitespace() }.first { !$0.isEmpty } ?? ""
+        return line.count <= limit ? line : String(line.prefix(limit)) + "…"
     }
 
     static func join(_ parts: [String?]) -> String {
@@ -167,14 +169,14 @@ public enum ToolTarget {
             target = s(key).map { relative($0, base: base) }
         } else {
             switch tool {
-            case "Bash": target = s("command").map(ClaudeHooks.firstLine)
+            case "Bash": target = s("command").map { ClaudeHooks.firstLine($0) }
             case "Grep", "Glob":
-                target = ClaudeHooks.join([s("pattern").map { Text.printable($0, limit: 100) },
+                target = ClaudeHooks.join([s("pattern").map { ClaudeHooks.firstLine($0, limit: 100) },
                                            s("path").map { "in " + relative($0, base: base) }])
             case "WebFetch": target = s("url")
-            case "WebSearch": target = s("query").map(ClaudeHooks.firstLine)
+            case "WebSearch": target = s("query").map { ClaudeHooks.firstLine($0) }
             case "Task", "Agent":
-                target = ClaudeHooks.join([s("subagent_type").map { $0 + ":" }, s("description").map(ClaudeHooks.firstLine)])
+                target = ClaudeHooks.join([s("subagent_type").map { $0 + ":" }, s("description").map { ClaudeHooks.firstLine($0) }])
             case "TodoWrite": target = (input["todos"] as? [Any]).map { "\($0.count) todos" }
             default: target = nil
             }

@@ -1,0 +1,119 @@
+import Foundation
+import XCTest
+
+/// Steering a Claude Code session, and the reports hooks never send: an interrupt
+/// fires no Stop, Escape on a permission prompt fires nothing. The state must still
+/// come right, from the screen.
+final class ClaudeControlTests: ClaudeTestCase {
+    func testInterruptEndsATurnThatNeverSendsStop() {
+        newClaude("intr", turns: [[["say": "starting"], ["sleep": 60], ["say": "never said"]]])
+        waitReport("intr", "prompt")
+        m.waitState("intr", ["working"])
+        XCTAssertEqual(m.write("intr/control", "interrupt\n"), 0)
+        m.waitState("intr", ["idle"])
+        XCTAssertFalse(reported("intr").contains { $0.hasPrefix("idle") }, "no Stop hook came: \(reported("intr"))")
+        XCTAssertTrue(reported("intr").contains { $0.hasPrefix("screen idle") }, "\(reported("intr"))")
+        // The next prompt is a normal turn again.
+        XCTAssertEqual(m.write("intr/control", "send Carry on\n"), 0)
+        waitReport("intr", "prompt Carry on")
+        waitReport("intr", "idle")
+        m.waitState("intr", ["idle"])
+    }
+
+    func testEscapeOnAPermissionPromptIsNotLeftWaiting() {
+        newClaude("esc", turns: [[["tools": [["name": "Bash", "input": ["command": "make deploy"], "permission": "ask"]]]]])
+        m.waitState("esc", ["waiting"])
+        XCTAssertEqual(m.write("esc/control", "keys Escape\n"), 0)
+        m.waitState("esc", ["idle"])
+        XCTAssertEqual(m.status("esc", "reason"), "-")
+        XCTAssertEqual(m.status("esc", "tool"), "-")
+    }
+
+    func testRestartResumesTheSameConversationWithTheSameHooks() throws {
+        newClaude("res", turns: [[["say": "first"]], [["say": "second"]]])
+        waitReport("res", "idle")
+        let id = try XCTUnwrap(m.status("res", "agent.session"))
+        XCTAssertNotNil(UUID(uuidString: id), id)
+        XCTAssertEqual(m.write("res/control", "restart\n"), 0)
+        waitReport("res", "agent.start", count: 2)
+        XCTAssertEqual(m.status("res", "agent.session"), id)
+        let starts = (try String(contentsOfFile: m.root + "/res.argv.jsonl", encoding: .utf8)).split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["argv"] as? [String]
+        }
+        XCTAssertEqual(starts.count, 2)
+        let settings = m.state + "/sessions/res/claude-settings.json"
+        XCTAssertEqual(starts.first, ["--session-id", id, "--settings", settings, "Fix the bug"])
+        XCTAssertEqual(starts.last, ["--resume", id, "--settings", settings])
+        XCTAssertTrue(reported("res").contains("agent.start resume claude-sonnet-4-5-20250929 session \(id)"), "\(reported("res"))")
+        // The resumed agent still reports: a prompt goes through its hooks.
+        XCTAssertEqual(m.write("res/control", "send again\n"), 0)
+        waitReport("res", "prompt again")
+        waitReport("res", "idle", count: 2)
+    }
+
+    func testTheUsersOwnHooksStayInForce() throws {
+        let mine = m.root + "/mine.log"
+        let settings = ["hooks": ["Stop": [["hooks": [["type": "command", "command": "echo stop-seen >> '\(mine)'"]]]]]]
+        try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: home + "/.claude/settings.json"))
+        newClaude("own", turns: [[["say": "hi"]]])
+        waitReport("own", "idle")
+        XCTAssertTrue(waitUntil(5) { (try? String(contentsOfFile: mine, encoding: .utf8)) == "stop-seen\n" })
+        // hivefs's hook printed nothing (Claude Code would add it to the conversation) and exited 0.
+        let runs = (try String(contentsOfFile: m.root + "/own.hooklog.jsonl", encoding: .utf8)).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let ours = runs.filter { ($0["command"] as? String)?.contains("hooks.log") == true }
+        XCTAssertEqual(Set(ours.compactMap { $0["event"] as? String }), ["SessionStart", "UserPromptSubmit", "Stop"])
+        XCTAssertTrue(ours.allSatisfy { ($0["exit"] as? Int) == 0 && ($0["stdout"] as? String) == "" }, "\(ours)")
+    }
+
+    func testReportsWrittenWhileTheDaemonIsDownArriveOnceAfterIt() {
+        newClaude("down", turns: [[["say": "one", "usage": ["input_tokens": 5, "output_tokens": 50]]],
+                                  [["tools": [["name": "Read", "input": ["file_path": work + "/src/a.swift"]]]],
+                                   ["say": "two", "usage": ["input_tokens": 6, "output_tokens": 60]]]])
+        waitReport("down", "idle")
+        let before = reported("down")
+        m.crashDaemon()
+        // Typed straight into its terminal while hivefs is gone; the agent's hooks still record.
+        m.sh("tmux -L \(m.socket) send-keys -t =down: -l 'while you were out'; sleep 0.2; tmux -L \(m.socket) send-keys -t =down: Enter")
+        XCTAssertTrue(waitUntil(10) {
+            ((try? String(contentsOfFile: self.hooksLog("down"), encoding: .utf8)) ?? "").components(separatedBy: "\"Stop\"").count == 3
+        }, "the second turn's Stop is on disk")
+        XCTAssertNoThrow(try m.mount())
+        waitReport("down", "idle", count: 2)
+        let after = reported("down")
+        XCTAssertEqual(Array(after.prefix(before.count)), before, "nothing recorded before is changed")
+        XCTAssertEqual(Array(after.dropFirst(before.count)), [
+            "prompt while you were out", "tool Read src/a.swift", "tool.done Read src/a.swift", "idle two",
+        ])
+        XCTAssertEqual(m.read("down/files"), "read 1 src/a.swift\n")
+        let t = truth("down")
+        XCTAssertTrue(waitUntil(5) { self.m.status("down", "tokens.output") == t["output"].map(String.init) },
+                      "\(m.status("down", "tokens.output") ?? "-") vs \(t)")
+        XCTAssertEqual(m.status("down", "tokens.input"), t["input"].map(String.init))
+        // And once more: a restart with nothing new changes nothing.
+        m.crashDaemon()
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertTrue(waitUntil(3) { self.m.status("down", "tokens.output") == t["output"].map(String.init) },
+                      "\(m.status("down", "tokens.output") ?? "-") vs \(t)")
+        usleep(500_000)
+        XCTAssertEqual(reported("down"), after)
+        XCTAssertEqual(m.status("down", "tokens.output"), t["output"].map(String.init), "counted once, not twice")
+        XCTAssertEqual(m.status("down", "tokens.input"), t["input"].map(String.init))
+    }
+}
+
+/// Claude Code holds back every hook until its workspace-trust dialog is answered.
+final class ClaudeTrustTests: ClaudeTestCase {
+    override var trusted: Bool { false }
+
+    func testTheTrustDialogShowsAsWaitingUntilAnswered() {
+        newClaude("trust", turns: [[["say": "trusted now"]]])
+        m.waitState("trust", ["waiting"])
+        XCTAssertEqual(m.status("trust", "reason"), "workspace trust dialog (answer with: keys 1, or attach)")
+        XCTAssertEqual((try? String(contentsOfFile: hooksLog("trust"), encoding: .utf8)) ?? "", "", "no hook has fired")
+        XCTAssertEqual(m.write("trust/control", "keys 1\n"), 0)
+        waitReport("trust", "idle trusted now")
+        m.waitState("trust", ["idle"])
+    }
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Benchmarks of hivefs's hook path, each measured against a baseline in the same run.
+
+  hooks.py cost BIN_DIR       one hook call vs `sh -c 'cat >/dev/null; true'`
+  hooks.py latency BIN_DIR    from a hook's return to its line in `events`
+
+Prints one JSON object with the figures. Processes are started with posix_spawn
+and timed with a monotonic clock, so the harness adds the same small cost to
+every call it makes, hook or baseline. Everything started is stopped at the end.
+"""
+import json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+PAYLOAD = json.dumps({
+    "session_id": "4f1c8a2e-5b7d-4c11-9a0e-2d6f3b8c9e01",
+    "transcript_path": "/home/ana/.claude/projects/-home-ana-src-app/4f1c8a2e-5b7d-4c11-9a0e-2d6f3b8c9e01.jsonl",
+    "cwd": "/home/ana/src/app", "permission_mode": "default", "hook_event_name": "PreToolUse",
+    "tool_name": "Edit", "tool_use_id": "toolu_01Lwu46fF9D2uK8nsi9UhoQD",
+    "tool_input": {"file_path": "/home/ana/src/app/Sources/Auth/Login.swift",
+                   "old_string": "let token = try await store.fetch(user)\n" * 6,
+                   "new_string": "let token = try await TokenStore.shared.token(for: user)\n" * 6},
+}, separators=(",", ":")).encode()
+
+
+def spawn_wait(argv, stdin_path):
+    fd = os.open(stdin_path, os.O_RDONLY)
+    try:
+        pid = os.posix_spawn(argv[0], argv, os.environ,
+                             file_actions=[(os.POSIX_SPAWN_DUP2, fd, 0)])
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return status
+
+
+def cost(bins, rounds=21, calls=100):
+    work = tempfile.mkdtemp(prefix="hivefs-bench-")
+    try:
+        payload = os.path.join(work, "payload.json")
+        with open(payload, "wb") as f:
+            f.write(PAYLOAD)
+        log = os.path.join(work, "hooks.log")
+        hook = [os.path.join(bins, "hivefs-hook"), log]
+        base = ["/bin/sh", "-c", "cat >/dev/null; true"]
+        per = {"hook": [], "base": []}
+        ratios = []
+        for _ in range(rounds):
+            r = {}
+            for name, argv in (("base", base), ("hook", hook)):
+                t0 = time.perf_counter_ns()
+                for _ in range(calls):
+                    spawn_wait(argv, payload)
+                r[name] = (time.perf_counter_ns() - t0) / calls / 1000
+                per[name].append(r[name])
+            ratios.append(r["hook"] / r["base"])
+        lines = sum(1 for _ in open(log, "rb"))
+        assert lines == rounds * calls, f"{lines} records for {rounds * calls} calls"
+        return {"payload_bytes": len(PAYLOAD), "calls": rounds * calls,
+                "hook_us": summary(per["hook"]), "base_us": summary(per["base"]), "ratio": summary(ratios)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def summary(xs):
+    xs = sorted(xs)
+    return {"median": statistics.median(xs), "min": xs[0], "max": xs[-1],
+            "p10": xs[len(xs) // 10], "p90": xs[(len(xs) * 9) // 10]}
+
+
+def latency(bins, n=1000):
+    work = tempfile.mkdtemp(prefix="hivefs-bench-")
+    mnt, state, sock = os.path.join(work, "mnt"), os.path.join(work, "state"), f"hivebench-{os.getpid()}"
+    os.mkdir(mnt)
+    hivefs = os.path.join(bins, "hivefs")
+    daemon = subprocess.Popen([hivefs, "mount", mnt, "--state", state, "--socket", sock, "--foreground",
+                               "--config", os.path.join(work, "none.toml")],
+                              stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "daemon.log"), "wb"))
+    try:
+        deadline = time.time() + 15
+        while not os.path.exists(os.path.join(mnt, "control")):
+            if time.time() > deadline or daemon.poll() is not None:
+                raise SystemExit("the mount did not come up; see " + os.path.join(work, "daemon.log"))
+            time.sleep(0.02)
+        with open(os.path.join(mnt, "control"), "w") as c:
+            c.write("new lat agent=shell command=\"sleep 600\"\n")
+        log = os.path.join(state, "sessions", "lat", "hooks.log")
+        events = os.open(os.path.join(mnt, "lat", "events"), os.O_RDONLY)
+        os.lseek(events, 0, os.SEEK_END)
+        payload = os.path.join(work, "payload.json")
+        seen = b""
+        samples = []
+        for i in range(n):
+            marker = f"lat-{i}-end"
+            body = PAYLOAD.replace(b'"hook_event_name":"PreToolUse"', b'"hook_event_name":"PreToolUse"') \
+                          .replace(b"/Login.swift", f"/Login-{marker}.swift".encode())
+            with open(payload, "wb") as f:
+                f.write(body)
+            spawn_wait([os.path.join(bins, "hivefs-hook"), log], payload)
+            t0 = time.perf_counter_ns()
+            needle = marker.encode()
+            while needle not in seen:
+                chunk = os.read(events, 1 << 16)
+                if chunk:
+                    seen += chunk
+                else:
+                    time.sleep(0.00005)
+                if time.perf_counter_ns() - t0 > 5e9:
+                    raise SystemExit(f"event {i} never showed in events")
+            samples.append((time.perf_counter_ns() - t0) / 1e6)
+            seen = seen[seen.rfind(b"\n") + 1:]
+        os.close(events)
+        s = sorted(samples)
+        return {"events": n, "p50_ms": s[n // 2], "p99_ms": s[(n * 99) // 100], "max_ms": s[-1]}
+    finally:
+        subprocess.run(["fusermount3", "-u", "-z", mnt], stderr=subprocess.DEVNULL)
+        daemon.terminate()
+        try:
+            daemon.wait(5)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+        subprocess.run(["tmux", "-L", sock, "kill-server"], stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    what, bins = sys.argv[1], os.path.abspath(sys.argv[2])
+    print(json.dumps({"cost": cost, "latency": latency}[what](bins)))
