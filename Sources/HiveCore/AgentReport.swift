@@ -33,8 +33,11 @@ public enum AgentEventKind {
 public enum StateWish: Sendable, Equatable {
     /// Busy: a prompt was submitted, a tool runs.
     case working
-    /// Needs a person; the reason names what it asks.
+    /// Needs a person; the reason names what it asks (a permission request).
     case waiting(String)
+    /// Needs a person, as a notification says: the same as `waiting`, but an
+    /// existing wait keeps its reason (the request it follows named it better).
+    case asking(String)
     /// Finished its turn; a reason when it ended on an error.
     case idle(String?)
     /// Ready for its first prompt: `idle`, but only from `starting`.
@@ -45,7 +48,7 @@ public enum StateWish: Sendable, Equatable {
         let target: (SessionState, String?)
         switch self {
         case .working: target = (.working, nil)
-        case .waiting(let why): target = (.waiting, why)
+        case .waiting(let why), .asking(let why): target = (.waiting, why)
         case .idle(let why): target = (.idle, why)
         case .ready:
             // From `starting`, or from a wait the screen showed before the agent could
@@ -55,9 +58,7 @@ public enum StateWish: Sendable, Equatable {
         }
         guard current.isLive, current != .paused else { return nil }
         if target.0 == current && target.1 == reason { return nil }
-        // Already waiting: the first reason (the permission asked) is the precise one;
-        // the notification that follows it says the same in vaguer words.
-        if target.0 == .waiting && current == .waiting && reason != nil { return nil }
+        if case .asking = self, current == .waiting, reason != nil { return nil }
         return target
     }
 
@@ -65,7 +66,7 @@ public enum StateWish: Sendable, Equatable {
     public var state: SessionState {
         switch self {
         case .working: return .working
-        case .waiting: return .waiting
+        case .waiting, .asking: return .waiting
         case .idle, .ready: return .idle
         }
     }

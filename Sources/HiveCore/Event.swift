@@ -24,7 +24,8 @@ public struct Event: Sendable, Equatable, Codable {
     public var time: Timestamp
     public var session: String
     public var kind: String
-    /// One line for people: the tool and its target, the command, the new state.
+    /// For people: the tool and its target, the command, the new state. Kept as it
+    /// came (a path may hold any byte); every file that shows it escapes it to one line.
     public var detail: String
     public var uid: UInt32?
     public var state: SessionState?

@@ -5,10 +5,11 @@ import Foundation
 ///
 ///     MILLISECONDS FORM DATA
 ///
-/// `MILLISECONDS` is when the hook ran (Unix time), `FORM` is `line` when `DATA` is
-/// the payload exactly as the agent sent it (it held no newline), or `base64` when
-/// the payload had to be encoded to stay on one line (it held a newline, or was
-/// empty). The payload itself is never changed: `cut -d' ' -f3-` gives it back.
+/// `MILLISECONDS` is when the hook ran (Unix time). `FORM` is `line` when `DATA` is
+/// the payload exactly as the agent sent it (it held no newline), `nl` when the
+/// payload is `DATA` and one final newline, or `base64` when it had to be encoded
+/// to stay on one line (it held another newline, or was empty). The payload itself
+/// is never changed.
 public struct HookRecord: Sendable, Equatable {
     public var time: Timestamp
     /// The payload's bytes, decoded.
@@ -28,7 +29,9 @@ public struct HookRecord: Sendable, Equatable {
     /// Reads one line (without its newline).
     public static func parse(_ line: ArraySlice<UInt8>) -> Result<HookRecord, Malformed> {
         guard let sp1 = line.firstIndex(of: 0x20) else { return .failure(Malformed(reason: "no time field")) }
-        guard let ms = Int64(String(decoding: line[line.startIndex..<sp1], as: UTF8.self)), ms >= 0 else {
+        let digits = line[line.startIndex..<sp1]
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let ms = Int64(String(decoding: digits, as: UTF8.self)) else {
             return .failure(Malformed(reason: "the time field is not a number"))
         }
         let rest = line[(sp1 + 1)...]
@@ -38,6 +41,8 @@ public struct HookRecord: Sendable, Equatable {
         switch form {
         case "line":
             return .success(HookRecord(time: Timestamp(milliseconds: ms), payload: Array(data)))
+        case "nl":
+            return .success(HookRecord(time: Timestamp(milliseconds: ms), payload: Array(data) + [0x0A]))
         case "base64":
             guard let d = Data(base64Encoded: Data(data)) else { return .failure(Malformed(reason: "bad base64")) }
             return .success(HookRecord(time: Timestamp(milliseconds: ms), payload: Array(d), encoded: true))

@@ -62,6 +62,8 @@ public struct JSONWriter: Sendable {
     /// Dollars with four decimals (`0.4213`), the same in `status` and `status.json`.
     public static func money(_ d: Double) -> String {
         guard d.isFinite else { return "0.0000" }
+        if d < 0 { return "-" + money(-d) }
+        guard d < 1e14 else { return String(Int64(d)) + ".0000" }
         let tenThousandths = Int64((d * 10_000).rounded())
         let whole = tenThousandths / 10_000
         let frac = String(tenThousandths % 10_000)

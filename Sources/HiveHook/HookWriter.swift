@@ -11,8 +11,9 @@ import Glibc
 ///   daemon, so a stopped or busy daemon cannot slow or block the agent; the
 ///   daemon sees the record through inotify.
 /// - The record is `MILLISECONDS FORM DATA\n` (see `HookRecord` in HiveCore): the
-///   payload untouched (`line`), or base64 (`base64`) when it held a newline or
-///   was empty, so a record is always exactly one line.
+///   payload untouched (`line`; `nl` when it ended in its only newline, which the
+///   record's own newline then stands for), or base64 (`base64`) when it held
+///   another newline or was empty, so a record is always exactly one line.
 /// - Concurrent hooks: the record goes out under an exclusive `flock`, in as many
 ///   `write` calls as it takes, so records never interleave, even megabytes long.
 /// - The exit status is always 0 and nothing is printed on stdout (Claude Code
@@ -23,12 +24,13 @@ public enum HookWriter {
     public static func run(path: String) -> String? {
         let payload = readAll(0)
         var body = payload
-        if body.last == 0x0A { body.removeLast() }
+        let endsInNewline = body.last == 0x0A
+        if endsInNewline { body.removeLast() }
         let plain = !body.isEmpty && !body.contains(0x0A)
         var record: [UInt8] = []
         record.reserveCapacity(body.count + 32)
         record += Array(String(nowMilliseconds()).utf8)
-        record += plain ? Array(" line ".utf8) : Array(" base64 ".utf8)
+        record += Array((plain ? (endsInNewline ? " nl " : " line ") : " base64 ").utf8)
         if plain { record += body } else { base64(payload, into: &record) }
         record.append(0x0A)
         return append(record, to: path)

@@ -12,6 +12,8 @@ public enum AgentLauncher {
         public var resume: Bool
         /// The settings file with hivefs's hooks (`--settings`), given on resume too.
         public var settings: String
+        /// What `claude --version` said, if it said.
+        public var version: ClaudeVersion?
     }
 
     /// The argument vector that runs the agent (before the launcher wraps it).

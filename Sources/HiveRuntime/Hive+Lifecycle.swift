@@ -115,7 +115,10 @@ extension Hive {
             }
         }
         var detail = "pid \(agent.map(String.init) ?? "-")"
-        if let claude { detail += (claude.resume ? " resuming " : " session ") + claude.session }
+        if let claude {
+            detail += (claude.resume ? " resuming " : " session ") + claude.session
+            detail += " (claude \(claude.version?.description ?? "version unknown"))"
+        }
         stateEvent(s, .starting, detail: detail, pid: agent, value: CommandLineWords.join(argv),
                    agentSession: claude?.session, transcript: transcript)
         watchExit(s, pid: pid, generation: gen)
@@ -136,12 +139,39 @@ extension Hive {
         let session = known ?? UUID().uuidString.lowercased()
         let command = config.hookCommand.map(Text.shellQuote).joined(separator: " ")
             + " " + Text.shellQuote(store.hooksLogPath(name))
+        let spec = s.record.spec
+        let program = (try? CommandLineWords.split(spec.command).first) ?? nil
+        let version = claudeVersion(program ?? "claude", env: spec.env)
+        let json = ClaudeSettings.json(hookCommand: command, events: ClaudeHooks.events(for: version))
         do {
-            try Sys.writeFileAtomically(store.claudeSettingsPath(name), Array(ClaudeSettings.json(hookCommand: command).utf8))
+            try Sys.writeFileAtomically(store.claudeSettingsPath(name), Array(json.utf8))
         } catch {
             throw error.hive("cannot write \(store.claudeSettingsPath(name))")
         }
-        return AgentLauncher.ClaudeLaunch(session: session, resume: resume, settings: store.claudeSettingsPath(name))
+        return AgentLauncher.ClaudeLaunch(session: session, resume: resume, settings: store.claudeSettingsPath(name),
+                                          version: version)
+    }
+
+    /// What `program --version` says, asked once per program (its path and modification
+    /// time, so an upgrade is seen) and environment. Nil when it does not say: then
+    /// every hook event is asked for.
+    func claudeVersion(_ program: String, env: [String: String]) -> ClaudeVersion? {
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(env) { _, new in new }
+        let path = program.contains("/") ? program
+            : (environment["PATH"] ?? "").split(separator: ":").map { $0 + "/" + program }.first { access($0, X_OK) == 0 }
+        let mtime = path.flatMap { Sys.stat($0) }.map { "\($0.st_mtim.tv_sec).\($0.st_mtim.tv_nsec)" } ?? "-"
+        let key = ([path ?? program, mtime] + env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+            .joined(separator: "\u{0}")
+        lock.lock(); let cached = claudeVersions[key]; lock.unlock()
+        if let cached { return cached }
+        let r = Spawn.run([path ?? program, "--version"], environment: environment, timeoutMS: 10_000)
+        let version = r.ok ? ClaudeVersion(parsing: r.stdout) : nil
+        if version == nil {
+            log.warning("\(program) --version said no version (exit \(r.status)); hooking every event hivefs knows")
+        }
+        lock.lock(); claudeVersions[key] = .some(version); lock.unlock()
+        return version
     }
 
     /// The launcher's `exit N` or `signal N`, if it wrote one.

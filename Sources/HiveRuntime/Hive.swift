@@ -14,6 +14,8 @@ public final class Hive: @unchecked Sendable {
     let lock = NSLock()
     var sessions: [String: LiveSession] = [:]
     var rootError: Event?
+    /// `claude --version` by program (path and modification time) and environment.
+    var claudeVersions: [String: ClaudeVersion?] = [:]
     /// Called after a session changes (its name), from a thread that serves no FUSE request.
     public var onChange: (@Sendable (String) -> Void)?
 

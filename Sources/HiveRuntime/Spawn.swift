@@ -13,8 +13,9 @@ public enum Spawn {
         public var ok: Bool { status == 0 }
     }
 
-    /// Runs `argv` to completion, capturing its output. stdin is /dev/null.
-    public static func run(_ argv: [String], environment: [String: String]? = nil) -> Result {
+    /// Runs `argv` to completion, capturing its output. stdin is /dev/null. With
+    /// `timeoutMS`, a program still running then is killed (status 128 + SIGKILL).
+    public static func run(_ argv: [String], environment: [String: String]? = nil, timeoutMS: Int? = nil) -> Result {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard hive_pipe_cloexec(&outPipe) == 0, hive_pipe_cloexec(&errPipe) == 0 else {
             return Result(status: 127, stdout: "", stderr: "pipe: \(String(cString: strerror(errno)))")
@@ -38,8 +39,16 @@ public enum Spawn {
                    pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)]
         var open = 2
         var buf = [UInt8](repeating: 0, count: 65536)
+        let deadline = timeoutMS.map { Sys.monotonicMS() + Int64($0) }
         while open > 0 {
-            if poll(&fds, 2, -1) < 0 { if errno == EINTR { continue }; break }
+            let wait = deadline.map { Int32(clamping: max(0, $0 - Sys.monotonicMS())) } ?? -1
+            let ready = poll(&fds, 2, wait)
+            if ready < 0 { if errno == EINTR { continue }; break }
+            if ready == 0 {
+                Glibc.kill(pid, SIGKILL)
+                for i in 0..<2 where fds[i].fd >= 0 { close(fds[i].fd); fds[i].fd = -1 }
+                break
+            }
             for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
                 let n = buf.withUnsafeMutableBytes { read(fds[i].fd, $0.baseAddress, $0.count) }
                 if n > 0 {

@@ -48,6 +48,7 @@ struct MountCommand: ParsableCommand {
             guard g >= 0, g <= 600 else { throw ValidationError("kill-grace must be between 0 and 600 seconds") }
             config.killGraceMS = Int(g * 1000)
         }
+        config.prices = PriceTable.standard.merging(file.prices.mapValues(\.price))
         var logger = Logger(label: "hivefs")
         logger.logLevel = .info
         do {

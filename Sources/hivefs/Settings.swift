@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HiveCore
 import HiveRuntime
 import TOMLKit
 
@@ -11,8 +12,53 @@ struct ConfigFile: Decodable {
     var socket: String?
     var quietAfter: Double?
     var killGrace: Double?
+    /// `[prices."MODEL-PREFIX"]` tables: dollars per million tokens.
+    var prices: [String: PriceEntry] = [:]
 
     init() {}
+
+    /// One `[prices."…"]` table; the cache prices default to Anthropic's ratios.
+    struct PriceEntry: Decodable {
+        var input: Double
+        var output: Double
+        var cacheRead: Double?
+        var cacheWrite: Double?
+        var cacheWrite1h: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case input, output
+            case cacheRead = "cache_read"
+            case cacheWrite = "cache_write"
+            case cacheWrite1h = "cache_write_1h"
+        }
+
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            func dollars(_ k: CodingKeys) throws -> Double? {
+                let v: Double?
+                if let i = try? c.decodeIfPresent(Int.self, forKey: k) { v = Double(i) } else {
+                    v = try c.decodeIfPresent(Double.self, forKey: k)
+                }
+                if let v, !(v >= 0 && v.isFinite) {
+                    throw DecodingError.dataCorruptedError(forKey: k, in: c, debugDescription: "a price is a number of dollars, 0 or more")
+                }
+                return v
+            }
+            guard let i = try dollars(.input), let o = try dollars(.output) else {
+                throw DecodingError.keyNotFound(CodingKeys.input, .init(codingPath: c.codingPath, debugDescription: "a price needs input and output"))
+            }
+            input = i; output = o
+            cacheRead = try dollars(.cacheRead)
+            cacheWrite = try dollars(.cacheWrite)
+            cacheWrite1h = try dollars(.cacheWrite1h)
+        }
+
+        var price: Price {
+            let base = Price(input: input, output: output)
+            return Price(input: input, output: output, cacheRead: cacheRead ?? base.cacheRead,
+                         cacheWrite: cacheWrite ?? base.cacheWrite, cacheWrite1h: cacheWrite1h ?? base.cacheWrite1h)
+        }
+    }
 
     /// Seconds may be written as integers (`3`) or decimals (`0.5`).
     init(from decoder: Decoder) throws {
@@ -26,12 +72,14 @@ struct ConfigFile: Decodable {
         }
         quietAfter = try seconds(.quietAfter)
         killGrace = try seconds(.killGrace)
+        prices = try c.decodeIfPresent([String: PriceEntry].self, forKey: .prices) ?? [:]
     }
 
     enum CodingKeys: String, CodingKey {
         case mountpoint, state, socket
         case quietAfter = "quiet-after"
         case killGrace = "kill-grace"
+        case prices
     }
 
     /// Reads the file if it exists; a file that exists but cannot be parsed is an error.

@@ -103,6 +103,26 @@ final class ClaudeControlTests: ClaudeTestCase {
     }
 }
 
+/// Claude Code skips a settings file that names a hook event it does not know, so
+/// hivefs asks each version only for the events it has.
+final class ClaudeVersionTests: ClaudeTestCase {
+    func testAnOlderClaudeCodeGetsOnlyTheEventsItKnows() throws {
+        newClaude("old", turns: [[["tools": [["name": "Read", "input": ["file_path": work + "/src/a.swift"]]]], ["say": "fine"]]],
+                  extra: ["env.FAKE_CLAUDE_VERSION=1.0.70"])
+        waitReport("old", "idle fine")
+        let settings = try Data(contentsOf: URL(fileURLWithPath: m.state + "/sessions/old/claude-settings.json"))
+        let hooks = try XCTUnwrap((try JSONSerialization.jsonObject(with: settings) as? [String: Any])?["hooks"] as? [String: Any])
+        XCTAssertEqual(Set(hooks.keys), ["PreToolUse", "PostToolUse", "Notification", "Stop", "SubagentStop",
+                                         "PreCompact", "UserPromptSubmit", "SessionStart"])
+        XCTAssertEqual(reported("old"), [
+            "agent.start startup claude-sonnet-4-5-20250929 session \(m.status("old", "agent.session") ?? "?")",
+            "prompt Fix the bug", "tool Read src/a.swift", "tool.done Read src/a.swift", "idle fine",
+        ])
+        XCTAssertTrue((m.read("old/events") ?? "").contains("(claude 1.0.70)"), "the version is recorded at start")
+        XCTAssertFalse((m.read("old/screen") ?? "").contains("Invalid key"), m.read("old/screen") ?? "")
+    }
+}
+
 /// Claude Code holds back every hook until its workspace-trust dialog is answered.
 final class ClaudeTrustTests: ClaudeTestCase {
     override var trusted: Bool { false }

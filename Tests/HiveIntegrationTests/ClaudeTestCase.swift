@@ -32,7 +32,7 @@ class ClaudeTestCase: MountedTestCase {
     }
 
     /// Starts a Claude Code session whose fake runs `turns` (one per prompt).
-    func newClaude(_ name: String, prompt: String = "Fix the bug", turns: [[[String: Any]]],
+    func newClaude(_ name: String, prompt: String = "Fix the bug", turns: [[[String: Any]]], extra: [String] = [],
                    file: StaticString = #filePath, line: UInt = #line) {
         let script = m.root + "/\(name).script.json"
         let data = try? JSONSerialization.data(withJSONObject: ["turns": turns])
@@ -40,7 +40,7 @@ class ClaudeTestCase: MountedTestCase {
         let words = ["new", name, "agent=claude", "dir=" + work, "prompt=\"\(prompt)\"",
                      "env.FAKE_CLAUDE_SCRIPT=" + script, "env.FAKE_CLAUDE_TRUTH=" + truthPath(name),
                      "env.FAKE_CLAUDE_ARGV_LOG=" + m.root + "/\(name).argv.jsonl",
-                     "env.FAKE_CLAUDE_HOOKLOG=" + m.root + "/\(name).hooklog.jsonl"]
+                     "env.FAKE_CLAUDE_HOOKLOG=" + m.root + "/\(name).hooklog.jsonl"] + extra
         let err = m.write("control", words.joined(separator: " ") + "\n")
         XCTAssertEqual(err, 0, "new \(name): \(String(cString: strerror(err))); \(m.read("control") ?? "")", file: file, line: line)
     }

@@ -85,7 +85,7 @@ public enum ClaudeHooks {
             let message = firstLine(p["message"] as? String ?? "")
             let type = p["notification_type"] as? String
             var r = AgentReport(kind: AgentEventKind.notification, detail: join([type.map { "[\($0)]" }, message]))
-            if asksAPerson(type: type, message: message) { r.wish = .waiting(message.isEmpty ? (type ?? "notification") : message) }
+            if asksAPerson(type: type, message: message) { r.wish = .asking(message.isEmpty ? (type ?? "notification") : message) }
             return r
         case "Stop":
             let last = p["last_assistant_message"] as? String

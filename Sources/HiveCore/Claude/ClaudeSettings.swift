@@ -6,10 +6,11 @@ public enum ClaudeSettings {
     public static let hookTimeout = 10
 
     /// The settings file's JSON text. `command` is a shell command line (Claude Code
-    /// runs hooks through `sh -c`), already quoted.
-    public static func json(hookCommand command: String) -> String {
+    /// runs hooks through `sh -c`), already quoted; `events` are those the installed
+    /// Claude Code knows (`ClaudeHooks.events(for:)`).
+    public static func json(hookCommand command: String, events: [String] = ClaudeHooks.events) -> String {
         var hooks = JSONWriter()
-        for event in ClaudeHooks.events {
+        for event in events {
             var handler = JSONWriter()
             handler.string("type", "command")
             handler.string("command", command)
@@ -38,8 +39,14 @@ public enum ClaudeScreen: Sendable, Equatable {
     /// None of those: the prompt, waiting for input.
     case prompt
 
+    /// Rows from the bottom that are read: menus, dialogs and the spinner live
+    /// there; the conversation above them may quote anything.
+    public static let rowsRead = 24
+
     public static func classify(_ screen: String) -> ClaudeScreen {
-        let lower = screen.lowercased()
+        let rows = screen.split(separator: "\n", omittingEmptySubsequences: true)
+            .filter { !$0.allSatisfy { $0 == " " } }.suffix(rowsRead)
+        let lower = rows.joined(separator: "\n").lowercased()
         if lower.contains("trust the files in this folder") || lower.contains("yes, i trust this folder")
             || lower.contains("do you trust") {
             return .trustDialog

@@ -46,7 +46,7 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
             consumed += i + 1 - start
             start = i + 1
         }
-        offsets[file, default: 0] += Int64(consumed)
+        if consumed > 0 { offsets[file, default: 0] += Int64(consumed) }
         return consumed
     }
 
@@ -63,8 +63,8 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
         guard l["type"] as? String == "assistant", let m = l["message"] as? [String: Any] else { return }
         let sidechain = l["isSidechain"] as? Bool == true
         let model = m["model"] as? String ?? ""
-        if !sidechain {
-            if !model.isEmpty && model != "<synthetic>" { self.model = model }
+        if !sidechain && model != "<synthetic>" {
+            if !model.isEmpty { self.model = model }
             if let blocks = m["content"] as? [[String: Any]],
                let text = blocks.last(where: { $0["type"] as? String == "text" })?["text"] as? String {
                 lastText = text
@@ -84,12 +84,16 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
         byModel[priced, default: TokenUsage()] = byModel[priced, default: TokenUsage()] + delta
     }
 
+    /// The most tokens one field of one message may hold; more (or less than 0) is
+    /// a damaged line, counted as 0, so that no sum can overflow.
+    static let maxTokens: Int64 = 1 << 40
+
     static func usage(_ u: [String: Any]) -> TokenUsage {
         func n(_ v: Any?) -> Int64 {
-            if let i = v as? Int64 { return i }
-            if let i = v as? Int { return Int64(i) }
-            if let d = v as? Double, d.isFinite, d >= 0, d < 9e18 { return Int64(d) }
-            return 0
+            let x: Int64
+            if let i = v as? Int64 { x = i } else if let i = v as? Int { x = Int64(i) } else if let d = v as? Double,
+                d.isFinite, d >= 0, d <= Double(maxTokens) { x = Int64(d) } else { return 0 }
+            return x >= 0 && x <= maxTokens ? x : 0
         }
         let creation = u["cache_creation"] as? [String: Any]
         return TokenUsage(input: n(u["input_tokens"]), output: n(u["output_tokens"]),
