@@ -20,11 +20,13 @@ public enum AgentEventKind {
     public static let unreadable = "hook.unreadable"
     /// The state was corrected from what the terminal shows (a report was missed).
     public static let screen = "screen"
+    /// The agent said on its screen that it refused hivefs's hooks.
+    public static let hooksRefused = "hooks.refused"
 
     /// Every kind above: the kinds whose events may carry a new state.
     public static let all: Set<String> = [
         prompt, tool, toolDone, toolFailed, permission, notification, idle, stopFailed, subagentStart,
-        subagentStop, compact, agentStart, agentEnd, hook, unreadable, screen,
+        subagentStop, compact, agentStart, agentEnd, hook, unreadable, screen, hooksRefused,
     ]
 }
 

@@ -200,6 +200,15 @@ extension Hive {
     func reconcileWithScreen(_ s: LiveSession) {
         lock.lock(); let version = s.record.version; let state = s.record.state; lock.unlock()
         guard [.starting, .working, .waiting].contains(state), let text = tmux.capture(s.record.name) else { return }
+        lock.lock(); let told = s.toldRefusedSettings; let before = s.hooksAtLaunch; lock.unlock()
+        if !told, let line = ClaudeScreen.refusedSettings(text) {
+            lock.lock(); s.toldRefusedSettings = true; lock.unlock()
+            emit(s) { r in
+                // Reports since the start show the hooks work; only a refusal before any is news.
+                r.hookOffset == before ? Event(session: r.name, kind: AgentEventKind.hooksRefused,
+                                               detail: "Claude Code refused a settings file; its hooks will not come: \(line)") : nil
+            }
+        }
         let seen = ClaudeScreen.classify(text)
         emit(s) { r in
             guard r.version == version else { return nil }  // a report came meanwhile; it knows better

@@ -100,6 +100,8 @@ extension Hive {
         lock.lock()
         s.generation += 1
         let gen = s.generation
+        s.toldRefusedSettings = false
+        s.hooksAtLaunch = s.record.hookOffset
         s.output = nil
         s.beforePause = .idle
         s.panePid = pid

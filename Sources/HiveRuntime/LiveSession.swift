@@ -33,6 +33,10 @@ final class LiveSession: @unchecked Sendable {
     /// Subagent transcripts reported by hooks.
     var subagentTranscripts: Set<String> = []
     var checkpointPending = false
+    /// Whether a refused settings file has been reported (once a start).
+    var toldRefusedSettings = false
+    /// How much of hooks.log had been read when the agent was last started.
+    var hooksAtLaunch: Int64 = 0
 
     /// The agent's processes, for pause, resume and kill; nil when not running.
     var scope: ProcessTree.Scope? {

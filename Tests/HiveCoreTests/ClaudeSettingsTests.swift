@@ -147,7 +147,7 @@ final class ClaudeScreenTests: XCTestCase {
     }
 }
 
-final class ClaudeVersionTests: XCTestCase {
+final class ClaudeVersionParsingTests: XCTestCase {
     func testParsesWhatClaudeVersionPrints() {
         XCTAssertEqual(ClaudeVersion(parsing: "2.1.80 (Claude Code)\n")?.parts, [2, 1, 80])
         XCTAssertEqual(ClaudeVersion(parsing: "1.0.98 (Claude Code)")?.description, "1.0.98")
@@ -178,5 +178,19 @@ final class ClaudeVersionTests: XCTestCase {
         let json = ClaudeSettings.json(hookCommand: "h", events: ["Stop"])
         let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         XCTAssertEqual((o["hooks"] as? [String: Any]).map { Array($0.keys) }, ["Stop"])
+    }
+}
+
+final class ClaudeScreenSettingsTests: XCTestCase {
+    func testARefusedSettingsFileIsFoundWithTheFileItNames() {
+        let screen = """
+            Claude Code v1.0.70
+             ⚠ Found invalid settings files. They will be ignored.
+               /s/sessions/a/claude-settings.json: hooks StopFailure: Invalid key in record
+            ╭──────╮
+            """
+        XCTAssertEqual(ClaudeScreen.refusedSettings(screen), "/s/sessions/a/claude-settings.json: hooks StopFailure: Invalid key in record")
+        XCTAssertEqual(ClaudeScreen.refusedSettings("Settings Error\n\n hooks\n  └ X: Invalid key in record"), "Settings Error")
+        XCTAssertNil(ClaudeScreen.refusedSettings("│ > fix the settings loader │"))
     }
 }

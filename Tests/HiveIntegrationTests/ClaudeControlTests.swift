@@ -121,6 +121,18 @@ final class ClaudeVersionTests: ClaudeTestCase {
         XCTAssertTrue((m.read("old/events") ?? "").contains("(claude 1.0.70)"), "the version is recorded at start")
         XCTAssertFalse((m.read("old/screen") ?? "").contains("Invalid key"), m.read("old/screen") ?? "")
     }
+
+    func testARefusedSettingsFileIsReported() {
+        // A wrapper that does not say its version: hivefs asks for every event, which this
+        // older Claude Code refuses, whole.
+        newClaude("refused", turns: [[["say": "unheard"]]],
+                  extra: ["command=\"sh -c 'exec claude \\\"$@\\\"' claude\"", "env.FAKE_CLAUDE_VERSION=1.0.70"])
+        waitReport("refused", "hooks.refused")
+        let line = reported("refused").first { $0.hasPrefix("hooks.refused") } ?? ""
+        XCTAssertTrue(line.contains("claude-settings.json") && line.contains("Invalid key in record"), line)
+        XCTAssertTrue((m.read("refused/events") ?? "").contains("(claude version unknown)"))
+        XCTAssertEqual(reported("refused").filter { $0.hasPrefix("hooks.refused") }.count, 1, "told once")
+    }
 }
 
 /// Claude Code holds back every hook until its workspace-trust dialog is answered.

@@ -109,6 +109,22 @@ final class ClaudeSessionTests: ClaudeTestCase {
         XCTAssertTrue(reported("tok").contains { $0.hasPrefix("subagent.stop Explore") })
     }
 
+    func testHistoryKeepsFilesTokensAndTheHookRecord() throws {
+        newClaude("gone", turns: [[["tools": [["name": "Read", "input": ["file_path": a]]],
+                                    "usage": ["input_tokens": 9, "output_tokens": 90]], ["say": "bye"]]])
+        waitReport("gone", "idle")
+        let t = truth("gone")
+        XCTAssertTrue(waitUntil(5) { self.m.status("gone", "tokens.output") == t["output"].map(String.init) })
+        XCTAssertEqual(m.write("gone/control", "kill\n"), 0)
+        waitReport("gone", "agent.end other")
+        XCTAssertEqual(m.status("gone", "tokens.output"), t["output"].map(String.init), "an ended session keeps its count")
+        XCTAssertEqual(m.sh("rmdir $MNT/gone").status, 0)
+        let entry = try XCTUnwrap(m.sh("ls $MNT/history").out.split(separator: "\n").first.map(String.init))
+        XCTAssertEqual(m.read("history/\(entry)/files"), "read 1 src/a.swift\n")
+        XCTAssertTrue((m.read("history/\(entry)/status") ?? "").contains("tokens.output \(t["output"] ?? -1)\n"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: m.state + "/history/\(entry)/hooks.log"))
+    }
+
     func testMalformedPayloadsAreKeptAndChangeNothing() throws {
         newClaude("bad", turns: [[["raw_transcript": "{\"type\":\"assistant\",\"message\":"], ["say": "ok"]]])
         waitReport("bad", "idle")

@@ -56,6 +56,19 @@ public enum ClaudeScreen: Sendable, Equatable {
         return .prompt
     }
 
+    /// The screen's line that says Claude Code refused a settings file, if one does:
+    /// a refused file is skipped whole, so hivefs's hooks would never come.
+    public static func refusedSettings(_ screen: String) -> String? {
+        let lines = screen.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let i = lines.firstIndex(where: { l in
+            let lower = l.lowercased()
+            return lower.contains("invalid settings") || lower.contains("settings error") || lower.contains("invalid key in record")
+        }) else { return nil }
+        // The file it names is on this line or the next few.
+        let named = lines[i..<min(lines.count, i + 4)].first { $0.contains(".json") }
+        return named.map { String($0) } ?? String(lines[i])
+    }
+
     /// Why the state is `waiting`, in `reason`.
     public var reason: String? {
         switch self {
