@@ -39,7 +39,8 @@ public enum StatusRenderer {
         let l = ctx.ledger
         let t = l?.total
         let cost = l.map { $0.cost(ctx.prices) }
-        let model = r.model ?? l?.model ?? (r.spec.model.isEmpty ? nil : r.spec.model)
+        // The transcript knows the model in use now (a `/model` switch); the start hook, the first.
+        let model = l?.model ?? r.model ?? (r.spec.model.isEmpty ? nil : r.spec.model)
         return [
             ("name", .string(r.name)),
             ("state", .string(r.state.rawValue)),

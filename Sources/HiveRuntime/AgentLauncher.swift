@@ -14,6 +14,8 @@ public enum AgentLauncher {
         public var settings: String
         /// What `claude --version` said, if it said.
         public var version: ClaudeVersion?
+        /// Where its transcript is (or will be).
+        public var transcript: String
     }
 
     /// The argument vector that runs the agent (before the launcher wraps it).

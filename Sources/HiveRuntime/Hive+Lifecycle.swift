@@ -65,13 +65,8 @@ extension Hive {
         }
         let argv: [String]
         var claude: AgentLauncher.ClaudeLaunch?
-        var transcript: String?
         do {
-            if spec.agent == .claude {
-                let c = try claudeLaunch(s, dir: dir)
-                claude = c
-                transcript = ClaudePaths.transcript(configDir: config.claudeConfigDir, dir: dir, session: c.session)
-            }
+            if spec.agent == .claude { claude = try claudeLaunch(s, spec: spec, dir: dir) }
             argv = try AgentLauncher.argv(spec, claude: claude)
         } catch {
             stateEvent(s, .failed, detail: error.reason, reason: error.reason)
@@ -122,7 +117,7 @@ extension Hive {
             detail += " (claude \(claude.version?.description ?? "version unknown"))"
         }
         stateEvent(s, .starting, detail: detail, pid: agent, value: CommandLineWords.join(argv),
-                   agentSession: claude?.session, transcript: transcript)
+                   agentSession: claude?.session, transcript: claude?.transcript)
         watchExit(s, pid: pid, generation: gen)
         scheduleQuietCheck(s, afterMS: config.quietAfterMS)
         if AgentLauncher.typesPrompt(spec.agent), !spec.prompt.isEmpty {
@@ -134,14 +129,13 @@ extension Hive {
     /// How Claude Code starts: a new conversation with an id hivefs picks, or (on
     /// restart, once a transcript exists) the same one resumed; hivefs's hooks
     /// written to the session's settings file either way.
-    private func claudeLaunch(_ s: LiveSession, dir: String) throws(HiveError) -> AgentLauncher.ClaudeLaunch {
+    private func claudeLaunch(_ s: LiveSession, spec: SessionSpec, dir: String) throws(HiveError) -> AgentLauncher.ClaudeLaunch {
         let name = s.record.name
         lock.lock(); let known = s.record.agentSession; let transcript = s.record.transcript; lock.unlock()
         let resume = known != nil && transcript.map { Sys.stat($0) != nil } == true
         let session = known ?? UUID().uuidString.lowercased()
         let command = config.hookCommand.map(Text.shellQuote).joined(separator: " ")
             + " " + Text.shellQuote(store.hooksLogPath(name))
-        let spec = s.record.spec
         let program = (try? CommandLineWords.split(spec.command).first) ?? nil
         let version = claudeVersion(program ?? "claude", env: spec.env)
         let json = ClaudeSettings.json(hookCommand: command, events: ClaudeHooks.events(for: version))
@@ -150,8 +144,13 @@ extension Hive {
         } catch {
             throw error.hive("cannot write \(store.claudeSettingsPath(name))")
         }
-        return AgentLauncher.ClaudeLaunch(session: session, resume: resume, settings: store.claudeSettingsPath(name),
-                                          version: version)
+        // Resuming, the transcript is the one the agent reported; new, where Claude Code puts it.
+        let own = spec.env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let configDir = own ?? config.claudeConfigDir
+        let path = resume ? transcript : nil
+        return AgentLauncher.ClaudeLaunch(
+            session: session, resume: resume, settings: store.claudeSettingsPath(name), version: version,
+            transcript: path ?? ClaudePaths.transcript(configDir: configDir, dir: dir, session: session))
     }
 
     /// What `program --version` says, asked once per program (its path and modification
