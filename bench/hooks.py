@@ -39,23 +39,26 @@ def cost(bins, rounds=21, calls=100):
         with open(payload, "wb") as f:
             f.write(PAYLOAD)
         log = os.path.join(work, "hooks.log")
-        hook = [os.path.join(bins, "hivefs-hook"), log]
-        base = ["/bin/sh", "-c", "cat >/dev/null; true"]
-        per = {"hook": [], "base": []}
-        ratios = []
+        argvs = {"base": ["/bin/sh", "-c", "cat >/dev/null; true"],
+                 "hook": [os.path.join(bins, "hivefs-hook"), log],
+                 "full": [os.path.join(bins, "hivefs"), "hook", log]}
+        per = {name: [] for name in argvs}
+        ratios = {"hook": [], "full": []}
         for _ in range(rounds):
             r = {}
-            for name, argv in (("base", base), ("hook", hook)):
+            for name, argv in argvs.items():
                 t0 = time.perf_counter_ns()
                 for _ in range(calls):
                     spawn_wait(argv, payload)
                 r[name] = (time.perf_counter_ns() - t0) / calls / 1000
                 per[name].append(r[name])
-            ratios.append(r["hook"] / r["base"])
+            for name in ratios:
+                ratios[name].append(r[name] / r["base"])
         lines = sum(1 for _ in open(log, "rb"))
-        assert lines == rounds * calls, f"{lines} records for {rounds * calls} calls"
+        assert lines == 2 * rounds * calls, f"{lines} records for {2 * rounds * calls} calls"
         return {"payload_bytes": len(PAYLOAD), "calls": rounds * calls,
-                "hook_us": summary(per["hook"]), "base_us": summary(per["base"]), "ratio": summary(ratios)}
+                "hook_us": summary(per["hook"]), "base_us": summary(per["base"]), "ratio": summary(ratios["hook"]),
+                "full_us": summary(per["full"]), "full_ratio": summary(ratios["full"])}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
