@@ -175,7 +175,9 @@ extension Hive {
         if s.checkpointPending { lock.unlock(); return }
         s.checkpointPending = true
         lock.unlock()
-        watcher.after(ms: 1000) { [weak self, weak s] in
+        // Reading again from an older checkpoint counts nothing twice, so this only
+        // bounds what a restarted daemon reads again; the file can be large.
+        watcher.after(ms: 5000) { [weak self, weak s] in
             guard let self, let s else { return }
             s.ingest.async { self.saveLedger(s) }
         }

@@ -151,6 +151,11 @@ final class ClaudeSessionTests: ClaudeTestCase {
         XCTAssertTrue(waitReport("bad", "idle", count: 2))
         XCTAssertEqual(m.state("bad"), "idle")
         XCTAssertEqual(m.status("bad", "transcript.skipped"), "1", "the torn transcript line is skipped and counted")
+        // `hivefs hook` (the full program) does the same as hivefs-hook.
+        let full = m.sh("printf '{\"hook_event_name\":\"Notification\",\"message\":\"via hivefs hook\"}' | '\(MountFixture.binary)' hook '\(hooksLog("bad"))'")
+        XCTAssertEqual(full.status, 0)
+        XCTAssertEqual(full.out, "")
+        waitReport("bad", "notification via hivefs hook")
         // Every record is one line, and the payloads are kept as they came.
         let lines = try String(contentsOfFile: hooksLog("bad"), encoding: .isoLatin1).split(separator: "\n")
         XCTAssertTrue(lines.contains { $0.hasSuffix(" line not json at all") })
