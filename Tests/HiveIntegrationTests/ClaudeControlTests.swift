@@ -20,6 +20,18 @@ final class ClaudeControlTests: ClaudeTestCase {
         m.waitState("intr", ["idle"])
     }
 
+    func testAnAgentThatCrashesMidTurnIsExitedWithItsCode() {
+        newClaude("crash", turns: [[["tools": [["name": "Bash", "input": ["command": "make"], "seconds": 0.3]]], ["crash": 3]]])
+        m.waitState("crash", ["exited"])
+        XCTAssertEqual(m.status("crash", "exit"), "3")
+        XCTAssertEqual(m.status("crash", "tool"), "-")
+        let r = reported("crash")
+        XCTAssertEqual(Array(r.suffix(2)), ["tool Bash make", "tool.done Bash make"], "every report before the crash: \(r)")
+        XCTAssertFalse(r.contains { $0.hasPrefix("idle") || $0.hasPrefix("agent.end") }, "a crash sends no Stop or SessionEnd")
+        let states = statesFromReports("crash")
+        XCTAssertEqual(states.last, "exited", "\(states)")
+    }
+
     func testEscapeOnAPermissionPromptIsNotLeftWaiting() {
         newClaude("esc", turns: [[["tools": [["name": "Bash", "input": ["command": "make deploy"], "permission": "ask"]]]]])
         m.waitState("esc", ["waiting"])
