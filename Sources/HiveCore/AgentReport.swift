@@ -105,6 +105,8 @@ public struct AgentReport: Sendable, Equatable {
     public var subagentTranscript: String?
     public var model: String?
     public var message: String?
+    /// Whether what it reports may have changed files (a write, a command, a turn's end).
+    public var mayChangeFiles = false
 
     public init(kind: String, detail: String = "") {
         self.kind = kind

@@ -15,7 +15,8 @@ public enum ControlUsage {
     public static let root = """
         new NAME [KEY=VALUE ...]   create and start a session
             agent=claude|shell  dir=DIR  prompt="TEXT"  command="LINE"  model=M
-            worktree=no  env.NAME=VALUE   (values may be double-quoted; \\" and \\\\ escape)
+            worktree=no|yes|BRANCH  setup="LINE"  env.NAME=VALUE
+            (values may be double-quoted; \\" and \\\\ escape)
 
         """
 

@@ -19,6 +19,20 @@ public enum EventKind {
     public static let removed = "removed"
 }
 
+/// The kinds of event about a session's git work tree.
+public enum GitEventKind {
+    /// The session's worktree was made: branch, path, base.
+    public static let worktree = "worktree"
+    /// Its worktree was removed with the session (it held no change).
+    public static let worktreeRemoved = "worktree.removed"
+    /// Its worktree was kept at removal (it held changes), and where.
+    public static let worktreeKept = "worktree.kept"
+    /// HEAD gained a commit: its hash and subject.
+    public static let commit = "git.commit"
+    /// HEAD moved otherwise (a reset, a checkout).
+    public static let head = "git.head"
+}
+
 /// One record of a session's event log: a line of `events` and of `events.jsonl`.
 public struct Event: Sendable, Equatable, Codable {
     public var time: Timestamp
@@ -53,6 +67,14 @@ public struct Event: Sendable, Equatable, Codable {
     public var message: String?
     /// Where the agent writes its transcript.
     public var transcript: String?
+    /// The git facts a session's events record: its branch, base commit, worktree,
+    /// repository, the folder the agent runs in, and HEAD.
+    public var branch: String?
+    public var base: String?
+    public var worktree: String?
+    public var repo: String?
+    public var workdir: String?
+    public var head: String?
 
     public init(time: Timestamp = .now(), session: String, kind: String, detail: String = "",
                 uid: UInt32? = nil, state: SessionState? = nil, pid: Int32? = nil, exit: Int32? = nil,
@@ -66,6 +88,7 @@ public struct Event: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case time, session, kind, detail, uid, state, pid, exit, reason, errno, key, value, spec
         case tool, action, path, hook, model, message, transcript
+        case branch, base, worktree, repo, workdir, head
         case agentSession = "agent_session"
     }
 
@@ -103,6 +126,12 @@ public struct Event: Sendable, Equatable, Codable {
         if let model { w.string("model", model) }
         if let message { w.string("message", message) }
         if let transcript { w.string("transcript", transcript) }
+        if let branch { w.string("branch", branch) }
+        if let base { w.string("base", base) }
+        if let worktree { w.string("worktree", worktree) }
+        if let repo { w.string("repo", repo) }
+        if let workdir { w.string("workdir", workdir) }
+        if let head { w.string("head", head) }
         return w.result + "\n"
     }
 
@@ -121,6 +150,7 @@ extension SessionSpec {
         w.string("command", spec.command)
         w.string("model", spec.model)
         w.string("worktree", spec.worktree)
+        w.string("setup", spec.setup)
         var env = JSONWriter()
         for k in spec.env.keys.sorted() { env.string(k, spec.env[k] ?? "") }
         w.raw("env", env.result)

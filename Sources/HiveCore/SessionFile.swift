@@ -5,6 +5,9 @@ public enum SessionFile: String, Sendable, CaseIterable {
     case files
     case log, model, prompt, screen, state, status
     case statusJSON = "status.json"
+    case git
+    case gitJSON = "git.json"
+    case setup
     case worktree
 
     /// The spec key this file edits, if it is a spec file.

@@ -33,6 +33,18 @@ public struct SessionRecord: Sendable, Equatable {
     public var transcript: String?
     /// Bytes of `hooks.log` already turned into events.
     public var hookOffset: Int64 = 0
+    /// The branch of the session's worktree.
+    public var branch: String?
+    /// The commit the session started from (its worktree's base).
+    public var base: String?
+    /// The session's own worktree, while it exists.
+    public var worktree: String?
+    /// The repository the session works in (its main work tree).
+    public var repo: String?
+    /// The folder the agent runs in (in its worktree, when it has one).
+    public var workdir: String?
+    /// The last HEAD hivefs saw, so commits made while it was down are reported too.
+    public var head: String?
 
     public init(name: String, spec: SessionSpec, created: Timestamp) {
         self.name = name
@@ -60,6 +72,13 @@ public struct SessionRecord: Sendable, Equatable {
         if let v = e.message { message = v }
         if let v = e.transcript { transcript = v }
         if let a = e.action, let p = e.path { files[FileTouch(action: a, path: p), default: 0] += 1 }
+        if let v = e.branch { branch = v }
+        if let v = e.base { base = v }
+        if let v = e.worktree { worktree = v }
+        if let v = e.repo { repo = v }
+        if let v = e.workdir { workdir = v }
+        if let v = e.head { head = v }
+        if e.kind == GitEventKind.worktreeRemoved { worktree = nil }
         switch e.kind {
         case EventKind.created, EventKind.spec:
             if let s = e.spec { spec = s }

@@ -8,17 +8,47 @@ public struct SessionSpec: Sendable, Equatable, Codable {
     /// For `shell`, the command line to run; for others, the program and extra arguments.
     public var command: String = ""
     public var model: String = ""
-    /// `no` for now; `yes` or a branch name once worktrees exist.
+    /// `no`; `yes` for a git worktree on branch `hive/NAME`; or the new branch's name.
     public var worktree: String = "no"
+    /// A command run in the worktree before the agent starts (`setup=…`), split into
+    /// words like `command`.
+    public var setup: String = ""
     /// Extra environment variables (`env.KEY=VALUE`).
     public var env: [String: String] = [:]
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case agent, dir, prompt, command, model, worktree, setup, env }
+
+    /// Reads a spec from the log; keys added by later releases (`setup`) may be absent.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        agent = try c.decode(AgentKind.self, forKey: .agent)
+        dir = try c.decode(String.self, forKey: .dir)
+        prompt = try c.decode(String.self, forKey: .prompt)
+        command = try c.decode(String.self, forKey: .command)
+        model = try c.decode(String.self, forKey: .model)
+        worktree = try c.decode(String.self, forKey: .worktree)
+        setup = try c.decodeIfPresent(String.self, forKey: .setup) ?? ""
+        env = try c.decode([String: String].self, forKey: .env)
+    }
+
+    /// Whether the session gets a git worktree of its own.
+    public var wantsWorktree: Bool { worktree != "no" }
+
+    /// The branch of the session's worktree: `hive/NAME`, or the one `worktree` names.
+    public func worktreeBranch(session name: String) -> String? {
+        switch worktree {
+        case "no": return nil
+        case "yes": return "hive/" + name
+        default: return worktree
+        }
+    }
 }
 
 /// The spec files a session directory holds, in listing order.
 public enum SpecKey: String, Sendable, CaseIterable, Codable {
-    case agent, dir, prompt, command, model, worktree
+    case agent, dir, prompt, command, model, worktree, setup
 }
 
 extension SessionSpec {
@@ -36,6 +66,7 @@ extension SessionSpec {
         case .command: return command
         case .model: return model
         case .worktree: return worktree
+        case .setup: return setup
         }
     }
 
@@ -76,10 +107,11 @@ extension SessionSpec {
             model = text
         case .worktree:
             let t = text.isEmpty ? "no" : text
-            guard t == "no" else {
-                throw .unsupported("worktree=\(Text.printable(t)): git worktrees are not supported yet; use worktree=no")
-            }
+            if t != "no" && t != "yes" { try BranchName.validate(t) }
             worktree = t
+        case .setup:
+            if !text.isEmpty { _ = try CommandLineWords.split(text) }
+            setup = text
         }
     }
 
@@ -99,6 +131,9 @@ extension SessionSpec {
     public func checkStartable() throws(HiveError) {
         if agent == .shell && command.trimmingWhitespace().isEmpty {
             throw .invalid("agent shell needs a command (write it to the command file, or command=… in new)")
+        }
+        if !setup.isEmpty && !wantsWorktree {
+            throw .invalid("setup runs in a session's own worktree; it needs worktree=yes (or a branch name)")
         }
     }
 

@@ -9,6 +9,8 @@ public struct RenderContext: Sendable {
     public var ledger: TranscriptLedger?
     /// What tokens cost, for `cost.usd`.
     public var prices: PriceTable
+    /// The branch git last reported for the session's folder.
+    public var gitBranch: String?
 
     public init(now: Timestamp, socket: String, output: Timestamp? = nil, ledger: TranscriptLedger? = nil,
                 prices: PriceTable = .standard) {
@@ -46,8 +48,9 @@ public enum StatusRenderer {
             ("state", .string(r.state.rawValue)),
             ("agent", .string(r.spec.agent.rawValue)),
             ("command", .string(r.commandLine)),
-            ("dir", .string(r.spec.dir.isEmpty ? nil : r.spec.dir)),
-            ("branch", .string(nil)),
+            ("dir", .string(r.workdir ?? (r.spec.dir.isEmpty ? nil : r.spec.dir))),
+            ("branch", .string(r.branch ?? ctx.gitBranch)),
+            ("worktree", .string(r.worktree)),
             ("pid", .int(r.state.isLive ? r.pid.map(Int64.init) : nil)),
             ("created", .string(r.created.rfc3339)),
             ("started", .string(r.started?.rfc3339)),
@@ -121,7 +124,8 @@ public enum RootStatusRenderer {
         for (r, ctx) in rows {
             table.append([
                 r.name, r.state.rawValue, r.spec.agent.rawValue,
-                StatusRenderer.idleSeconds(r, ctx).map(String.init) ?? "-", StatusRenderer.tokens(ctx), "-",
+                StatusRenderer.idleSeconds(r, ctx).map(String.init) ?? "-", StatusRenderer.tokens(ctx),
+                Text.orDash(r.branch ?? ctx.gitBranch),
             ])
         }
         var widths = [Int](repeating: 0, count: table[0].count)

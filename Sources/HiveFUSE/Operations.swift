@@ -179,6 +179,17 @@ private let opOpen: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePointe
     if let path = b.diskPath(node) {
         f.diskFd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         if f.diskFd < 0 { return replyError(req, .notFound(path)) }
+    } else if case .sessionFile(let s, let file) = node, file == .git || file == .gitJSON {
+        // Served from what git last said; a stale answer is refreshed first, but only
+        // waited for briefly (Hive.readGit), and never on this worker.
+        let p = Pending(req: req, fi: fi.pointee)
+        b.hive.readGit(s) {
+            if let c = b.content(node) { f.setSnapshot(c.bytes, version: c.version) }
+            var info = p.fi
+            hive_fuse_fi_set_fh(&info, b.files.add(f))
+            fuse_reply_open(p.req, &info)
+        }
+        return
     } else if b.isLiveScreen(node) {
         let p = Pending(req: req, fi: fi.pointee)
         b.slow.async {
@@ -231,6 +242,7 @@ private let opRead: @convention(c) (fuse_req_t?, fuse_ino_t, Int, off_t, UnsafeM
             return
         }
         if let c = b.content(f.node) { f.setSnapshot(c.bytes, version: c.version) }
+        if case .sessionFile(let s, let file) = f.node, file == .git || file == .gitJSON { b.hive.readGit(s) {} }
     }
     serve()
 }

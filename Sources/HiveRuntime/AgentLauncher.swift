@@ -63,7 +63,11 @@ public enum AgentLauncher {
     /// How the agent ended goes to `statusFile` (`exit N` or `signal N`) first.
     /// If the agent cannot be started, the reason goes to `report` and the exit
     /// code is 127 (not found) or 126.
-    public static func run(argv: [String], dir: String, report: String, pidFile: String, statusFile: String) -> Never {
+    ///
+    /// `setup`, when given, runs first in the same terminal (its output goes to the
+    /// session's log); if it fails, so does the launch, with the reason in `report`.
+    public static func run(argv: [String], dir: String, report: String, pidFile: String, statusFile: String,
+                           setup: [String] = []) -> Never {
         func fail(_ code: Int32, _ reason: String) -> Never {
             try? Sys.writeFileAtomically(report, Array((reason + "\n").utf8))
             FileHandle.standardError.write(Data(("hivefs: " + reason + "\n").utf8))
@@ -77,6 +81,24 @@ public enum AgentLauncher {
         // the launcher outlives them to report how the agent ended.
         let keyboard = [SIGINT, SIGQUIT, SIGTSTP]
         for sig in keyboard { signal(sig, SIG_IGN) }
+        if !setup.isEmpty {
+            let line = CommandLineWords.join(setup)
+            FileHandle.standardOutput.write(Data("hivefs: setup: \(line)\n".utf8))
+            switch Spawn.child(setup) {
+            case .failure(let e):
+                fail(e == .noSuchFileOrDirectory ? 127 : 126, "setup failed: cannot run \(setup[0]): \(String(cString: strerror(e.rawValue)))")
+            case .success(let pid):
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 {
+                    if errno != EINTR { fail(126, "setup failed: cannot wait for \(line)") }
+                }
+                let sig = status & 0x7f
+                if sig != 0 { fail(126, "setup failed: \(line) was killed by signal \(sig)") }
+                let code = (status >> 8) & 0xff
+                if code != 0 { fail(126, "setup failed: \(line) exited \(code)") }
+                FileHandle.standardOutput.write(Data("hivefs: setup done\n".utf8))
+            }
+        }
         let child: pid_t
         switch Spawn.child(argv) {
         case .success(let pid): child = pid

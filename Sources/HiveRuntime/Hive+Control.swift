@@ -168,6 +168,7 @@ extension Hive {
             guard !state.isLive else {
                 return reply(.busy("\(name) is \(state.rawValue); kill it before removing it"))
             }
+            retireWorktree(s)
             let now = Timestamp.now()
             emit(s, Event(time: now, session: name, kind: EventKind.removed, detail: "to history", uid: uid), durable: true)
             unfollow(s)

@@ -88,6 +88,7 @@ extension Hive {
             report = .unreadable("a malformed hooks.log line: \(m.reason)", bytes: line.count)
         }
         if let sub = report.subagentTranscript { s.subagentTranscripts.insert(sub) }
+        if report.mayChangeFiles { gitChanged(s) }
         emit(s) { r in
             var e = Event(time: time, session: r.name, kind: report.kind, detail: report.detail)
             e.hook = end

@@ -47,6 +47,7 @@ extension Hive {
         }
         lock.lock(); s.generation += 1; let gen = s.generation; s.panePid = pane.pid; lock.unlock()
         emit(s, Event(session: name, kind: EventKind.adopted, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent), durable: true)
+        watchGit(s)
         watchLog(s)
         watchExit(s, pid: pane.pid, generation: gen)
         scheduleQuietCheck(s, afterMS: config.quietAfterMS)
@@ -63,10 +64,23 @@ extension Hive {
             stateEvent(s, .failed, detail: "bad dir: \(dir): \(why)", reason: "bad dir: \(dir): \(why)")
             return
         }
+        let workdir: String
+        let madeWorktree: Bool
+        switch workplace(s, spec: spec, dir: dir) {
+        case .success(let w): (workdir, madeWorktree) = w
+        case .failure(let e):
+            stateEvent(s, .failed, detail: e.reason, reason: e.reason)
+            return
+        }
+        // Without a worktree, in a repository: what changed is counted from HEAD at the first start.
+        lock.lock(); let knownRepo = s.record.repo; lock.unlock()
+        let repository = spec.wantsWorktree || knownRepo != nil ? nil : repositoryFacts(dir)
         let argv: [String]
+        let setup: [String]
         var claude: AgentLauncher.ClaudeLaunch?
         do {
-            if spec.agent == .claude { claude = try claudeLaunch(s, spec: spec, dir: dir) }
+            setup = madeWorktree && !spec.setup.isEmpty ? try CommandLineWords.split(spec.setup) : []
+            if spec.agent == .claude { claude = try claudeLaunch(s, spec: spec, dir: workdir) }
             argv = try AgentLauncher.argv(spec, claude: claude)
         } catch {
             stateEvent(s, .failed, detail: error.reason, reason: error.reason)
@@ -79,10 +93,10 @@ extension Hive {
         var env = spec.env
         env["HIVE_SESSION"] = name
         let launch = Tmux.Launch(
-            name: name, dir: dir, environment: env,
+            name: name, dir: workdir, environment: env,
             argv: [config.executable, "launch", "--report", store.launchErrorPath(name),
                    "--pidfile", store.agentPidPath(name), "--statusfile", store.exitStatusPath(name),
-                   "--dir", dir, "--"] + argv,
+                   "--dir", workdir] + setup.flatMap { ["--setup", $0] } + ["--"] + argv,
             logPath: store.logPath(name))
         watchLog(s)
         let pid: pid_t
@@ -101,9 +115,9 @@ extension Hive {
         s.beforePause = .idle
         s.panePid = pid
         lock.unlock()
-        // The launcher writes the agent's pid as soon as it has started it.
+        // The launcher writes the agent's pid as soon as it has started it (after setup).
         var agent: pid_t?
-        let deadline = Sys.monotonicMS() + 2000
+        let deadline = Sys.monotonicMS() + (setup.isEmpty ? 2000 : 300)
         while agent == nil && Sys.monotonicMS() < deadline {
             agent = readAgentPid(name)
             if agent == nil {
@@ -116,8 +130,15 @@ extension Hive {
             detail += (claude.resume ? " resuming " : " session ") + claude.session
             detail += " (claude \(claude.version?.description ?? "version unknown"))"
         }
+        if !setup.isEmpty && agent == nil { detail += " (setup: \(spec.setup))" }
         stateEvent(s, .starting, detail: detail, pid: agent, value: CommandLineWords.join(argv),
-                   agentSession: claude?.session, transcript: claude?.transcript)
+                   agentSession: claude?.session, transcript: claude?.transcript) { e in
+            e.workdir = workdir
+            if let repository { e.repo = repository.repo; e.base = repository.head; e.head = repository.head }
+        }
+        if !setup.isEmpty && agent == nil { awaitAgentPid(s, generation: gen) }
+        watchGit(s)
+        gitChanged(s)
         watchExit(s, pid: pid, generation: gen)
         scheduleQuietCheck(s, afterMS: config.quietAfterMS)
         if AgentLauncher.typesPrompt(spec.agent), !spec.prompt.isEmpty {
@@ -173,6 +194,27 @@ extension Hive {
         }
         lock.lock(); claudeVersions[key] = .some(version); lock.unlock()
         return version
+    }
+
+    /// The agent starts once its setup is done: its pid is recorded then (the launcher
+    /// writes agent.pid, which inotify on the session's folder sees).
+    private func awaitAgentPid(_ s: LiveSession, generation: Int) {
+        let name = s.record.name
+        let holder = WatchHolder()
+        let check: @Sendable () -> Void = { [weak self, weak s] in
+            guard let self, let s else { return }
+            s.queue.async { [self] in
+                lock.lock(); let current = s.generation == generation && s.record.state == .starting && s.record.pid == nil; lock.unlock()
+                let agent = readAgentPid(name)
+                let failed = Sys.stat(store.launchErrorPath(name)) != nil
+                guard !current || agent != nil || failed else { return }  // setup still runs
+                guard let wd = holder.take() else { return }
+                watcher.unwatchWrites(wd)
+                if current, let agent { stateEvent(s, .starting, detail: "pid \(agent) (setup done)", pid: agent) }
+            }
+        }
+        holder.wd = watcher.watchNames(in: store.sessionDir(name), ["agent.pid", "launch-error"], check)
+        check()  // it may have come before the watch
     }
 
     /// The launcher's `exit N` or `signal N`, if it wrote one.
@@ -244,6 +286,8 @@ extension Hive {
         let state = s.record.state
         let reports = s.record.spec.agent == .claude
         lock.unlock()
+        // A shell agent reports nothing: anything it prints may have changed files.
+        if !reports { gitChanged(s) }
         // An agent that reports its state is not `working` because its terminal printed
         // (a person typing prints too); its quiet only makes hivefs look at the screen.
         if !reports && (state == .new || state == .starting || state == .idle) {

@@ -12,6 +12,7 @@ public struct Rendered: Sendable {
 extension Hive {
     /// Renders a session file that is not a log; nil if the session is gone.
     public func render(_ name: String, _ file: SessionFile) -> Rendered? {
+        if file == .git || file == .gitJSON { return renderGit(name, json: file == .gitJSON) }
         guard let (r, ctx) = snapshot(name) else { return nil }
         let text: String
         var mtime = StatusRenderer.activity(r, ctx)
@@ -27,7 +28,9 @@ extension Hive {
         case .control:
             text = ControlUsage.text(usage: ControlUsage.session, lastError: r.lastError)
             mtime = r.lastError?.time ?? r.created
-        case .agent, .dir, .prompt, .command, .model, .worktree:
+        case .git, .gitJSON:
+            text = ""
+        case .agent, .dir, .prompt, .command, .model, .worktree, .setup:
             var spec = r.spec
             if spec.dir.isEmpty { spec.dir = config.home }
             text = spec.fileText(file.specKey ?? .agent)

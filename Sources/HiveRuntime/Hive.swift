@@ -16,6 +16,9 @@ public final class Hive: @unchecked Sendable {
     var rootError: Event?
     /// `claude --version` by program (path and modification time) and environment.
     var claudeVersions: [String: ClaudeVersion?] = [:]
+    let git = Git()
+    /// Where git runs for the `git` files, off the FUSE workers and the session queues.
+    let gitQueue = DispatchQueue(label: "hivefs.git", attributes: .concurrent)
     /// Called after a session changes (its name), from a thread that serves no FUSE request.
     public var onChange: (@Sendable (String) -> Void)?
 
@@ -64,8 +67,10 @@ public final class Hive: @unchecked Sendable {
 
     /// What rendering a session needs besides its record; call with the lock held.
     func context(_ s: LiveSession, now: Timestamp) -> RenderContext {
-        RenderContext(now: now, socket: config.socket, output: s.output,
-                      ledger: s.record.spec.agent == .claude ? s.ledger : nil, prices: config.prices)
+        var ctx = RenderContext(now: now, socket: config.socket, output: s.output,
+                                ledger: s.record.spec.agent == .claude ? s.ledger : nil, prices: config.prices)
+        ctx.gitBranch = s.git?.status?.branch
+        return ctx
     }
 
     // MARK: events
@@ -96,13 +101,14 @@ public final class Hive: @unchecked Sendable {
 
     func stateEvent(_ s: LiveSession, _ state: SessionState, detail: String? = nil, pid: Int32? = nil,
                     exit: Int32? = nil, reason: String? = nil, value: String? = nil, durable: Bool = true,
-                    agentSession: String? = nil, transcript: String? = nil) {
+                    agentSession: String? = nil, transcript: String? = nil, more: (inout Event) -> Void = { _ in }) {
         var d = state.rawValue
         if let detail, !detail.isEmpty { d += " " + detail }
         var e = Event(session: s.record.name, kind: EventKind.state, detail: d, state: state, pid: pid,
                       exit: exit, reason: reason, value: value)
         e.agentSession = agentSession
         e.transcript = transcript
+        more(&e)
         emit(s, e, durable: durable)
     }
 

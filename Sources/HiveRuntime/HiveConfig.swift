@@ -25,12 +25,21 @@ public struct HiveConfig: Sendable {
     public var claudeConfigDir: String
     /// What tokens cost, for `cost.usd`: the standard table and the config's `[prices]`.
     public var prices: PriceTable = .standard
+    /// Where sessions' worktrees are made: `WORKTREES/REPO/NAME`.
+    public var worktreesDir: String
+    /// How long a read of `git` waits for a refresh before it is served what is known.
+    public var gitWaitMS = 150
+    /// A read of `git` older than this asks git again.
+    public var gitFreshMS = 1000
+    /// After a read, changes refresh `git` at once for this long; after that, only reads do.
+    public var gitReaderMS: Int64 = 60_000
 
     public init(mountpoint: String, stateDir: String, home: String = Sys.home, executable: String = Sys.executablePath) {
         self.mountpoint = mountpoint
         self.stateDir = stateDir
         self.home = home
         self.executable = executable
+        self.worktreesDir = stateDir + "/worktrees"
         let beside = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)]) + "/hivefs-hook"
         self.hookCommand = access(beside, X_OK) == 0 ? [beside] : [executable, "hook"]
         if let c = ProcessInfo.processInfo.environment["CLAUDE_CONFIG_DIR"], c.hasPrefix("/") {

@@ -37,6 +37,17 @@ final class LiveSession: @unchecked Sendable {
     var toldRefusedSettings = false
     /// How much of hooks.log had been read when the agent was last started.
     var hooksAtLaunch: Int64 = 0
+    /// The `git` file's facts as git last gave them, and the render served from them.
+    var git: GitFacts?
+    /// A refresh runs; `gitDirty` asks for another after it.
+    var gitRefreshing = false
+    var gitDirty = true
+    /// When someone last read `git` (monotonic ms): while recent, changes refresh it at once.
+    var gitReadMS: Int64 = -1_000_000
+    /// Called when the running refresh is done.
+    var gitWaiters: [@Sendable () -> Void] = []
+    /// inotify on the work tree's HEAD and index.
+    var gitWatch: Int32?
 
     /// The agent's processes, for pause, resume and kill; nil when not running.
     var scope: ProcessTree.Scope? {
@@ -48,5 +59,22 @@ final class LiveSession: @unchecked Sendable {
         self.record = record
         self.queue = DispatchQueue(label: "hivefs.session.\(record.name)")
         self.ingest = DispatchQueue(label: "hivefs.ingest.\(record.name)")
+    }
+}
+
+/// A watch id that one callback takes, once.
+final class WatchHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    var wd: Int32? {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+    private var stored: Int32?
+
+    func take() -> Int32? {
+        lock.lock(); defer { lock.unlock() }
+        let w = stored
+        stored = nil
+        return w
     }
 }

@@ -14,6 +14,8 @@ public final class Watcher: @unchecked Sendable {
     private var exits: [Int32: (token: Int, cb: Callback)] = [:]
     private var nextToken = 0
     private var files: [Int32: Callback] = [:]
+    /// Directory watches: the names that matter in each, and what to call.
+    private var dirs: [Int32: (names: Set<String>, cb: Callback)] = [:]
     private var timers: [(deadline: Int64, id: Int, cb: Callback)] = []
     private var nextTimer = 0
     private var stopped = false
@@ -76,8 +78,17 @@ public final class Watcher: @unchecked Sendable {
     }
 
     public func unwatchWrites(_ wd: Int32) {
-        lock.lock(); files.removeValue(forKey: wd); lock.unlock()
+        lock.lock(); files.removeValue(forKey: wd); dirs.removeValue(forKey: wd); lock.unlock()
         inotify_rm_watch(inotifyFd, wd)
+    }
+
+    /// Calls `cb` each time one of `names` in the directory `path` is written and
+    /// closed, or renamed into place (as git replaces HEAD and its index). Returns
+    /// the watch id, for `unwatchWrites`.
+    public func watchNames(in path: String, _ names: Set<String>, _ cb: @escaping Callback) -> Int32? {
+        guard let wd = try? Sys.inotifyAdd(inotifyFd, path, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)) else { return nil }
+        lock.lock(); dirs[wd] = (names, cb); lock.unlock()
+        return wd
     }
 
     /// Calls `cb` once after `ms` milliseconds.
@@ -122,19 +133,28 @@ public final class Watcher: @unchecked Sendable {
             }
             if fds[1].revents != 0 {
                 var wds: Set<Int32> = []
+                var named: Set<Int32> = []
                 while true {
                     let n = buf.withUnsafeMutableBytes { read(inotifyFd, $0.baseAddress, $0.count) }
                     if n <= 0 { break }
                     var off = 0
                     while off + 16 <= n {
                         let wd = buf.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: off, as: Int32.self) }
-                        let len = buf.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: off + 12, as: UInt32.self) }
+                        let len = Int(buf.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: off + 12, as: UInt32.self) })
                         wds.insert(wd)
-                        off += 16 + Int(len)
+                        if len > 0, off + 16 + len <= n {
+                            let raw = buf[(off + 16)..<(off + 16 + len)]
+                            let name = String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                            lock.lock()
+                            if dirs[wd]?.names.contains(name) == true { named.insert(wd) }
+                            lock.unlock()
+                        }
+                        off += 16 + len
                     }
                 }
                 lock.lock()
                 for wd in wds { if let cb = files[wd] { due.append(cb) } }
+                for wd in named { if let cb = dirs[wd]?.cb { due.append(cb) } }
                 lock.unlock()
             }
             for cb in due { cb() }

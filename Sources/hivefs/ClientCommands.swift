@@ -141,10 +141,11 @@ struct LaunchCommand: ParsableCommand {
     @Option(name: .long) var pidfile: String
     @Option(name: .long) var statusfile: String
     @Option(name: .long) var dir: String
+    @Option(name: .long, parsing: .unconditionalSingleValue) var setup: [String] = []
     @Argument(parsing: .postTerminator) var command: [String] = []
 
     func run() throws {
-        AgentLauncher.run(argv: command, dir: dir, report: report, pidFile: pidfile, statusFile: statusfile)
+        AgentLauncher.run(argv: command, dir: dir, report: report, pidFile: pidfile, statusFile: statusfile, setup: setup)
     }
 }
 

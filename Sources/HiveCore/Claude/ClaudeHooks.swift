@@ -36,6 +36,9 @@ public enum ClaudeHooks {
             return .unreadable("no hook_event_name", bytes: payload.count)
         }
         var r = describe(event, p, base: base)
+        let writers: Set<String> = ["Edit", "MultiEdit", "Write", "NotebookEdit", "Bash"]
+        r.mayChangeFiles = event == "Stop" || ((event == "PostToolUse" || event == "PostToolUseFailure")
+            && writers.contains(p["tool_name"] as? String ?? ""))
         r.agentSession = p["session_id"] as? String
         r.transcript = p["transcript_path"] as? String
         return r

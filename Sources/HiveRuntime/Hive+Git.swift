@@ -1,0 +1,271 @@
+import Foundation
+import HiveCore
+import SystemPackage
+
+/// Git: a worktree per session where asked, and the `git` file.
+///
+/// Decisions, stated once:
+/// - git runs on `gitQueue` or a session's queues, never on a FUSE worker.
+/// - `git` is served from the facts git last gave. A read asks for a refresh when
+///   they are older than `gitFreshMS` (or something changed) and waits for it at most
+///   `gitWaitMS`, so a read on a large repository never waits for `git status`.
+/// - Changes (file-writing tools, Bash, a shell agent's output, HEAD or the index
+///   moving) only mark the facts stale, and refresh them at once while someone has
+///   read `git` in the last `gitReaderMS`: nobody reading costs no `git status`.
+/// - Commits are noticed from inotify on HEAD and the index, with one `rev-parse`.
+extension Hive {
+    // MARK: worktrees
+
+    /// Where a session's agent runs: its worktree (made now, the first time: `made`)
+    /// or its `dir`. A reason when it cannot: the session then fails with it.
+    func workplace(_ s: LiveSession, spec: SessionSpec, dir: String) -> Result<(dir: String, made: Bool), HiveError> {
+        guard spec.wantsWorktree else { return .success((dir, false)) }
+        lock.lock(); let existing = s.record.worktree; let known = s.record.workdir; lock.unlock()
+        if let existing, Sys.stat(existing) != nil { return .success((known ?? existing, false)) }
+        let name = s.record.name
+        let what = "worktree=\(spec.worktree)"
+        let top: String
+        switch git.place(dir) {
+        case .bare: return .failure(.invalid("\(what): \(dir) is a bare repository; a worktree needs one with a work tree"))
+        case .notARepository(let why):
+            let said = why.contains("not a git repository") ? "" : " (\(why))"
+            return .failure(.invalid("\(what): \(dir) is not in a git repository\(said)"))
+        case .workTree(let t): top = t
+        }
+        guard let base = git.head(top) else {
+            return .failure(.invalid("\(what): \(top) has no commit yet to branch from"))
+        }
+        guard let branch = spec.worktreeBranch(session: name) else { return .success((dir, false)) }
+        if let why = git.refusesBranch(top, branch) { return .failure(.invalid("\(what): \(why)")) }
+        if git.branchExists(top, branch) {
+            return .failure(.exists("\(what): branch \(branch) exists in \(top); hivefs never reuses one (name another with worktree=BRANCH)"))
+        }
+        let path = config.worktreesDir + "/" + (top.split(separator: "/").last.map(String.init) ?? "repo") + "/" + name
+        if Sys.stat(path) != nil { return .failure(.exists("\(what): \(path) exists; hivefs never writes over it")) }
+        do { try Sys.makeDirectories(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])) } catch {
+            return .failure(error.hive("\(what): cannot create the folder for \(path)"))
+        }
+        if let why = git.addWorktree(top, path: path, branch: branch, base: base) {
+            return .failure(.io("\(what): git worktree add failed: \(why)"))
+        }
+        let copied: Int
+        switch copyIncluded(top: top, into: path) {
+        case .success(let n): copied = n
+        case .failure(let why):
+            // Nothing of anyone's is in it yet: undo it whole rather than leave half of it.
+            git.run(top, ["worktree", "remove", "--force", "--", path])
+            git.run(top, ["branch", "-D", "--", branch])
+            return .failure(why)
+        }
+        let inner = Hive.relative(dir, under: top)
+        let workdir = inner.isEmpty ? path : path + "/" + inner
+        var detail = "\(branch) at \(path) from \(base.prefix(7)) \(git.subject(top, base) ?? "")"
+        if copied > 0 { detail += "; \(copied) file\(copied == 1 ? "" : "s") copied from .hiveinclude" }
+        var e = Event(session: name, kind: GitEventKind.worktree, detail: detail)
+        e.branch = branch; e.base = base; e.worktree = path; e.repo = top; e.workdir = workdir; e.head = base
+        emit(s, e, durable: true)
+        return .success((workdir, true))
+    }
+
+    /// The base commit and repository of a session without a worktree whose dir is in one,
+    /// so `git` can show what changed since it started.
+    func repositoryFacts(_ dir: String) -> (repo: String, head: String)? {
+        guard case .workTree(let top) = git.place(dir), let head = git.head(top) else { return nil }
+        return (top, head)
+    }
+
+    /// Copies the untracked files `.hiveinclude` names (gitignore syntax) from the main
+    /// checkout into the new worktree; the number copied, or why it could not.
+    private func copyIncluded(top: String, into path: String) -> Result<Int, HiveError> {
+        let list = top + "/.hiveinclude"
+        guard Sys.stat(list) != nil else { return .success(0) }
+        guard let files = git.matching(top, patterns: list) else {
+            return .failure(.invalid(".hiveinclude: git could not read it as gitignore patterns"))
+        }
+        for f in files {
+            let src = top + "/" + f, dst = path + "/" + f
+            guard let st = Sys.stat(src) else { continue }
+            do throws(Errno) {
+                if let slash = dst.lastIndex(of: "/") { try Sys.makeDirectories(String(dst[..<slash]), mode: 0o755) }
+                guard Sys.stat(dst) == nil else { continue }  // never over a file of the branch's
+                guard let bytes = Sys.readFile(src, limit: Int.max) else { throw Errno(rawValue: errno) }
+                try Sys.writeFileAtomically(dst, bytes, mode: st.st_mode & 0o7777)
+            } catch {
+                return .failure(error.hive(".hiveinclude: cannot copy \(f)"))
+            }
+        }
+        return .success(files.count)
+    }
+
+    /// `dir` relative to `top` (both resolved), or "" when it is `top` or outside it.
+    static func relative(_ dir: String, under top: String) -> String {
+        func real(_ p: String) -> String {
+            guard let r = realpath(p, nil) else { return p }
+            defer { free(r) }
+            return String(cString: r)
+        }
+        let d = real(dir), t = real(top)
+        return d.hasPrefix(t + "/") ? String(d.dropFirst(t.count + 1)) : ""
+    }
+
+    /// At `rmdir`: the worktree goes only if it holds no change (never forced); the
+    /// branch always stays. Either way an event says what happened and where.
+    func retireWorktree(_ s: LiveSession) {
+        lock.lock(); let r = s.record; let wt = r.worktree, repo = r.repo, branch = r.branch; lock.unlock()
+        unwatchGit(s)
+        // The history entry's `git` shows the work tree as it was left.
+        let last = git.facts(gitFolder(r), repo: repo, worktree: wt, base: r.base, now: { .now() })
+        lock.lock(); s.git = last; lock.unlock()
+        guard let wt, let repo, Sys.stat(wt) != nil else { return }
+        let name = s.record.name
+        let pending = git.pendingChanges(wt)
+        if pending == 0 {
+            if let why = git.removeWorktree(repo, path: wt) {
+                emit(s, Event(session: name, kind: GitEventKind.worktreeKept,
+                              detail: "kept at \(wt): git would not remove it: \(why)"), durable: true)
+            } else {
+                var e = Event(session: name, kind: GitEventKind.worktreeRemoved,
+                              detail: "\(wt) removed; branch \(branch ?? "-") stays")
+                e.branch = branch
+                emit(s, e, durable: true)
+            }
+        } else {
+            let what = pending.map { "\($0) uncommitted or untracked change\($0 == 1 ? "" : "s")" } ?? "git could not tell its changes"
+            emit(s, Event(session: name, kind: GitEventKind.worktreeKept,
+                          detail: "kept at \(wt): \(what); branch \(branch ?? "-")"), durable: true)
+        }
+    }
+
+    // MARK: the git file
+
+    /// The folder whose git state a session shows: where its agent runs, else its dir.
+    func gitFolder(_ r: SessionRecord) -> String {
+        r.workdir ?? (r.spec.dir.isEmpty ? config.home : r.spec.dir)
+    }
+
+    /// `git` or `git.json` as the facts stand; never runs git.
+    public func renderGit(_ name: String, json: Bool) -> Rendered? {
+        lock.lock()
+        guard let s = sessions[name] else { lock.unlock(); return nil }
+        let facts = s.git, r = s.record
+        lock.unlock()
+        var f = facts ?? GitFacts()
+        if facts == nil {
+            f.repo = r.repo; f.worktree = r.worktree ?? r.repo
+            f.error = "git has not answered yet; read again"
+        }
+        let text = json ? GitRenderer.json(f) : GitRenderer.text(f)
+        return Rendered(bytes: Array(text.utf8), mtime: f.updated ?? r.created, version: 0)
+    }
+
+    /// A read of `git`: counts the reader and, when the facts are stale, refreshes
+    /// them and calls `done` when that ends or after `gitWaitMS`, whichever is first.
+    public func readGit(_ name: String, done: @escaping @Sendable () -> Void) {
+        lock.lock()
+        guard let s = sessions[name] else { lock.unlock(); return done() }
+        let now = Sys.monotonicMS()
+        s.gitReadMS = now
+        let age = s.git?.updated.map { Timestamp.now().milliseconds - $0.milliseconds } ?? Int64.max
+        let fresh = !s.gitDirty && age < Int64(config.gitFreshMS)
+        lock.unlock()
+        if fresh { return done() }
+        let once = Once(done)
+        lock.lock(); s.gitWaiters.append { once.run() }; lock.unlock()
+        refreshGit(s)
+        gitQueue.asyncAfter(deadline: .now() + .milliseconds(config.gitWaitMS)) { once.run() }
+    }
+
+    /// Something may have changed the work tree: the facts are stale, and are asked
+    /// for again now if someone reads them.
+    func gitChanged(_ s: LiveSession) {
+        lock.lock()
+        s.gitDirty = true
+        let reading = Sys.monotonicMS() - s.gitReadMS < config.gitReaderMS
+        lock.unlock()
+        if reading { refreshGit(s) }
+    }
+
+    /// Asks git for the facts; one refresh at a time per session, and one more after
+    /// it if something changed meanwhile.
+    func refreshGit(_ s: LiveSession) {
+        lock.lock()
+        if s.gitRefreshing { s.gitDirty = true; lock.unlock(); return }
+        s.gitRefreshing = true
+        s.gitDirty = false
+        let r = s.record
+        lock.unlock()
+        gitQueue.async { [self] in
+            let folder = gitFolder(r)
+            let facts = git.facts(folder, repo: r.repo, worktree: r.worktree, base: r.base, now: { .now() })
+            if let oid = facts.status?.oid { s.ingest.async { [self] in noteHead(s, oid) } }
+            lock.lock()
+            s.git = facts
+            s.gitRefreshing = false
+            let again = s.gitDirty && Sys.monotonicMS() - s.gitReadMS < config.gitReaderMS
+            let waiters = s.gitWaiters
+            s.gitWaiters = []
+            lock.unlock()
+            for w in waiters { w() }
+            onChange?(r.name)
+            if again { refreshGit(s) }
+        }
+    }
+
+    /// Watches the work tree's HEAD and index, so commits are seen without a reader.
+    func watchGit(_ s: LiveSession) {
+        lock.lock(); let has = s.gitWatch != nil; let r = s.record; lock.unlock()
+        guard !has, r.repo != nil, let dir = git.gitDir(gitFolder(r)) else { return }
+        let wd = watcher.watchNames(in: dir, ["HEAD", "index", "ORIG_HEAD"]) { [weak self, weak s] in
+            guard let self, let s else { return }
+            s.ingest.async { self.checkHead(s) }
+            self.gitChanged(s)
+        }
+        lock.lock(); s.gitWatch = wd; lock.unlock()
+        s.ingest.async { [self] in checkHead(s) }
+    }
+
+    func unwatchGit(_ s: LiveSession) {
+        lock.lock(); let wd = s.gitWatch; s.gitWatch = nil; lock.unlock()
+        if let wd { watcher.unwatchWrites(wd) }
+    }
+
+    /// One `rev-parse` on the session's ingest queue: did HEAD move?
+    private func checkHead(_ s: LiveSession) {
+        lock.lock(); let r = s.record; lock.unlock()
+        guard r.repo != nil, let oid = git.head(gitFolder(r)) else { return }
+        noteHead(s, oid)
+    }
+
+    /// Records HEAD's move: a `git.commit` event per new commit, or `git.head` when it
+    /// moved otherwise. Runs on the session's ingest queue, so moves are told once.
+    private func noteHead(_ s: LiveSession, _ oid: String) {
+        lock.lock(); let r = s.record; lock.unlock()
+        guard let last = r.head, last != oid, r.repo != nil else { return }
+        let folder = gitFolder(r)
+        if let commits = git.commits(folder, from: last, to: oid), !commits.isEmpty {
+            for (i, (hash, subject)) in commits.enumerated() {
+                var e = Event(session: r.name, kind: GitEventKind.commit, detail: hash + " " + subject)
+                if i == commits.count - 1 { e.head = oid }
+                emit(s, e, durable: true)
+            }
+        } else {
+            var e = Event(session: r.name, kind: GitEventKind.head,
+                          detail: "moved to \(oid.prefix(7)) \(git.subject(folder, oid) ?? "")")
+            e.head = oid
+            emit(s, e, durable: true)
+        }
+    }
+}
+
+/// Calls a closure once, whoever asks first.
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var body: (@Sendable () -> Void)?
+
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+
+    func run() {
+        lock.lock(); let b = body; body = nil; lock.unlock()
+        b?()
+    }
+}
