@@ -11,8 +11,11 @@ public enum BranchName {
         guard !name.hasPrefix("/"), !name.hasSuffix("/") else { throw bad("starts or ends with '/'") }
         guard !name.hasSuffix("."), !name.hasSuffix(".lock") else { throw bad("ends with '.' or '.lock'") }
         guard !name.contains(".."), !name.contains("//"), !name.contains("@{") else { throw bad("holds '..', '//' or '@{'") }
-        guard name != "@" else { throw bad("is '@'") }
-        for part in name.split(separator: "/") where part.hasPrefix(".") { throw bad("a part starts with '.'") }
+        guard name != "@", name != "HEAD" else { throw bad("is '\(name)'") }
+        for part in name.split(separator: "/") {
+            if part.hasPrefix(".") { throw bad("a part starts with '.'") }
+            if part.hasSuffix(".lock") { throw bad("a part ends with '.lock'") }
+        }
         let forbidden: Set<Unicode.Scalar> = [" ", "~", "^", ":", "?", "*", "[", "\\"]
         for s in name.unicodeScalars where s.value < 0x20 || s.value == 0x7F || forbidden.contains(s) {
             throw bad("holds '\(Text.printable(String(s)))'")

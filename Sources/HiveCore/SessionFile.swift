@@ -2,12 +2,10 @@
 public enum SessionFile: String, Sendable, CaseIterable {
     case agent, command, control, dir, events
     case eventsJSONL = "events.jsonl"
-    case files
-    case log, model, prompt, screen, state, status
-    case statusJSON = "status.json"
-    case git
+    case files, git
     case gitJSON = "git.json"
-    case setup
+    case log, model, prompt, screen, setup, state, status
+    case statusJSON = "status.json"
     case worktree
 
     /// The spec key this file edits, if it is a spec file.

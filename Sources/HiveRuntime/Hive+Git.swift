@@ -59,6 +59,8 @@ extension Hive {
         }
         let inner = Hive.relative(dir, under: top)
         let workdir = inner.isEmpty ? path : path + "/" + inner
+        // A folder git does not track (empty, or all ignored) is not in the worktree: make it.
+        try? Sys.makeDirectories(workdir, mode: 0o755)
         var detail = "\(branch) at \(path) from \(base.prefix(7)) \(git.subject(top, base) ?? "")"
         if copied > 0 { detail += "; \(copied) file\(copied == 1 ? "" : "s") copied from .hiveinclude" }
         var e = Event(session: name, kind: GitEventKind.worktree, detail: detail)
@@ -211,22 +213,27 @@ extension Hive {
         }
     }
 
-    /// Watches the work tree's HEAD and index, so commits are seen without a reader.
+    /// Watches the work tree's HEAD and index, and HEAD's reflog (a commit moves the
+    /// branch in the shared refs, and then appends there), so commits are seen
+    /// without a reader.
     func watchGit(_ s: LiveSession) {
-        lock.lock(); let has = s.gitWatch != nil; let r = s.record; lock.unlock()
+        lock.lock(); let has = !s.gitWatches.isEmpty; let r = s.record; lock.unlock()
         guard !has, r.repo != nil, let dir = git.gitDir(gitFolder(r)) else { return }
-        let wd = watcher.watchNames(in: dir, ["HEAD", "index", "ORIG_HEAD"]) { [weak self, weak s] in
+        let changed: @Sendable () -> Void = { [weak self, weak s] in
             guard let self, let s else { return }
             s.ingest.async { self.checkHead(s) }
             self.gitChanged(s)
         }
-        lock.lock(); s.gitWatch = wd; lock.unlock()
+        try? Sys.makeDirectories(dir + "/logs")
+        let wds = [watcher.watchNames(in: dir, ["HEAD", "index", "ORIG_HEAD"], changed),
+                   watcher.watchNames(in: dir + "/logs", ["HEAD"], changed)].compactMap { $0 }
+        lock.lock(); s.gitWatches = wds; lock.unlock()
         s.ingest.async { [self] in checkHead(s) }
     }
 
     func unwatchGit(_ s: LiveSession) {
-        lock.lock(); let wd = s.gitWatch; s.gitWatch = nil; lock.unlock()
-        if let wd { watcher.unwatchWrites(wd) }
+        lock.lock(); let wds = s.gitWatches; s.gitWatches = []; lock.unlock()
+        for wd in wds { watcher.unwatchWrites(wd) }
     }
 
     /// One `rev-parse` on the session's ingest queue: did HEAD move?

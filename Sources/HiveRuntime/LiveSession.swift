@@ -46,8 +46,8 @@ final class LiveSession: @unchecked Sendable {
     var gitReadMS: Int64 = -1_000_000
     /// Called when the running refresh is done.
     var gitWaiters: [@Sendable () -> Void] = []
-    /// inotify on the work tree's HEAD and index.
-    var gitWatch: Int32?
+    /// inotify on the work tree's HEAD, index and HEAD's reflog.
+    var gitWatches: [Int32] = []
 
     /// The agent's processes, for pause, resume and kill; nil when not running.
     var scope: ProcessTree.Scope? {

@@ -27,6 +27,9 @@ struct MountCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds kill waits after TERM before KILL (default 5).")
     var killGrace: Double?
 
+    @Option(name: .long, help: "Where sessions' git worktrees are made (default STATE/worktrees).")
+    var worktrees: String?
+
     @Flag(name: .long, help: "Stay attached and log to stderr.")
     var foreground = false
 
@@ -49,6 +52,7 @@ struct MountCommand: ParsableCommand {
             config.killGraceMS = Int(g * 1000)
         }
         config.prices = PriceTable.standard.merging(file.prices.mapValues(\.price))
+        if let w = worktrees ?? file.worktrees { config.worktreesDir = absolute(w) }
         var logger = Logger(label: "hivefs")
         logger.logLevel = .info
         do {
@@ -74,7 +78,8 @@ struct MountCommand: ParsableCommand {
         var argv = [Sys.executablePath, "mount", config.mountpoint, "--foreground",
                     "--state", config.stateDir, "--socket", config.socket,
                     "--quiet-after", String(Double(config.quietAfterMS) / 1000),
-                    "--kill-grace", String(Double(config.killGraceMS) / 1000)]
+                    "--kill-grace", String(Double(config.killGraceMS) / 1000),
+                    "--worktrees", config.worktreesDir]
         argv += ["--config", location.config]
         let pid = try Spawn.detached(argv, logPath: logPath)
         let deadline = Sys.monotonicMS() + 15_000

@@ -10,6 +10,7 @@ struct ConfigFile: Decodable {
     var mountpoint: String?
     var state: String?
     var socket: String?
+    var worktrees: String?
     var quietAfter: Double?
     var killGrace: Double?
     /// `[prices."MODEL-PREFIX"]` tables: dollars per million tokens.
@@ -66,6 +67,7 @@ struct ConfigFile: Decodable {
         mountpoint = try c.decodeIfPresent(String.self, forKey: .mountpoint)
         state = try c.decodeIfPresent(String.self, forKey: .state)
         socket = try c.decodeIfPresent(String.self, forKey: .socket)
+        worktrees = try c.decodeIfPresent(String.self, forKey: .worktrees)
         func seconds(_ k: CodingKeys) throws -> Double? {
             if let i = try? c.decodeIfPresent(Int.self, forKey: k) { return Double(i) }
             return try c.decodeIfPresent(Double.self, forKey: k)
@@ -76,7 +78,7 @@ struct ConfigFile: Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case mountpoint, state, socket
+        case mountpoint, state, socket, worktrees
         case quietAfter = "quiet-after"
         case killGrace = "kill-grace"
         case prices

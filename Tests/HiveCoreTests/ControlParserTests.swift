@@ -394,9 +394,16 @@ final class RootCommandTests: XCTestCase {
         XCTAssertEqual(e?.reason.contains("hal9000"), true, e?.reason ?? "")
     }
 
-    func testWorktreeYesIsENOTSUP() {
-        refuse(.ENOTSUP, "new a worktree=yes")
-        refuse(.ENOTSUP, "new a worktree=my-branch")
+    func testWorktreeTakesYesNoOrABranchGitAccepts() {
+        refuse(.EINVAL, "new a worktree=\"my branch\"")
+        refuse(.EINVAL, "new a worktree=a..b")
+        refuse(.EINVAL, "new a setup=true")  // setup needs a worktree
+        let got = assertNoThrow { () throws(HiveError) in
+            try ControlParser.rootCommands(bytes("new a worktree=yes setup=\"make deps\"\nnew b worktree=feature/x\n"), home: "/h")
+        }
+        var sa = SessionSpec(); sa.worktree = "yes"; sa.setup = "make deps"
+        var sb = SessionSpec(); sb.worktree = "feature/x"
+        XCTAssertEqual(got, [.new(name: "a", spec: sa), .new(name: "b", spec: sb)])
     }
 
     func testModelMustBeOneWord() {
@@ -420,8 +427,8 @@ final class RootCommandTests: XCTestCase {
     }
 
     func testOneBadLineRefusesTheWholeRootWrite() {
-        assertThrows(.ENOTSUP) { () throws(HiveError) in
-            try ControlParser.rootCommands(bytes("new a\nnew b worktree=yes\n"), home: "/h")
+        assertThrows(.EINVAL) { () throws(HiveError) in
+            try ControlParser.rootCommands(bytes("new a\nnew b worktree=a..b\n"), home: "/h")
         }
         assertThrows(.EINVAL) { () throws(HiveError) in
             try ControlParser.rootCommands(bytes("new a\nnew ..\n"), home: "/h")

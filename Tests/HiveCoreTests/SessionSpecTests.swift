@@ -32,7 +32,7 @@ final class SessionSpecTests: XCTestCase {
     }
 
     func testSpecKeysInListingOrder() {
-        XCTAssertEqual(SpecKey.allCases.map(\.rawValue), ["agent", "dir", "prompt", "command", "model", "worktree"])
+        XCTAssertEqual(SpecKey.allCases.map(\.rawValue), ["agent", "dir", "prompt", "command", "model", "worktree", "setup"])
     }
 
     func testFileContentAsEchoWritesIt() {
@@ -118,8 +118,11 @@ final class SessionSpecTests: XCTestCase {
         XCTAssertEqual(s.worktree, "no")
         set(&s, .worktree, "")
         XCTAssertEqual(s.worktree, "no", "empty is the default")
-        refuse(.ENOTSUP, .worktree, "yes")
-        refuse(.ENOTSUP, .worktree, "hive/branch")
+        set(&s, .worktree, "yes")
+        XCTAssertEqual(s.worktree, "yes")
+        set(&s, .worktree, "hive/branch")
+        XCTAssertEqual(s.worktree, "hive/branch")
+        refuse(.EINVAL, .worktree, "hive branch")
     }
 
     func testValueAndFileText() {

@@ -5,7 +5,7 @@ import XCTest
 final class StatusRendererTests: XCTestCase {
     /// The keys of DESIGN.md §2, in its order.
     static let keys = [
-        "name", "state", "agent", "command", "dir", "branch", "pid", "created", "started", "activity",
+        "name", "state", "agent", "command", "dir", "branch", "worktree", "pid", "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "tokens.input", "tokens.output", "tokens.cache_read",
         "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "events", "attach",
         "ended", "exit", "reason",

@@ -88,7 +88,7 @@ public enum GitRenderer {
         var w = JSONWriter()
         for (k, v) in f.fields {
             switch v {
-            case .string(let s): w.stringOrNull(k, s)
+            case .string(let s): w.stringOrNull(k, (s?.isEmpty ?? true) ? nil : s)
             case .int(let i): w.intOrNull(k, i.map(Int64.init))
             }
         }
