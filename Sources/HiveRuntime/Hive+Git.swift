@@ -6,9 +6,11 @@ import SystemPackage
 ///
 /// Decisions, stated once:
 /// - git runs on `gitQueue` or a session's queues, never on a FUSE worker.
-/// - `git` is served from the facts git last gave. A read asks for a refresh when
-///   they are older than `gitFreshMS` (or something changed) and waits for it at most
-///   `gitWaitMS`, so a read on a large repository never waits for `git status`.
+/// - `git` is served from the facts git last gave, at once. A read asks for a
+///   refresh, in the background, when they are older than `gitFreshMS` or something
+///   changed; only the very first read, before git has ever answered, waits for it,
+///   and at most `gitWaitMS`. A read never waits for `git status` on a large
+///   repository.
 /// - Changes (file-writing tools, Bash, a shell agent's output, HEAD or the index
 ///   moving) only mark the facts stale, and refresh them at once while someone has
 ///   read `git` in the last `gitReaderMS`: nobody reading costs no `git status`.
@@ -160,17 +162,22 @@ extension Hive {
         return Rendered(bytes: Array(text.utf8), mtime: f.updated ?? r.created, version: 0)
     }
 
-    /// A read of `git`: counts the reader and, when the facts are stale, refreshes
-    /// them and calls `done` when that ends or after `gitWaitMS`, whichever is first.
+    /// A read of `git`: counts the reader and, when the facts are stale, refreshes them
+    /// in the background. `done` is called at once, unless git has never answered for
+    /// this session: then when it does, or after `gitWaitMS`, whichever is first.
     public func readGit(_ name: String, done: @escaping @Sendable () -> Void) {
         lock.lock()
         guard let s = sessions[name] else { lock.unlock(); return done() }
-        let now = Sys.monotonicMS()
-        s.gitReadMS = now
+        s.gitReadMS = Sys.monotonicMS()
+        let known = s.git != nil
         let age = s.git?.updated.map { Timestamp.now().milliseconds - $0.milliseconds } ?? Int64.max
         let fresh = !s.gitDirty && age < Int64(config.gitFreshMS)
         lock.unlock()
         if fresh { return done() }
+        if known {
+            refreshGit(s)
+            return done()
+        }
         let once = Once(done)
         lock.lock(); s.gitWaiters.append { once.run() }; lock.unlock()
         refreshGit(s)

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""What reading a session's `git` file costs on a large repository, against the
+`git status` it saves and against reading `status` through the same mount.
+
+  git.py BIN_DIR [FILES]     FILES in the repository (default 100000)
+
+Prints one JSON object. Everything it starts is stopped at the end.
+"""
+import json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+
+def timed(fn, n):
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        fn()
+        out.append((time.perf_counter_ns() - t0) / 1e6)
+    return out
+
+
+def summary(xs):
+    xs = sorted(xs)
+    return {"median": statistics.median(xs), "p10": xs[len(xs) // 10], "p90": xs[(len(xs) * 9) // 10], "max": xs[-1]}
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def main(bins, files):
+    work = tempfile.mkdtemp(prefix="hivefs-bench-git-")
+    mnt, state, sock = os.path.join(work, "mnt"), os.path.join(work, "state"), f"hivebenchgit-{os.getpid()}"
+    repo = os.path.join(work, "big")
+    os.makedirs(mnt)
+    daemon = None
+    try:
+        t0 = time.time()
+        os.makedirs(repo)
+        for d in range(files // 1000):
+            sub = os.path.join(repo, "d%03d" % d)
+            os.mkdir(sub)
+            for i in range(1000):
+                with open(os.path.join(sub, "f%04d.txt" % i), "w") as f:
+                    f.write("%d %d\n" % (d, i))
+        env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x")
+        for cmd in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "big"]):
+            subprocess.run(cmd, cwd=repo, check=True, env=env)
+        made = time.time() - t0
+        git_status = summary(timed(lambda: subprocess.run(["git", "status", "--porcelain=v2", "--branch", "-z"],
+                                                           cwd=repo, stdout=subprocess.DEVNULL, check=True), 11))
+        daemon = subprocess.Popen([os.path.join(bins, "hivefs"), "mount", mnt, "--state", state, "--socket", sock,
+                                   "--foreground", "--config", os.path.join(work, "none.toml")],
+                                  stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "daemon.log"), "wb"))
+        deadline = time.time() + 15
+        while not os.path.exists(os.path.join(mnt, "control")):
+            if time.time() > deadline or daemon.poll() is not None:
+                raise SystemExit("the mount did not come up")
+            time.sleep(0.02)
+        t0 = time.time()
+        with open(os.path.join(mnt, "control"), "w") as c:
+            c.write('new big agent=shell dir="%s" command="sleep 600"\n' % repo)
+        started = time.time() - t0
+        gitfile, statusfile = os.path.join(mnt, "big", "git"), os.path.join(mnt, "big", "status")
+        first = timed(lambda: read(gitfile), 1)[0]
+        # A change while someone reads: the next reads wait at most briefly, then see it.
+        time.sleep(1.2)
+        stale = timed(lambda: read(gitfile), 1)[0]
+        warm = []
+        for _ in range(51):
+            t0 = time.perf_counter_ns(); read(gitfile); warm.append((time.perf_counter_ns() - t0) / 1e6)
+            t0 = time.perf_counter_ns(); read(statusfile)
+        status_reads = timed(lambda: read(statusfile), 51)
+        warm_s, status_s = summary(warm), summary(status_reads)
+        return {"files": files, "repo_made_s": made, "new_returned_s": started,
+                "git_status_ms": git_status, "first_read_ms": first, "stale_read_ms": stale,
+                "git_read_ms": warm_s, "status_read_ms": status_s,
+                "ratio_to_status": warm_s["median"] / status_s["median"],
+                "ratio_to_git_status": warm_s["median"] / git_status["median"]}
+    finally:
+        subprocess.run(["fusermount3", "-u", "-z", mnt], stderr=subprocess.DEVNULL)
+        if daemon:
+            daemon.terminate()
+            try:
+                daemon.wait(5)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+        subprocess.run(["tmux", "-L", sock, "kill-server"], stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(os.path.abspath(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 100000)))
