@@ -71,8 +71,19 @@ def main(bins, files):
             t0 = time.perf_counter_ns(); read(gitfile); warm.append((time.perf_counter_ns() - t0) / 1e6)
             t0 = time.perf_counter_ns(); read(statusfile)
         status_reads = timed(lambda: read(statusfile), 51)
+        # A worktree of the same repository: `new` returns once it is checked out.
+        t0 = time.time()
+        with open(os.path.join(mnt, "control"), "w") as c:
+            c.write('new wt agent=shell dir="%s" worktree=yes command="sleep 600"\n' % repo)
+        worktree_s = time.time() - t0
+        with open(os.path.join(mnt, "wt", "control"), "w") as c:
+            c.write("kill\n")
+        t0 = time.time()
+        os.rmdir(os.path.join(mnt, "wt"))
+        remove_s = time.time() - t0
         warm_s, status_s = summary(warm), summary(status_reads)
         return {"files": files, "repo_made_s": made, "new_returned_s": started,
+                "worktree_new_s": worktree_s, "worktree_rmdir_s": remove_s,
                 "git_status_ms": git_status, "first_read_ms": first, "stale_read_ms": stale,
                 "git_read_ms": warm_s, "status_read_ms": status_s,
                 "ratio_to_status": warm_s["median"] / status_s["median"],
