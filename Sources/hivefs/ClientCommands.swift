@@ -44,6 +44,9 @@ struct NewCommand: ParsableCommand {
     @Option(name: .long, help: "The first prompt.") var prompt: String?
     @Option(name: .long, help: "The model.") var model: String?
     @Option(name: .long, parsing: .singleValue, help: "An environment variable, KEY=VALUE (repeatable).") var env: [String] = []
+    @Flag(name: .long, help: "Give it a git worktree of its own, on a new branch hive/NAME.") var worktree = false
+    @Option(name: .long, help: "The new branch of its worktree (implies --worktree).") var branch: String?
+    @Option(name: .long, help: "A command run in its new worktree before the agent starts.") var setup: String?
     @Option(name: .long, help: "The mount point (default ~/hive).") var mount: String?
     @OptionGroup var location: Location
     @Argument(parsing: .postTerminator, help: "The command line to run.") var command: [String] = []
@@ -56,6 +59,8 @@ struct NewCommand: ParsableCommand {
         words.append("dir=" + QuotedWords.quote(absolute(dir ?? FileManager.default.currentDirectoryPath)))
         if let prompt { words.append("prompt=" + QuotedWords.quote(prompt)) }
         if let model { words.append("model=" + QuotedWords.quote(model)) }
+        if let branch { words.append("worktree=" + QuotedWords.quote(branch)) } else if worktree { words.append("worktree=yes") }
+        if let setup { words.append("setup=" + QuotedWords.quote(setup)) }
         if !command.isEmpty { words.append("command=" + QuotedWords.quote(CommandLineWords.join(command))) }
         for e in env {
             guard let eq = e.firstIndex(of: "=") else { throw ValidationError("--env takes KEY=VALUE") }

@@ -123,7 +123,7 @@ _hivefs() {
     case $cmd in
         mount) opts="--state --socket --quiet-after --kill-grace --foreground --config --help" ;;
         unmount) opts="--lazy --config --help" ;;
-        new) opts="--agent --dir --prompt --model --env --mount --config --help --" ;;
+        new) opts="--agent --dir --prompt --model --env --worktree --branch --setup --mount --config --help --" ;;
         status | attach) opts="--mount --config --help" ;;
         help) opts="" ;;
         *) return ;;
