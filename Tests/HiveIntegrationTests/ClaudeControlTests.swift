@@ -71,11 +71,15 @@ final class ClaudeControlTests: ClaudeTestCase {
         waitReport("own", "idle")
         XCTAssertTrue(waitUntil(5) { (try? String(contentsOfFile: mine, encoding: .utf8)) == "stop-seen\n" })
         // hivefs's hook printed nothing (Claude Code would add it to the conversation) and exited 0.
-        let runs = (try String(contentsOfFile: m.root + "/own.hooklog.jsonl", encoding: .utf8)).split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        // The fake logs a hook run when it ends; the runs of one event end in any order.
+        func ours() -> [[String: Any]] {
+            ((try? String(contentsOfFile: m.root + "/own.hooklog.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }.filter { ($0["command"] as? String)?.contains("hooks.log") == true }
         }
-        let ours = runs.filter { ($0["command"] as? String)?.contains("hooks.log") == true }
-        XCTAssertEqual(Set(ours.compactMap { $0["event"] as? String }), ["SessionStart", "UserPromptSubmit", "Stop"])
+        XCTAssertTrue(waitUntil(5) { Set(ours().compactMap { $0["event"] as? String }) == ["SessionStart", "UserPromptSubmit", "Stop"] },
+                      "\(ours())")
+        let ours = ours()
         XCTAssertTrue(ours.allSatisfy { ($0["exit"] as? Int) == 0 && ($0["stdout"] as? String) == "" }, "\(ours)")
     }
 
