@@ -9,6 +9,7 @@ public enum ControlUsage {
         keys KEY...        send tmux key names: Enter Escape Tab Up Down C-c y
         kill               TERM every process, KILL after a grace period, close the terminal
         restart            start the agent again in the same session
+        idle-timeout D|off end it after D idle or waiting (30m, 2h); off: never
 
         """
 

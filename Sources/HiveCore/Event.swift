@@ -17,6 +17,8 @@ public enum EventKind {
     public static let adopted = "adopted"
     /// The session was moved to `history/`.
     public static let removed = "removed"
+    /// A policy was set or fired: `key` names it (`idle-timeout`, `budget`), `value` holds it.
+    public static let policy = "policy"
 }
 
 /// The kinds of event about a session's git work tree.

@@ -45,12 +45,21 @@ public struct SessionRecord: Sendable, Equatable {
     public var workdir: String?
     /// The last HEAD hivefs saw, so commits made while it was down are reported too.
     public var head: String?
+    /// Seconds idle or waiting after which the session is ended: nil for the
+    /// configured default, 0 for never.
+    public var idleTimeout: Int64?
+    /// When the state last changed.
+    public var stateSince: Timestamp
+    /// Prompts the agent was given, and tool calls by tool.
+    public var prompts = 0
+    public var tools: [String: Int] = [:]
 
     public init(name: String, spec: SessionSpec, created: Timestamp) {
         self.name = name
         self.spec = spec
         self.created = created
         self.lastEvent = created
+        self.stateSince = created
     }
 
     /// Builds a record from a log; nil if the log does not begin with `created`.
@@ -85,9 +94,17 @@ public struct SessionRecord: Sendable, Equatable {
             return
         case EventKind.error:
             lastError = e
-        case AgentEventKind.tool, AgentEventKind.permission:
+        case EventKind.policy where e.key == "idle-timeout":
+            idleTimeout = e.value.flatMap { $0 == "off" ? 0 : Int64($0) }
+        case AgentEventKind.prompt:
+            prompts += 1
+            tool = nil
+        case AgentEventKind.tool:
             tool = e.tool
-        case AgentEventKind.toolDone, AgentEventKind.toolFailed, AgentEventKind.prompt, AgentEventKind.idle,
+            if let name = e.tool?.split(separator: " ").first { tools[String(name), default: 0] += 1 }
+        case AgentEventKind.permission:
+            tool = e.tool
+        case AgentEventKind.toolDone, AgentEventKind.toolFailed, AgentEventKind.idle,
              AgentEventKind.stopFailed, AgentEventKind.agentEnd:
             tool = nil
         default:
@@ -98,7 +115,7 @@ public struct SessionRecord: Sendable, Equatable {
 
     /// A change of state, from a `state` event or an agent's report that carries one.
     private mutating func enter(_ s: SessionState, _ e: Event) {
-        if s != state { stateVersion &+= 1 }
+        if s != state { stateVersion &+= 1; stateSince = e.time }
         switch s {
         case .starting:
             started = e.time
@@ -158,7 +175,10 @@ public struct SessionRecord: Sendable, Equatable {
         case .restart:
             guard s != .new else { throw .busy("\(name) has not been started; use start") }
             return .starting
-        case .idleTimeout, .budget:
+        case .idleTimeout:
+            guard s == .new || s.isLive else { throw .notRunning("\(name) has ended (it is \(s.rawValue)); idle-timeout is for running sessions") }
+            return s
+        case .budget:
             throw .unsupported("\(c.verb) is not supported yet")
         }
     }

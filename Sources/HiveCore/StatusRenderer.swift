@@ -11,6 +11,8 @@ public struct RenderContext: Sendable {
     public var prices: PriceTable
     /// The branch git last reported for the session's folder.
     public var gitBranch: String?
+    /// The idle timeout of sessions that set none (seconds; nil or 0: none).
+    public var defaultIdleTimeout: Int64?
 
     public init(now: Timestamp, socket: String, output: Timestamp? = nil, ledger: TranscriptLedger? = nil,
                 prices: PriceTable = .standard) {
@@ -67,6 +69,8 @@ public enum StatusRenderer {
             ("cost.unpriced", .string(cost.flatMap { $0.unpriced.isEmpty ? nil : $0.unpriced.joined(separator: ",") })),
             ("transcript.skipped", .int(l.map { Int64($0.skipped) })),
             ("message", .string((r.message ?? l?.lastText).map { ClaudeHooks.firstLine($0) })),
+            ("idle-timeout", .int(idleTimeout(r, ctx))),
+            ("idle-timeout.left", .int(idleTimeoutLeft(r, ctx))),
             ("events", .int(Int64(r.eventCount))),
             ("attach", .string(attach(r, ctx))),
             ("ended", .string(r.ended?.rfc3339)),
@@ -80,6 +84,18 @@ public enum StatusRenderer {
         case int(Int64?)
         /// Dollars, shown with four decimals.
         case money(Double?)
+    }
+
+    /// The idle timeout in force, in seconds; nil when none.
+    public static func idleTimeout(_ r: SessionRecord, _ ctx: RenderContext) -> Int64? {
+        let t = r.idleTimeout ?? ctx.defaultIdleTimeout ?? 0
+        return t > 0 ? t : nil
+    }
+
+    /// Seconds before the idle timeout ends the session, while it is idle or waiting.
+    public static func idleTimeoutLeft(_ r: SessionRecord, _ ctx: RenderContext) -> Int64? {
+        guard let t = idleTimeout(r, ctx), r.state == .idle || r.state == .waiting else { return nil }
+        return max(0, t - r.stateSince.seconds(until: ctx.now))
     }
 
     /// The total tokens of the root table: input and output, as billed.

@@ -37,6 +37,7 @@ extension Hive {
         switch c {
         case .send(let t): return "send " + t
         case .keys(let k): return "keys " + k.joined(separator: " ")
+        case .idleTimeout(let seconds): return "idle-timeout " + (seconds.map { "\($0)s" } ?? "off")
         default: return c.verb
         }
     }
@@ -69,7 +70,14 @@ extension Hive {
         case .restart:
             if state.isLive { try terminate(s, reason: "restart") }
             launch(s)
-        case .idleTimeout, .budget:
+        case .idleTimeout(let seconds):
+            var e = Event(session: name, kind: EventKind.policy,
+                          detail: "idle-timeout " + (seconds.map { "\($0)s" } ?? "off"))
+            e.key = "idle-timeout"
+            e.value = seconds.map(String.init) ?? "off"
+            emit(s, e, durable: true)
+            scheduleReap(s)
+        case .budget:
             throw .unsupported("\(c.verb) is not supported yet")
         }
     }

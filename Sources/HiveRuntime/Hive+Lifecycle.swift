@@ -51,6 +51,7 @@ extension Hive {
         watchLog(s)
         watchExit(s, pid: pane.pid, generation: gen)
         scheduleQuietCheck(s, afterMS: config.quietAfterMS)
+        scheduleReap(s)
     }
 
     // MARK: launching

@@ -70,6 +70,7 @@ public final class Hive: @unchecked Sendable {
         var ctx = RenderContext(now: now, socket: config.socket, output: s.output,
                                 ledger: s.record.spec.agent == .claude ? s.ledger : nil, prices: config.prices)
         ctx.gitBranch = s.git?.status?.branch
+        ctx.defaultIdleTimeout = config.idleTimeout
         return ctx
     }
 
@@ -97,6 +98,7 @@ public final class Hive: @unchecked Sendable {
         lock.unlock()
         s.emitLock.unlock()
         onChange?(e.session)
+        if e.state == .idle || e.state == .waiting { scheduleReap(s) }
     }
 
     func stateEvent(_ s: LiveSession, _ state: SessionState, detail: String? = nil, pid: Int32? = nil,

@@ -25,6 +25,9 @@ public struct HiveConfig: Sendable {
     public var claudeConfigDir: String
     /// What tokens cost, for `cost.usd`: the standard table and the config's `[prices]`.
     public var prices: PriceTable = .standard
+    /// Seconds idle or waiting after which a session that set no `idle-timeout` is
+    /// ended; nil for never.
+    public var idleTimeout: Int64?
     /// Where sessions' worktrees are made: `WORKTREES/REPO/NAME`.
     public var worktreesDir: String
     /// How long a read of `git` waits for a refresh before it is served what is known.

@@ -30,6 +30,9 @@ struct MountCommand: ParsableCommand {
     @Option(name: .long, help: "Where sessions' git worktrees are made (default STATE/worktrees).")
     var worktrees: String?
 
+    @Option(name: .long, help: "End sessions idle or waiting this long (30m, 2h) unless they set their own; off by default.")
+    var idleTimeout: String?
+
     @Flag(name: .long, help: "Stay attached and log to stderr.")
     var foreground = false
 
@@ -53,6 +56,13 @@ struct MountCommand: ParsableCommand {
         }
         config.prices = PriceTable.standard.merging(file.prices.mapValues(\.price))
         if let w = worktrees ?? file.worktrees { config.worktreesDir = absolute(w) }
+        if let t = idleTimeout ?? file.idleTimeout, t != "off" {
+            do throws(HiveError) {
+                config.idleTimeout = try Durations.parse(t)
+            } catch {
+                throw ValidationError("idle-timeout: \(error.reason)")
+            }
+        }
         var logger = Logger(label: "hivefs")
         logger.logLevel = .info
         do {
@@ -79,7 +89,8 @@ struct MountCommand: ParsableCommand {
                     "--state", config.stateDir, "--socket", config.socket,
                     "--quiet-after", String(Double(config.quietAfterMS) / 1000),
                     "--kill-grace", String(Double(config.killGraceMS) / 1000),
-                    "--worktrees", config.worktreesDir]
+                    "--worktrees", config.worktreesDir,
+                    "--idle-timeout", config.idleTimeout.map { "\($0)s" } ?? "off"]
         argv += ["--config", location.config]
         let pid = try Spawn.detached(argv, logPath: logPath)
         let deadline = Sys.monotonicMS() + 15_000

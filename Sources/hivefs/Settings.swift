@@ -11,6 +11,7 @@ struct ConfigFile: Decodable {
     var state: String?
     var socket: String?
     var worktrees: String?
+    var idleTimeout: String?
     var quietAfter: Double?
     var killGrace: Double?
     /// `[prices."MODEL-PREFIX"]` tables: dollars per million tokens.
@@ -68,6 +69,7 @@ struct ConfigFile: Decodable {
         state = try c.decodeIfPresent(String.self, forKey: .state)
         socket = try c.decodeIfPresent(String.self, forKey: .socket)
         worktrees = try c.decodeIfPresent(String.self, forKey: .worktrees)
+        idleTimeout = try c.decodeIfPresent(String.self, forKey: .idleTimeout)
         func seconds(_ k: CodingKeys) throws -> Double? {
             if let i = try? c.decodeIfPresent(Int.self, forKey: k) { return Double(i) }
             return try c.decodeIfPresent(Double.self, forKey: k)
@@ -81,6 +83,7 @@ struct ConfigFile: Decodable {
         case mountpoint, state, socket, worktrees
         case quietAfter = "quiet-after"
         case killGrace = "kill-grace"
+        case idleTimeout = "idle-timeout"
         case prices
     }
 

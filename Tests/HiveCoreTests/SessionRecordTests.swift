@@ -287,15 +287,17 @@ final class SessionRecordCheckTests: XCTestCase {
         XCTAssertEqual(e?.reason.contains("start"), true, e?.reason ?? "")
     }
 
-    func testIdleTimeoutAndBudgetAreENOTSUP() {
-        refuses(.ENOTSUP, .working, [.idleTimeout(1800)])
-        refuses(.ENOTSUP, .working, [.idleTimeout(nil)])
+    func testIdleTimeoutIsForNewAndRunningSessionsAndBudgetIsENOTSUP() {
+        allows(.working, [.idleTimeout(1800)])
+        allows(.new, [.idleTimeout(nil)])
+        allows(.paused, [.idleTimeout(60)])
+        refuses(.ESRCH, .exited, [.idleTimeout(60)])
         refuses(.ENOTSUP, .idle, [.budget(1000)])
         refuses(.ENOTSUP, .new, [.budget(nil)])
     }
 
     func testAnyBadLineRefusesTheWholeWrite() {
-        refuses(.ENOTSUP, .idle, [.send("a"), .idleTimeout(60)])
+        refuses(.ENOTSUP, .idle, [.send("a"), .idleTimeout(60), .budget(5)])
         refuses(.ESRCH, .idle, [.send("a"), .kill, .resume])
     }
 

@@ -7,11 +7,13 @@ final class StatusRendererTests: XCTestCase {
     static let keys = [
         "name", "state", "agent", "command", "dir", "branch", "worktree", "pid", "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "tokens.input", "tokens.output", "tokens.cache_read",
-        "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "events", "attach",
+        "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "idle-timeout",
+        "idle-timeout.left", "events", "attach",
         "ended", "exit", "reason",
     ]
     static let numeric: Set<String> = ["pid", "idle", "tokens.input", "tokens.output", "tokens.cache_read",
-                                       "tokens.cache_write", "cost.usd", "transcript.skipped", "events", "exit"]
+                                       "tokens.cache_write", "cost.usd", "transcript.skipped", "idle-timeout",
+                                       "idle-timeout.left", "events", "exit"]
 
     private let ctx = RenderContext(now: t(11_512), socket: "hive")
 

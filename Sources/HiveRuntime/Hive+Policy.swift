@@ -1,0 +1,40 @@
+import Foundation
+import HiveCore
+
+/// Policies that end or stop a session by themselves: the idle timeout.
+extension Hive {
+    /// Arms the idle timeout of a session that is idle or waiting: when it fires, the
+    /// session is ended as by `kill` if it has not changed state meanwhile. Time spent
+    /// paused does not count: the clock starts again with each change of state.
+    func scheduleReap(_ s: LiveSession) {
+        lock.lock()
+        let r = s.record
+        let ctx = context(s, now: .now())
+        lock.unlock()
+        guard let timeout = StatusRenderer.idleTimeout(r, ctx), r.state == .idle || r.state == .waiting else { return }
+        let left = timeout * 1000 - (ctx.now.milliseconds - r.stateSince.milliseconds)
+        let version = r.stateVersion
+        watcher.after(ms: Int(clamping: max(0, left))) { [weak self, weak s] in
+            guard let self, let s else { return }
+            s.queue.async { self.reap(s, stateVersion: version) }
+        }
+    }
+
+    private func reap(_ s: LiveSession, stateVersion: UInt64) {
+        lock.lock()
+        let r = s.record
+        let ctx = context(s, now: .now())
+        lock.unlock()
+        guard r.stateVersion == stateVersion, r.state == .idle || r.state == .waiting,
+              let timeout = StatusRenderer.idleTimeout(r, ctx) else { return }
+        // A new timeout may be longer: then this one is not due yet.
+        guard r.stateSince.seconds(until: ctx.now) >= timeout else { return scheduleReap(s) }
+        var e = Event(session: r.name, kind: EventKind.policy,
+                      detail: "idle-timeout fired: \(r.state.rawValue) for \(timeout)s")
+        e.key = "idle-timeout.fired"
+        emit(s, e, durable: true)
+        do { try terminate(s, reason: "idle-timeout") } catch {
+            log.error("\(r.name): idle-timeout could not end it: \(error)")
+        }
+    }
+}
