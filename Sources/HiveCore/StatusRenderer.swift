@@ -136,12 +136,14 @@ public enum StatusRenderer {
 /// Renders the root `status`: a header and one aligned line per session.
 public enum RootStatusRenderer {
     public static func text(_ rows: [(SessionRecord, RenderContext)]) -> String {
-        var table: [[String]] = [["NAME", "STATE", "AGENT", "IDLE", "TOKENS", "BRANCH"]]
+        var table: [[String]] = [["NAME", "STATE", "AGENT", "IDLE", "TOKENS", "COST", "BRANCH", "REASON"]]
         for (r, ctx) in rows {
+            // REASON is last: it may hold spaces, and the columns before it never do.
             table.append([
                 r.name, r.state.rawValue, r.spec.agent.rawValue,
                 StatusRenderer.idleSeconds(r, ctx).map(String.init) ?? "-", StatusRenderer.tokens(ctx),
-                Text.orDash(r.branch ?? ctx.gitBranch),
+                ctx.ledger.map { JSONWriter.money($0.cost(ctx.prices).usd) } ?? "-",
+                Text.orDash(r.branch ?? ctx.gitBranch), Text.orDash(r.reason),
             ])
         }
         var widths = [Int](repeating: 0, count: table[0].count)

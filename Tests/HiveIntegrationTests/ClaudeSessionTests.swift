@@ -104,7 +104,8 @@ final class ClaudeSessionTests: ClaudeTestCase {
         XCTAssertEqual(m.status("tok", "cost.usd"), String(format: "%.4f", usd))
         let json = (try? JSONSerialization.jsonObject(with: Data((m.read("tok/status.json") ?? "").utf8))) as? [String: Any]
         XCTAssertEqual((json?["tokens.output"] as? NSNumber)?.intValue, t["output"])
-        XCTAssertEqual(m.sh("awk '$1==\"tok\" {print $5}' $MNT/status").out, "\((t["input"] ?? 0) + (t["output"] ?? 0))\n")
+        XCTAssertEqual(m.sh("awk '$1==\"tok\" {print $5, $6}' $MNT/status").out,
+                       "\((t["input"] ?? 0) + (t["output"] ?? 0)) \(String(format: "%.4f", usd))\n")
         XCTAssertTrue(reported("tok").contains { $0.hasPrefix("subagent.start Explore") })
         XCTAssertTrue(reported("tok").contains { $0.hasPrefix("subagent.stop Explore") })
     }

@@ -56,7 +56,7 @@ final class GitTests: MountedTestCase {
         XCTAssertTrue(all.contains("branch hive/left\n") && all.contains("branch hive/right\n"), all)
         XCTAssertEqual(all.components(separatedBy: "?? same.txt\n").count, 3, all)
         XCTAssertTrue((m.read("left/events") ?? "").contains(" worktree hive/left at \(left) from "))
-        XCTAssertEqual(m.sh("awk '$1==\"left\" {print $6}' $MNT/status").out, "hive/left\n")
+        XCTAssertEqual(m.sh("awk '$1==\"left\" {print $7}' $MNT/status").out, "hive/left\n")
     }
 
     func testGitShowsChangesAheadBehindTheDiffStatAndCommits() throws {
