@@ -6,6 +6,8 @@ public enum SessionFile: String, Sendable, CaseIterable {
     case gitJSON = "git.json"
     case log, model, prompt, screen, setup, state, status
     case statusJSON = "status.json"
+    case summary
+    case summaryJSON = "summary.json"
     case worktree
 
     /// The spec key this file edits, if it is a spec file.
@@ -13,6 +15,10 @@ public enum SessionFile: String, Sendable, CaseIterable {
 
     /// Files that only grow and are served from disk at any offset.
     public var isLog: Bool { self == .events || self == .eventsJSONL || self == .log }
+
+    /// Files served as they are on disk, at any offset: the logs, and the summary
+    /// written when the session ends (absent before).
+    public var isOnDisk: Bool { isLog || self == .summary || self == .summaryJSON }
 
     /// The files a session in `history/` keeps (everything but `control`).
     public static let frozen: [SessionFile] = allCases.filter { $0 != .control }

@@ -71,7 +71,10 @@ public final class Bridge: @unchecked Sendable {
             return entries.sorted { $0.0 < $1.0 }
         case .session(let s):
             guard hive.exists(s) else { return nil }
-            return SessionFile.allCases.map { ($0.rawValue, .sessionFile(s, $0)) }
+            // The summary is listed once it exists: when the session has ended.
+            return SessionFile.allCases.filter { f in
+                f != .summary && f != .summaryJSON || hive.diskPath(s, f).map { Sys.stat($0) != nil } == true
+            }.map { ($0.rawValue, .sessionFile(s, $0)) }
         case .history:
             return hive.store.historyEntries().map { ($0, .historyEntry($0)) }
         case .historyEntry(let e):
@@ -125,7 +128,7 @@ public final class Bridge: @unchecked Sendable {
             guard let path = hive.historyPath(e, f) else { return .failure(.notFound(f.rawValue)) }
             return diskAttr(node, ino: ino, path: path)
         case .sessionFile(let s, let f):
-            if f.isLog, let path = hive.diskPath(s, f) { return diskAttr(node, ino: ino, path: path) }
+            if f.isOnDisk, let path = hive.diskPath(s, f) { return diskAttr(node, ino: ino, path: path) }
             if f == .screen {
                 // Not live (a live screen is sized by capturing it): the saved final screen.
                 let size = Sys.stat(hive.store.screenPath(s)).map { Int($0.st_size) } ?? 0
@@ -168,7 +171,7 @@ public final class Bridge: @unchecked Sendable {
     func diskPath(_ node: Node) -> String? {
         switch node {
         case .rootFile(.events): return hive.store.rootEventsPath
-        case .sessionFile(let s, let f) where f.isLog: return hive.diskPath(s, f)
+        case .sessionFile(let s, let f) where f.isOnDisk: return hive.diskPath(s, f)
         case .historyFile(let e, let f): return hive.historyPath(e, f)
         default: return nil
         }
@@ -185,7 +188,7 @@ public final class Bridge: @unchecked Sendable {
 
     /// The current change counter of a file, for `poll()`.
     func version(_ node: Node) -> UInt64? {
-        guard case .sessionFile(let s, let f) = node, f != .screen, !f.isLog, let (r, _) = hive.snapshot(s) else { return nil }
+        guard case .sessionFile(let s, let f) = node, f != .screen, !f.isOnDisk, let (r, _) = hive.snapshot(s) else { return nil }
         return f == .state ? r.stateVersion : r.version
     }
 }

@@ -196,7 +196,7 @@ extension Hive {
     /// Writes the files a history entry shows, as they read at removal.
     private func freezeViews(_ s: LiveSession) {
         let name = s.record.name
-        for file in SessionFile.frozen where !file.isLog && file != .screen {
+        for file in SessionFile.frozen where !file.isOnDisk && file != .screen {
             if let r = render(name, file) { store.writeSessionFile(name, file.rawValue, String(decoding: r.bytes, as: UTF8.self)) }
         }
         if Sys.stat(store.screenPath(name)) == nil { store.writeSessionFile(name, "screen", "") }

@@ -90,6 +90,9 @@ extension Hive {
         unlink(store.launchErrorPath(name))
         unlink(store.agentPidPath(name))
         unlink(store.exitStatusPath(name))
+        // A summary is of an ended run; this one starts again.
+        unlink(store.sessionDir(name) + "/summary")
+        unlink(store.sessionDir(name) + "/summary.json")
         if tmux.hasSession(name) { tmux.killSession(name) }
         var env = spec.env
         env["HIVE_SESSION"] = name

@@ -39,7 +39,7 @@ extension Hive {
             text = FilesRenderer.text(r)
         case .screen:
             text = ""
-        case .events, .eventsJSONL, .log:
+        case .events, .eventsJSONL, .log, .summary, .summaryJSON:
             text = ""
         }
         return Rendered(bytes: Array(text.utf8), mtime: mtime, version: version)
@@ -72,6 +72,8 @@ extension Hive {
         case .eventsJSONL: return store.eventsJSONLPath(name)
         case .log: return store.logPath(name)
         case .screen: return store.screenPath(name)
+        case .summary: return store.sessionDir(name) + "/summary"
+        case .summaryJSON: return store.sessionDir(name) + "/summary.json"
         default: return nil
         }
     }

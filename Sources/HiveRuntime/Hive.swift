@@ -99,6 +99,8 @@ public final class Hive: @unchecked Sendable {
         s.emitLock.unlock()
         onChange?(e.session)
         if e.state == .idle || e.state == .waiting { scheduleReap(s) }
+        // Every way a session ends passes here, on its queue.
+        if e.state?.isEnded == true { writeSummary(s) }
     }
 
     func stateEvent(_ s: LiveSession, _ state: SessionState, detail: String? = nil, pid: Int32? = nil,

@@ -110,6 +110,50 @@ final class ClaudeSessionTests: ClaudeTestCase {
         XCTAssertTrue(reported("tok").contains { $0.hasPrefix("subagent.stop Explore") })
     }
 
+    func testTheSummaryIsExact() throws {
+        newClaude("sum", turns: [[
+            ["tools": [["name": "Read", "input": ["file_path": a]], ["name": "Grep", "input": ["pattern": "x", "path": work]]],
+             "usage": ["input_tokens": 11, "output_tokens": 120, "cache_read_input_tokens": 500]],
+            ["tools": [["name": "Edit", "input": ["file_path": a, "old_string": "1", "new_string": "2"]],
+                       ["name": "Write", "input": ["file_path": work + "/src/new.swift", "content": "x"],
+                        "response": ["type": "create"]],
+                       ["name": "Bash", "input": ["command": "swift build"], "fail": "Exit code 1"]],
+             "usage": ["input_tokens": 7, "output_tokens": 300]],
+            ["say": "Built it.\nDetails follow.", "usage": ["input_tokens": 3, "output_tokens": 40]],
+        ], [["say": "second answer"]]])
+        waitReport("sum", "idle")
+        XCTAssertEqual(m.write("sum/control", "send And again\n"), 0)
+        waitReport("sum", "idle", count: 2)
+        let t = truth("sum")
+        XCTAssertTrue(waitUntil(5) { self.m.status("sum", "tokens.output") == t["output"].map(String.init) })
+        XCTAssertFalse(m.sh("ls $MNT/sum").out.contains("summary"), "no summary while it runs")
+        XCTAssertEqual(m.write("sum/control", "kill\n"), 0)
+        XCTAssertTrue(waitUntil(3) { self.m.read("sum/summary") != nil }, "written as it ends")
+        let text = try XCTUnwrap(m.read("sum/summary"))
+        func value(_ k: String) -> String? {
+            text.split(separator: "\n").first { $0.hasPrefix(k + " ") }.map { String($0.dropFirst(k.count + 1)) }
+        }
+        XCTAssertEqual(value("how"), "killed kill")
+        XCTAssertEqual(value("prompts"), "2")
+        XCTAssertEqual(value("tools"), "5")
+        XCTAssertEqual(value("tool.Read"), "1")
+        XCTAssertEqual(value("tool.Bash"), "1")
+        XCTAssertEqual(value("files.read"), "1")
+        XCTAssertEqual(value("files.changed"), "2")
+        XCTAssertEqual(value("tokens.input"), t["input"].map(String.init))
+        XCTAssertEqual(value("tokens.output"), t["output"].map(String.init))
+        XCTAssertEqual(value("tokens.cache_read"), t["cache_read"].map(String.init))
+        XCTAssertEqual(value("message"), "second answer")
+        XCTAssertEqual(value("commits"), "-", "not in a repository")
+        XCTAssertTrue(text.contains("changed src/a.swift\nchanged src/new.swift\n"), text)
+        XCTAssertEqual(value("events").flatMap { Int($0) }, events("sum").count, "the events up to its end")
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data((m.read("sum/summary.json") ?? "").utf8)) as? [String: Any])
+        XCTAssertEqual(json["prompts"] as? Int, 2)
+        XCTAssertEqual((json["tool"] as? [String: Int])?["Edit"], 1)
+        XCTAssertEqual(json["changed"] as? [String], ["src/a.swift", "src/new.swift"])
+        XCTAssertEqual(json["how"] as? String, "killed kill")
+    }
+
     func testHistoryKeepsFilesTokensAndTheHookRecord() throws {
         newClaude("gone", turns: [[["tools": [["name": "Read", "input": ["file_path": a]]],
                                     "usage": ["input_tokens": 9, "output_tokens": 90]], ["say": "bye"]]])

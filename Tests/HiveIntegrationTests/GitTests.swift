@@ -160,6 +160,24 @@ final class GitTests: MountedTestCase {
         XCTAssertNotEqual(m.status("inc", "pid"), "-")
     }
 
+    func testTheSummaryCountsCommitsAndTheDiff() throws {
+        let repo = makeRepo("sum")
+        newWorktree("sum", repo: repo, command: "sh -c 'echo b > b.txt; git add b.txt; git commit -qm \"add b\"; echo c >> a.txt; git commit -qam \"grow a\"; echo d >> a.txt; exit 0'", wait: false)
+        m.waitState("sum", ["exited"])
+        XCTAssertTrue(waitUntil(3) { self.m.read("sum/summary") != nil }, "written as it ends")
+        let text = try XCTUnwrap(m.read("sum/summary"))
+        XCTAssertTrue(text.contains("how exit 0\n"), text)
+        XCTAssertTrue(text.contains("commits 2\n"), text)
+        XCTAssertTrue(text.contains("diff.files 2\ndiff.insertions 3\ndiff.deletions 0\n"), text)
+        let hashes = git(repo, "log --reverse --format=%h main..hive/sum").split(separator: "\n")
+        XCTAssertEqual(hashes.count, 2)
+        XCTAssertTrue(text.hasSuffix("commit \(hashes[0]) add b\ncommit \(hashes[1]) grow a\n"), text)
+        XCTAssertTrue(text.contains("branch hive/sum\n"))
+        XCTAssertEqual(m.sh("rmdir $MNT/sum").status, 0)
+        let entry = try XCTUnwrap(m.sh("ls $MNT/history").out.split(separator: "\n").first.map(String.init))
+        XCTAssertEqual(m.read("history/\(entry)/summary"), text, "history keeps the summary")
+    }
+
     func testAFailingSetupFailsTheSessionWithTheReason() {
         let repo = makeRepo("badsetup")
         newWorktree("bs", repo: repo, command: "sleep 300", extra: "setup=\"sh -c 'echo broken; exit 3'\"", wait: false)

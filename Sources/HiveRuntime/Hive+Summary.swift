@@ -1,0 +1,32 @@
+import Foundation
+import HiveCore
+
+extension Hive {
+    /// Writes `summary` and `summary.json` once a session has ended, by whatever path
+    /// (exit, kill, a policy, lost, failed to start). Runs on the session's queue.
+    func writeSummary(_ s: LiveSession) {
+        // The agent's last reports and transcript lines count.
+        s.ingest.sync { readTranscripts(s) }
+        lock.lock()
+        let r = s.record
+        let ledger = r.spec.agent == .claude ? s.ledger : nil
+        lock.unlock()
+        var commits: [(hash: String, subject: String)]?
+        var diff: GitDiffStat?
+        if r.repo != nil, let base = r.base {
+            let folder = gitFolder(r)
+            if Sys.stat(folder) != nil, let head = git.head(folder) {
+                commits = git.commits(folder, from: base, to: head)?.map { (hash: $0.0, subject: $0.1) }
+                let d = git.run(folder, ["diff", "--shortstat", base, "--"])
+                diff = d.ok ? GitDiffStat.parse(d.stdout) : nil
+            }
+        }
+        let summary = SessionSummary(record: r, ledger: ledger, prices: config.prices, commits: commits, diff: diff)
+        do {
+            try Sys.writeFileAtomically(store.sessionDir(r.name) + "/summary", Array(summary.text.utf8), mode: 0o600)
+            try Sys.writeFileAtomically(store.sessionDir(r.name) + "/summary.json", Array(summary.json.utf8), mode: 0o600)
+        } catch {
+            log.error("\(r.name): cannot write its summary: \(error)")
+        }
+    }
+}
