@@ -19,6 +19,8 @@ public final class Hive: @unchecked Sendable {
     let git = Git()
     /// Where git runs for the `git` files, off the FUSE workers and the session queues.
     let gitQueue = DispatchQueue(label: "hivefs.git", attributes: .concurrent)
+    /// Where `[on]` commands run.
+    let notifyQueue = DispatchQueue(label: "hivefs.on", attributes: .concurrent)
     /// Called after a session changes (its name), from a thread that serves no FUSE request.
     public var onChange: (@Sendable (String) -> Void)?
 
@@ -95,9 +97,11 @@ public final class Hive: @unchecked Sendable {
         }
         lock.lock()
         s.record.apply(e)
+        let after = s.record
         lock.unlock()
         s.emitLock.unlock()
         onChange?(e.session)
+        if let st = e.state, st != r.state { runOn(from: r.state, to: after) }
         if e.state == .idle || e.state == .waiting { scheduleReap(s) }
         // Every way a session ends passes here, on its queue.
         if e.state?.isEnded == true { writeSummary(s) }

@@ -28,6 +28,10 @@ public struct HiveConfig: Sendable {
     /// Seconds idle or waiting after which a session that set no `idle-timeout` is
     /// ended; nil for never.
     public var idleTimeout: Int64?
+    /// Commands run on state changes (`[on]` in the config): by new state, or `any`.
+    public var onCommands: [String: String] = [:]
+    /// How long an `[on]` command may run before it is killed.
+    public var onTimeoutMS = 30_000
     /// Where sessions' worktrees are made: `WORKTREES/REPO/NAME`.
     public var worktreesDir: String
     /// How long a read of `git` waits for a refresh before it is served what is known.

@@ -56,6 +56,11 @@ struct MountCommand: ParsableCommand {
         }
         config.prices = PriceTable.standard.merging(file.prices.mapValues(\.price))
         if let w = worktrees ?? file.worktrees { config.worktreesDir = absolute(w) }
+        config.onCommands = file.on
+        if let t = file.onTimeout {
+            guard t > 0, t <= 3600 else { throw ValidationError("on-timeout must be between 0 and 3600 seconds") }
+            config.onTimeoutMS = Int(t * 1000)
+        }
         if let t = idleTimeout ?? file.idleTimeout, t != "off" {
             do throws(HiveError) {
                 config.idleTimeout = try Durations.parse(t)

@@ -16,6 +16,16 @@ struct ConfigFile: Decodable {
     var killGrace: Double?
     /// `[prices."MODEL-PREFIX"]` tables: dollars per million tokens.
     var prices: [String: PriceEntry] = [:]
+    /// `[on]`: a shell command line per state change (`waiting`, `idle`, … `any`).
+    var on: [String: String] = [:]
+    /// Seconds an `[on]` command may run before it is killed.
+    var onTimeout: Double?
+
+    /// The keys the file may hold, at its top and in its tables.
+    static let topKeys: Set<String> = ["mountpoint", "state", "socket", "worktrees", "idle-timeout", "quiet-after",
+                                       "kill-grace", "prices", "on", "on-timeout"]
+    static let onKeys: Set<String> = ["waiting", "idle", "exited", "killed", "failed", "any"]
+    static let priceKeys: Set<String> = ["input", "output", "cache_read", "cache_write", "cache_write_1h"]
 
     init() {}
 
@@ -77,6 +87,8 @@ struct ConfigFile: Decodable {
         quietAfter = try seconds(.quietAfter)
         killGrace = try seconds(.killGrace)
         prices = try c.decodeIfPresent([String: PriceEntry].self, forKey: .prices) ?? [:]
+        on = try c.decodeIfPresent([String: String].self, forKey: .on) ?? [:]
+        onTimeout = try seconds(.onTimeout)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -84,7 +96,8 @@ struct ConfigFile: Decodable {
         case quietAfter = "quiet-after"
         case killGrace = "kill-grace"
         case idleTimeout = "idle-timeout"
-        case prices
+        case prices, on
+        case onTimeout = "on-timeout"
     }
 
     /// Reads the file if it exists; a file that exists but cannot be parsed is an error.
@@ -92,9 +105,24 @@ struct ConfigFile: Decodable {
         guard FileManager.default.fileExists(atPath: path) else { return ConfigFile() }
         let text = try String(contentsOfFile: path, encoding: .utf8)
         do {
+            // A key hivefs does not know is a mistake to show, not to ignore.
+            let table = try TOMLTable(string: text)
+            try unknown(table.keys, allowed: topKeys, in: "")
+            if let on = table["on"]?.table { try unknown(on.keys, allowed: onKeys, in: "[on]") }
+            for model in table["prices"]?.table?.keys ?? [] {
+                if let p = table["prices"]?.table?[model]?.table { try unknown(p.keys, allowed: priceKeys, in: "[prices.\"\(model)\"]") }
+            }
             return try TOMLDecoder().decode(ConfigFile.self, from: text)
+        } catch let e as ValidationError {
+            throw ValidationError("\(path): \(e.message)")
         } catch {
             throw ValidationError("\(path): \(error)")
+        }
+    }
+
+    static func unknown(_ keys: [String], allowed: Set<String>, in table: String) throws {
+        if let k = keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw ValidationError("unknown key '\(k)'\(table.isEmpty ? "" : " in " + table); known: \(allowed.sorted().joined(separator: ", "))")
         }
     }
 }

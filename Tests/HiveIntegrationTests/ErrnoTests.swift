@@ -74,7 +74,8 @@ final class ErrnoTests: MountedTestCase {
         for f in ["ro/state", "ro/status", "ro/status.json", "ro/events", "ro/events.jsonl", "ro/log", "ro/screen", "ro/agent", "status", "events"] {
             XCTAssertEqual(m.write(f, "x\n"), EACCES, f)
         }
-        XCTAssertEqual(m.write("ro/control", "idle-timeout 30m\n"), ENOTSUP, "not supported yet, said plainly")
+        for f in ["ro/git", "ro/git.json", "ro/files"] { XCTAssertEqual(m.write(f, "x\n"), EACCES, f) }
+        XCTAssertEqual(m.write("ro/control", "budget 1000\n"), ENOTSUP, "not supported yet, said plainly")
     }
 
     func testSpecFilesRefuseBadValuesWhileNew() {

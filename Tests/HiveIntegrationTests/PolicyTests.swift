@@ -32,3 +32,62 @@ final class PolicyTests: MountedTestCase {
         XCTAssertEqual(m.status("t", "idle-timeout"), "-", "nothing changed")
     }
 }
+
+/// `[on]` commands from the config file, run on state changes.
+final class NotifyTests: MountedTestCase {
+    var out: String { m.root + "/on.out" }
+
+    override func prepare(_ m: MountFixture) throws {
+        let config = """
+            on-timeout = 2
+            [on]
+            killed = "env | grep '^HIVE_' | sort >> '\(m.root)/on.out'; echo --- >> '\(m.root)/on.out'"
+            exited = "sleep 60"
+            failed = "echo broken >&2; exit 3"
+            """
+        try config.write(toFile: m.root + "/none.toml", atomically: true, encoding: .utf8)
+    }
+
+    func testACommandRunsOncePerTransitionWithTheSessionInItsEnvironment() throws {
+        newShell("n1", "sleep 300")
+        XCTAssertEqual(m.write("n1/control", "kill\n"), 0)
+        XCTAssertTrue(waitUntil(5) { ((try? String(contentsOfFile: self.out, encoding: .utf8)) ?? "").contains("---") })
+        usleep(300_000)
+        let got = try String(contentsOfFile: out, encoding: .utf8)
+        XCTAssertEqual(got, """
+            HIVE_MOUNT=\(m.mnt)
+            HIVE_PREVIOUS=idle
+            HIVE_REASON=kill
+            HIVE_SESSION=n1
+            HIVE_STATE=killed
+            ---
+
+            """)
+        // A command that hangs or fails is cut off and logged; the daemon goes on.
+        newShell("n2", "true", wait: false)
+        m.waitState("n2", ["exited"])
+        XCTAssertEqual(m.write("control", "new n3 agent=shell command=no-such-command-x\n"), 0)
+        m.waitState("n3", ["failed"])
+        XCTAssertTrue(waitUntil(5) { self.m.daemonLog.contains("[on] exited for n2: 'sleep 60' was killed after 2 s") }, m.daemonLog)
+        XCTAssertTrue(waitUntil(5) { self.m.daemonLog.contains("[on] failed for n3: 'echo broken >&2; exit 3' exited 3: broken") }, m.daemonLog)
+        newShell("n4", "sleep 300")
+    }
+}
+
+/// A config file with a key hivefs does not know is refused at mount, naming it.
+final class ConfigTests: XCTestCase {
+    func testUnknownKeysAndWrongTypesAreRefusedAtMount() throws {
+        let m = try MountFixture()
+        defer { m.tearDown() }
+        for (text, says) in [("quiet_after = 3\n", "unknown key 'quiet_after'"),
+                             ("[on]\nwaitng = \"true\"\n", "unknown key 'waitng' in [on]"),
+                             ("kill-grace = \"soon\"\n", "kill-grace"),
+                             ("idle-timeout = \"0\"\n", "idle-timeout")] {
+            try text.write(toFile: m.root + "/none.toml", atomically: true, encoding: .utf8)
+            let r = m.sh("'\(MountFixture.binary)' mount \(m.mnt) --state \(m.state) --socket \(m.socket) --config \(m.root)/none.toml")
+            XCTAssertNotEqual(r.status, 0, text)
+            XCTAssertTrue(r.err.contains(says), "\(text): \(r.err)")
+            XCTAssertFalse(m.isMounted)
+        }
+    }
+}
