@@ -10,8 +10,8 @@ public enum SessionCommand: Sendable, Equatable {
     case restart
     /// Seconds, or nil for `off`.
     case idleTimeout(Int64?)
-    /// Tokens, or nil for `off`.
-    case budget(Int64?)
+    /// A limit on tokens or dollars, or nil for `off`.
+    case budget(Budget?)
 
     /// The verb, as `events` and errors name it.
     public var verb: String {
@@ -27,6 +27,28 @@ public enum SessionCommand: Sendable, Equatable {
         case .idleTimeout: return "idle-timeout"
         case .budget: return "budget"
         }
+    }
+}
+
+/// A limit on what a session may spend.
+public enum Budget: Sendable, Equatable {
+    /// Input and output tokens, as the TOKENS column counts them.
+    case tokens(Int64)
+    /// US dollars, as `cost.usd` counts them.
+    case usd(Double)
+
+    /// As `budget` takes it and `status` shows it: `500000`, `usd=2.5`.
+    public var text: String {
+        switch self {
+        case .tokens(let n): return String(n)
+        case .usd(let d): return "usd=" + JSONWriter.number(d)
+        }
+    }
+
+    public init?(text: String) {
+        if text.hasPrefix("usd="), let d = Double(text.dropFirst(4)) { self = .usd(d) } else if let n = Int64(text) {
+            self = .tokens(n)
+        } else { return nil }
     }
 }
 
@@ -95,6 +117,14 @@ public enum ControlParser {
             return .idleTimeout(try Durations.parse(rest))
         case "budget":
             if rest == "off" { return .budget(nil) }
+            if rest.hasPrefix("usd=") {
+                let amount = String(rest.dropFirst(4))
+                guard let d = Double(amount), d.isFinite, amount.first?.isNumber == true else {
+                    throw .invalid("budget usd= needs an amount of dollars, such as usd=2.50 (got '\(Text.printable(amount))')")
+                }
+                guard d > 0, d <= 1_000_000 else { throw .range("budget usd= must be more than 0 and at most 1000000") }
+                return .budget(.usd(d))
+            }
             if !rest.isEmpty, rest.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), Int64(rest) == nil {
                 throw .range("budget \(Text.printable(rest)) is too large")
             }
@@ -102,7 +132,7 @@ public enum ControlParser {
                 throw .invalid("budget needs a whole number of tokens or off (got '\(Text.printable(rest))')")
             }
             guard n > 0 else { throw .range("budget must be more than 0 tokens") }
-            return .budget(n)
+            return .budget(.tokens(n))
         case "new":
             throw .invalid("new belongs in the root control file, not a session's")
         default:

@@ -50,6 +50,9 @@ public struct SessionRecord: Sendable, Equatable {
     public var idleTimeout: Int64?
     /// When the state last changed.
     public var stateSince: Timestamp
+    /// The session's budget, and whether it has been spent (a new budget starts afresh).
+    public var budget: Budget?
+    public var budgetSpent = false
     /// Prompts the agent was given, and tool calls by tool.
     public var prompts = 0
     public var tools: [String: Int] = [:]
@@ -96,6 +99,11 @@ public struct SessionRecord: Sendable, Equatable {
             lastError = e
         case EventKind.policy where e.key == "idle-timeout":
             idleTimeout = e.value.flatMap { $0 == "off" ? 0 : Int64($0) }
+        case EventKind.policy where e.key == "budget":
+            budget = e.value.flatMap(Budget.init(text:))
+            budgetSpent = false
+        case EventKind.policy where e.key == "budget.spent":
+            budgetSpent = true
         case AgentEventKind.prompt:
             prompts += 1
             tool = nil
@@ -131,7 +139,7 @@ public struct SessionRecord: Sendable, Equatable {
             reason = e.reason
             tool = nil
         case .paused:
-            break
+            if let r = e.reason { reason = r }
         case .idle:
             // The turn is over, however that became known: no tool runs.
             reason = e.reason
@@ -179,7 +187,8 @@ public struct SessionRecord: Sendable, Equatable {
             guard s == .new || s.isLive else { throw .notRunning("\(name) has ended (it is \(s.rawValue)); idle-timeout is for running sessions") }
             return s
         case .budget:
-            throw .unsupported("\(c.verb) is not supported yet")
+            guard s == .new || s.isLive else { throw .notRunning("\(name) has ended (it is \(s.rawValue)); budget is for running sessions") }
+            return s
         }
     }
 }

@@ -69,6 +69,8 @@ public enum StatusRenderer {
             ("cost.unpriced", .string(cost.flatMap { $0.unpriced.isEmpty ? nil : $0.unpriced.joined(separator: ",") })),
             ("transcript.skipped", .int(l.map { Int64($0.skipped) })),
             ("message", .string((r.message ?? l?.lastText).map { ClaudeHooks.firstLine($0) })),
+            ("budget", .string(r.budget?.text)),
+            ("budget.left", budgetLeft(r, ctx)),
             ("idle-timeout", .int(idleTimeout(r, ctx))),
             ("idle-timeout.left", .int(idleTimeoutLeft(r, ctx))),
             ("events", .int(Int64(r.eventCount))),
@@ -84,6 +86,25 @@ public enum StatusRenderer {
         case int(Int64?)
         /// Dollars, shown with four decimals.
         case money(Double?)
+    }
+
+    /// What is left of the budget: tokens, or dollars; 0 once spent.
+    static func budgetLeft(_ r: SessionRecord, _ ctx: RenderContext) -> Value {
+        guard let b = r.budget else { return .string(nil) }
+        let t = ctx.ledger?.total
+        switch b {
+        case .tokens(let n): return .int(max(0, n - ((t?.input ?? 0) + (t?.output ?? 0))))
+        case .usd(let d): return .money(max(0, d - (ctx.ledger?.cost(ctx.prices).usd ?? 0)))
+        }
+    }
+
+    /// Whether a session has spent its budget.
+    public static func overBudget(_ r: SessionRecord, _ ctx: RenderContext) -> Bool {
+        guard let b = r.budget, let l = ctx.ledger else { return false }
+        switch b {
+        case .tokens(let n): return l.total.input + l.total.output >= n
+        case .usd(let d): return l.cost(ctx.prices).usd >= d
+        }
     }
 
     /// The idle timeout in force, in seconds; nil when none.

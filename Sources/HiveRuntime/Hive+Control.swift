@@ -38,6 +38,7 @@ extension Hive {
         case .send(let t): return "send " + t
         case .keys(let k): return "keys " + k.joined(separator: " ")
         case .idleTimeout(let seconds): return "idle-timeout " + (seconds.map { "\($0)s" } ?? "off")
+        case .budget(let b): return "budget " + (b?.text ?? "off")
         default: return c.verb
         }
     }
@@ -51,9 +52,7 @@ extension Hive {
             launch(s)
         case .pause:
             guard state != .paused, let scope else { return }
-            _ = try ProcessTree.freeze(scope)
-            lock.lock(); s.beforePause = state == .starting ? .idle : state; lock.unlock()
-            stateEvent(s, .paused, pid: pid)
+            try freeze(s, scope: scope, state: state, pid: pid, reason: nil)
         case .resume:
             guard state == .paused, let scope else { return }
             try ProcessTree.thaw(scope)
@@ -77,8 +76,12 @@ extension Hive {
             e.value = seconds.map(String.init) ?? "off"
             emit(s, e, durable: true)
             scheduleReap(s)
-        case .budget:
-            throw .unsupported("\(c.verb) is not supported yet")
+        case .budget(let b):
+            var e = Event(session: name, kind: EventKind.policy, detail: "budget " + (b?.text ?? "off"))
+            e.key = "budget"
+            e.value = b?.text ?? "off"
+            emit(s, e, durable: true)
+            enforceBudget(s)
         }
     }
 

@@ -144,18 +144,40 @@ extension Hive {
         lock.lock(); s.ledger = ledger; s.record.version &+= 1; lock.unlock()
         onChange?(s.record.name)
         scheduleLedgerSave(s)
+        enforceBudget(s)
     }
 
-    /// Reads the transcript again whenever it grows (its last lines come after the last hook).
+    /// Reads the transcript again whenever it grows (its last lines come after the last
+    /// hook). Before it exists (Claude Code makes it with the first message, and its
+    /// folder with the first session in a directory), the nearest folder that exists
+    /// is watched for the next step of its path instead.
     private func watchTranscript(_ s: LiveSession, _ path: String) {
+        var target = path
+        var watchFile = true
+        while Sys.stat(target) == nil {
+            guard let slash = target.lastIndex(of: "/"), slash != target.startIndex else { return }
+            let parent = String(target[..<slash])
+            if Sys.stat(parent) != nil { watchFile = false; break }
+            target = parent
+        }
+        let key = (watchFile ? "file:" : "dir:") + target
         lock.lock(); let current = s.transcriptWatch; lock.unlock()
-        guard current?.path != path, Sys.stat(path) != nil else { return }
+        guard current?.path != key else { return }
         if let current { watcher.unwatchWrites(current.wd) }
-        let wd = watcher.watchWrites(path) { [weak self, weak s] in
+        let again: @Sendable () -> Void = { [weak self, weak s] in
             guard let self, let s else { return }
             s.ingest.async { self.readTranscripts(s) }
         }
-        lock.lock(); s.transcriptWatch = wd.map { (path, $0) }; lock.unlock()
+        let wd: Int32?
+        if watchFile {
+            wd = watcher.watchWrites(target, again)
+        } else {
+            let slash = target.lastIndex(of: "/") ?? target.startIndex
+            wd = watcher.watchNames(in: String(target[..<slash]), [String(target[target.index(after: slash)...])], again)
+        }
+        lock.lock(); s.transcriptWatch = wd.map { (key, $0) }; lock.unlock()
+        // What appeared or was written between looking and watching would go unseen: look once more.
+        again()
     }
 
     /// Where counting stood, so a restarted daemon reads on rather than again.

@@ -1,8 +1,46 @@
 import Foundation
 import HiveCore
 
-/// Policies that end or stop a session by themselves: the idle timeout.
+/// Policies that end or stop a session by themselves: the idle timeout, the budget.
 extension Hive {
+    /// Freezes a session's processes and records `paused` (by `pause`, or a budget).
+    func freeze(_ s: LiveSession, scope: ProcessTree.Scope, state: SessionState, pid: Int32?, reason: String?) throws(HiveError) {
+        _ = try ProcessTree.freeze(scope)
+        lock.lock(); s.beforePause = state == .starting ? .idle : state; lock.unlock()
+        stateEvent(s, .paused, pid: pid, reason: reason)
+    }
+
+    /// Pauses (or kills, as configured) a session whose tokens or cost passed its
+    /// budget, once per budget set. Runs on the session's queue.
+    func enforceBudget(_ s: LiveSession) {
+        s.queue.async { [self] in
+            lock.lock()
+            let r = s.record
+            let ctx = context(s, now: .now())
+            let scope = s.scope
+            lock.unlock()
+            guard let b = r.budget, !r.budgetSpent, r.state.isLive, r.state != .paused,
+                  StatusRenderer.overBudget(r, ctx), let l = ctx.ledger else { return }
+            let spent: String
+            switch b {
+            case .tokens(let n): spent = "\(l.total.input + l.total.output) tokens of \(n)"
+            case .usd(let d): spent = "$\(JSONWriter.money(l.cost(ctx.prices).usd)) of $\(JSONWriter.money(d))"
+            }
+            var e = Event(session: r.name, kind: EventKind.policy, detail: "budget spent: \(spent)")
+            e.key = "budget.spent"
+            emit(s, e, durable: true)
+            do throws(HiveError) {
+                if config.budgetKills {
+                    try terminate(s, reason: "budget: \(spent)")
+                } else if let scope {
+                    try freeze(s, scope: scope, state: r.state, pid: r.pid, reason: "budget: \(spent)")
+                }
+            } catch {
+                log.error("\(r.name): the budget could not stop it: \(error)")
+            }
+        }
+    }
+
     /// Arms the idle timeout of a session that is idle or waiting: when it fires, the
     /// session is ended as by `kill` if it has not changed state meanwhile. Time spent
     /// paused does not count: the clock starts again with each change of state.

@@ -57,6 +57,11 @@ struct MountCommand: ParsableCommand {
         config.prices = PriceTable.standard.merging(file.prices.mapValues(\.price))
         if let w = worktrees ?? file.worktrees { config.worktreesDir = absolute(w) }
         config.onCommands = file.on
+        switch file.budgetAction {
+        case nil, "pause": config.budgetKills = false
+        case "kill": config.budgetKills = true
+        case let other?: throw ValidationError("budget-action must be pause or kill (got '\(other)')")
+        }
         if let t = file.onTimeout {
             guard t > 0, t <= 3600 else { throw ValidationError("on-timeout must be between 0 and 3600 seconds") }
             config.onTimeoutMS = Int(t * 1000)

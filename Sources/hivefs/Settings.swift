@@ -12,6 +12,7 @@ struct ConfigFile: Decodable {
     var socket: String?
     var worktrees: String?
     var idleTimeout: String?
+    var budgetAction: String?
     var quietAfter: Double?
     var killGrace: Double?
     /// `[prices."MODEL-PREFIX"]` tables: dollars per million tokens.
@@ -23,7 +24,7 @@ struct ConfigFile: Decodable {
 
     /// The keys the file may hold, at its top and in its tables.
     static let topKeys: Set<String> = ["mountpoint", "state", "socket", "worktrees", "idle-timeout", "quiet-after",
-                                       "kill-grace", "prices", "on", "on-timeout"]
+                                       "kill-grace", "prices", "on", "on-timeout", "budget-action"]
     static let onKeys: Set<String> = ["waiting", "idle", "exited", "killed", "failed", "any"]
     static let priceKeys: Set<String> = ["input", "output", "cache_read", "cache_write", "cache_write_1h"]
 
@@ -80,6 +81,7 @@ struct ConfigFile: Decodable {
         socket = try c.decodeIfPresent(String.self, forKey: .socket)
         worktrees = try c.decodeIfPresent(String.self, forKey: .worktrees)
         idleTimeout = try c.decodeIfPresent(String.self, forKey: .idleTimeout)
+        budgetAction = try c.decodeIfPresent(String.self, forKey: .budgetAction)
         func seconds(_ k: CodingKeys) throws -> Double? {
             if let i = try? c.decodeIfPresent(Int.self, forKey: k) { return Double(i) }
             return try c.decodeIfPresent(Double.self, forKey: k)
@@ -96,6 +98,7 @@ struct ConfigFile: Decodable {
         case quietAfter = "quiet-after"
         case killGrace = "kill-grace"
         case idleTimeout = "idle-timeout"
+        case budgetAction = "budget-action"
         case prices, on
         case onTimeout = "on-timeout"
     }

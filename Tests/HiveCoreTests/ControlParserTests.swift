@@ -198,8 +198,15 @@ final class SessionCommandTests: XCTestCase {
     }
 
     func testBudget() {
-        XCTAssertEqual(parse("budget 500000"), .budget(500_000))
+        XCTAssertEqual(parse("budget 500000"), .budget(.tokens(500_000)))
         XCTAssertEqual(parse("budget off"), .budget(nil))
+        XCTAssertEqual(parse("budget usd=2.50"), .budget(.usd(2.5)))
+        refuse(.EINVAL, "budget usd=")
+        refuse(.EINVAL, "budget usd=cheap")
+        refuse(.EINVAL, "budget usd=-1")
+        refuse(.EINVAL, "budget usd=nan")
+        refuse(.ERANGE, "budget usd=0")
+        refuse(.ERANGE, "budget usd=99999999")
     }
 
     func testBudgetErrors() {

@@ -287,17 +287,18 @@ final class SessionRecordCheckTests: XCTestCase {
         XCTAssertEqual(e?.reason.contains("start"), true, e?.reason ?? "")
     }
 
-    func testIdleTimeoutIsForNewAndRunningSessionsAndBudgetIsENOTSUP() {
+    func testPoliciesAreForNewAndRunningSessions() {
         allows(.working, [.idleTimeout(1800)])
         allows(.new, [.idleTimeout(nil)])
         allows(.paused, [.idleTimeout(60)])
         refuses(.ESRCH, .exited, [.idleTimeout(60)])
-        refuses(.ENOTSUP, .idle, [.budget(1000)])
-        refuses(.ENOTSUP, .new, [.budget(nil)])
+        allows(.idle, [.budget(.tokens(1000))])
+        allows(.new, [.budget(nil), .budget(.usd(2))])
+        refuses(.ESRCH, .killed, [.budget(.tokens(5))])
     }
 
     func testAnyBadLineRefusesTheWholeWrite() {
-        refuses(.ENOTSUP, .idle, [.send("a"), .idleTimeout(60), .budget(5)])
+        refuses(.ESRCH, .idle, [.send("a"), .idleTimeout(60), .kill, .budget(.tokens(5))])
         refuses(.ESRCH, .idle, [.send("a"), .kill, .resume])
     }
 

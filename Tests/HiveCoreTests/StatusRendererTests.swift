@@ -7,7 +7,7 @@ final class StatusRendererTests: XCTestCase {
     static let keys = [
         "name", "state", "agent", "command", "dir", "branch", "worktree", "pid", "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "tokens.input", "tokens.output", "tokens.cache_read",
-        "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "idle-timeout",
+        "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
         "idle-timeout.left", "events", "attach",
         "ended", "exit", "reason",
     ]

@@ -165,3 +165,31 @@ final class ClaudeTrustTests: ClaudeTestCase {
         m.waitState("trust", ["idle"])
     }
 }
+
+/// A budget pauses a session once its tokens pass it.
+final class ClaudeBudgetTests: ClaudeTestCase {
+    func testABudgetPausesTheSessionAtTheRightCount() throws {
+        newClaude("spend", turns: [[
+            ["say": "first", "usage": ["input_tokens": 10, "output_tokens": 140]],
+            ["sleep": 2],
+            ["say": "second", "usage": ["input_tokens": 10, "output_tokens": 90]],
+            ["sleep": 30],
+        ]])
+        XCTAssertTrue(waitUntil(10) { self.m.status("spend", "tokens.output") == "140" }, m.read("spend/status") ?? "")
+        XCTAssertEqual(m.write("spend/control", "budget 200\n"), 0)
+        XCTAssertEqual(m.status("spend", "budget"), "200")
+        XCTAssertEqual(m.status("spend", "budget.left"), "50")
+        XCTAssertEqual(m.state("spend"), "working", "under budget, it works on")
+        m.waitState("spend", ["paused"], timeout: 10)
+        XCTAssertEqual(m.status("spend", "reason"), "budget: 250 tokens of 200")
+        XCTAssertEqual(m.status("spend", "budget.left"), "0")
+        XCTAssertTrue((m.read("spend/events") ?? "").contains(" policy budget spent: 250 tokens of 200\n"), m.read("spend/events") ?? "")
+        let pid = try XCTUnwrap(m.pid("spend"))
+        XCTAssertTrue(processTree(pid).values.allSatisfy { $0 == "T" }, "a true freeze: \(processTree(pid)) \(m.read("spend/events") ?? "") \(m.read("spend/status") ?? "")")
+        // Resumed, it is not paused again for the same budget.
+        XCTAssertEqual(m.write("spend/control", "resume\n"), 0)
+        usleep(500_000)
+        XCTAssertEqual(m.state("spend"), "working")
+        XCTAssertEqual(m.write("spend/control", "budget usd=junk\n"), EINVAL)
+    }
+}
