@@ -10,6 +10,7 @@ public enum ControlUsage {
         kill               TERM every process, KILL after a grace period, close the terminal
         restart            start the agent again in the same session
         idle-timeout D|off end it after D idle or waiting (30m, 2h); off: never
+        budget N|usd=X|off pause it once it has spent N tokens or X dollars
 
         """
 

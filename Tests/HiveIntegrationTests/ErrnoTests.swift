@@ -75,7 +75,7 @@ final class ErrnoTests: MountedTestCase {
             XCTAssertEqual(m.write(f, "x\n"), EACCES, f)
         }
         for f in ["ro/git", "ro/git.json", "ro/files"] { XCTAssertEqual(m.write(f, "x\n"), EACCES, f) }
-        XCTAssertEqual(m.write("ro/control", "budget 1000\n"), ENOTSUP, "not supported yet, said plainly")
+        XCTAssertEqual(m.write("ro/control", "budget lots\n"), EINVAL, "a bad budget, said plainly")
     }
 
     func testSpecFilesRefuseBadValuesWhileNew() {
