@@ -56,6 +56,8 @@ public enum Budget: Sendable, Equatable {
 public enum RootCommand: Sendable, Equatable {
     /// Create and start a session.
     case new(name: String, spec: SessionSpec)
+    /// Delete the history entries removed more than this many seconds ago.
+    case pruneHistory(olderThan: Int64)
 }
 
 /// Parses writes to `control` files. A write is checked whole: if any line is
@@ -157,9 +159,15 @@ public enum ControlParser {
     /// Parses one line of the root `control` file.
     public static func rootCommand(_ line: String, home: String) throws(HiveError) -> RootCommand {
         let (verb, rest) = splitVerb(line)
+        if verb == "prune-history" {
+            guard rest.hasPrefix("older-than="), !rest.contains(" ") else {
+                throw .invalid("prune-history needs older-than=DURATION (30d, 12h)")
+            }
+            return .pruneHistory(olderThan: try Durations.parse(String(rest.dropFirst("older-than=".count))))
+        }
         guard verb == "new" else {
             if verb.isEmpty { throw .invalid("no command given") }
-            throw .invalid("unknown command '\(Text.printable(verb))'; the root control file accepts: new NAME [KEY=VALUE ...]")
+            throw .invalid("unknown command '\(Text.printable(verb))'; the root control file accepts: new NAME [KEY=VALUE ...], prune-history older-than=DURATION")
         }
         let words = try QuotedWords.split(rest)
         guard let name = words.first else { throw .invalid("new needs a session name: new NAME [KEY=VALUE ...]") }

@@ -107,6 +107,7 @@ extension Hive {
                 return reply(error)
             }
         }
+        for case .pruneHistory(let olderThan) in commands { pruneHistory(olderThan: olderThan, uid: uid) }
         let group = DispatchGroup()
         for s in created {
             group.enter()
@@ -117,6 +118,35 @@ extension Hive {
             }
         }
         group.notify(queue: .global()) { reply(nil) }
+    }
+
+    /// Deletes the history entries removed more than `olderThan` seconds ago (the time
+    /// in their names), the only way anything is deleted; each is told in the root events.
+    func pruneHistory(olderThan: Int64, uid: UInt32) {
+        let cutoff = Timestamp.now().milliseconds - olderThan * 1000
+        var removed = 0
+        for entry in store.historyEntries() {
+            guard let removedAt = Hive.historyTime(entry), removedAt.milliseconds < cutoff else { continue }
+            do {
+                try FileManager.default.removeItem(atPath: store.historyEntryDir(entry))
+                removed += 1
+                store.appendRootOnly(Event(session: "-", kind: "history.pruned", detail: entry, uid: uid))
+            } catch {
+                store.appendRootOnly(Event(session: "-", kind: EventKind.error, detail: "EIO cannot delete history/\(entry): \(error)", uid: uid))
+            }
+        }
+        store.appendRootOnly(Event(session: "-", kind: "history.pruned",
+                                   detail: "\(removed) entr\(removed == 1 ? "y" : "ies") removed more than \(olderThan)s ago", uid: uid))
+        onChange?("")
+    }
+
+    /// When a history entry was removed, from its name: `NAME-YYYYMMDDTHHMMSSZ[-N]`.
+    static func historyTime(_ entry: String) -> Timestamp? {
+        let parts = entry.split(separator: "-")
+        guard let stamp = parts.last(where: { $0.count == 16 && $0.hasSuffix("Z") && $0.contains("T") }) else { return nil }
+        let s = String(stamp)
+        let iso = "\(s.prefix(4))-\(s.dropFirst(4).prefix(2))-\(s.dropFirst(6).prefix(2))T\(s.dropFirst(9).prefix(2)):\(s.dropFirst(11).prefix(2)):\(s.dropFirst(13).prefix(2))Z"
+        return Timestamp(rfc3339: iso)
     }
 
     /// `mkdir NAME`: a `new` session with the default spec.

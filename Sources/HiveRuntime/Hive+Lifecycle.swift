@@ -34,7 +34,13 @@ extension Hive {
         let name = s.record.name
         s.ingest.sync {}  // the catch-up `follow` queued is done
         guard let pane else {
+            let wasLive = s.record.state.isLive
             stateEvent(s, .exited, detail: "lost", reason: "lost")
+            // `restore = true`: back in the same folder, worktree and conversation.
+            if config.restore && wasLive {
+                emit(s, Event(session: name, kind: EventKind.control, detail: "restart (restore)"), durable: true)
+                launch(s)
+            }
             return
         }
         let agent = readAgentPid(name) ?? s.record.pid

@@ -28,6 +28,8 @@ public struct HiveConfig: Sendable {
     /// Seconds idle or waiting after which a session that set no `idle-timeout` is
     /// ended; nil for never.
     public var idleTimeout: Int64?
+    /// Start again, at mount, the sessions whose agents were lost while hivefs was down.
+    public var restore = false
     /// What a spent budget does: pause the session (the default) or kill it.
     public var budgetKills = false
     /// Commands run on state changes (`[on]` in the config): by new state, or `any`.

@@ -57,6 +57,7 @@ struct MountCommand: ParsableCommand {
         config.prices = PriceTable.standard.merging(file.prices.mapValues(\.price))
         if let w = worktrees ?? file.worktrees { config.worktreesDir = absolute(w) }
         config.onCommands = file.on
+        config.restore = file.restore ?? false
         switch file.budgetAction {
         case nil, "pause": config.budgetKills = false
         case "kill": config.budgetKills = true

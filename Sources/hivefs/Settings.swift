@@ -13,6 +13,7 @@ struct ConfigFile: Decodable {
     var worktrees: String?
     var idleTimeout: String?
     var budgetAction: String?
+    var restore: Bool?
     var quietAfter: Double?
     var killGrace: Double?
     /// `[prices."MODEL-PREFIX"]` tables: dollars per million tokens.
@@ -24,7 +25,7 @@ struct ConfigFile: Decodable {
 
     /// The keys the file may hold, at its top and in its tables.
     static let topKeys: Set<String> = ["mountpoint", "state", "socket", "worktrees", "idle-timeout", "quiet-after",
-                                       "kill-grace", "prices", "on", "on-timeout", "budget-action"]
+                                       "kill-grace", "prices", "on", "on-timeout", "budget-action", "restore"]
     static let onKeys: Set<String> = ["waiting", "idle", "exited", "killed", "failed", "any"]
     static let priceKeys: Set<String> = ["input", "output", "cache_read", "cache_write", "cache_write_1h"]
 
@@ -82,6 +83,7 @@ struct ConfigFile: Decodable {
         worktrees = try c.decodeIfPresent(String.self, forKey: .worktrees)
         idleTimeout = try c.decodeIfPresent(String.self, forKey: .idleTimeout)
         budgetAction = try c.decodeIfPresent(String.self, forKey: .budgetAction)
+        restore = try c.decodeIfPresent(Bool.self, forKey: .restore)
         func seconds(_ k: CodingKeys) throws -> Double? {
             if let i = try? c.decodeIfPresent(Int.self, forKey: k) { return Double(i) }
             return try c.decodeIfPresent(Double.self, forKey: k)
@@ -99,6 +101,7 @@ struct ConfigFile: Decodable {
         case killGrace = "kill-grace"
         case idleTimeout = "idle-timeout"
         case budgetAction = "budget-action"
+        case restore
         case prices, on
         case onTimeout = "on-timeout"
     }

@@ -258,7 +258,18 @@ final class RootCommandTests: XCTestCase {
         }) else { return nil }
         switch cmd {
         case .new(let name, let spec): return (name, spec)
+        case .pruneHistory:
+            XCTFail("\(line) is not a new", file: file, line: lineNo)
+            return nil
         }
+    }
+
+    func testPruneHistory() {
+        XCTAssertEqual(try? ControlParser.rootCommand("prune-history older-than=30d", home: home), .pruneHistory(olderThan: 30 * 86400))
+        refuse(.EINVAL, "prune-history")
+        refuse(.EINVAL, "prune-history 30d")
+        refuse(.ERANGE, "prune-history older-than=0")
+        refuse(.EINVAL, "prune-history older-than=30d extra")
     }
 
     @discardableResult

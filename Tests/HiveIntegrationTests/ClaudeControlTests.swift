@@ -63,6 +63,21 @@ final class ClaudeControlTests: ClaudeTestCase {
         waitReport("res", "idle", count: 2)
     }
 
+    func testASessionLostWhileHivefsWasDownResumesItsConversation() throws {
+        newClaude("lost", turns: [[["say": "before"]], [["say": "after"]]])
+        waitReport("lost", "idle before")
+        let id = try XCTUnwrap(m.status("lost", "agent.session"))
+        m.crashDaemon()
+        m.sh("tmux -L \(m.socket) kill-server")
+        XCTAssertNoThrow(try m.mount())
+        m.waitState("lost", ["exited"])
+        XCTAssertEqual(m.status("lost", "reason"), "lost")
+        XCTAssertEqual(m.write("lost/control", "restart\n"), 0)
+        waitReport("lost", "agent.start", count: 2)
+        XCTAssertEqual(m.status("lost", "agent.session"), id)
+        XCTAssertTrue(reported("lost").contains("agent.start resume claude-sonnet-4-5-20250929 session \(id)"), "\(reported("lost"))")
+    }
+
     func testTheUsersOwnHooksStayInForce() throws {
         let mine = m.root + "/mine.log"
         let settings = ["hooks": ["Stop": [["hooks": [["type": "command", "command": "echo stop-seen >> '\(mine)'"]]]]]]

@@ -91,3 +91,50 @@ final class ConfigTests: XCTestCase {
         }
     }
 }
+
+/// `prune-history`: the only way anything is deleted.
+final class PruneHistoryTests: MountedTestCase {
+    func testPruneDeletesOnlyEntriesOlderThanAsked() throws {
+        for n in ["p1", "p2"] {
+            newShell(n, "sleep 300")
+            XCTAssertEqual(m.write(n + "/control", "kill\n"), 0)
+            XCTAssertEqual(rmdir(m.mnt + "/" + n), 0)
+        }
+        XCTAssertEqual(m.sh("ls $MNT/history").out.split(separator: "\n").count, 2)
+        XCTAssertEqual(m.write("control", "prune-history older-than=1d\n"), 0)
+        XCTAssertEqual(m.sh("ls $MNT/history").out.split(separator: "\n").count, 2, "nothing that young goes")
+        sleep(2)
+        XCTAssertEqual(m.write("control", "prune-history older-than=1s\n"), 0)
+        XCTAssertEqual(m.sh("ls $MNT/history").out, "")
+        let events = m.read("events") ?? ""
+        XCTAssertEqual(events.components(separatedBy: " history.pruned p").count, 3, events)
+        XCTAssertTrue(events.contains(" history.pruned 2 entries removed more than 1s ago\n"), events)
+        XCTAssertTrue(events.contains(" history.pruned 0 entries removed more than 86400s ago\n"), events)
+        XCTAssertEqual(m.write("control", "prune-history\n"), EINVAL)
+        XCTAssertEqual(m.write("control", "prune-history older-than=0\n"), ERANGE)
+        XCTAssertEqual(m.write("control", "prune-history older-than=soon\n"), EINVAL)
+    }
+}
+
+/// `restore = true`: sessions lost while hivefs was down start again at mount.
+final class RestoreTests: MountedTestCase {
+    override func prepare(_ m: MountFixture) throws {
+        try "restore = true\n".write(toFile: m.root + "/none.toml", atomically: true, encoding: .utf8)
+    }
+
+    func testLostSessionsStartAgainInTheSamePlace() {
+        newShell("back", "sh -c 'pwd; sleep 300'")
+        newShell("ended", "true", wait: false)
+        m.waitState("ended", ["exited"])
+        let before = m.pid("back")
+        m.crashDaemon()
+        m.sh("tmux -L \(m.socket) kill-server")
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertTrue(waitUntil(10) { (self.m.read("back/events") ?? "").contains(" control restart (restore)\n") })
+        XCTAssertTrue(waitUntil(10) { ["working", "idle"].contains(self.m.state("back")) && self.m.pid("back") != nil })
+        XCTAssertNotEqual(m.pid("back"), before)
+        let events = m.read("back/events") ?? ""
+        XCTAssertTrue(events.contains(" state exited lost\n") && events.contains(" control restart (restore)\n"), events)
+        XCTAssertEqual(m.state("ended"), "exited", "only sessions that were live come back")
+    }
+}
