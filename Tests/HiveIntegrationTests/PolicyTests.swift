@@ -101,6 +101,13 @@ final class PruneHistoryTests: MountedTestCase {
             XCTAssertEqual(rmdir(m.mnt + "/" + n), 0)
         }
         XCTAssertEqual(m.sh("ls $MNT/history").out.split(separator: "\n").count, 2)
+        // History survives the daemon.
+        let entry = m.sh("ls $MNT/history").out.split(separator: "\n").first.map(String.init) ?? ""
+        let kept = m.read("history/\(entry)/summary")
+        XCTAssertNotNil(kept)
+        m.crashDaemon()
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertEqual(m.read("history/\(entry)/summary"), kept)
         XCTAssertEqual(m.write("control", "prune-history older-than=1d\n"), 0)
         XCTAssertEqual(m.sh("ls $MNT/history").out.split(separator: "\n").count, 2, "nothing that young goes")
         sleep(2)
