@@ -49,7 +49,8 @@ extension Hive {
             guard let fd = try? Sys.openRead(store.hooksLogPath(name)) else { return }
             s.hookFd = fd.rawValue
         }
-        lock.lock(); var offset = s.record.hookOffset; let base = s.record.spec.dir; lock.unlock()
+        // Paths are shown relative to where the agent works: its worktree, when it has one.
+        lock.lock(); var offset = s.record.hookOffset; let base = s.record.workdir ?? s.record.spec.dir; lock.unlock()
         var pending: [UInt8] = []
         var any = false
         while true {

@@ -154,6 +154,20 @@ final class ClaudeSessionTests: ClaudeTestCase {
         XCTAssertEqual(json["how"] as? String, "killed kill")
     }
 
+    func testInAWorktreeFilesAreRelativeToIt() throws {
+        XCTAssertEqual(m.sh("cd \(work) && git init -q -b main && git -c user.email=t@x -c user.name=T commit -qm first --allow-empty && git add -A && git -c user.email=t@x -c user.name=T commit -qm files").status, 0)
+        let wt = m.state + "/worktrees/work/wt"
+        // The trust dialog of the new folder would hold the hooks back: trust it as a person would.
+        let trust = ["projects": [work: ["hasTrustDialogAccepted": true], wt: ["hasTrustDialogAccepted": true]]]
+        try JSONSerialization.data(withJSONObject: trust).write(to: URL(fileURLWithPath: home + "/.claude.json"))
+        newClaude("wt", turns: [[["tools": [["name": "Edit", "input": ["file_path": wt + "/src/a.swift", "old_string": "1", "new_string": "2"]]]],
+                                 ["say": "done"]]], extra: ["worktree=yes"])
+        waitReport("wt", "idle")
+        XCTAssertEqual(m.read("wt/files"), "edit 1 src/a.swift\n")
+        XCTAssertEqual(m.status("wt", "dir"), wt)
+        XCTAssertTrue(reported("wt").contains("tool Edit src/a.swift"), "\(reported("wt"))")
+    }
+
     func testHistoryKeepsFilesTokensAndTheHookRecord() throws {
         newClaude("gone", turns: [[["tools": [["name": "Read", "input": ["file_path": a]]],
                                     "usage": ["input_tokens": 9, "output_tokens": 90]], ["say": "bye"]]])
