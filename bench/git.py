@@ -6,7 +6,9 @@
 
 Prints one JSON object. Everything it starts is stopped at the end.
 """
-import json, os, shutil, statistics, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, time
+
+from benchmount import Mount, summary
 
 
 def timed(fn, n):
@@ -18,23 +20,14 @@ def timed(fn, n):
     return out
 
 
-def summary(xs):
-    xs = sorted(xs)
-    return {"median": statistics.median(xs), "p10": xs[len(xs) // 10], "p90": xs[(len(xs) * 9) // 10], "max": xs[-1]}
-
-
 def read(path):
     with open(path, "rb") as f:
         return f.read()
 
 
 def main(bins, files):
-    work = tempfile.mkdtemp(prefix="hivefs-bench-git-")
-    mnt, state, sock = os.path.join(work, "mnt"), os.path.join(work, "state"), f"hivebenchgit-{os.getpid()}"
-    repo = os.path.join(work, "big")
-    os.makedirs(mnt)
-    daemon = None
-    try:
+    with Mount(bins, "hivefs-bench-git-") as m:
+        repo = os.path.join(m.work, "big")
         t0 = time.time()
         os.makedirs(repo)
         for d in range(files // 1000):
@@ -49,37 +42,24 @@ def main(bins, files):
         made = time.time() - t0
         git_status = summary(timed(lambda: subprocess.run(["git", "status", "--porcelain=v2", "--branch", "-z"],
                                                            cwd=repo, stdout=subprocess.DEVNULL, check=True), 11))
-        daemon = subprocess.Popen([os.path.join(bins, "hivefs"), "mount", mnt, "--state", state, "--socket", sock,
-                                   "--foreground", "--config", os.path.join(work, "none.toml")],
-                                  stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "daemon.log"), "wb"))
-        deadline = time.time() + 15
-        while not os.path.exists(os.path.join(mnt, "control")):
-            if time.time() > deadline or daemon.poll() is not None:
-                raise SystemExit("the mount did not come up")
-            time.sleep(0.02)
         t0 = time.time()
-        with open(os.path.join(mnt, "control"), "w") as c:
-            c.write('new big agent=shell dir="%s" command="sleep 600"\n' % repo)
+        m.control('new big agent=shell dir="%s" command="sleep 600"' % repo)
         started = time.time() - t0
-        gitfile, statusfile = os.path.join(mnt, "big", "git"), os.path.join(mnt, "big", "status")
+        gitfile, statusfile = os.path.join(m.mnt, "big", "git"), os.path.join(m.mnt, "big", "status")
         first = timed(lambda: read(gitfile), 1)[0]
-        # A change while someone reads: the next reads wait at most briefly, then see it.
+        # Once the facts are more than a second old, a read still does not wait.
         time.sleep(1.2)
         stale = timed(lambda: read(gitfile), 1)[0]
-        warm = []
-        for _ in range(51):
-            t0 = time.perf_counter_ns(); read(gitfile); warm.append((time.perf_counter_ns() - t0) / 1e6)
-            t0 = time.perf_counter_ns(); read(statusfile)
+        warm = timed(lambda: read(gitfile), 51)
         status_reads = timed(lambda: read(statusfile), 51)
         # A worktree of the same repository: `new` returns once it is checked out.
         t0 = time.time()
-        with open(os.path.join(mnt, "control"), "w") as c:
-            c.write('new wt agent=shell dir="%s" worktree=yes command="sleep 600"\n' % repo)
+        m.control('new wt agent=shell dir="%s" worktree=yes command="sleep 600"' % repo)
         worktree_s = time.time() - t0
-        with open(os.path.join(mnt, "wt", "control"), "w") as c:
+        with open(os.path.join(m.mnt, "wt", "control"), "w") as c:
             c.write("kill\n")
         t0 = time.time()
-        os.rmdir(os.path.join(mnt, "wt"))
+        os.rmdir(os.path.join(m.mnt, "wt"))
         remove_s = time.time() - t0
         warm_s, status_s = summary(warm), summary(status_reads)
         return {"files": files, "repo_made_s": made, "new_returned_s": started,
@@ -88,16 +68,6 @@ def main(bins, files):
                 "git_read_ms": warm_s, "status_read_ms": status_s,
                 "ratio_to_status": warm_s["median"] / status_s["median"],
                 "ratio_to_git_status": warm_s["median"] / git_status["median"]}
-    finally:
-        subprocess.run(["fusermount3", "-u", "-z", mnt], stderr=subprocess.DEVNULL)
-        if daemon:
-            daemon.terminate()
-            try:
-                daemon.wait(5)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
-        subprocess.run(["tmux", "-L", sock, "kill-server"], stderr=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ Prints one JSON object with the figures. Processes are started with posix_spawn
 and timed with a monotonic clock, so the harness adds the same small cost to
 every call it makes, hook or baseline. Everything started is stopped at the end.
 """
-import json, os, shutil, statistics, subprocess, sys, tempfile, time
+import json, os, shutil, subprocess, sys, tempfile, time
+
+from benchmount import Mount, summary
 
 PAYLOAD = json.dumps({
     "session_id": "4f1c8a2e-5b7d-4c11-9a0e-2d6f3b8c9e01",
@@ -63,40 +65,19 @@ def cost(bins, rounds=21, calls=100):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def summary(xs):
-    xs = sorted(xs)
-    return {"median": statistics.median(xs), "min": xs[0], "max": xs[-1],
-            "p10": xs[len(xs) // 10], "p90": xs[(len(xs) * 9) // 10]}
-
-
 def latency(bins, n=1000):
-    work = tempfile.mkdtemp(prefix="hivefs-bench-")
-    mnt, state, sock = os.path.join(work, "mnt"), os.path.join(work, "state"), f"hivebench-{os.getpid()}"
-    os.mkdir(mnt)
-    hivefs = os.path.join(bins, "hivefs")
-    daemon = subprocess.Popen([hivefs, "mount", mnt, "--state", state, "--socket", sock, "--foreground",
-                               "--config", os.path.join(work, "none.toml")],
-                              stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "daemon.log"), "wb"))
-    try:
-        deadline = time.time() + 15
-        while not os.path.exists(os.path.join(mnt, "control")):
-            if time.time() > deadline or daemon.poll() is not None:
-                raise SystemExit("the mount did not come up; see " + os.path.join(work, "daemon.log"))
-            time.sleep(0.02)
-        with open(os.path.join(mnt, "control"), "w") as c:
-            c.write("new lat agent=shell command=\"sleep 600\"\n")
-        log = os.path.join(state, "sessions", "lat", "hooks.log")
-        events = os.open(os.path.join(mnt, "lat", "events"), os.O_RDONLY)
+    with Mount(bins, "hivefs-bench-") as m:
+        m.control('new lat agent=shell command="sleep 600"')
+        log = os.path.join(m.state, "sessions", "lat", "hooks.log")
+        events = os.open(os.path.join(m.mnt, "lat", "events"), os.O_RDONLY)
         os.lseek(events, 0, os.SEEK_END)
-        payload = os.path.join(work, "payload.json")
+        payload = os.path.join(m.work, "payload.json")
         seen = b""
         samples = []
         for i in range(n):
             marker = f"lat-{i}-end"
-            body = PAYLOAD.replace(b'"hook_event_name":"PreToolUse"', b'"hook_event_name":"PreToolUse"') \
-                          .replace(b"/Login.swift", f"/Login-{marker}.swift".encode())
             with open(payload, "wb") as f:
-                f.write(body)
+                f.write(PAYLOAD.replace(b"/Login.swift", f"/Login-{marker}.swift".encode()))
             spawn_wait([os.path.join(bins, "hivefs-hook"), log], payload)
             t0 = time.perf_counter_ns()
             needle = marker.encode()
@@ -113,15 +94,6 @@ def latency(bins, n=1000):
         os.close(events)
         s = sorted(samples)
         return {"events": n, "p50_ms": s[n // 2], "p99_ms": s[(n * 99) // 100], "max_ms": s[-1]}
-    finally:
-        subprocess.run(["fusermount3", "-u", "-z", mnt], stderr=subprocess.DEVNULL)
-        daemon.terminate()
-        try:
-            daemon.wait(5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-        subprocess.run(["tmux", "-L", sock, "kill-server"], stderr=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

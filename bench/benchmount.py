@@ -1,0 +1,52 @@
+"""What the benchmarks share: a mount of their own, and medians with their spread."""
+import os, shutil, statistics, subprocess, tempfile, time
+
+
+def summary(xs):
+    """Median, p10, p90, min and max of a list of figures."""
+    xs = sorted(xs)
+    return {"median": statistics.median(xs), "min": xs[0], "max": xs[-1],
+            "p10": xs[len(xs) // 10], "p90": xs[(len(xs) * 9) // 10]}
+
+
+class Mount:
+    """A hivefs mount in a temporary folder, with its own state and tmux server;
+    leaving the `with` block unmounts it and stops all it started."""
+
+    def __init__(self, bins, prefix):
+        self.bins = bins
+        self.work = tempfile.mkdtemp(prefix=prefix)
+        self.mnt = os.path.join(self.work, "mnt")
+        self.state = os.path.join(self.work, "state")
+        self.sock = f"hivebench-{os.getpid()}"
+        self.daemon = None
+
+    def __enter__(self):
+        os.mkdir(self.mnt)
+        self.daemon = subprocess.Popen(
+            [os.path.join(self.bins, "hivefs"), "mount", self.mnt, "--state", self.state, "--socket", self.sock,
+             "--foreground", "--config", os.path.join(self.work, "none.toml")],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, "daemon.log"), "wb"))
+        deadline = time.time() + 15
+        while not os.path.exists(os.path.join(self.mnt, "control")):
+            if time.time() > deadline or self.daemon.poll() is not None:
+                self.__exit__(None, None, None)
+                raise SystemExit("the mount did not come up")
+            time.sleep(0.02)
+        return self
+
+    def control(self, line):
+        with open(os.path.join(self.mnt, "control"), "w") as c:
+            c.write(line + "\n")
+
+    def __exit__(self, *exc):
+        subprocess.run(["fusermount3", "-u", "-z", self.mnt], stderr=subprocess.DEVNULL)
+        if self.daemon:
+            self.daemon.terminate()
+            try:
+                self.daemon.wait(5)
+            except subprocess.TimeoutExpired:
+                self.daemon.kill()
+        subprocess.run(["tmux", "-L", self.sock, "kill-server"], stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.work, ignore_errors=True)
+        return False
