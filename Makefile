@@ -49,7 +49,7 @@ integration: deps
 	$(SWIFT) test --skip-build --disable-swift-testing --filter HiveIntegrationTests
 
 # Measures hivefs against its baselines and writes docs/BENCHMARKS.md; never fails on a figure.
-bench: EXTRA_PKGS = $(TEST_PKGS)
+bench: EXTRA_PKGS = $(TEST_PKGS) gcc
 bench: release
 	bench/run
 

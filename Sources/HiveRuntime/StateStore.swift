@@ -17,6 +17,7 @@ import Logging
 ///         hooks.log                every hook payload, appended by `hivefs-hook` (HookRecord)
 ///         claude-settings.json     the hooks hivefs adds to a Claude Code session (--settings)
 ///         transcript.json          where token counting stands (TranscriptLedger), for restarts
+///         summary, summary.json    what the session did, written when it ends
 ///     STATE/history/NAME-TIME/     removed sessions, whole, plus their frozen views
 public final class StateStore: @unchecked Sendable {
     public let root: String

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""What reading hivefs's files costs, against the floors measured in the same run:
+the same read on the smallest libfuse3 file system (bench/floorfs.c) serving a file
+of the same size, and on a plain file on disk; then a tree of many sessions.
+
+  files.py BIN_DIR FLOORFS [SESSIONS]     (default 200 sessions)
+
+Prints one JSON object. Everything it starts is stopped at the end.
+"""
+import json, os, shutil, subprocess, sys, tempfile, time
+
+from benchmount import Mount, summary
+
+
+def read_once(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        while os.read(fd, 65536):
+            pass
+    finally:
+        os.close(fd)
+
+
+def per_call_us(path, calls=200, rounds=21):
+    """Microseconds per open+read+close, one median per round of `calls`."""
+    out = []
+    for _ in range(rounds):
+        t0 = time.perf_counter_ns()
+        for _ in range(calls):
+            read_once(path)
+        out.append((time.perf_counter_ns() - t0) / calls / 1000)
+    return out
+
+
+def shell_ms(command, runs=11):
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter_ns()
+        subprocess.run(["sh", "-c", command], stdout=subprocess.DEVNULL, check=True)
+        out.append((time.perf_counter_ns() - t0) / 1e6)
+    return out
+
+
+def main(bins, floorfs, sessions):
+    with Mount(bins, "hivefs-bench-files-") as m:
+        m.control('new one agent=shell command="sleep 600"')
+        status = os.path.join(m.mnt, "one", "status")
+        size = len(open(status, "rb").read())
+        floor_mnt = os.path.join(m.work, "floor")
+        os.mkdir(floor_mnt)
+        floor = subprocess.Popen([floorfs, floor_mnt, str(size)], stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while not os.path.exists(os.path.join(floor_mnt, "status")):
+                if time.time() > deadline or floor.poll() is not None:
+                    raise SystemExit("floorfs did not come up")
+                time.sleep(0.02)
+            disk = os.path.join(m.work, "status.disk")
+            with open(disk, "wb") as f:
+                f.write(open(status, "rb").read())
+            # Rounds interleave, so the three see the same machine.
+            hive, flo, dsk = [], [], []
+            for _ in range(21):
+                hive += per_call_us(status, rounds=1)
+                flo += per_call_us(os.path.join(floor_mnt, "status"), rounds=1)
+                dsk += per_call_us(disk, rounds=1)
+            ratios = [h / f for h, f in zip(hive, flo)]
+        finally:
+            subprocess.run(["fusermount3", "-u", floor_mnt], stderr=subprocess.DEVNULL)
+            floor.wait(5)
+        # Many sessions: one `cat` of every status, and `ls -l` of the root.
+        t0 = time.time()
+        for i in range(sessions - 1):
+            m.control('new s%03d agent=shell command="sleep 600"' % i)
+        made = time.time() - t0
+        copy = os.path.join(m.work, "copy")
+        os.mkdir(copy)
+        for name in os.listdir(m.mnt):
+            if os.path.isdir(os.path.join(m.mnt, name, "")) and name != "history":
+                os.mkdir(os.path.join(copy, name))
+                shutil.copyfile(os.path.join(m.mnt, name, "status"), os.path.join(copy, name, "status"))
+        cat_all = shell_ms("cat %s/*/status" % m.mnt)
+        cat_disk = shell_ms("cat %s/*/status" % copy)
+        ls_all = shell_ms("ls -l %s" % m.mnt)
+        ls_disk = shell_ms("ls -l %s" % copy)
+        return {"status_bytes": size,
+                "status_us": summary(hive), "floor_us": summary(flo), "disk_us": summary(dsk),
+                "ratio_to_floor": summary(ratios),
+                "sessions": sessions, "sessions_made_s": made,
+                "cat_all_ms": summary(cat_all), "cat_all_disk_ms": summary(cat_disk),
+                "ls_ms": summary(ls_all), "ls_disk_ms": summary(ls_disk)}
+
+
+if __name__ == "__main__":
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+    print(json.dumps(main(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), n)))
