@@ -9,10 +9,21 @@ public struct Rendered: Sendable {
     public var version: UInt64
 }
 
+/// What a session's `status` shows besides its record (whose version changes with
+/// every event and token count): the time, to a tenth of a second (`idle` counts
+/// seconds), the terminal's last output, and git's branch.
+struct StatusKey: Equatable {
+    var version: UInt64
+    var tenth: Int64
+    var output: Int64?
+    var branch: String?
+}
+
 extension Hive {
     /// Renders a session file that is not a log; nil if the session is gone.
     public func render(_ name: String, _ file: SessionFile) -> Rendered? {
         if file == .git || file == .gitJSON { return renderGit(name, json: file == .gitJSON) }
+        if file == .status || file == .statusJSON { return renderStatus(name, json: file == .statusJSON) }
         guard let (r, ctx) = snapshot(name) else { return nil }
         let text: String
         var mtime = StatusRenderer.activity(r, ctx)
@@ -43,6 +54,26 @@ extension Hive {
             text = ""
         }
         return Rendered(bytes: Array(text.utf8), mtime: mtime, version: version)
+    }
+
+    /// `status` or `status.json`. One `cat` asks for it several times (lookup and
+    /// `fstat` for its size, open, read): within a tenth of a second and with nothing
+    /// changed, the same bytes are served again rather than rendered again.
+    func renderStatus(_ name: String, json: Bool) -> Rendered? {
+        let file: SessionFile = json ? .statusJSON : .status
+        let now = Timestamp.now()
+        lock.lock()
+        guard let s = sessions[name] else { lock.unlock(); return nil }
+        let key = StatusKey(version: s.record.version, tenth: now.milliseconds / 100,
+                            output: s.output?.milliseconds, branch: s.git?.status?.branch)
+        if let hit = s.statusCache[file], hit.key == key { lock.unlock(); return hit.rendered }
+        let r = s.record
+        let ctx = context(s, now: now)
+        lock.unlock()
+        let text = json ? StatusRenderer.json(r, ctx) : StatusRenderer.text(r, ctx)
+        let rendered = Rendered(bytes: Array(text.utf8), mtime: StatusRenderer.activity(r, ctx), version: r.version)
+        lock.lock(); s.statusCache[file] = (key, rendered); lock.unlock()
+        return rendered
     }
 
     /// The root `status` table.

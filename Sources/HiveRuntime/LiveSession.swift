@@ -46,6 +46,8 @@ final class LiveSession: @unchecked Sendable {
     var gitReadMS: Int64 = -1_000_000
     /// Called when the running refresh is done.
     var gitWaiters: [@Sendable () -> Void] = []
+    /// The last `status` and `status.json` renders, and what they were made from.
+    var statusCache: [SessionFile: (key: StatusKey, rendered: Rendered)] = [:]
     /// inotify on the work tree's HEAD, index and HEAD's reflog.
     var gitWatches: [Int32] = []
 
