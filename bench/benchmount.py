@@ -13,8 +13,9 @@ class Mount:
     """A hivefs mount in a temporary folder, with its own state and tmux server;
     leaving the `with` block unmounts it and stops all it started."""
 
-    def __init__(self, bins, prefix):
+    def __init__(self, bins, prefix, wait_s=15):
         self.bins = bins
+        self.wait_s = wait_s
         self.work = tempfile.mkdtemp(prefix=prefix)
         self.mnt = os.path.join(self.work, "mnt")
         self.state = os.path.join(self.work, "state")
@@ -27,7 +28,7 @@ class Mount:
             [os.path.join(self.bins, "hivefs"), "mount", self.mnt, "--state", self.state, "--socket", self.sock,
              "--foreground", "--config", os.path.join(self.work, "none.toml")],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, "daemon.log"), "wb"))
-        deadline = time.time() + 15
+        deadline = time.time() + self.wait_s
         while not os.path.exists(os.path.join(self.mnt, "control")):
             if time.time() > deadline or self.daemon.poll() is not None:
                 self.__exit__(None, None, None)
