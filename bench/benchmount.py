@@ -51,3 +51,33 @@ class Mount:
         subprocess.run(["tmux", "-L", self.sock, "kill-server"], stderr=subprocess.DEVNULL)
         shutil.rmtree(self.work, ignore_errors=True)
         return False
+
+
+class Floor:
+    """bench/floorfs.c mounted in `folder`, serving a file `status` of `size` bytes;
+    unmounted on leaving the `with` block."""
+
+    def __init__(self, floorfs, folder, size):
+        self.floorfs, self.mnt, self.size = floorfs, folder, size
+        self.path = os.path.join(folder, "status")
+        self.proc = None
+
+    def __enter__(self):
+        os.makedirs(self.mnt, exist_ok=True)
+        self.proc = subprocess.Popen([self.floorfs, self.mnt, str(self.size)], stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while not os.path.exists(self.path):
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.__exit__(None, None, None)
+                raise SystemExit("floorfs did not come up")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["fusermount3", "-u", self.mnt], stderr=subprocess.DEVNULL)
+        if self.proc:
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return False

@@ -7,9 +7,9 @@ of the same size, and on a plain file on disk; then a tree of many sessions.
 
 Prints one JSON object. Everything it starts is stopped at the end.
 """
-import json, os, shutil, subprocess, sys, tempfile, time
+import json, os, shutil, subprocess, sys, time
 
-from benchmount import Mount, summary
+from benchmount import Floor, Mount, summary
 
 
 def read_once(path):
@@ -46,15 +46,7 @@ def main(bins, floorfs, sessions):
         m.control('new one agent=shell command="sleep 600"')
         status = os.path.join(m.mnt, "one", "status")
         size = len(open(status, "rb").read())
-        floor_mnt = os.path.join(m.work, "floor")
-        os.mkdir(floor_mnt)
-        floor = subprocess.Popen([floorfs, floor_mnt, str(size)], stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.time() + 10
-            while not os.path.exists(os.path.join(floor_mnt, "status")):
-                if time.time() > deadline or floor.poll() is not None:
-                    raise SystemExit("floorfs did not come up")
-                time.sleep(0.02)
+        with Floor(floorfs, os.path.join(m.work, "floor"), size) as floor:
             disk = os.path.join(m.work, "status.disk")
             with open(disk, "wb") as f:
                 f.write(open(status, "rb").read())
@@ -62,12 +54,9 @@ def main(bins, floorfs, sessions):
             hive, flo, dsk = [], [], []
             for _ in range(21):
                 hive += per_call_us(status, rounds=1)
-                flo += per_call_us(os.path.join(floor_mnt, "status"), rounds=1)
+                flo += per_call_us(floor.path, rounds=1)
                 dsk += per_call_us(disk, rounds=1)
             ratios = [h / f for h, f in zip(hive, flo)]
-        finally:
-            subprocess.run(["fusermount3", "-u", floor_mnt], stderr=subprocess.DEVNULL)
-            floor.wait(5)
         # Many sessions: one `cat` of every status, and `ls -l` of the root.
         t0 = time.time()
         for i in range(sessions - 1):

@@ -11,7 +11,7 @@ Prints one JSON object. Everything it starts is stopped at the end.
 """
 import json, os, subprocess, sys, time
 
-from benchmount import Mount, summary
+from benchmount import Floor, Mount, summary
 
 
 def write_session(state, name, events):
@@ -61,19 +61,8 @@ def main(bins, floorfs, events):
         end_short = timed(lambda: read_end(short_ev), 51)
         size = os.stat(long_ev).st_size
         cat_hive = timed(lambda: subprocess.run(["cat", long_ev], stdout=subprocess.DEVNULL, check=True), 5)
-        floor_mnt = os.path.join(m.work, "floor")
-        os.mkdir(floor_mnt)
-        floor = subprocess.Popen([floorfs, floor_mnt, str(size)], stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.time() + 10
-            while not os.path.exists(os.path.join(floor_mnt, "status")):
-                if time.time() > deadline or floor.poll() is not None:
-                    raise SystemExit("floorfs did not come up")
-                time.sleep(0.02)
-            cat_floor = timed(lambda: subprocess.run(["cat", os.path.join(floor_mnt, "status")], stdout=subprocess.DEVNULL, check=True), 5)
-        finally:
-            subprocess.run(["fusermount3", "-u", floor_mnt], stderr=subprocess.DEVNULL)
-            floor.wait(5)
+        with Floor(floorfs, os.path.join(m.work, "floor"), size) as floor:
+            cat_floor = timed(lambda: subprocess.run(["cat", floor.path], stdout=subprocess.DEVNULL, check=True), 5)
         mb = size / 1e6
         ch, cf = summary(cat_hive), summary(cat_floor)
         tl, ts, el, es = summary(tail_long), summary(tail_short), summary(end_long), summary(end_short)

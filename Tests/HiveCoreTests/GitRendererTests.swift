@@ -231,21 +231,8 @@ final class GitRendererTests: XCTestCase {
         unknownSome.status?.behind = nil
         unknownSome.diff = nil
         for f in [fullFacts(), unknownSome, GitFacts.notARepository("/x", at: t()), GitFacts()] {
-            let text = keyValues(GitRenderer.text(f)).prefix(Self.keys.count)
-            let obj = try json(GitRenderer.json(f))
-            for (key, shown) in text {
-                let v = obj[key]
-                if shown == "-" {
-                    XCTAssertTrue(v is NSNull, "\(key): '-' in text is null in JSON, got \(String(describing: v))")
-                } else if Self.numeric.contains(key) {
-                    let n = try XCTUnwrap(v as? NSNumber, "\(key) is a number")
-                    XCTAssertFalse(v is String, key)
-                    XCTAssertEqual(n.stringValue, shown, key)
-                } else {
-                    let s = try XCTUnwrap(v as? String, "\(key) is a string")
-                    XCTAssertEqual(Text.oneLine(s), shown, key)
-                }
-            }
+            let text = Array(keyValues(GitRenderer.text(f)).prefix(Self.keys.count))
+            try assertJSONTwin(text, try json(GitRenderer.json(f)), numeric: Self.numeric)
         }
     }
 

@@ -150,21 +150,8 @@ final class StatusRendererTests: XCTestCase {
 
     func testJSONAgreesWithText() throws {
         for r in [newRecord(), workingRecord(), killedRecord()] {
-            let text = keyValues(StatusRenderer.text(r, ctx))
-            let obj = try json(StatusRenderer.json(r, ctx))
-            for (key, shown) in text {
-                let v = obj[key]
-                if shown == "-" {
-                    XCTAssertTrue(v is NSNull, "\(r.state) \(key): '-' in text is null in JSON, got \(String(describing: v))")
-                } else if Self.numeric.contains(key) {
-                    let n = try XCTUnwrap(v as? NSNumber, "\(key) is a number")
-                    XCTAssertFalse(v is String, key)
-                    XCTAssertEqual(n.stringValue, shown, key)
-                } else {
-                    let s = try XCTUnwrap(v as? String, "\(key) is a string")
-                    XCTAssertEqual(Text.oneLine(s), shown, key)
-                }
-            }
+            try assertJSONTwin(keyValues(StatusRenderer.text(r, ctx)), try json(StatusRenderer.json(r, ctx)),
+                               numeric: Self.numeric, "\(r.state)")
         }
     }
 

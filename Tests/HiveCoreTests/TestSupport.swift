@@ -86,3 +86,23 @@ func keyValues(_ text: String, file: StaticString = #filePath, line: UInt = #lin
         return (String(l[..<sp]), String(l[l.index(after: sp)...]))
     }
 }
+
+/// Checks that a JSON twin says what its text file says: `-` is null, the keys in
+/// `numeric` are numbers, and every other value is the same string (unescaped).
+func assertJSONTwin(_ text: [(String, String)], _ obj: [String: Any], numeric: Set<String>, _ what: String = "",
+                    file: StaticString = #filePath, line: UInt = #line) throws {
+    for (key, shown) in text {
+        let v = obj[key]
+        if shown == "-" {
+            XCTAssertTrue(v is NSNull, "\(what) \(key): '-' in text is null in JSON, got \(String(describing: v))",
+                          file: file, line: line)
+        } else if numeric.contains(key) {
+            let n = try XCTUnwrap(v as? NSNumber, "\(what) \(key) is a number", file: file, line: line)
+            XCTAssertFalse(v is String, key, file: file, line: line)
+            XCTAssertEqual(n.stringValue, shown, key, file: file, line: line)
+        } else {
+            let s = try XCTUnwrap(v as? String, "\(what) \(key) is a string", file: file, line: line)
+            XCTAssertEqual(Text.oneLine(s), shown, key, file: file, line: line)
+        }
+    }
+}
