@@ -66,6 +66,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HiveCoreTests", dependencies: ["HiveCore", "HiveHook"]),
+        // The runtime's parts that need files but no mount.
+        .testTarget(
+            name: "HiveRuntimeTests",
+            dependencies: ["HiveRuntime", "HiveCore", .product(name: "Logging", package: "swift-log")]
+        ),
         // Mounts the real binary (built alongside) in temporary directories.
         .testTarget(
             name: "HiveIntegrationTests",

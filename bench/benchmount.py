@@ -24,17 +24,30 @@ class Mount:
 
     def __enter__(self):
         os.mkdir(self.mnt)
+        self._start()
+        return self
+
+    def remount(self):
+        """Stops the daemon as `hivefs unmount` would and mounts again; returns the
+        seconds until the new mount answered."""
+        subprocess.run(["fusermount3", "-u", self.mnt], stderr=subprocess.DEVNULL)
+        self.daemon.terminate()
+        self.daemon.wait(60)
+        t0 = time.time()
+        self._start()
+        return time.time() - t0
+
+    def _start(self):
         self.daemon = subprocess.Popen(
             [os.path.join(self.bins, "hivefs"), "mount", self.mnt, "--state", self.state, "--socket", self.sock,
              "--foreground", "--config", os.path.join(self.work, "none.toml")],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, "daemon.log"), "wb"))
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, "daemon.log"), "ab"))
         deadline = time.time() + self.wait_s
         while not os.path.exists(os.path.join(self.mnt, "control")):
             if time.time() > deadline or self.daemon.poll() is not None:
                 self.__exit__(None, None, None)
                 raise SystemExit("the mount did not come up")
             time.sleep(0.02)
-        return self
 
     def control(self, line):
         with open(os.path.join(self.mnt, "control"), "w") as c:
@@ -54,17 +67,19 @@ class Mount:
 
 
 class Floor:
-    """bench/floorfs.c mounted in `folder`, serving a file `status` of `size` bytes;
-    unmounted on leaving the `with` block."""
+    """bench/floorfs.c mounted in `folder`, serving a file `one/status` of `size` bytes
+    (or `s000/status` … for `dirs` folders), keeping names and directory attributes
+    `cache` seconds; unmounted on leaving the `with` block."""
 
-    def __init__(self, floorfs, folder, size):
-        self.floorfs, self.mnt, self.size = floorfs, folder, size
-        self.path = os.path.join(folder, "status")
+    def __init__(self, floorfs, folder, size, cache=0, dirs=1):
+        self.floorfs, self.mnt, self.size, self.cache, self.dirs = floorfs, folder, size, cache, dirs
+        self.path = os.path.join(folder, "one" if dirs == 1 else "s000", "status")
         self.proc = None
 
     def __enter__(self):
         os.makedirs(self.mnt, exist_ok=True)
-        self.proc = subprocess.Popen([self.floorfs, self.mnt, str(self.size)], stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen([self.floorfs, self.mnt, str(self.size), str(self.cache), str(self.dirs)],
+                                     stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while not os.path.exists(self.path):
             if time.time() > deadline or self.proc.poll() is not None:

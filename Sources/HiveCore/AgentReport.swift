@@ -75,7 +75,7 @@ public enum StateWish: Sendable, Equatable {
 }
 
 /// A file the agent touched, as `files` counts it.
-public struct FileTouch: Sendable, Hashable, Comparable {
+public struct FileTouch: Sendable, Hashable, Comparable, Codable {
     /// `read`, `edit`, `write`, `create` or `search`.
     public var action: String
     public var path: String

@@ -31,7 +31,7 @@ public enum SessionCommand: Sendable, Equatable {
 }
 
 /// A limit on what a session may spend.
-public enum Budget: Sendable, Equatable {
+public enum Budget: Sendable, Equatable, Codable {
     /// Input and output tokens, as the TOKENS column counts them.
     case tokens(Int64)
     /// US dollars, as `cost.usd` counts them.

@@ -30,7 +30,7 @@ public enum SessionName {
     /// The session's name on hivefs's tmux server. tmux folds `.` and `:` to `_`,
     /// so `.` becomes `~` instead and `a.b` and `a_b` stay two sessions.
     public static func tmuxName(_ name: String) -> String {
-        name.replacingOccurrences(of: ".", with: "~")
+        name.utf8.contains(UInt8(ascii: ".")) ? name.replacingOccurrences(of: ".", with: "~") : name
     }
 
     /// The hivefs name of a session on the tmux server (the inverse of `tmuxName`).

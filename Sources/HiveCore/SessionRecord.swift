@@ -1,6 +1,7 @@
 /// What is known about one session, folded from its event log. The log is the
-/// truth: replaying it after a crash gives back exactly this value.
-public struct SessionRecord: Sendable, Equatable {
+/// truth: replaying it after a crash gives back exactly this value. It is also
+/// saved as a checkpoint (`record.json`), so a restart replays only what follows.
+public struct SessionRecord: Sendable, Equatable, Codable {
     public let name: String
     public var spec: SessionSpec
     public var state: SessionState = .new

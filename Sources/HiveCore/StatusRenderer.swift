@@ -119,6 +119,19 @@ public enum StatusRenderer {
         return max(0, t - r.stateSince.seconds(until: ctx.now))
     }
 
+    /// Until when `fields` reads the same: the next instant a shown count of seconds
+    /// (`idle`, `idle-timeout.left`) ticks; nil when nothing shown depends on the clock.
+    public static func unchangedUntil(_ r: SessionRecord, _ ctx: RenderContext) -> Timestamp? {
+        func nextTick(from anchor: Timestamp) -> Timestamp {
+            let elapsed = max(0, ctx.now.milliseconds - anchor.milliseconds)
+            return Timestamp(milliseconds: anchor.milliseconds + (elapsed / 1000 + 1) * 1000)
+        }
+        var ticks: [Timestamp] = []
+        if r.state.isLive { ticks.append(nextTick(from: activity(r, ctx))) }
+        if idleTimeoutLeft(r, ctx) != nil { ticks.append(nextTick(from: r.stateSince)) }
+        return ticks.min()
+    }
+
     /// The total tokens of the root table: input and output, as billed.
     static func tokens(_ ctx: RenderContext) -> String {
         guard let t = ctx.ledger?.total else { return "-" }

@@ -5,6 +5,7 @@ public enum Text {
     /// One line, safe to show: control characters become `\n`, `\t`, `\xNN` escapes,
     /// so a value can never break the one-line-per-record rule of a file.
     public static func oneLine(_ s: String) -> String {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }) { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {

@@ -8,7 +8,13 @@ import Logging
 /// commands, and errors to errnos. Decisions, stated once:
 /// - Every file is `direct_io`: reads always reach us, so sizes that change between
 ///   `stat` and `read` never cut a read short, and logs read from any offset.
-/// - Attribute and entry timeouts are 0: `stat` is always current (`tail -f` polls it).
+/// - A file's attribute timeout is 0: `stat` is always current (`tail -f` polls it).
+/// - Names and directories are cached by the kernel (`Bridge.cacheSeconds`): a name
+///   stands for the same node as long as it exists, and a directory's attributes
+///   change only when a session of that name is made again. What changes otherwise
+///   (a session made, a history entry pruned) is invalidated when it happens, and
+///   `summary`, which comes and goes with the session's run, is never cached. This
+///   spares a lookup and an attribute request per path component on every open.
 /// - Small files are rendered into the open handle; a read at offset 0 renders again.
 /// - Slow work (tmux, signals, waiting for processes) runs on runtime queues and
 ///   replies when done; no libfuse worker waits on it.
@@ -23,11 +29,47 @@ public final class Bridge: @unchecked Sendable {
     let notifier = DispatchQueue(label: "hivefs.notify")
     let slow = DispatchQueue(label: "hivefs.slow", attributes: .concurrent)
     let mountTime = Timestamp.now()
+    /// How long the kernel may keep a name, or a directory's attributes, without asking.
+    static let cacheSeconds: Double = 60
+    /// The mounted session, for invalidations; nil before mounting and after unmounting.
+    private var session: OpaquePointer?
+    private let sessionLock = NSLock()
 
     public init(hive: Hive, logger: Logger) {
         self.hive = hive
         self.log = logger
         hive.onChange = { [weak self] name in self?.changed(name) }
+        hive.onTreeChange = { [weak self] change in self?.invalidate(change) }
+    }
+
+    /// Set by `Mount.serve` while the kernel has the mount.
+    func attach(_ se: OpaquePointer?) {
+        sessionLock.lock(); session = se; sessionLock.unlock()
+    }
+
+    /// How long the kernel may keep a node's name (entry) and attributes.
+    func timeouts(_ node: Node) -> (entry: Double, attr: Double) {
+        switch node {
+        case .sessionFile(_, .summary), .sessionFile(_, .summaryJSON): return (0, 0)
+        case let n where n.isDirectory: return (Self.cacheSeconds, Self.cacheSeconds)
+        default: return (Self.cacheSeconds, 0)
+        }
+    }
+
+    /// Drops what the kernel cached of a changed name, from a thread that serves no request.
+    func invalidate(_ change: TreeChange) {
+        notifier.async { [self] in
+            sessionLock.lock(); defer { sessionLock.unlock() }
+            guard let se = session else { return }
+            switch change {
+            case .sessionMade(let name):
+                if let ino = inodes.known(.session(name)) { _ = fuse_lowlevel_notify_inval_inode(se, ino, 0, 0) }
+            case .historyEntryGone(let entry):
+                if let parent = inodes.known(.history) {
+                    _ = fuse_lowlevel_notify_inval_entry(se, parent, entry, entry.utf8.count)
+                }
+            }
+        }
     }
 
     /// Wakes the polls waiting on a session's files.

@@ -19,6 +19,12 @@ final class InodeTable: @unchecked Sendable {
         return i
     }
 
+    /// The node's inode if the kernel has been given one, without giving one.
+    func known(_ node: Node) -> fuse_ino_t? {
+        lock.lock(); defer { lock.unlock() }
+        return byNode[node]
+    }
+
     func node(_ ino: fuse_ino_t) -> Node? {
         lock.lock(); defer { lock.unlock() }
         return byIno[ino]

@@ -54,6 +54,8 @@ public enum Mount {
             throw .io("cannot create the FUSE session")
         }
         defer { fuse_session_destroy(se) }
+        bridge.attach(se)
+        defer { bridge.attach(nil) }
         guard fuse_set_signal_handlers(se) == 0 else { throw .io("cannot install signal handlers") }
         defer { fuse_remove_signal_handlers(se) }
         guard fuse_session_mount(se, mountpoint) == 0 else {

@@ -55,8 +55,7 @@ private func entry(_ b: Bridge, _ req: fuse_req_t?, _ node: Node) {
             e.ino = ino
             e.generation = 1
             e.attr = st
-            e.attr_timeout = 0
-            e.entry_timeout = 0
+            (e.entry_timeout, e.attr_timeout) = b.timeouts(node)
             fuse_reply_entry(p.req, &e)
         case .failure(let e):
             replyError(p.req, e)
@@ -77,7 +76,7 @@ private let opGetattr: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePoi
     let p = Pending(req: req)
     withAttributes(b, node, ino: ino) { result in
         switch result {
-        case .success(var st): fuse_reply_attr(p.req, &st, 0)
+        case .success(var st): fuse_reply_attr(p.req, &st, b.timeouts(node).attr)
         case .failure(let e): replyError(p.req, e)
         }
     }

@@ -130,6 +130,7 @@ extension Hive {
             do {
                 try FileManager.default.removeItem(atPath: store.historyEntryDir(entry))
                 removed += 1
+                onTreeChange?(.historyEntryGone(entry))
                 store.appendRootOnly(Event(session: "-", kind: "history.pruned", detail: entry, uid: uid))
             } catch {
                 store.appendRootOnly(Event(session: "-", kind: EventKind.error, detail: "EIO cannot delete history/\(entry): \(error)", uid: uid))
@@ -168,6 +169,7 @@ extension Hive {
         let e = Event(time: now, session: name, kind: EventKind.created, detail: detail, uid: uid, state: .new, spec: spec)
         let s = LiveSession(record: SessionRecord(name: name, spec: spec, created: now))
         lock.lock(); sessions[name] = s; lock.unlock()
+        onTreeChange?(.sessionMade(name))
         emit(s, e, durable: true)
         follow(s)
         return s

@@ -10,8 +10,7 @@ extension Hive {
     func adoptAll() {
         let panes = tmux.panes()
         for name in store.sessionNames() {
-            let events = store.load(name)
-            guard let record = SessionRecord.replay(events) else {
+            guard let record = store.loadRecord(name) else {
                 // A crash between making the folder and recording `created`: set it aside
                 // (a name starting with '.' is never a session) so the name is free again.
                 let aside = store.sessionsDir + "/.unreadable-\(name)-\(Timestamp.now().milliseconds)"
@@ -20,6 +19,7 @@ extension Hive {
                 continue
             }
             let s = LiveSession(record: record)
+            saveRecord(s)
             loadLedger(s)
             lock.lock(); sessions[name] = s; lock.unlock()
             // Reports written while no daemon ran become events first, then tmux is asked.

@@ -10,13 +10,20 @@ public struct Rendered: Sendable {
 }
 
 /// What a session's `status` shows besides its record (whose version changes with
-/// every event and token count): the time, to a tenth of a second (`idle` counts
-/// seconds), the terminal's last output, and git's branch.
+/// every event and token count) and the clock: the terminal's last output and git's
+/// branch.
 struct StatusKey: Equatable {
     var version: UInt64
-    var tenth: Int64
     var output: Int64?
     var branch: String?
+}
+
+/// A rendered `status`, served again while its key holds and before `until`, the
+/// next tick of a count of seconds it shows.
+struct CachedStatus {
+    var key: StatusKey
+    var until: Timestamp?
+    var rendered: Rendered
 }
 
 extension Hive {
@@ -57,22 +64,26 @@ extension Hive {
     }
 
     /// `status` or `status.json`. One `cat` asks for it several times (lookup and
-    /// `fstat` for its size, open, read): within a tenth of a second and with nothing
-    /// changed, the same bytes are served again rather than rendered again.
+    /// `fstat` for its size, open, read), and watchers ask often: until something it
+    /// shows changes (an event, output, the branch, or a shown second ticking), the
+    /// same bytes are served again rather than rendered again.
     func renderStatus(_ name: String, json: Bool) -> Rendered? {
         let file: SessionFile = json ? .statusJSON : .status
         let now = Timestamp.now()
         lock.lock()
         guard let s = sessions[name] else { lock.unlock(); return nil }
-        let key = StatusKey(version: s.record.version, tenth: now.milliseconds / 100,
-                            output: s.output?.milliseconds, branch: s.git?.status?.branch)
-        if let hit = s.statusCache[file], hit.key == key { lock.unlock(); return hit.rendered }
+        let key = StatusKey(version: s.record.version, output: s.output?.milliseconds, branch: s.git?.status?.branch)
+        if let hit = s.statusCache[file], hit.key == key, hit.until.map({ now < $0 }) ?? true {
+            lock.unlock()
+            return hit.rendered
+        }
         let r = s.record
         let ctx = context(s, now: now)
         lock.unlock()
         let text = json ? StatusRenderer.json(r, ctx) : StatusRenderer.text(r, ctx)
         let rendered = Rendered(bytes: Array(text.utf8), mtime: StatusRenderer.activity(r, ctx), version: r.version)
-        lock.lock(); s.statusCache[file] = (key, rendered); lock.unlock()
+        let cached = CachedStatus(key: key, until: StatusRenderer.unchangedUntil(r, ctx), rendered: rendered)
+        lock.lock(); s.statusCache[file] = cached; lock.unlock()
         return rendered
     }
 

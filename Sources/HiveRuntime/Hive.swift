@@ -23,6 +23,9 @@ public final class Hive: @unchecked Sendable {
     let notifyQueue = DispatchQueue(label: "hivefs.on", attributes: .concurrent)
     /// Called after a session changes (its name), from a thread that serves no FUSE request.
     public var onChange: (@Sendable (String) -> Void)?
+    /// Called when a name in the tree comes to stand for something new or goes away
+    /// other than by the caller's own `rmdir`, so a mount can drop what it cached.
+    public var onTreeChange: (@Sendable (TreeChange) -> Void)?
 
     public init(config: HiveConfig, logger: Logger) throws(HiveError) {
         self.config = config
@@ -38,11 +41,25 @@ public final class Hive: @unchecked Sendable {
         adoptAll()
     }
 
-    /// Stops watching; token counts are saved so the next daemon reads on from them.
+    /// How often, at most, a session's record is saved while events arrive.
+    static let checkpointEveryMS: Int64 = 5000
+
+    /// Stops watching; token counts and records are saved so the next daemon reads on from them.
     public func stop() {
         watcher.stop()
         lock.lock(); let all = Array(sessions.values); lock.unlock()
-        for s in all { s.ingest.sync { saveLedger(s) } }
+        for s in all {
+            s.ingest.sync { saveLedger(s) }
+            saveRecord(s)
+        }
+    }
+
+    /// Saves a session's record now (between its appends), so a restart replays nothing.
+    func saveRecord(_ s: LiveSession) {
+        s.emitLock.lock(); defer { s.emitLock.unlock() }
+        lock.lock(); let r = s.record; lock.unlock()
+        s.checkpointMS = Sys.monotonicMS()
+        store.checkpoint(r)
     }
 
     // MARK: lookups
@@ -99,6 +116,11 @@ public final class Hive: @unchecked Sendable {
         s.record.apply(e)
         let after = s.record
         lock.unlock()
+        let now = Sys.monotonicMS()
+        if e.state?.isEnded == true || now - s.checkpointMS >= Hive.checkpointEveryMS {
+            s.checkpointMS = now
+            store.checkpoint(after)
+        }
         s.emitLock.unlock()
         onChange?(e.session)
         if let st = e.state, st != r.state { runOn(from: r.state, to: after) }

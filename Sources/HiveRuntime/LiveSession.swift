@@ -47,7 +47,9 @@ final class LiveSession: @unchecked Sendable {
     /// Called when the running refresh is done.
     var gitWaiters: [@Sendable () -> Void] = []
     /// The last `status` and `status.json` renders, and what they were made from.
-    var statusCache: [SessionFile: (key: StatusKey, rendered: Rendered)] = [:]
+    var statusCache: [SessionFile: CachedStatus] = [:]
+    /// When the record was last saved to `record.json` (monotonic ms; emit lock).
+    var checkpointMS: Int64 = 0
     /// inotify on the work tree's HEAD, index and HEAD's reflog.
     var gitWatches: [Int32] = []
 

@@ -17,6 +17,7 @@ import Logging
 ///         hooks.log                every hook payload, appended by `hivefs-hook` (HookRecord)
 ///         claude-settings.json     the hooks hivefs adds to a Claude Code session (--settings)
 ///         transcript.json          where token counting stands (TranscriptLedger), for restarts
+///         record.json              the record folded from events.jsonl and how far (LogCheckpoint)
 ///         summary, summary.json    what the session did, written when it ends
 ///     STATE/history/NAME-TIME/     removed sessions, whole, plus their frozen views
 public final class StateStore: @unchecked Sendable {
@@ -60,6 +61,7 @@ public final class StateStore: @unchecked Sendable {
     public func hooksLogPath(_ name: String) -> String { sessionDir(name) + "/hooks.log" }
     public func claudeSettingsPath(_ name: String) -> String { sessionDir(name) + "/claude-settings.json" }
     public func ledgerPath(_ name: String) -> String { sessionDir(name) + "/transcript.json" }
+    public func checkpointPath(_ name: String) -> String { sessionDir(name) + "/record.json" }
     public func historyEntryDir(_ entry: String) -> String { historyDir + "/" + entry }
 
     /// Makes a session's folder; EEXIST if the name is taken.
@@ -122,37 +124,85 @@ public final class StateStore: @unchecked Sendable {
         Sys.listDirectory(sessionsDir).filter { SessionName.isValid($0) }
     }
 
-    /// Reads a session's log back, repairing what a crash can leave: a torn last
-    /// line is cut off, and text lines missing from `events` are written again.
-    public func load(_ name: String) -> [Event] {
+    /// Reads a session's record back: from its checkpoint and the log that follows
+    /// it, or from the whole log when there is no usable checkpoint. Repairs what a
+    /// crash can leave: a torn last line is cut off, and text lines missing from
+    /// `events` are written again. Nil when the log does not begin with `created`.
+    public func loadRecord(_ name: String) -> SessionRecord? {
         let path = eventsJSONLPath(name)
-        guard var bytes = Sys.readFile(path, limit: Int.max) else { return [] }
+        let saved = readCheckpoint(name)
+        let from = saved?.jsonl ?? 0
+        guard var bytes = Sys.readFile(path, from: from, limit: Int.max) else { return nil }
         if let lastNL = bytes.lastIndex(of: UInt8(ascii: "\n")), lastNL != bytes.count - 1 {
             log.warning("cutting a torn last line off \(path)")
-            try? Sys.truncate(path, Int64(lastNL + 1))
+            try? Sys.truncate(path, from + Int64(lastNL + 1))
             bytes.removeSubrange((lastNL + 1)...)
         } else if !bytes.isEmpty, !bytes.contains(UInt8(ascii: "\n")) {
-            try? Sys.truncate(path, 0)
+            try? Sys.truncate(path, from)
             bytes = []
         }
         var events: [Event] = []
         var start = 0
         for i in bytes.indices where bytes[i] == UInt8(ascii: "\n") {
             if let e = Event.parse(jsonLine: bytes[start..<i]) { events.append(e) } else {
-                log.warning("skipping an unreadable line of \(path) at byte \(start)")
+                log.warning("skipping an unreadable line of \(path) at byte \(from + Int64(start))")
             }
             start = i + 1
         }
-        repairText(name, events)
-        return events
+        repairText(name, events, from: saved?.text ?? 0)
+        guard var record = saved?.record else { return SessionRecord.replay(events) }
+        for e in events { record.apply(e) }
+        return record
     }
 
-    private func repairText(_ name: String, _ events: [Event]) {
+    /// The checkpoint of a session, if it matches its log: the log holds at least
+    /// the bytes it counts, and they end a line.
+    private func readCheckpoint(_ name: String) -> LogCheckpoint? {
+        guard let bytes = Sys.readFile(checkpointPath(name)), !bytes.isEmpty else { return nil }
+        guard let c = try? JSONDecoder().decode(LogCheckpoint.self, from: Data(bytes)),
+              c.format == LogCheckpoint.currentFormat, c.record.name == name else {
+            log.notice("\(name): its record.json is unreadable or of another version; reading its whole log")
+            return nil
+        }
+        guard let st = Sys.stat(eventsJSONLPath(name)), Int64(st.st_size) >= c.jsonl, c.jsonl > 0,
+              let fd = try? Sys.openRead(eventsJSONLPath(name)) else {
+            log.notice("\(name): its record.json is ahead of its log; reading its whole log")
+            return nil
+        }
+        defer { try? fd.close() }
+        guard (try? Sys.pread(fd.rawValue, count: 1, offset: c.jsonl - 1)) == [UInt8(ascii: "\n")] else {
+            log.notice("\(name): its record.json does not end a line of its log; reading its whole log")
+            return nil
+        }
+        return c
+    }
+
+    /// Saves where a session's log stands, so a restart replays only what follows.
+    /// Call it between appends of that session (under its emit lock); a checkpoint
+    /// lost or torn costs a longer replay at the next start, never a wrong record.
+    public func checkpoint(_ record: SessionRecord) {
+        lock.lock()
+        let w = try? writer(record.name)
+        let jsonl = w.flatMap { Sys.size($0.jsonl) }
+        let text = w.flatMap { Sys.size($0.text) }
+        lock.unlock()
+        guard let jsonl, let text else { return }
+        let c = LogCheckpoint(format: LogCheckpoint.currentFormat, jsonl: jsonl, text: text, record: record)
+        do {
+            let data = try JSONEncoder().encode(c)
+            try Sys.writeFileAtomically(checkpointPath(record.name), Array(data), sync: false)
+        } catch {
+            log.warning("\(record.name): cannot save record.json: \(error)")
+        }
+    }
+
+    private func repairText(_ name: String, _ events: [Event], from: Int64) {
         let textPath = eventsTextPath(name)
-        var text = Sys.readFile(textPath, limit: Int.max) ?? []
-        if let lastNL = text.lastIndex(of: UInt8(ascii: "\n")), lastNL != text.count - 1 {
-            try? Sys.truncate(textPath, Int64(lastNL + 1))
-            text.removeSubrange((lastNL + 1)...)
+        var text = Sys.readFile(textPath, from: from, limit: Int.max) ?? []
+        let whole = text.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        if whole != text.count {
+            try? Sys.truncate(textPath, from + Int64(whole))
+            text.removeSubrange(whole...)
         }
         let lines = text.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
         guard lines < events.count else { return }
@@ -186,4 +236,14 @@ public final class StateStore: @unchecked Sendable {
 
     /// The entries of `history/`, sorted.
     public func historyEntries() -> [String] { Sys.listDirectory(historyDir) }
+}
+
+/// Where a session's log stands: the record folded from the first `jsonl` bytes of
+/// `events.jsonl`, when `events` held `text` bytes.
+struct LogCheckpoint: Codable {
+    static let currentFormat = 1
+    var format: Int
+    var jsonl: Int64
+    var text: Int64
+    var record: SessionRecord
 }

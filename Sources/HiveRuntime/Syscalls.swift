@@ -66,11 +66,18 @@ public enum Sys {
         return buf
     }
 
-    /// A whole file, read to its end (works for /proc files, whose size is 0).
-    public static func readFile(_ path: String, limit: Int = 1 << 26) -> [UInt8]? {
+    /// The size of an open file, or nil if it cannot be asked.
+    public static func size(_ fd: FileDescriptor) -> Int64? {
+        var st = Glibc.stat()
+        return hive_fstat(fd.rawValue, &st) == 0 ? Int64(st.st_size) : nil
+    }
+
+    /// A whole file from `offset`, read to its end (works for /proc files, whose size is 0).
+    public static func readFile(_ path: String, from offset: Int64 = 0, limit: Int = 1 << 26) -> [UInt8]? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }
+        if offset > 0, lseek(fd, off_t(offset), SEEK_SET) < 0 { return nil }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while out.count < limit {
@@ -82,14 +89,16 @@ public enum Sys {
         return out
     }
 
-    /// Writes a file whole: a temporary file, fsync, rename, so readers never see half of it.
-    public static func writeFileAtomically(_ path: String, _ bytes: some Collection<UInt8>, mode: mode_t = 0o600) throws(Errno) {
+    /// Writes a file whole: a temporary file, fsync (unless `sync` is false: a file
+    /// that may be lost), rename, so readers never see half of it.
+    public static func writeFileAtomically(_ path: String, _ bytes: some Collection<UInt8>, mode: mode_t = 0o600,
+                                           sync: Bool = true) throws(Errno) {
         let tmp = path + ".tmp-\(getpid())"
         let fd = try check { Glibc.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         let desc = FileDescriptor(rawValue: fd)
         do {
             try writeAll(desc, bytes)
-            try fsync(desc)
+            if sync { try fsync(desc) }
         } catch {
             Glibc.close(fd)
             unlink(tmp)

@@ -115,6 +115,33 @@ final class StatusRendererTests: XCTestCase {
         XCTAssertEqual(StatusRenderer.activity(r, older), t(2_512), "older output does not move activity back")
     }
 
+    func testTextStaysTheSameUntilItsNextTickAndChangesThen() throws {
+        var idle = workingRecord()
+        idle.apply(Log.state(.idle, "auth-feature", at: 4_700))
+        idle.idleTimeout = 600
+        for (r, output) in [(workingRecord(), nil), (workingRecord(), t(10_250)), (idle, t(3_000))] {
+            for now in stride(from: Int64(5_000), to: 16_000, by: 333) {
+                let c = RenderContext(now: t(now), socket: "hive", output: output)
+                let until = try XCTUnwrap(StatusRenderer.unchangedUntil(r, c))
+                XCTAssertGreaterThan(until, t(now))
+                let text = StatusRenderer.text(r, c)
+                let from = t(now).milliseconds
+                for later in [from + 1, (from + until.milliseconds) / 2, until.milliseconds - 1] where later < until.milliseconds {
+                    let at = RenderContext(now: Timestamp(milliseconds: later), socket: "hive", output: output)
+                    XCTAssertEqual(StatusRenderer.text(r, at), text, "at \(later), before \(until.milliseconds)")
+                }
+                XCTAssertNotEqual(StatusRenderer.text(r, RenderContext(now: until, socket: "hive", output: output)), text,
+                                  "a shown second ticks at \(until.milliseconds)")
+            }
+        }
+    }
+
+    func testAnEndedSessionsTextDoesNotDependOnTheClock() {
+        XCTAssertNil(StatusRenderer.unchangedUntil(killedRecord(), ctx))
+        XCTAssertEqual(StatusRenderer.text(killedRecord(), ctx),
+                       StatusRenderer.text(killedRecord(), RenderContext(now: t(9_000_000), socket: "hive")))
+    }
+
     func testAttachUsesTheSocket() {
         let c = RenderContext(now: t(0), socket: "hive-test")
         let kv = Dictionary(uniqueKeysWithValues: keyValues(StatusRenderer.text(workingRecord(), c)))

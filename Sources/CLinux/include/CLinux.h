@@ -15,6 +15,7 @@ int hive_eventfd(void);
 short hive_spawn_setsid_flag(void);
 /* stat(2) under a name that does not clash with struct stat. */
 int hive_stat(const char *path, struct stat *st);
+int hive_fstat(int fd, struct stat *st);
 
 /* statfs(2) f_type of a path, or -1 with errno set. */
 long hive_statfs_type(const char *path);
