@@ -1,6 +1,7 @@
 # hivefs — build, test, install and run.
 #   make run    install what is missing, build, install, and mount at ~/hive
 #   make test   install what is missing, build, and run every test
+#   make stress the full crash, fuzz and concurrency runs (long; not part of make test)
 
 SWIFT     ?= swift
 PREFIX    ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
@@ -11,7 +12,7 @@ APT_PKGS  := libfuse3-dev fuse3 tmux git pkg-config
 TEST_PKGS := python3
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build release test unit integration bench run install uninstall clean
+.PHONY: all deps build release test unit integration stress bench run install uninstall clean
 
 all: build
 
@@ -41,12 +42,22 @@ test: deps
 unit: EXTRA_PKGS = $(TEST_PKGS)
 unit: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-swift-testing --filter HiveCoreTests
+	$(SWIFT) test --skip-build --disable-swift-testing --filter 'HiveCoreTests|HiveRuntimeTests'
 
 integration: EXTRA_PKGS = $(TEST_PKGS)
 integration: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing --filter HiveIntegrationTests
+
+# The tests that try to break hivefs, at full size: 50 agents sending 1,000 hook
+# calls a second with the daemon killed five times, ten times the fuzz cases, and
+# the concurrency run longer. Prints the figures each run found.
+stress: EXTRA_PKGS = $(TEST_PKGS)
+stress: deps
+	$(SWIFT) build --build-tests
+	HIVEFS_STRESS=1 HIVEFS_FUZZ_SCALE=10 $(SWIFT) test --skip-build --disable-swift-testing \
+	  --filter 'CrashUnderLoadTests|FuzzTests|ConcurrencyTests' > .build/stress.log 2>&1; rc=$$?; \
+	  grep -E '^(crash|fuzz|concurrency)|error:|Executed' .build/stress.log; exit $$rc
 
 # Measures hivefs against its baselines and writes docs/BENCHMARKS.md; never fails on a figure.
 bench: EXTRA_PKGS = $(TEST_PKGS) gcc

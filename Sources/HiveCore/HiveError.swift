@@ -52,6 +52,7 @@ public enum ErrnoNames {
         case .directoryNotEmpty: return "ENOTEMPTY"
         case .notDirectory: return "ENOTDIR"
         case .isDirectory: return "EISDIR"
+        case .tooManySymbolicLinkLevels: return "ELOOP"
         default: return "E\(errno.rawValue)"
         }
     }

@@ -62,8 +62,66 @@ public enum Mount {
             throw .io("cannot mount at \(mountpoint) (is /dev/fuse there, and fusermount3 installed?)")
         }
         ready()
+        let detach = DetachWatch(mountpoint: mountpoint, logger: logger)
+        detach.start()
         let rc = withExtendedLifetime(ops) { hive_fuse_loop_mt(se, 16) }
+        detach.served()
         fuse_session_unmount(se)
         return rc
+    }
+}
+
+/// Ends serving when the tree is detached while in use (`fusermount3 -u -z`,
+/// `umount -l`, or `hivefs unmount` of a busy tree). The kernel then keeps the
+/// detached tree alive for the files still open and never tells the daemon, which
+/// would serve on, unreachable, for as long as a `tail -f` runs. The mount table
+/// says when it changes (poll on /proc/self/mountinfo); when the mount point is no
+/// longer this tree, the daemon stops as on SIGTERM, and the kernel answers what
+/// is still open with ENOTCONN.
+final class DetachWatch: @unchecked Sendable {
+    private let mountpoint: String
+    private let log: Logger
+    private let lock = NSLock()
+    private var serving = true
+
+    init(mountpoint: String, logger: Logger) {
+        self.mountpoint = mountpoint
+        self.log = logger
+    }
+
+    func start() {
+        let t = Thread { [self] in watch() }
+        t.name = "hivefs-detach"
+        t.start()
+    }
+
+    /// Called once the loop has returned: from now on nothing is signalled.
+    func served() {
+        lock.lock(); serving = false; lock.unlock()
+    }
+
+    private func watch() {
+        let fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return log.warning("cannot watch the mount table; a lazy unmount will not stop the daemon") }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            // Reading the table to its end is what re-arms the notification.
+            lseek(fd, 0, SEEK_SET)
+            while buf.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
+            var p = pollfd(fd: fd, events: Int16(POLLPRI), revents: 0)
+            if poll(&p, 1, -1) < 0 && errno != EINTR { return }
+            lock.lock(); let still = serving; lock.unlock()
+            guard still else { return }
+            guard Mount.status(mountpoint) != .mounted else { continue }
+            // A plain unmount ends the loop by itself; a detached busy tree does not.
+            usleep(300_000)
+            lock.lock()
+            defer { lock.unlock() }
+            guard serving else { return }
+            log.notice("\(mountpoint) was detached while in use; stopping")
+            kill(getpid(), SIGTERM)
+            return
+        }
     }
 }

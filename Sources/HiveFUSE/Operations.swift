@@ -176,8 +176,12 @@ private let opOpen: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePointe
     let f = OpenFile(node: node)
     hive_fuse_fi_set_direct_io(fi, 1)
     if let path = b.diskPath(node) {
-        f.diskFd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        if f.diskFd < 0 { return replyError(req, .notFound(path)) }
+        do throws(Errno) {
+            f.diskFd = try Sys.openRead(path).rawValue
+        } catch {
+            return replyError(req, error == .tooManySymbolicLinkLevels
+                ? .io("\(path) is a symbolic link; hivefs serves only its own files") : .notFound(path))
+        }
     } else if case .sessionFile(let s, let file) = node, file == .git || file == .gitJSON {
         // Served from what git last said; a stale answer is refreshed first, but only
         // waited for briefly (Hive.readGit), and never on this worker.

@@ -92,7 +92,7 @@ extension Hive {
             do throws(Errno) {
                 if let slash = dst.lastIndex(of: "/") { try Sys.makeDirectories(String(dst[..<slash]), mode: 0o755) }
                 guard Sys.stat(dst) == nil else { continue }  // never over a file of the branch's
-                guard let bytes = Sys.readFile(src, limit: Int.max) else { throw Errno(rawValue: errno) }
+                guard let bytes = Sys.readFile(src, limit: Int.max, followLinks: true) else { throw Errno(rawValue: errno) }
                 try Sys.writeFileAtomically(dst, bytes, mode: st.st_mode & 0o7777)
             } catch {
                 return .failure(error.hive(".hiveinclude: cannot copy \(f)"))

@@ -129,7 +129,7 @@ extension Hive {
         for file in files {
             guard let st = Sys.stat(file) else { continue }
             let size = Int64(st.st_size)
-            guard size > ledger.offset(file), let fd = try? Sys.openRead(file) else { continue }
+            guard size > ledger.offset(file), let fd = try? Sys.openRead(file, followLinks: true) else { continue }
             defer { try? fd.close() }
             var carry: [UInt8] = []
             while ledger.offset(file) + Int64(carry.count) < size {

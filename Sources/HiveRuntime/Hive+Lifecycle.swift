@@ -10,6 +10,7 @@ extension Hive {
     func adoptAll() {
         let panes = tmux.panes()
         for name in store.sessionNames() {
+            let links = store.setAsideLinks(name)
             guard let record = store.loadRecord(name) else {
                 // A crash between making the folder and recording `created`: set it aside
                 // (a name starting with '.' is never a session) so the name is free again.
@@ -22,6 +23,7 @@ extension Hive {
             saveRecord(s)
             loadLedger(s)
             lock.lock(); sessions[name] = s; lock.unlock()
+            for why in links { errorEvent(name, HiveError(.tooManySymbolicLinkLevels, why), uid: getuid()) }
             // Reports written while no daemon ran become events first, then tmux is asked.
             follow(s)
             // `new` with a pane: the daemon died while launching it; adopt it too.
@@ -66,6 +68,8 @@ extension Hive {
     /// tmux call makes the session `failed` with the reason; it does not throw.
     func launch(_ s: LiveSession) {
         let (spec, name) = { lock.lock(); defer { lock.unlock() }; return (s.record.spec, s.record.name) }()
+        // tmux appends the terminal's output with `cat >>`, which would follow a link.
+        for why in store.setAsideLinks(name) { errorEvent(name, HiveError(.tooManySymbolicLinkLevels, why), uid: getuid()) }
         let dir = spec.dir.isEmpty ? config.home : spec.dir
         if let why = Hive.badDir(dir) {
             stateEvent(s, .failed, detail: "bad dir: \(dir): \(why)", reason: "bad dir: \(dir): \(why)")

@@ -78,6 +78,32 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
+    /// The files of a session's folder that hivefs writes, serves or hands to tmux.
+    static let ownFiles = ["events.jsonl", "events", "log", "screen", "hooks.log", "summary", "summary.json",
+                           "transcript.json", "record.json", "exit-status", "agent.pid", "launch-error",
+                           "claude-settings.json"]
+
+    /// Moves aside any symbolic link standing in place of one of a session's own files
+    /// (to `FILE.link-MS`), so nothing hivefs or tmux writes or serves goes through it.
+    /// Returns one line per link moved, for an error event.
+    public func setAsideLinks(_ name: String) -> [String] {
+        var moved: [String] = []
+        for file in Self.ownFiles {
+            let path = sessionDir(name) + "/" + file
+            guard let target = Sys.linkTarget(path) else { continue }
+            let aside = "\(file).link-\(Timestamp.now().milliseconds)"
+            do {
+                try Sys.rename(path, sessionDir(name) + "/" + aside)
+                if file == "events" || file == "events.jsonl" { closeWriters(name) }
+                moved.append("\(file) was a symbolic link to \(target); moved aside to \(aside), never followed")
+            } catch {
+                moved.append("\(file) is a symbolic link to \(target) and cannot be moved aside: \(error); it is not followed")
+            }
+            log.warning("\(name): \(moved.last ?? "")")
+        }
+        return moved
+    }
+
     /// Appends one event to the session's log, its text twin and the root events.
     /// `durable` events are fsync'd before this returns.
     public func append(_ event: Event, durable: Bool) throws(HiveError) {

@@ -18,14 +18,16 @@ public enum Sys {
         }
     }
 
-    /// Opens a file for appending, creating it with mode 0600.
+    /// Opens a file for appending, creating it with mode 0600. A symbolic link in
+    /// its place is not followed (ELOOP): hivefs writes only its own files.
     public static func openAppend(_ path: String) throws(Errno) -> FileDescriptor {
-        let fd = try check { Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600) }
+        let fd = try check { Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600) }
         return FileDescriptor(rawValue: fd)
     }
 
-    public static func openRead(_ path: String) throws(Errno) -> FileDescriptor {
-        let fd = try check { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+    /// Opens a file for reading; a symbolic link is followed only when asked (ELOOP otherwise).
+    public static func openRead(_ path: String, followLinks: Bool = false) throws(Errno) -> FileDescriptor {
+        let fd = try check { Glibc.open(path, O_RDONLY | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW)) }
         return FileDescriptor(rawValue: fd)
     }
 
@@ -72,9 +74,11 @@ public enum Sys {
         return hive_fstat(fd.rawValue, &st) == 0 ? Int64(st.st_size) : nil
     }
 
-    /// A whole file from `offset`, read to its end (works for /proc files, whose size is 0).
-    public static func readFile(_ path: String, from offset: Int64 = 0, limit: Int = 1 << 26) -> [UInt8]? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    /// A whole file from `offset`, read to its end (works for /proc files, whose size is 0);
+    /// a symbolic link is followed only when asked.
+    public static func readFile(_ path: String, from offset: Int64 = 0, limit: Int = 1 << 26,
+                                followLinks: Bool = false) -> [UInt8]? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }
         if offset > 0, lseek(fd, off_t(offset), SEEK_SET) < 0 { return nil }
@@ -129,6 +133,14 @@ public enum Sys {
 
     public static func truncate(_ path: String, _ size: Int64) throws(Errno) {
         try check { Glibc.truncate(path, off_t(size)) }
+    }
+
+    /// Where a symbolic link points, or nil when the path is not one.
+    public static func linkTarget(_ path: String) -> String? {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buf, buf.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `stat`, or nil when the path does not exist.

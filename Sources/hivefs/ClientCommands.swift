@@ -8,13 +8,14 @@ import HiveRuntime
 struct UnmountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unmount",
-        abstract: "Unmount the tree; the daemon exits and every agent keeps running."
+        abstract: "Unmount the tree; the daemon exits and every agent keeps running.",
+        discussion: "A tree in use (open files, a `tail -f`, a shell inside it) is detached instead: the daemon stops all the same, and what is still open reads ENOTCONN."
     )
 
     @Argument(help: "The mount point (default ~/hive).")
     var mountpoint: String?
 
-    @Flag(name: .long, help: "Detach now even if the tree is in use (fusermount3 -z).")
+    @Flag(name: .long, help: "Detach at once (fusermount3 -z), without trying a plain unmount first.")
     var lazy = false
 
     @OptionGroup var location: Location
@@ -22,9 +23,24 @@ struct UnmountCommand: ParsableCommand {
     func run() throws {
         let mp = try location.mountpoint(mountpoint)
         switch Mount.status(mp) {
-        case .mounted, .stale:
-            try Mount.unmount(mp, lazy: lazy || Mount.status(mp) == .stale)
-            print("hivefs: unmounted \(mp)")
+        case .stale:
+            try Mount.unmount(mp, lazy: true)
+            print("hivefs: cleaned the stale mount at \(mp)")
+        case .mounted:
+            if lazy {
+                try Mount.unmount(mp, lazy: true)
+                print("hivefs: detached \(mp); the daemon stops, and files still open read ENOTCONN")
+                return
+            }
+            do {
+                try Mount.unmount(mp)
+                print("hivefs: unmounted \(mp)")
+            } catch {
+                // In use (a shell's working directory, a `tail -f`): detach it all the same.
+                guard Mount.status(mp) == .mounted else { throw error }
+                try Mount.unmount(mp, lazy: true)
+                print("hivefs: \(mp) was in use (\(error.reason)); detached it: the daemon stops, and files still open read ENOTCONN")
+            }
         case .directory, .absent:
             throw ValidationError("nothing is mounted at \(mp)")
         }

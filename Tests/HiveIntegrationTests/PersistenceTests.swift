@@ -61,6 +61,31 @@ final class PersistenceTests: MountedTestCase {
         XCTAssertEqual(m.pid("bg"), pid)
     }
 
+    func testUnmountWhileBusyEndsCleanlyAndReadersAreNotLeftHanging() throws {
+        newShell("busy", "sleep 300")
+        guard let pid = m.pid("busy") else { return XCTFail("no pid") }
+        let held = open(m.mnt + "/busy/status", O_RDONLY)
+        XCTAssertGreaterThanOrEqual(held, 0)
+        defer { if held >= 0 { close(held) } }
+        guard let tail = spawn(["/usr/bin/tail", "-f", m.mnt + "/busy/events"], stdout: m.root + "/tail.out",
+                               stderr: m.root + "/tail.err") else { return XCTFail("no tail") }
+        defer { kill(tail, SIGKILL); var st: Int32 = 0; waitpid(tail, &st, 0) }
+        XCTAssertTrue(waitUntil(5) { ((try? String(contentsOfFile: self.m.root + "/tail.out", encoding: .utf8)) ?? "").contains(" state starting") })
+        // A shell sitting inside the tree, too.
+        let inside = m.sh("cd $MNT/busy && '\(MountFixture.binary)' unmount $MNT")
+        XCTAssertEqual(inside.status, 0, inside.err)
+        XCTAssertTrue(inside.out.contains("was in use"), inside.out)
+        XCTAssertTrue(waitUntil(10) { !self.m.daemonRunning }, "the daemon stops although files are open")
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = pread(held, &buf, buf.count, 0)
+        XCTAssertEqual(n, -1, "a file still open reads an error, not a hang")
+        XCTAssertEqual(errno, ENOTCONN)
+        XCTAssertTrue(waitUntil(10) { var st: Int32 = 0; return waitpid(tail, &st, WNOHANG) == tail }, "tail -f ends")
+        XCTAssertTrue(alive(pid), "the agent keeps running")
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertEqual(m.pid("busy"), pid)
+    }
+
     func testSigtermUnmountsCleanly() {
         guard let d = m.daemon else { return XCTFail("no daemon") }
         kill(d, SIGTERM)

@@ -1,0 +1,201 @@
+import Foundation
+import XCTest
+@testable import HiveCore
+
+/// Random and mutated input for every parser that reads what others write:
+/// `control` writes, `hooks.log` records and their payloads, transcript lines and
+/// the event log. None may crash or hang; bad input is refused with its errno or
+/// skipped and counted. The cases are drawn from a seeded generator, so a failure
+/// names the seed that repeats it (HIVEFS_FUZZ_SEED); HIVEFS_FUZZ_SCALE multiplies
+/// the number of cases (`make stress` runs ten times as many).
+final class FuzzTests: XCTestCase {
+    static let env = ProcessInfo.processInfo.environment
+    static let seed = env["HIVEFS_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x6869_7665_6673
+    static let scale = env["HIVEFS_FUZZ_SCALE"].flatMap(Int.init) ?? 1
+
+    /// SplitMix64: small, seeded, the same on every machine.
+    struct Rand {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+        mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
+        mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
+    }
+
+    /// Byte-level mutations of a valid input: flips, insertions of awkward bytes,
+    /// deletions, truncation, duplication, splicing.
+    static func mutate(_ input: [UInt8], _ r: inout Rand) -> [UInt8] {
+        var b = input
+        let awkward: [[UInt8]] = [[0], [0x0A], [0x0D, 0x0A], [0xFF], [0xC3], [0xE2, 0x82], [0xF0, 0x9F, 0x98],
+                                  Array("\"".utf8), Array("'".utf8), Array("\\".utf8), Array("$(id)".utf8),
+                                  Array("`id`".utf8), Array(";".utf8), Array("#{pane_pid}".utf8), Array("..".utf8),
+                                  Array("/".utf8), Array("=".utf8), Array("{".utf8), Array("}".utf8), Array("[".utf8),
+                                  Array("99999999999999999999999".utf8), Array("-1".utf8), Array("1e308".utf8)]
+        for _ in 0..<(1 + r.below(4)) {
+            switch r.below(7) {
+            case 0 where !b.isEmpty: b[r.below(b.count)] ^= UInt8(1 << r.below(8))
+            case 1: b.insert(contentsOf: r.pick(awkward), at: r.below(b.count + 1))
+            case 2 where !b.isEmpty: b.remove(at: r.below(b.count))
+            case 3: b = Array(b.prefix(r.below(b.count + 1)))
+            case 4 where !b.isEmpty:
+                let i = r.below(b.count)
+                b.insert(contentsOf: b[i..<min(b.count, i + r.below(16))], at: r.below(b.count + 1))
+            case 5: b.insert(contentsOf: r.bytes(r.below(8)), at: r.below(b.count + 1))
+            default: b += r.pick(awkward)
+            }
+        }
+        return b
+    }
+
+    private func errnoName(_ e: HiveError) -> String { e.errnoName }
+
+    // MARK: control
+
+    static let sessionLines = [
+        "pause", "resume", "interrupt", "kill", "restart", "send Use the existing TokenStore",
+        "send 'quoted \"text\"'", "keys C-c Enter", "budget 5000", "budget usd=2.5", "budget off",
+        "idle-timeout 30m", "idle-timeout off", "kill\npause\n", "send a\\nb",
+    ]
+    static let rootLines = [
+        "new auth agent=claude dir=/tmp prompt=\"Add login\"", "new x agent=shell command=\"sleep 1\"",
+        "new w agent=claude worktree=yes branch=feat/x setup=\"make deps\"", "prune-history older-than=30d",
+        "new a.b agent=shell", "new y agent=codex env.FOO=bar",
+    ]
+
+    func testControlWritesNeverCrashAndAreRefusedWithTheirErrno() {
+        var r = Rand(state: Self.seed)
+        let allowed: Set<String> = ["EINVAL", "E2BIG", "ERANGE"]
+        let cases = 100_000 * Self.scale
+        var accepted = 0, refused = 0
+        for i in 0..<cases {
+            let write: [UInt8]
+            // One case in a thousand is a write of thousands of lines, one a line near the limit.
+            switch i % 1000 == 0 ? 2 : i % 1000 == 1 ? 3 : r.pick([0, 1, 4, 5]) {
+            case 0: write = r.bytes(r.below(200))
+            case 1: write = Self.mutate(Array(r.pick(Self.sessionLines + Self.rootLines).utf8), &r)
+            case 2:
+                write = Array((0..<(1 + r.below(3000))).map { _ in r.pick(Self.sessionLines) }.joined(separator: "\n").utf8)
+            case 3:  // a huge line, just under or over the limit
+                write = Array("send ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: ControlParser.maxWrite - 8 + r.below(16))
+            case 4: write = Self.mutate(Self.mutate(Array(r.pick(Self.rootLines).utf8), &r), &r)
+            default: write = Array(r.pick(Self.sessionLines).utf8) + [0] + r.bytes(r.below(10))
+            }
+            for root in [false, true] {
+                do {
+                    if root { _ = try ControlParser.rootCommands(write, home: "/home/ana") } else { _ = try ControlParser.sessionCommands(write) }
+                    accepted += 1
+                } catch {
+                    refused += 1
+                    if !allowed.contains(error.errnoName) || error.reason.isEmpty {
+                        XCTFail("case \(i) (seed \(Self.seed)): \(error.errnoName) '\(error.reason)' for \(write.prefix(80))")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(accepted, cases / 50, "the mutations still reach the commands")
+        XCTAssertGreaterThan(refused, cases / 2)
+        print("fuzz control: \(cases) writes to session and root control, \(accepted) accepted, \(refused) refused")
+    }
+
+    // MARK: hooks
+
+    static var samplePayloads: [[UInt8]] {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("../shared/samples/claude")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        var out = files.filter { $0.hasPrefix("claude-hook-") }.compactMap { try? Data(contentsOf: folder.appendingPathComponent($0)) }.map { Array($0) }
+        out += [#"{"hook_event_name":"PostToolUse","tool_name":"Edit","tool_input":{"file_path":"/w/src/a.swift"}}"#,
+                #"{"hook_event_name":"Notification","message":"Claude needs your permission","notification_type":"permission_prompt"}"#,
+                #"{"hook_event_name":"Stop","last_assistant_message":"done\nreally"}"#,
+                #"{"hook_event_name":"SessionStart","source":"startup","model":{"id":"claude-opus-4-5"},"session_id":"s"}"#].map { Array($0.utf8) }
+        return out
+    }
+
+    /// A `hooks.log` record as hivefs-hook writes it, without its newline.
+    static func record(_ payload: [UInt8]) -> [UInt8] {
+        var body = payload
+        let nl = body.last == 0x0A
+        if nl { body.removeLast() }
+        if !body.isEmpty && !body.contains(0x0A) { return Array("1764000000000 \(nl ? "nl" : "line") ".utf8) + body }
+        return Array("1764000000000 base64 \(Data(payload).base64EncodedString())".utf8)
+    }
+
+    func testHookRecordsAndPayloadsNeverCrashAndAlwaysMakeOneLine() {
+        var r = Rand(state: Self.seed ^ 0x686F6F6B)
+        let samples = Self.samplePayloads
+        XCTAssertGreaterThan(samples.count, 4)
+        let cases = 10_000 * Self.scale
+        var malformed = 0, unreadable = 0
+        for i in 0..<cases {
+            let payload: [UInt8]
+            // One case in fifty is nested tens of thousands deep.
+            switch i % 50 == 0 ? 1 : i % 50 == 1 ? 2 : r.pick([0, 3, 4]) {
+            case 0: payload = r.bytes(r.below(300))
+            case 1: payload = Array(String(repeating: "[", count: 1 + r.below(100_000)).utf8)
+            case 2: payload = Array(#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"#.utf8)
+                + Array(String(repeating: "{\"a\":", count: r.below(5000)).utf8)
+            default: payload = Self.mutate(r.pick(samples), &r)
+            }
+            // As hivefs-hook writes it, and as a crash or another writer can leave it.
+            var line = Self.record(payload)
+            if r.chance(30) { line = Self.mutate(line, &r) }
+            switch HookRecord.parse(line[...]) {
+            case .failure(let m):
+                malformed += 1
+                XCTAssertFalse(m.reason.isEmpty)
+            case .success(let rec):
+                let report = ClaudeHooks.report(rec.payload, base: "/w")
+                if report.kind == AgentEventKind.unreadable { unreadable += 1 }
+                let e = Event(session: "s", kind: report.kind, detail: report.detail)
+                let text = e.textLine
+                if text.filter({ $0 == "\n" }).count != 1 || !text.hasSuffix("\n") {
+                    XCTFail("case \(i) (seed \(Self.seed)): not one line: \(text.prefix(200))")
+                }
+                XCTAssertEqual(Event.parse(jsonLine: Array(e.jsonLine.utf8.dropLast())), e, "case \(i)")
+            }
+        }
+        print("fuzz hooks: \(cases) records, \(malformed) malformed records refused, \(unreadable) unreadable payloads")
+    }
+
+    // MARK: transcripts and the event log
+
+    func testTranscriptLinesNeverCrashAndBadOnesAreCounted() throws {
+        var r = Rand(state: Self.seed ^ 0x7472616E)
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("../shared/samples/claude/claude-transcript-v1.0.98_claude-code-viewer.jsonl")
+        let lines = try String(contentsOf: folder, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
+        XCTAssertFalse(lines.isEmpty)
+        let cases = 10_000 * Self.scale
+        var ledger = TranscriptLedger()
+        for _ in 0..<cases {
+            let line = r.chance(20) ? r.bytes(r.below(200)) : Self.mutate(r.pick(lines), &r)
+            ledger.read(line: line[...])
+            let t = ledger.total
+            XCTAssertTrue(t.input >= 0 && t.output >= 0 && t.cacheRead >= 0 && t.cacheWrite >= 0, "seed \(Self.seed)")
+        }
+        XCTAssertGreaterThan(ledger.skipped, 0)
+        print("fuzz transcripts: \(cases) lines, \(ledger.skipped) skipped and counted")
+    }
+
+    func testEventLogLinesNeverCrash() {
+        var r = Rand(state: Self.seed ^ 0x6576656E)
+        var e = Event(session: "auth", kind: EventKind.state, detail: "working", state: .working, pid: 4)
+        e.tool = "Edit src/a.swift"; e.action = "edit"; e.path = "src/a.swift"; e.hook = 1234
+        let valid = Array(e.jsonLine.utf8.dropLast())
+        var parsed = 0
+        for _ in 0..<(10_000 * Self.scale) {
+            if let back = Event.parse(jsonLine: Self.mutate(valid, &r)) {
+                parsed += 1
+                XCTAssertEqual(Event.parse(jsonLine: Array(back.jsonLine.utf8.dropLast())), back)
+            }
+        }
+        XCTAssertGreaterThan(parsed, 0)
+    }
+}
