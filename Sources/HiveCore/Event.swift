@@ -19,6 +19,8 @@ public enum EventKind {
     public static let removed = "removed"
     /// A policy was set or fired: `key` names it (`idle-timeout`, `budget`), `value` holds it.
     public static let policy = "policy"
+    /// The state directory takes writes again after refusing them; carries the errno it gave.
+    public static let disk = "disk"
 }
 
 /// The kinds of event about a session's git work tree.

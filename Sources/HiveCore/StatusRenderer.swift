@@ -13,6 +13,8 @@ public struct RenderContext: Sendable {
     public var gitBranch: String?
     /// The idle timeout of sessions that set none (seconds; nil or 0: none).
     public var defaultIdleTimeout: Int64?
+    /// Why the state directory refuses writes, when it does (events are held in memory).
+    public var disk: String?
 
     public init(now: Timestamp, socket: String, output: Timestamp? = nil, ledger: TranscriptLedger? = nil,
                 prices: PriceTable = .standard) {
@@ -74,6 +76,7 @@ public enum StatusRenderer {
             ("idle-timeout", .int(idleTimeout(r, ctx))),
             ("idle-timeout.left", .int(idleTimeoutLeft(r, ctx))),
             ("events", .int(Int64(r.eventCount))),
+            ("disk", .string(ctx.disk)),
             ("attach", .string(attach(r, ctx))),
             ("ended", .string(r.ended?.rfc3339)),
             ("exit", .int(r.exitCode.map(Int64.init))),

@@ -60,21 +60,26 @@ public enum HookWriter {
     }
 
     static func append(_ record: [UInt8], to path: String) -> String? {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { return "cannot open \(path): \(String(cString: strerror(errno)))" }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
             if errno != EINTR { return "cannot lock \(path): \(String(cString: strerror(errno)))" }
         }
+        // Where the record starts: a write that fails halfway (a full disk) is cut
+        // back to here, so the log never holds half a record for the next to join.
+        let start = lseek(fd, 0, SEEK_END)
         var done = 0
         while done < record.count {
             let n = record.withUnsafeBytes { buf -> Int in
                 guard let base = buf.baseAddress else { return 0 }
                 return write(fd, base + done, buf.count - done)
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return "cannot write \(path): \(String(cString: strerror(errno)))"
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                let why = n < 0 ? String(cString: strerror(errno)) : "nothing written"
+                if start >= 0 { _ = ftruncate(fd, start) }
+                return "cannot write \(path): \(why)"
             }
             done += n
         }

@@ -23,6 +23,8 @@ public final class Hive: @unchecked Sendable {
     let notifyQueue = DispatchQueue(label: "hivefs.on", attributes: .concurrent)
     /// Called after a session changes (its name), from a thread that serves no FUSE request.
     public var onChange: (@Sendable (String) -> Void)?
+    /// Whether a retry of the events the state directory refused is scheduled.
+    var diskRetrying = false
     /// Called when a name in the tree comes to stand for something new or goes away
     /// other than by the caller's own `rmdir`, so a mount can drop what it cached.
     public var onTreeChange: (@Sendable (TreeChange) -> Void)?
@@ -90,6 +92,7 @@ public final class Hive: @unchecked Sendable {
                                 ledger: s.record.spec.agent == .claude ? s.ledger : nil, prices: config.prices)
         ctx.gitBranch = s.git?.status?.branch
         ctx.defaultIdleTimeout = config.idleTimeout
+        ctx.disk = store.diskTrouble.map { "\($0.errno) since \($0.since.rfc3339), \($0.held) events held in memory" }
         return ctx
     }
 
@@ -107,11 +110,7 @@ public final class Hive: @unchecked Sendable {
         s.emitLock.lock()
         lock.lock(); let r = s.record; lock.unlock()
         guard let e = build(r) else { s.emitLock.unlock(); return }
-        do {
-            try store.append(e, durable: durable)
-        } catch {
-            log.error("\(error.reason)")
-        }
+        let outcome = store.append(e, durable: durable)
         lock.lock()
         s.record.apply(e)
         let after = s.record
@@ -123,6 +122,7 @@ public final class Hive: @unchecked Sendable {
         }
         s.emitLock.unlock()
         onChange?(e.session)
+        noteDisk(outcome)
         if let st = e.state, st != r.state { runOn(from: r.state, to: after) }
         if e.state == .idle || e.state == .waiting { scheduleReap(s) }
         // Every way a session ends passes here, on its queue.
@@ -149,7 +149,7 @@ public final class Hive: @unchecked Sendable {
         if let name, let s = live(name) {
             emit(s, e, durable: true)
         } else {
-            store.appendRootOnly(e)
+            noteDisk(store.appendRootOnly(e))
             lock.lock(); rootError = e; lock.unlock()
             log.notice("root control refused: \(err)")
             onChange?("")

@@ -26,6 +26,9 @@ public final class StateStore: @unchecked Sendable {
     private var writers: [String: (jsonl: FileDescriptor, text: FileDescriptor)] = [:]
     private var rootEvents: FileDescriptor?
     private let log: Logger
+    /// Events the state directory refused, in order, waiting to be written.
+    private var held: [Pending] = []
+    private var trouble: DiskTrouble?
 
     public init(root: String, logger: Logger) throws(HiveError) {
         self.root = root
@@ -105,29 +108,106 @@ public final class StateStore: @unchecked Sendable {
     }
 
     /// Appends one event to the session's log, its text twin and the root events.
-    /// `durable` events are fsync'd before this returns.
-    public func append(_ event: Event, durable: Bool) throws(HiveError) {
+    /// `durable` events are fsync'd before this returns. When the state directory
+    /// refuses the write (full, read-only, failing), the event is held in memory,
+    /// with every event after it, and written first once it takes writes again;
+    /// a write that fails halfway is cut back, so no log is left with half a line.
+    @discardableResult
+    public func append(_ event: Event, durable: Bool) -> AppendOutcome {
         lock.lock()
         defer { lock.unlock() }
-        do {
-            let w = try writer(event.session)
-            try Sys.writeAll(w.jsonl, Array(event.jsonLine.utf8))
-            if durable { try Sys.fsync(w.jsonl) }
-            try Sys.writeAll(w.text, Array(event.textLine.utf8))
-            if let r = rootEvents { try Sys.writeAll(r, Array(event.rootTextLine.utf8)) }
-        } catch {
-            throw error.hive("cannot record an event of \(event.session)")
-        }
+        return appendLocked(.session(event, durable: durable))
     }
 
     /// Appends an event that belongs to no session (a refused root `control` write)
     /// to the root events only.
-    public func appendRootOnly(_ event: Event) {
+    @discardableResult
+    public func appendRootOnly(_ event: Event) -> AppendOutcome {
         lock.lock()
         defer { lock.unlock() }
-        if let r = rootEvents {
-            try? Sys.writeAll(r, Array(event.rootTextLine.utf8))
-            try? Sys.fsync(r)
+        return appendLocked(.root(event))
+    }
+
+    /// Writes what is held, if the state directory takes writes again.
+    public func retryHeld() -> AppendOutcome {
+        lock.lock()
+        defer { lock.unlock() }
+        return flushLocked() ?? (trouble == nil ? .written : .held(trouble ?? DiskTrouble(errno: "EIO", since: .now(), held: 0)))
+    }
+
+    /// Why the state directory refuses writes, since when, and how many events wait; nil when it takes them.
+    public var diskTrouble: DiskTrouble? {
+        lock.lock(); defer { lock.unlock() }
+        return trouble
+    }
+
+    private enum Pending {
+        case session(Event, durable: Bool)
+        case root(Event)
+    }
+
+    private func appendLocked(_ p: Pending) -> AppendOutcome {
+        let recovered = flushLocked()
+        if !held.isEmpty {
+            held.append(p)
+            trouble?.held = held.count
+            return .held(trouble ?? DiskTrouble(errno: "EIO", since: .now(), held: held.count))
+        }
+        do throws(Errno) {
+            try write(p)
+        } catch {
+            held.append(p)
+            let t = DiskTrouble(errno: ErrnoNames.name(of: error), since: .now(), held: held.count)
+            trouble = t
+            log.error("the state directory refuses writes (\(t.errno)); holding events in memory until it takes them")
+            return .held(t)
+        }
+        if case .recovered(let t)? = recovered { return .recovered(t) }
+        return .written
+    }
+
+    /// Writes the held events in order, stopping at the first refusal. Nil when none were held.
+    private func flushLocked() -> AppendOutcome? {
+        guard !held.isEmpty, let t = trouble else { return nil }
+        while let p = held.first {
+            do throws(Errno) {
+                try write(p)
+            } catch {
+                trouble?.held = held.count
+                return .held(trouble ?? t)
+            }
+            held.removeFirst()
+        }
+        let was = DiskTrouble(errno: t.errno, since: t.since, held: t.held)
+        trouble = nil
+        log.notice("the state directory takes writes again; \(was.held) held events written")
+        return .recovered(was)
+    }
+
+    /// One event to its files, cut back to where they were if any write fails.
+    private func write(_ p: Pending) throws(Errno) {
+        switch p {
+        case .session(let e, let durable):
+            let w = try writer(e.session)
+            var files: [(FileDescriptor, [UInt8])] = [(w.jsonl, Array(e.jsonLine.utf8)), (w.text, Array(e.textLine.utf8))]
+            if let r = rootEvents { files.append((r, Array(e.rootTextLine.utf8))) }
+            try writeWhole(files, sync: durable ? w.jsonl : nil)
+        case .root(let e):
+            guard let r = rootEvents else { return }
+            try writeWhole([(r, Array(e.rootTextLine.utf8))], sync: r)
+        }
+    }
+
+    private func writeWhole(_ files: [(FileDescriptor, [UInt8])], sync: FileDescriptor?) throws(Errno) {
+        let sizes = files.map { Sys.size($0.0) }
+        do throws(Errno) {
+            for (fd, bytes) in files { try Sys.writeAll(fd, bytes) }
+            if let sync { try Sys.fsync(sync) }
+        } catch {
+            for ((fd, _), size) in zip(files, sizes) {
+                if let size { try? Sys.truncate(fd, size) }
+            }
+            throw error
         }
     }
 
@@ -208,6 +288,7 @@ public final class StateStore: @unchecked Sendable {
     /// lost or torn costs a longer replay at the next start, never a wrong record.
     public func checkpoint(_ record: SessionRecord) {
         lock.lock()
+        guard held.isEmpty else { lock.unlock(); return }
         let w = try? writer(record.name)
         let jsonl = w.flatMap { Sys.size($0.jsonl) }
         let text = w.flatMap { Sys.size($0.text) }
@@ -272,4 +353,22 @@ struct LogCheckpoint: Codable {
     var jsonl: Int64
     var text: Int64
     var record: SessionRecord
+}
+
+/// The state directory refusing writes: the errno, since when, and how many events
+/// are held in memory meanwhile.
+public struct DiskTrouble: Sendable, Equatable {
+    public var errno: String
+    public var since: Timestamp
+    public var held: Int
+}
+
+/// What became of an append.
+public enum AppendOutcome: Sendable, Equatable {
+    /// On disk.
+    case written
+    /// Held in memory: the state directory refuses writes.
+    case held(DiskTrouble)
+    /// On disk, after the held events, which were written first: the trouble is over.
+    case recovered(DiskTrouble)
 }

@@ -44,6 +44,7 @@ public enum Sys {
                 if e == .interrupted { continue }
                 throw e
             }
+            if n == 0 { throw Errno.ioError }
             done += n
         }
     }
@@ -129,6 +130,10 @@ public enum Sys {
 
     public static func rename(_ from: String, _ to: String) throws(Errno) {
         try check { Glibc.rename(from, to) }
+    }
+
+    public static func truncate(_ fd: FileDescriptor, _ size: Int64) throws(Errno) {
+        try check { Glibc.ftruncate(fd.rawValue, off_t(size)) }
     }
 
     public static func truncate(_ path: String, _ size: Int64) throws(Errno) {

@@ -8,7 +8,7 @@ final class StatusRendererTests: XCTestCase {
         "name", "state", "agent", "command", "dir", "branch", "worktree", "pid", "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "tokens.input", "tokens.output", "tokens.cache_read",
         "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
-        "idle-timeout.left", "events", "attach",
+        "idle-timeout.left", "events", "disk", "attach",
         "ended", "exit", "reason",
     ]
     static let numeric: Set<String> = ["pid", "idle", "tokens.input", "tokens.output", "tokens.cache_read",

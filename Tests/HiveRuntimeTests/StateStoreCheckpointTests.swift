@@ -45,7 +45,7 @@ final class StateStoreCheckpointTests: XCTestCase {
     }
 
     private func append(_ events: some Sequence<Event>) throws {
-        for e in events { try store.append(e, durable: false) }
+        for e in events { store.append(e, durable: false) }
     }
 
     private func lines(_ path: String) -> Int {
