@@ -56,8 +56,8 @@ stress: EXTRA_PKGS = $(TEST_PKGS)
 stress: deps
 	$(SWIFT) build --build-tests
 	HIVEFS_STRESS=1 HIVEFS_FUZZ_SCALE=10 $(SWIFT) test --skip-build --disable-swift-testing \
-	  --filter 'CrashUnderLoadTests|FuzzTests|ConcurrencyTests' > .build/stress.log 2>&1; rc=$$?; \
-	  grep -E '^(crash|fuzz|concurrency)|error:|Executed' .build/stress.log; exit $$rc
+	  --filter 'CrashUnderLoadTests|FuzzTests|FuzzMountTests|ConcurrencyTests' > .build/stress.log 2>&1; rc=$$?; \
+	  grep -E "^(crash|fuzz|concurrency)|error:|Executed" .build/stress.log; exit $$rc
 
 # Measures hivefs against its baselines and writes docs/BENCHMARKS.md; never fails on a figure.
 bench: EXTRA_PKGS = $(TEST_PKGS) gcc

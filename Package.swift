@@ -65,7 +65,9 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .testTarget(name: "HiveCoreTests", dependencies: ["HiveCore", "HiveHook"]),
+        // The fuzz tests' seeded generator, shared by the unit and integration tests.
+        .target(name: "HiveFuzz", path: "Tests/HiveFuzz"),
+        .testTarget(name: "HiveCoreTests", dependencies: ["HiveCore", "HiveHook", "HiveFuzz"]),
         // The runtime's parts that need files but no mount.
         .testTarget(
             name: "HiveRuntimeTests",
@@ -74,7 +76,7 @@ let package = Package(
         // Mounts the real binary (built alongside) in temporary directories.
         .testTarget(
             name: "HiveIntegrationTests",
-            dependencies: ["HiveCore"],
+            dependencies: ["HiveCore", "HiveFuzz"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]

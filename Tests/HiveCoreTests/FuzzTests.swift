@@ -1,4 +1,5 @@
 import Foundation
+import HiveFuzz
 import XCTest
 @testable import HiveCore
 
@@ -9,68 +10,15 @@ import XCTest
 /// names the seed that repeats it (HIVEFS_FUZZ_SEED); HIVEFS_FUZZ_SCALE multiplies
 /// the number of cases (`make stress` runs ten times as many).
 final class FuzzTests: XCTestCase {
-    static let env = ProcessInfo.processInfo.environment
-    static let seed = env["HIVEFS_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x6869_7665_6673
-    static let scale = env["HIVEFS_FUZZ_SCALE"].flatMap(Int.init) ?? 1
-
-    /// SplitMix64: small, seeded, the same on every machine.
-    struct Rand {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-        mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
-    }
-
-    /// Byte-level mutations of a valid input: flips, insertions of awkward bytes,
-    /// deletions, truncation, duplication, splicing.
-    static func mutate(_ input: [UInt8], _ r: inout Rand) -> [UInt8] {
-        var b = input
-        let awkward: [[UInt8]] = [[0], [0x0A], [0x0D, 0x0A], [0xFF], [0xC3], [0xE2, 0x82], [0xF0, 0x9F, 0x98],
-                                  Array("\"".utf8), Array("'".utf8), Array("\\".utf8), Array("$(id)".utf8),
-                                  Array("`id`".utf8), Array(";".utf8), Array("#{pane_pid}".utf8), Array("..".utf8),
-                                  Array("/".utf8), Array("=".utf8), Array("{".utf8), Array("}".utf8), Array("[".utf8),
-                                  Array("99999999999999999999999".utf8), Array("-1".utf8), Array("1e308".utf8)]
-        for _ in 0..<(1 + r.below(4)) {
-            switch r.below(7) {
-            case 0 where !b.isEmpty: b[r.below(b.count)] ^= UInt8(1 << r.below(8))
-            case 1: b.insert(contentsOf: r.pick(awkward), at: r.below(b.count + 1))
-            case 2 where !b.isEmpty: b.remove(at: r.below(b.count))
-            case 3: b = Array(b.prefix(r.below(b.count + 1)))
-            case 4 where !b.isEmpty:
-                let i = r.below(b.count)
-                b.insert(contentsOf: b[i..<min(b.count, i + r.below(16))], at: r.below(b.count + 1))
-            case 5: b.insert(contentsOf: r.bytes(r.below(8)), at: r.below(b.count + 1))
-            default: b += r.pick(awkward)
-            }
-        }
-        return b
-    }
-
-    private func errnoName(_ e: HiveError) -> String { e.errnoName }
+    static let seed = Fuzz.seed
+    static let scale = Fuzz.scale
 
     // MARK: control
 
-    static let sessionLines = [
-        "pause", "resume", "interrupt", "kill", "restart", "send Use the existing TokenStore",
-        "send 'quoted \"text\"'", "keys C-c Enter", "budget 5000", "budget usd=2.5", "budget off",
-        "idle-timeout 30m", "idle-timeout off", "kill\npause\n", "send a\\nb",
-    ]
-    static let rootLines = [
-        "new auth agent=claude dir=/tmp prompt=\"Add login\"", "new x agent=shell command=\"sleep 1\"",
-        "new w agent=claude worktree=yes branch=feat/x setup=\"make deps\"", "prune-history older-than=30d",
-        "new a.b agent=shell", "new y agent=codex env.FOO=bar",
-    ]
-
+    static let sessionLines = Fuzz.sessionLines
+    static let rootLines = Fuzz.rootLines
     func testControlWritesNeverCrashAndAreRefusedWithTheirErrno() {
-        var r = Rand(state: Self.seed)
+        var r = FuzzRand(state: Self.seed)
         let allowed: Set<String> = ["EINVAL", "E2BIG", "ERANGE"]
         let cases = 100_000 * Self.scale
         var accepted = 0, refused = 0
@@ -79,12 +27,12 @@ final class FuzzTests: XCTestCase {
             // One case in a thousand is a write of thousands of lines, one a line near the limit.
             switch i % 1000 == 0 ? 2 : i % 1000 == 1 ? 3 : r.pick([0, 1, 4, 5]) {
             case 0: write = r.bytes(r.below(200))
-            case 1: write = Self.mutate(Array(r.pick(Self.sessionLines + Self.rootLines).utf8), &r)
+            case 1: write = Fuzz.mutate(Array(r.pick(Self.sessionLines + Self.rootLines).utf8), &r)
             case 2:
                 write = Array((0..<(1 + r.below(3000))).map { _ in r.pick(Self.sessionLines) }.joined(separator: "\n").utf8)
             case 3:  // a huge line, just under or over the limit
                 write = Array("send ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: ControlParser.maxWrite - 8 + r.below(16))
-            case 4: write = Self.mutate(Self.mutate(Array(r.pick(Self.rootLines).utf8), &r), &r)
+            case 4: write = Fuzz.mutate(Fuzz.mutate(Array(r.pick(Self.rootLines).utf8), &r), &r)
             default: write = Array(r.pick(Self.sessionLines).utf8) + [0] + r.bytes(r.below(10))
             }
             for root in [false, true] {
@@ -128,7 +76,7 @@ final class FuzzTests: XCTestCase {
     }
 
     func testHookRecordsAndPayloadsNeverCrashAndAlwaysMakeOneLine() {
-        var r = Rand(state: Self.seed ^ 0x686F6F6B)
+        var r = FuzzRand(state: Self.seed ^ 0x686F6F6B)
         let samples = Self.samplePayloads
         XCTAssertGreaterThan(samples.count, 4)
         let cases = 10_000 * Self.scale
@@ -141,11 +89,11 @@ final class FuzzTests: XCTestCase {
             case 1: payload = Array(String(repeating: "[", count: 1 + r.below(100_000)).utf8)
             case 2: payload = Array(#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"#.utf8)
                 + Array(String(repeating: "{\"a\":", count: r.below(5000)).utf8)
-            default: payload = Self.mutate(r.pick(samples), &r)
+            default: payload = Fuzz.mutate(r.pick(samples), &r)
             }
             // As hivefs-hook writes it, and as a crash or another writer can leave it.
             var line = Self.record(payload)
-            if r.chance(30) { line = Self.mutate(line, &r) }
+            if r.chance(30) { line = Fuzz.mutate(line, &r) }
             switch HookRecord.parse(line[...]) {
             case .failure(let m):
                 malformed += 1
@@ -167,7 +115,7 @@ final class FuzzTests: XCTestCase {
     // MARK: transcripts and the event log
 
     func testTranscriptLinesNeverCrashAndBadOnesAreCounted() throws {
-        var r = Rand(state: Self.seed ^ 0x7472616E)
+        var r = FuzzRand(state: Self.seed ^ 0x7472616E)
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("../shared/samples/claude/claude-transcript-v1.0.98_claude-code-viewer.jsonl")
         let lines = try String(contentsOf: folder, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
@@ -175,7 +123,7 @@ final class FuzzTests: XCTestCase {
         let cases = 10_000 * Self.scale
         var ledger = TranscriptLedger()
         for _ in 0..<cases {
-            let line = r.chance(20) ? r.bytes(r.below(200)) : Self.mutate(r.pick(lines), &r)
+            let line = r.chance(20) ? r.bytes(r.below(200)) : Fuzz.mutate(r.pick(lines), &r)
             ledger.read(line: line[...])
             let t = ledger.total
             XCTAssertTrue(t.input >= 0 && t.output >= 0 && t.cacheRead >= 0 && t.cacheWrite >= 0, "seed \(Self.seed)")
@@ -185,13 +133,13 @@ final class FuzzTests: XCTestCase {
     }
 
     func testEventLogLinesNeverCrash() {
-        var r = Rand(state: Self.seed ^ 0x6576656E)
+        var r = FuzzRand(state: Self.seed ^ 0x6576656E)
         var e = Event(session: "auth", kind: EventKind.state, detail: "working", state: .working, pid: 4)
         e.tool = "Edit src/a.swift"; e.action = "edit"; e.path = "src/a.swift"; e.hook = 1234
         let valid = Array(e.jsonLine.utf8.dropLast())
         var parsed = 0
         for _ in 0..<(10_000 * Self.scale) {
-            if let back = Event.parse(jsonLine: Self.mutate(valid, &r)) {
+            if let back = Event.parse(jsonLine: Fuzz.mutate(valid, &r)) {
                 parsed += 1
                 XCTAssertEqual(Event.parse(jsonLine: Array(back.jsonLine.utf8.dropLast())), back)
             }
