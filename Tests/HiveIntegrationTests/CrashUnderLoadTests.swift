@@ -83,7 +83,13 @@ final class CrashUnderLoadTests: MountedTestCase {
             }
         }
         let sent = load.agents * load.perAgent
-        print("crash under load: \(load.agents) agents, \(sent) hook calls, \(load.kills) kills; \(found) events found; "
+        // How fast they really went: each agent says how long its calls took.
+        let took = names.compactMap { n -> Double? in
+            guard let r = (m.read(n + "/log") ?? "").range(of: #"failed 0 in [0-9.]+s"#, options: .regularExpression) else { return nil }
+            return Double((m.read(n + "/log") ?? "")[r].dropFirst("failed 0 in ".count).dropLast())
+        }.max() ?? 0
+        print("crash under load: \(load.agents) agents, \(sent) hook calls in \(String(format: "%.1f", took)) s "
+              + "(\(took > 0 ? Int(Double(sent) / took) : 0) a second), \(load.kills) kills; \(found) events found, each once, in order; "
               + "re-adopted in \(readopt.map { String(format: "%.2f", $0) }.joined(separator: ", ")) s")
     }
 }
