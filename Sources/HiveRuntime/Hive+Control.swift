@@ -44,7 +44,7 @@ extension Hive {
     }
 
     private func perform(_ s: LiveSession, _ c: SessionCommand) throws(HiveError) {
-        let name = s.record.name
+        let name = s.name
         lock.lock(); let state = s.record.state; let pid = s.record.pid; let scope = s.scope; let spec = s.record.spec; lock.unlock()
         switch c {
         case .start:
@@ -112,7 +112,7 @@ extension Hive {
         for s in created {
             group.enter()
             s.queue.async { [self] in
-                emit(s, Event(session: s.record.name, kind: EventKind.control, detail: "start", uid: uid), durable: true)
+                emit(s, Event(session: s.name, kind: EventKind.control, detail: "start", uid: uid), durable: true)
                 launch(s)
                 group.leave()
             }
@@ -230,7 +230,7 @@ extension Hive {
 
     /// Writes the files a history entry shows, as they read at removal.
     private func freezeViews(_ s: LiveSession) {
-        let name = s.record.name
+        let name = s.name
         for file in SessionFile.frozen where !file.isOnDisk && file != .screen {
             if let r = render(name, file) { store.writeSessionFile(name, file.rawValue, String(decoding: r.bytes, as: UTF8.self)) }
         }

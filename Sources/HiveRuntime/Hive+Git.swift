@@ -24,7 +24,7 @@ extension Hive {
         guard spec.wantsWorktree else { return .success((dir, false)) }
         lock.lock(); let existing = s.record.worktree; let known = s.record.workdir; lock.unlock()
         if let existing, Sys.stat(existing) != nil { return .success((known ?? existing, false)) }
-        let name = s.record.name
+        let name = s.name
         let what = "worktree=\(spec.worktree)"
         let top: String
         switch git.place(dir) {
@@ -121,7 +121,7 @@ extension Hive {
         let last = git.facts(gitFolder(r), repo: repo, worktree: wt, base: r.base, now: { .now() })
         lock.lock(); s.git = last; lock.unlock()
         guard let wt, let repo, Sys.stat(wt) != nil else { return }
-        let name = s.record.name
+        let name = s.name
         let pending = git.pendingChanges(wt)
         if pending == 0 {
             if let why = git.removeWorktree(repo, path: wt) {

@@ -9,7 +9,7 @@ extension Hive {
     /// Reads a session's `hooks.log` from where its events stop, and on from there
     /// each time it grows, until `unfollow`.
     func follow(_ s: LiveSession) {
-        let path = store.hooksLogPath(s.record.name)
+        let path = store.hooksLogPath(s.name)
         lock.lock(); let has = s.hookWatch != nil; lock.unlock()
         guard !has else { return }
         if let fd = try? Sys.openAppend(path) { try? fd.close() }
@@ -44,7 +44,7 @@ extension Hive {
     /// Turns every complete record after the last one recorded into an event.
     /// Call on `s.ingest`.
     func ingestHooks(_ s: LiveSession) {
-        let name = s.record.name
+        let name = s.name
         if s.hookFd < 0 {
             guard let fd = try? Sys.openRead(store.hooksLogPath(name)) else { return }
             s.hookFd = fd.rawValue
@@ -143,7 +143,7 @@ extension Hive {
         watchTranscript(s, main)
         guard ledger != before else { return }
         lock.lock(); s.ledger = ledger; s.record.version &+= 1; lock.unlock()
-        onChange?(s.record.name)
+        onChange?(s.name)
         scheduleLedgerSave(s)
         enforceBudget(s)
     }
@@ -185,12 +185,12 @@ extension Hive {
     /// Call before the session is shown, so its tokens never read as 0 meanwhile.
     func loadLedger(_ s: LiveSession) {
         guard s.record.spec.agent == .claude else { return }
-        guard let bytes = Sys.readFile(store.ledgerPath(s.record.name)), !bytes.isEmpty else { return }
+        guard let bytes = Sys.readFile(store.ledgerPath(s.name)), !bytes.isEmpty else { return }
         do {
             let ledger = try JSONDecoder().decode(TranscriptLedger.self, from: Data(bytes))
             lock.lock(); s.ledger = ledger; lock.unlock()
         } catch {
-            log.warning("\(s.record.name): transcript.json unreadable (\(error)); counting tokens from the start")
+            log.warning("\(s.name): transcript.json unreadable (\(error)); counting tokens from the start")
         }
     }
 
@@ -212,9 +212,9 @@ extension Hive {
         guard isClaude, ledger != TranscriptLedger() else { return }
         do {
             let data = try JSONEncoder().encode(ledger)
-            try Sys.writeFileAtomically(store.ledgerPath(s.record.name), Array(data))
+            try Sys.writeFileAtomically(store.ledgerPath(s.name), Array(data))
         } catch {
-            log.error("\(s.record.name): cannot save transcript.json: \(error)")
+            log.error("\(s.name): cannot save transcript.json: \(error)")
         }
     }
 
@@ -225,7 +225,7 @@ extension Hive {
     /// dismissed with Escape (no hook), a trust dialog (hooks held back).
     func reconcileWithScreen(_ s: LiveSession) {
         lock.lock(); let version = s.record.version; let state = s.record.state; lock.unlock()
-        guard [.starting, .working, .waiting].contains(state), let text = tmux.capture(s.record.name) else { return }
+        guard [.starting, .working, .waiting].contains(state), let text = tmux.capture(s.name) else { return }
         lock.lock(); let told = s.toldRefusedSettings; let before = s.hooksAtLaunch; lock.unlock()
         if !told, let line = ClaudeScreen.refusedSettings(text) {
             lock.lock(); s.toldRefusedSettings = true; lock.unlock()

@@ -33,10 +33,11 @@ extension Hive {
     }
 
     private func adopt(_ s: LiveSession, pane: Tmux.Pane?) {
-        let name = s.record.name
+        let name = s.name
         s.ingest.sync {}  // the catch-up `follow` queued is done
+        lock.lock(); let known = s.record; lock.unlock()
         guard let pane else {
-            let wasLive = s.record.state.isLive
+            let wasLive = known.state.isLive
             stateEvent(s, .exited, detail: "lost", reason: "lost")
             // `restore = true`: back in the same folder, worktree and conversation.
             if config.restore && wasLive {
@@ -45,8 +46,8 @@ extension Hive {
             }
             return
         }
-        let agent = readAgentPid(name) ?? s.record.pid
-        if s.record.state == .new {
+        let agent = readAgentPid(name) ?? known.pid
+        if known.state == .new {
             stateEvent(s, .starting, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent)
         }
         if pane.dead {
@@ -67,7 +68,7 @@ extension Hive {
     /// Starts the agent of a session whose spec is checked. A bad dir or a failed
     /// tmux call makes the session `failed` with the reason; it does not throw.
     func launch(_ s: LiveSession) {
-        let (spec, name) = { lock.lock(); defer { lock.unlock() }; return (s.record.spec, s.record.name) }()
+        let (spec, name) = { lock.lock(); defer { lock.unlock() }; return (s.record.spec, s.name) }()
         // tmux appends the terminal's output with `cat >>`, which would follow a link.
         for why in store.setAsideLinks(name) { errorEvent(name, HiveError(.tooManySymbolicLinkLevels, why), uid: getuid()) }
         let dir = spec.dir.isEmpty ? config.home : spec.dir
@@ -165,7 +166,7 @@ extension Hive {
     /// restart, once a transcript exists) the same one resumed; hivefs's hooks
     /// written to the session's settings file either way.
     private func claudeLaunch(_ s: LiveSession, spec: SessionSpec, dir: String) throws(HiveError) -> AgentLauncher.ClaudeLaunch {
-        let name = s.record.name
+        let name = s.name
         lock.lock(); let known = s.record.agentSession; let transcript = s.record.transcript; lock.unlock()
         let resume = known != nil && transcript.map { Sys.stat($0) != nil } == true
         let session = known ?? UUID().uuidString.lowercased()
@@ -213,7 +214,7 @@ extension Hive {
     /// The agent starts once its setup is done: its pid is recorded then (the launcher
     /// writes agent.pid, which inotify on the session's folder sees).
     private func awaitAgentPid(_ s: LiveSession, generation: Int) {
-        let name = s.record.name
+        let name = s.name
         let holder = WatchHolder()
         let check: @Sendable () -> Void = { [weak self, weak s] in
             guard let self, let s else { return }
@@ -258,7 +259,7 @@ extension Hive {
 
     /// Types text literally, then Enter as a separate key after a short pause.
     func type(_ s: LiveSession, _ text: String) throws(HiveError) {
-        let name = s.record.name
+        let name = s.name
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if !line.isEmpty { try tmux.sendLiteral(name, String(line)) }
             Sys.sleep(ms: config.sendEnterDelayMS)
@@ -269,7 +270,7 @@ extension Hive {
     private func watchLog(_ s: LiveSession) {
         lock.lock(); let has = s.logWatch != nil; lock.unlock()
         guard !has else { return }
-        let wd = watcher.watchWrites(store.logPath(s.record.name)) { [weak self, weak s] in
+        let wd = watcher.watchWrites(store.logPath(s.name)) { [weak self, weak s] in
             guard let self, let s else { return }
             self.terminalOutput(s)
         }
@@ -357,12 +358,12 @@ extension Hive {
         let current = s.generation == generation && s.record.state.isLive
         lock.unlock()
         guard current else { return }
-        finishExit(s, pane: tmux.pane(s.record.name))
+        finishExit(s, pane: tmux.pane(s.name))
     }
 
     /// Records how the agent ended, keeps its last screen and closes its terminal.
     func finishExit(_ s: LiveSession, pane: Tmux.Pane?) {
-        let name = s.record.name
+        let name = s.name
         s.ingest.sync { ingestHooks(s) }  // its last reports come before its end
         if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
         tmux.killSession(name)
@@ -406,7 +407,7 @@ extension Hive {
     /// Ends the agent: TERM to the whole tree, KILL after the grace period, waits
     /// until no process is left, then closes the terminal.
     func terminate(_ s: LiveSession, reason: String) throws(HiveError) {
-        let name = s.record.name
+        let name = s.name
         lock.lock(); let scope = s.scope; s.generation += 1; lock.unlock()
         if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
         var failure: HiveError?

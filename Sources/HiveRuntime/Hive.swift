@@ -134,7 +134,7 @@ public final class Hive: @unchecked Sendable {
                     agentSession: String? = nil, transcript: String? = nil, more: (inout Event) -> Void = { _ in }) {
         var d = state.rawValue
         if let detail, !detail.isEmpty { d += " " + detail }
-        var e = Event(session: s.record.name, kind: EventKind.state, detail: d, state: state, pid: pid,
+        var e = Event(session: s.name, kind: EventKind.state, detail: d, state: state, pid: pid,
                       exit: exit, reason: reason, value: value)
         e.agentSession = agentSession
         e.transcript = transcript

@@ -59,8 +59,13 @@ final class LiveSession: @unchecked Sendable {
         return ProcessTree.Scope(root: pid, leader: panePid)
     }
 
+    /// The session's name, which never changes: read it here, not from `record`,
+    /// which is read and written under the hive's lock.
+    let name: String
+
     init(record: SessionRecord) {
         self.record = record
+        self.name = record.name
         self.queue = DispatchQueue(label: "hivefs.session.\(record.name)")
         self.ingest = DispatchQueue(label: "hivefs.ingest.\(record.name)")
     }
