@@ -104,4 +104,39 @@ final class SecurityTests: MountedTestCase {
         XCTAssertTrue(events.contains(" error ELOOP events was a symbolic link to \(victim); moved aside"), events)
         XCTAssertTrue(events.contains(" error ELOOP log was a symbolic link to \(victim); moved aside"), events)
     }
+
+    func testHugeAndStoppedReadersDoNotStallOthers() throws {
+        newShell("big", "sleep 300")
+        newShell("other", "sleep 300")
+        // A 64 MB terminal log, read whole over and over by eight readers.
+        XCTAssertEqual(m.sh("head -c 64000000 /dev/zero | tr '\\0' x >> \(m.state)/sessions/big/log").status, 0)
+        var readers: [pid_t] = []
+        for i in 0..<8 {
+            if let p = spawn(["/bin/sh", "-c", "while :; do cat \(m.mnt)/big/log > /dev/null; done"],
+                             stdout: "/dev/null", stderr: m.root + "/reader-\(i).err") { readers.append(p) }
+        }
+        // Readers that stop halfway: a stopped `tail -f` and a stopped `cat` of a log.
+        for cmd in ["tail -f \(m.mnt)/big/events", "cat \(m.mnt)/big/log"] {
+            if let p = spawn(["/bin/sh", "-c", "exec \(cmd)"], stdout: "/dev/null", stderr: "/dev/null") {
+                usleep(100_000)
+                kill(p, SIGSTOP)
+                readers.append(p)
+            }
+        }
+        defer {
+            for p in readers { kill(p, SIGKILL); var st: Int32 = 0; waitpid(p, &st, 0) }
+        }
+        // Everyone else is answered all the same (a hang would show as a time out here).
+        let done = DispatchSemaphore(value: 0)
+        Thread { [m] in
+            for n in 0..<50 {
+                _ = m!.write("other/control", "budget \(1000 + n)\n")
+                _ = m!.read("other/status")
+                _ = m!.read("status")
+            }
+            done.signal()
+        }.start()
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success, "other sessions were stalled by the readers")
+        XCTAssertEqual(m.status("other", "budget"), "1049")
+    }
 }
