@@ -2,8 +2,24 @@
 public enum AgentKind: String, Sendable, CaseIterable, Codable {
     /// Claude Code, started as `claude` from PATH.
     case claude
+    /// OpenAI's Codex CLI, started as `codex` from PATH.
+    case codex
     /// Any command line, given by the `command` spec key.
     case shell
+
+    /// Whether the agent says, through hooks or notifications, when a turn ends: then
+    /// terminal output does not mean `working`, and a quiet terminal is read to
+    /// tell working, waiting and idle apart.
+    public var reportsTurns: Bool { self != .shell }
+
+    /// Whether its token use is read from its own log (a transcript, a rollout).
+    public var transcript: TranscriptFormat? {
+        switch self {
+        case .claude: return .claude
+        case .codex: return .codex
+        case .shell: return nil
+        }
+    }
 
     /// The words `agent` accepts, for error messages and usage text.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }

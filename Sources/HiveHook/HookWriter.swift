@@ -19,10 +19,11 @@ import Glibc
 /// - The exit status is always 0 and nothing is printed on stdout (Claude Code
 ///   adds a hook's stdout to the conversation). Trouble goes to stderr.
 public enum HookWriter {
-    /// Reads stdin to its end and appends the record to `path`. Returns a reason on
-    /// failure (for stderr), nil when the record is written.
-    public static func run(path: String) -> String? {
-        let payload = readAll(0)
+    /// Appends the payload to `path` as one record: `argument` when the agent gives
+    /// it as an argument (Codex CLI's `notify` passes its JSON last), else stdin read
+    /// to its end. Returns a reason on failure (for stderr), nil when it is written.
+    public static func run(path: String, argument: String? = nil) -> String? {
+        let payload = argument.map { Array($0.utf8) } ?? readAll(0)
         var body = payload
         let endsInNewline = body.last == 0x0A
         if endsInNewline { body.removeLast() }

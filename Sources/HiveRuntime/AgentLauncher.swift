@@ -18,8 +18,18 @@ public enum AgentLauncher {
         public var transcript: String
     }
 
+    /// What hivefs adds to a Codex CLI command line.
+    public struct CodexLaunch: Sendable {
+        /// What Codex runs at the end of each turn, its JSON last (`-c notify=[…]`):
+        /// hivefs-hook and the session's hooks.log.
+        public var notify: [String]
+        /// The thread to go on with (`codex resume ID`), when restarting one it reported.
+        public var resume: String?
+    }
+
     /// The argument vector that runs the agent (before the launcher wraps it).
-    public static func argv(_ spec: SessionSpec, claude: ClaudeLaunch? = nil) throws(HiveError) -> [String] {
+    public static func argv(_ spec: SessionSpec, claude: ClaudeLaunch? = nil,
+                            codex: CodexLaunch? = nil) throws(HiveError) -> [String] {
         switch spec.agent {
         case .shell:
             let words = try CommandLineWords.split(spec.command)
@@ -37,13 +47,24 @@ public enum AgentLauncher {
                 words.append(spec.prompt)
             }
             return words
+        case .codex:
+            // Options before the `resume` subcommand: they are the program's own.
+            var words = spec.command.isEmpty ? ["codex"] : try CommandLineWords.split(spec.command)
+            if let codex { words += ["-c", CodexNotify.override(command: codex.notify)] }
+            if !spec.model.isEmpty { words += ["--model", spec.model] }
+            if let id = codex?.resume { return words + ["resume", id] }
+            if !spec.prompt.isEmpty {
+                if spec.prompt.hasPrefix("-") { words.append("--") }
+                words.append(spec.prompt)
+            }
+            return words
         }
     }
 
     /// The keys that stop the agent's current turn the way a person would.
     public static func interruptKeys(_ agent: AgentKind) -> [String] {
         switch agent {
-        case .claude: return ["Escape"]
+        case .claude, .codex: return ["Escape"]
         case .shell: return ["C-c"]
         }
     }

@@ -83,7 +83,11 @@ extension Hive {
         switch HookRecord.parse(line) {
         case .success(let rec):
             time = rec.time
-            report = ClaudeHooks.report(rec.payload, base: base)
+            lock.lock(); let agent = s.record.spec.agent; lock.unlock()
+            switch agent {
+            case .codex: report = CodexNotify.report(rec.payload)
+            case .claude, .shell: report = ClaudeHooks.report(rec.payload, base: base)
+            }
         case .failure(let m):
             time = .now()
             report = .unreadable("a malformed hooks.log line: \(m.reason)", bytes: line.count)
@@ -100,6 +104,10 @@ extension Hive {
             e.message = report.message
             if let v = report.agentSession, v != r.agentSession { e.agentSession = v }
             if let v = report.transcript, v != r.transcript { e.transcript = v }
+            // Codex says which thread, not where its rollout is: that is looked up once.
+            if r.spec.agent == .codex, r.transcript == nil, let thread = report.agentSession ?? r.agentSession {
+                e.transcript = codexRollout(thread: thread, env: r.spec.env)
+            }
             if let wish = report.wish {
                 if r.state == .paused {
                     // Recorded before the freeze, read after it: where resume returns to.
@@ -118,12 +126,14 @@ extension Hive {
     /// Counts what the agent's transcripts gained since the last read: the main
     /// one and its subagents'. Call on `s.ingest`.
     func readTranscripts(_ s: LiveSession) {
-        lock.lock(); let main = s.record.transcript; let isClaude = s.record.spec.agent == .claude; lock.unlock()
-        guard isClaude, let main else { return }
+        lock.lock(); let main = s.record.transcript; let format = s.record.spec.agent.transcript; lock.unlock()
+        guard let format, let main else { return }
         var files = [main]
-        let folder = ClaudePaths.subagentsFolder(transcript: main)
-        files += Sys.listDirectory(folder).filter { $0.hasSuffix(".jsonl") }.map { folder + "/" + $0 }
-        files += s.subagentTranscripts.sorted().filter { !files.contains($0) }
+        if format == .claude {
+            let folder = ClaudePaths.subagentsFolder(transcript: main)
+            files += Sys.listDirectory(folder).filter { $0.hasSuffix(".jsonl") }.map { folder + "/" + $0 }
+            files += s.subagentTranscripts.sorted().filter { !files.contains($0) }
+        }
         lock.lock(); var ledger = s.ledger; lock.unlock()
         let before = ledger
         for file in files {
@@ -136,7 +146,7 @@ extension Hive {
                 guard let chunk = try? Sys.pread(fd.rawValue, count: 1 << 20, offset: ledger.offset(file) + Int64(carry.count)),
                       !chunk.isEmpty else { break }
                 carry += chunk
-                let used = ledger.consume(carry[...], file: file)
+                let used = ledger.consume(carry[...], file: file, format: format)
                 carry.removeFirst(used)
             }
         }
@@ -184,7 +194,7 @@ extension Hive {
     /// Where counting stood, so a restarted daemon reads on rather than again.
     /// Call before the session is shown, so its tokens never read as 0 meanwhile.
     func loadLedger(_ s: LiveSession) {
-        guard s.record.spec.agent == .claude else { return }
+        guard s.record.spec.agent.transcript != nil else { return }
         guard let bytes = Sys.readFile(store.ledgerPath(s.name)), !bytes.isEmpty else { return }
         do {
             let ledger = try JSONDecoder().decode(TranscriptLedger.self, from: Data(bytes))
@@ -208,8 +218,8 @@ extension Hive {
     }
 
     func saveLedger(_ s: LiveSession) {
-        lock.lock(); s.checkpointPending = false; let ledger = s.ledger; let isClaude = s.record.spec.agent == .claude; lock.unlock()
-        guard isClaude, ledger != TranscriptLedger() else { return }
+        lock.lock(); s.checkpointPending = false; let ledger = s.ledger; let counts = s.record.spec.agent.transcript != nil; lock.unlock()
+        guard counts, ledger != TranscriptLedger() else { return }
         do {
             let data = try JSONEncoder().encode(ledger)
             try Sys.writeFileAtomically(store.ledgerPath(s.name), Array(data))

@@ -90,10 +90,16 @@ extension Hive {
         let argv: [String]
         let setup: [String]
         var claude: AgentLauncher.ClaudeLaunch?
+        var codex: AgentLauncher.CodexLaunch?
         do {
             setup = madeWorktree && !spec.setup.isEmpty ? try CommandLineWords.split(spec.setup) : []
             if spec.agent == .claude { claude = try claudeLaunch(s, spec: spec, dir: workdir) }
-            argv = try AgentLauncher.argv(spec, claude: claude)
+            if spec.agent == .codex {
+                // A thread it reported goes on; its rollout holds the conversation.
+                lock.lock(); let thread = s.record.agentSession; lock.unlock()
+                codex = AgentLauncher.CodexLaunch(notify: config.hookCommand + [store.hooksLogPath(name)], resume: thread)
+            }
+            argv = try AgentLauncher.argv(spec, claude: claude, codex: codex)
         } catch {
             stateEvent(s, .failed, detail: error.reason, reason: error.reason)
             return
@@ -299,7 +305,7 @@ extension Hive {
         s.output = now
         s.outputMS = Sys.monotonicMS()
         let state = s.record.state
-        let reports = s.record.spec.agent == .claude
+        let reports = s.record.spec.agent.reportsTurns
         lock.unlock()
         // A shell agent reports nothing: anything it prints may have changed files.
         if !reports { gitChanged(s) }
@@ -332,7 +338,7 @@ extension Hive {
         let quietFor = Sys.monotonicMS() - s.outputMS
         let state = s.record.state
         let hadOutput = s.output != nil
-        let reports = s.record.spec.agent == .claude
+        let reports = s.record.spec.agent.reportsTurns
         lock.unlock()
         guard state == .working || state == .starting || (reports && state == .waiting) else { return }
         if hadOutput && quietFor < Int64(config.quietAfterMS) {

@@ -89,7 +89,7 @@ public final class Hive: @unchecked Sendable {
     /// What rendering a session needs besides its record; call with the lock held.
     func context(_ s: LiveSession, now: Timestamp) -> RenderContext {
         var ctx = RenderContext(now: now, socket: config.socket, output: s.output,
-                                ledger: s.record.spec.agent == .claude ? s.ledger : nil, prices: config.prices)
+                                ledger: s.record.spec.agent.transcript != nil ? s.ledger : nil, prices: config.prices)
         ctx.gitBranch = s.git?.status?.branch
         ctx.defaultIdleTimeout = config.idleTimeout
         ctx.disk = store.diskTrouble.map { "\($0.errno) since \($0.since.rfc3339), \($0.held) events held in memory" }

@@ -174,13 +174,14 @@ struct LaunchCommand: ParsableCommand {
 struct HookCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hook",
-        abstract: "Append a hook payload (stdin) to a session's hooks.log; run by agents' hooks, always exits 0."
+        abstract: "Append a hook payload (the argument, else stdin) to a session's hooks.log; run by agents' hooks, always exits 0."
     )
 
     @Argument(help: "The session's hooks.log.") var log: String?
+    @Argument(help: "The payload, for agents that pass it as an argument (Codex CLI's notify); else stdin.") var payload: String?
 
     func run() throws {
         guard let log else { return warn("hook needs the session's hooks.log") }
-        if let why = HookWriter.run(path: log) { warn(why) }
+        if let why = HookWriter.run(path: log, argument: payload) { warn(why) }
     }
 }

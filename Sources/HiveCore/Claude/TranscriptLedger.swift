@@ -20,17 +20,17 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
     /// Usage per API message (`message.id` and `requestId`).
     var messages: [String: Message] = [:]
     /// Every message's usage added up.
-    public private(set) var total = TokenUsage()
+    public internal(set) var total = TokenUsage()
     /// The same per model, for pricing.
-    public private(set) var byModel: [String: TokenUsage] = [:]
+    public internal(set) var byModel: [String: TokenUsage] = [:]
     /// Lines that were not JSON objects, skipped.
-    public private(set) var skipped = 0
+    public internal(set) var skipped = 0
     /// The main agent's last text block.
-    public private(set) var lastText: String?
+    public internal(set) var lastText: String?
     /// The model of the main agent's latest message.
-    public private(set) var model: String?
+    public internal(set) var model: String?
     /// Bytes read so far, per transcript file.
-    public private(set) var offsets: [String: Int64] = [:]
+    public internal(set) var offsets: [String: Int64] = [:]
 
     public init() {}
 
@@ -38,11 +38,14 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
     /// every complete line. Returns the bytes consumed; a partial last line waits
     /// for the rest.
     @discardableResult
-    public mutating func consume(_ bytes: ArraySlice<UInt8>, file: String) -> Int {
+    public mutating func consume(_ bytes: ArraySlice<UInt8>, file: String, format: TranscriptFormat = .claude) -> Int {
         var start = bytes.startIndex
         var consumed = 0
         for i in bytes.indices where bytes[i] == 0x0A {
-            read(line: bytes[start..<i])
+            switch format {
+            case .claude: read(line: bytes[start..<i])
+            case .codex: read(codexLine: bytes[start..<i])
+            }
             consumed += i + 1 - start
             start = i + 1
         }
