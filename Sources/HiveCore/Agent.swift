@@ -4,6 +4,8 @@ public enum AgentKind: String, Sendable, CaseIterable, Codable {
     case claude
     /// OpenAI's Codex CLI, started as `codex` from PATH.
     case codex
+    /// Google's Gemini CLI, started as `gemini` from PATH.
+    case gemini
     /// Any command line, given by the `command` spec key.
     case shell
 
@@ -17,6 +19,7 @@ public enum AgentKind: String, Sendable, CaseIterable, Codable {
         switch self {
         case .claude: return .claude
         case .codex: return .codex
+        case .gemini: return .gemini
         case .shell: return nil
         }
     }

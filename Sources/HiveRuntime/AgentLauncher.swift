@@ -27,9 +27,16 @@ public enum AgentLauncher {
         public var resume: String?
     }
 
+    /// What hivefs adds to a Gemini CLI command line (its hooks come through
+    /// `GEMINI_CLI_SYSTEM_SETTINGS_PATH`, in the environment).
+    public struct GeminiLaunch: Sendable {
+        /// The session to go on with (`--resume ID`), when restarting one it reported.
+        public var resume: String?
+    }
+
     /// The argument vector that runs the agent (before the launcher wraps it).
-    public static func argv(_ spec: SessionSpec, claude: ClaudeLaunch? = nil,
-                            codex: CodexLaunch? = nil) throws(HiveError) -> [String] {
+    public static func argv(_ spec: SessionSpec, claude: ClaudeLaunch? = nil, codex: CodexLaunch? = nil,
+                            gemini: GeminiLaunch? = nil) throws(HiveError) -> [String] {
         switch spec.agent {
         case .shell:
             let words = try CommandLineWords.split(spec.command)
@@ -58,13 +65,20 @@ public enum AgentLauncher {
                 words.append(spec.prompt)
             }
             return words
+        case .gemini:
+            var words = spec.command.isEmpty ? ["gemini"] : try CommandLineWords.split(spec.command)
+            if !spec.model.isEmpty { words += ["--model", spec.model] }
+            if let id = gemini?.resume { return words + ["--resume", id] }
+            // Interactive, with a first prompt (a bare prompt would run once and exit).
+            if !spec.prompt.isEmpty { words += ["--prompt-interactive", spec.prompt] }
+            return words
         }
     }
 
     /// The keys that stop the agent's current turn the way a person would.
     public static func interruptKeys(_ agent: AgentKind) -> [String] {
         switch agent {
-        case .claude, .codex: return ["Escape"]
+        case .claude, .codex, .gemini: return ["Escape"]
         case .shell: return ["C-c"]
         }
     }

@@ -86,6 +86,7 @@ extension Hive {
             lock.lock(); let agent = s.record.spec.agent; lock.unlock()
             switch agent {
             case .codex: report = CodexNotify.report(rec.payload)
+            case .gemini: report = GeminiHooks.report(rec.payload, base: base)
             case .claude, .shell: report = ClaudeHooks.report(rec.payload, base: base)
             }
         case .failure(let m):

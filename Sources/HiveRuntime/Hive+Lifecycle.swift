@@ -91,6 +91,8 @@ extension Hive {
         let setup: [String]
         var claude: AgentLauncher.ClaudeLaunch?
         var codex: AgentLauncher.CodexLaunch?
+        var gemini: AgentLauncher.GeminiLaunch?
+        var env = spec.env
         do {
             setup = madeWorktree && !spec.setup.isEmpty ? try CommandLineWords.split(spec.setup) : []
             if spec.agent == .claude { claude = try claudeLaunch(s, spec: spec, dir: workdir) }
@@ -99,7 +101,12 @@ extension Hive {
                 lock.lock(); let thread = s.record.agentSession; lock.unlock()
                 codex = AgentLauncher.CodexLaunch(notify: config.hookCommand + [store.hooksLogPath(name)], resume: thread)
             }
-            argv = try AgentLauncher.argv(spec, claude: claude, codex: codex)
+            if spec.agent == .gemini {
+                env["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] = try geminiSettings(name, env: spec.env)
+                lock.lock(); let known = s.record.agentSession; lock.unlock()
+                gemini = AgentLauncher.GeminiLaunch(resume: known)
+            }
+            argv = try AgentLauncher.argv(spec, claude: claude, codex: codex, gemini: gemini)
         } catch {
             stateEvent(s, .failed, detail: error.reason, reason: error.reason)
             return
@@ -111,7 +118,6 @@ extension Hive {
         unlink(store.sessionDir(name) + "/summary")
         unlink(store.sessionDir(name) + "/summary.json")
         if tmux.hasSession(name) { tmux.killSession(name) }
-        var env = spec.env
         env["HIVE_SESSION"] = name
         let launch = Tmux.Launch(
             name: name, dir: workdir, environment: env,

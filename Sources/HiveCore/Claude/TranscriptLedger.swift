@@ -45,6 +45,7 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
             switch format {
             case .claude: read(line: bytes[start..<i])
             case .codex: read(codexLine: bytes[start..<i])
+            case .gemini: read(geminiLine: bytes[start..<i])
             }
             consumed += i + 1 - start
             start = i + 1

@@ -6,6 +6,8 @@ public enum TranscriptFormat: Sendable {
     case claude
     /// Codex CLI's rollout: `token_count` events carrying the session's running totals.
     case codex
+    /// Gemini CLI's chat record: one line per message, tokens on the model's.
+    case gemini
 }
 
 extension TranscriptLedger {
