@@ -57,7 +57,7 @@ final class MountFixture {
         let rc = posix_spawn(&pid, argv[0], &actions, nil, &cargs, &cenv)
         guard rc == 0 else { throw XCTSkip("cannot start hivefs: \(String(cString: strerror(rc)))") }
         daemon = pid
-        let ok = waitUntil(10) { self.isMounted }
+        let ok = waitUntil(30) { self.isMounted }
         if !ok {
             XCTFail("mount did not answer; daemon log:\n\(daemonLog)", file: file, line: line)
             throw XCTSkip("no mount")
