@@ -6,13 +6,15 @@ public enum AgentKind: String, Sendable, CaseIterable, Codable {
     case codex
     /// Google's Gemini CLI, started as `gemini` from PATH.
     case gemini
+    /// Aider, started as `aider` from PATH.
+    case aider
     /// Any command line, given by the `command` spec key.
     case shell
 
     /// Whether the agent says, through hooks or notifications, when a turn ends: then
     /// terminal output does not mean `working`, and a quiet terminal is read to
     /// tell working, waiting and idle apart.
-    public var reportsTurns: Bool { self != .shell }
+    public var reportsTurns: Bool { self != .shell && self != .aider }
 
     /// Whether its token use is read from its own log (a transcript, a rollout).
     public var transcript: TranscriptFormat? {
@@ -20,7 +22,7 @@ public enum AgentKind: String, Sendable, CaseIterable, Codable {
         case .claude: return .claude
         case .codex: return .codex
         case .gemini: return .gemini
-        case .shell: return nil
+        case .aider, .shell: return nil
         }
     }
 

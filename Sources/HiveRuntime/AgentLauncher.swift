@@ -34,9 +34,19 @@ public enum AgentLauncher {
         public var resume: String?
     }
 
+    /// What hivefs adds to an Aider command line.
+    public struct AiderLaunch: Sendable {
+        /// The shell command Aider runs when it waits (`--notifications-command`).
+        public var notify: String
+        /// The chat history, kept in the session's folder (`--chat-history-file`).
+        public var history: String
+        /// Load that history again (`--restore-chat-history`), on restart.
+        public var restore: Bool
+    }
+
     /// The argument vector that runs the agent (before the launcher wraps it).
     public static func argv(_ spec: SessionSpec, claude: ClaudeLaunch? = nil, codex: CodexLaunch? = nil,
-                            gemini: GeminiLaunch? = nil) throws(HiveError) -> [String] {
+                            gemini: GeminiLaunch? = nil, aider: AiderLaunch? = nil) throws(HiveError) -> [String] {
         switch spec.agent {
         case .shell:
             let words = try CommandLineWords.split(spec.command)
@@ -72,6 +82,15 @@ public enum AgentLauncher {
             // Interactive, with a first prompt (a bare prompt would run once and exit).
             if !spec.prompt.isEmpty { words += ["--prompt-interactive", spec.prompt] }
             return words
+        case .aider:
+            // The prompt is typed once it runs: `--message` would answer it and exit.
+            var words = spec.command.isEmpty ? ["aider"] : try CommandLineWords.split(spec.command)
+            if let aider {
+                words += ["--notifications", "--notifications-command", aider.notify, "--chat-history-file", aider.history]
+                if aider.restore { words.append("--restore-chat-history") }
+            }
+            if !spec.model.isEmpty { words += ["--model", spec.model] }
+            return words
         }
     }
 
@@ -79,12 +98,12 @@ public enum AgentLauncher {
     public static func interruptKeys(_ agent: AgentKind) -> [String] {
         switch agent {
         case .claude, .codex, .gemini: return ["Escape"]
-        case .shell: return ["C-c"]
+        case .shell, .aider: return ["C-c"]
         }
     }
 
     /// Whether the prompt is typed into the terminal after start (rather than passed as an argument).
-    public static func typesPrompt(_ agent: AgentKind) -> Bool { agent == .shell }
+    public static func typesPrompt(_ agent: AgentKind) -> Bool { agent == .shell || agent == .aider }
 
     /// Runs inside the tmux pane as its first process. It changes to `dir`, starts
     /// `argv` as its child (same terminal, same process group), writes the child's

@@ -87,6 +87,10 @@ extension Hive {
             switch agent {
             case .codex: report = CodexNotify.report(rec.payload)
             case .gemini: report = GeminiHooks.report(rec.payload, base: base)
+            case .aider:
+                // A question is told apart from the prompt by the screen, when the record is fresh.
+                let fresh = Timestamp.now().milliseconds - rec.time.milliseconds < 2000
+                report = AiderNotify.report(rec.payload, screen: fresh ? tmux.capture(s.name) : nil)
             case .claude, .shell: report = ClaudeHooks.report(rec.payload, base: base)
             }
         case .failure(let m):

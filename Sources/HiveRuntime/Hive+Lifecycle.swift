@@ -106,7 +106,13 @@ extension Hive {
                 lock.lock(); let known = s.record.agentSession; lock.unlock()
                 gemini = AgentLauncher.GeminiLaunch(resume: known)
             }
-            argv = try AgentLauncher.argv(spec, claude: claude, codex: codex, gemini: gemini)
+            var aider: AgentLauncher.AiderLaunch?
+            if spec.agent == .aider {
+                let history = store.aiderHistoryPath(name)
+                aider = AgentLauncher.AiderLaunch(notify: AiderNotify.command(hook: config.hookCommand, log: store.hooksLogPath(name)),
+                                                  history: history, restore: Sys.stat(history) != nil)
+            }
+            argv = try AgentLauncher.argv(spec, claude: claude, codex: codex, gemini: gemini, aider: aider)
         } catch {
             stateEvent(s, .failed, detail: error.reason, reason: error.reason)
             return
@@ -356,8 +362,14 @@ extension Hive {
             return
         }
         s.queue.async { [self] in
-            lock.lock(); let st = s.record.state; let q = Sys.monotonicMS() - s.outputMS; let out = s.output != nil; lock.unlock()
+            lock.lock()
+            let st = s.record.state, q = Sys.monotonicMS() - s.outputMS, out = s.output != nil, agent = s.record.spec.agent
+            lock.unlock()
             guard st == .working || st == .starting, !out || q >= Int64(config.quietAfterMS) else { return }
+            // Aider waits quietly at a yes/no question too; its screen says which.
+            if agent == .aider, let question = tmux.capture(s.name).flatMap(AiderNotify.question) {
+                return stateEvent(s, .waiting, detail: question, reason: question, durable: false)
+            }
             stateEvent(s, .idle, durable: false)
         }
     }

@@ -17,6 +17,7 @@ import Logging
 ///         hooks.log                every hook payload, appended by `hivefs-hook` (HookRecord)
 ///         claude-settings.json     the hooks hivefs adds to a Claude Code session (--settings)
 ///         gemini-settings.json     the same for Gemini CLI (GEMINI_CLI_SYSTEM_SETTINGS_PATH)
+///         aider.chat.history.md    Aider's chat history (--chat-history-file)
 ///         transcript.json          where token counting stands (TranscriptLedger), for restarts
 ///         record.json              the record folded from events.jsonl and how far (LogCheckpoint)
 ///         summary, summary.json    what the session did, written when it ends
@@ -65,6 +66,7 @@ public final class StateStore: @unchecked Sendable {
     public func hooksLogPath(_ name: String) -> String { sessionDir(name) + "/hooks.log" }
     public func claudeSettingsPath(_ name: String) -> String { sessionDir(name) + "/claude-settings.json" }
     public func geminiSettingsPath(_ name: String) -> String { sessionDir(name) + "/gemini-settings.json" }
+    public func aiderHistoryPath(_ name: String) -> String { sessionDir(name) + "/aider.chat.history.md" }
     public func ledgerPath(_ name: String) -> String { sessionDir(name) + "/transcript.json" }
     public func checkpointPath(_ name: String) -> String { sessionDir(name) + "/record.json" }
     public func historyEntryDir(_ entry: String) -> String { historyDir + "/" + entry }
@@ -86,7 +88,7 @@ public final class StateStore: @unchecked Sendable {
     /// The files of a session's folder that hivefs writes, serves or hands to tmux.
     static let ownFiles = ["events.jsonl", "events", "log", "screen", "hooks.log", "summary", "summary.json",
                            "transcript.json", "record.json", "exit-status", "agent.pid", "launch-error",
-                           "claude-settings.json", "gemini-settings.json"]
+                           "claude-settings.json", "gemini-settings.json", "aider.chat.history.md"]
 
     /// Moves aside any symbolic link standing in place of one of a session's own files
     /// (to `FILE.link-MS`), so nothing hivefs or tmux writes or serves goes through it.

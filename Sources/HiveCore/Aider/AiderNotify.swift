@@ -1,0 +1,41 @@
+/// What Aider tells: `--notifications-command` runs (through a shell, with no
+/// argument and no payload) each time a reply is over and Aider waits for its
+/// person, at its prompt or at a yes/no question, before it shows either. hivefs's
+/// command appends a fixed payload with hivefs-hook; the screen, read once the
+/// terminal is quiet, tells a question from the prompt.
+public enum AiderNotify {
+    /// The payload hivefs's notifications command appends.
+    public static let payload = #"{"hook_event_name":"AiderWaiting"}"#
+
+    /// The shell command line Aider runs: hivefs-hook, the log, the payload.
+    public static func command(hook: [String], log: String) -> String {
+        (hook + [log, payload]).map(Text.shellQuote).joined(separator: " ")
+    }
+
+    /// Reads one record: Aider waiting, as its prompt (`idle`) or, when the screen
+    /// shows a yes/no question, as that question (`waiting`).
+    public static func report(_ payload: [UInt8], screen: String?) -> AgentReport {
+        guard payload == Array(AiderNotify.payload.utf8) else {
+            return .unreadable("not hivefs's Aider notification", bytes: payload.count)
+        }
+        if let q = screen.flatMap(question) {
+            var r = AgentReport(kind: AgentEventKind.permission, detail: q)
+            r.wish = .asking(q)
+            return r
+        }
+        var r = AgentReport(kind: AgentEventKind.idle, detail: "waiting for input")
+        r.wish = .idle(nil)
+        r.mayChangeFiles = true
+        return r
+    }
+
+    /// The yes/no question Aider waits on, if its screen's last line asks one and
+    /// it is not answered yet: `Add file to the chat? (Y)es/(N)o [Yes]:`.
+    public static func question(_ screen: String) -> String? {
+        let rows = screen.split(separator: "\n").map { String($0).trimmingWhitespace() }
+        guard let row = rows.last(where: { !$0.isEmpty }), row.contains("(Y)es/(N)o"), row.hasSuffix(":") else { return nil }
+        let text = row.components(separatedBy: "(Y)es/(N)o").first ?? row
+        let q = text.trimmingWhitespace()
+        return q.isEmpty ? "a yes/no question" : q
+    }
+}

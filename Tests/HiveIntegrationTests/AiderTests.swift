@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+
+/// Aider sessions, with the project's fake Aider (Tests/Fixtures/fake-aider):
+/// its notifications command says when it waits, the screen says for what.
+final class AiderTests: MountedTestCase {
+    var work: String { m.root + "/work" }
+
+    static var fake: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fake-aider").path
+    }
+
+    override func prepare(_ m: MountFixture) throws {
+        let fm = FileManager.default
+        for d in [m.root + "/bin", work] { try fm.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        try fm.createSymbolicLink(atPath: m.root + "/bin/aider", withDestinationPath: Self.fake)
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        m.environment = ["PATH=" + m.root + "/bin:" + path]
+    }
+
+    private func argvs(_ name: String) -> [[String]] {
+        ((try? String(contentsOfFile: m.root + "/\(name).argv.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["argv"] as? [String]
+        }
+    }
+
+    private func count(_ name: String, _ text: String) -> Int {
+        (m.read(name + "/events") ?? "").components(separatedBy: text).count - 1
+    }
+
+    func testWaitingForInputIsIdleAQuestionIsWaitingAndRestartRestoresTheChat() throws {
+        XCTAssertEqual(m.write("control", "new ai agent=aider dir=\(work) prompt=\"Refactor the parser\" "
+                               + "env.FAKE_AIDER_ARGV_LOG=\(m.root)/ai.argv.jsonl\n"), 0, m.read("control") ?? "")
+        XCTAssertTrue(waitUntil(10) { self.count("ai", " idle waiting for input\n") >= 1 }, m.read("ai/events") ?? "")
+        m.waitState("ai", ["idle"])
+        let history = m.state + "/sessions/ai/aider.chat.history.md"
+        XCTAssertTrue(((try? String(contentsOfFile: history, encoding: .utf8)) ?? "").contains("#### Refactor the parser"),
+                      "the prompt was typed, and the history is kept in the session's folder")
+        let argv = try XCTUnwrap(argvs("ai").first)
+        XCTAssertEqual(Array(argv.prefix(2)), ["--notifications", "--notifications-command"])
+        XCTAssertEqual(argv[4], history)
+        XCTAssertEqual(m.status("ai", "tokens.input"), "-", "Aider's rounded counts are not shown as numbers")
+
+        // A yes/no question: waiting, with the question as the reason.
+        XCTAssertEqual(m.write("ai/control", "send please add file src/a.py\n"), 0)
+        m.waitState("ai", ["waiting"])
+        XCTAssertEqual(m.status("ai", "reason"), "Add file to the chat?")
+        XCTAssertEqual(m.write("ai/control", "send y\n"), 0)
+        XCTAssertTrue(waitUntil(10) { self.count("ai", " idle waiting for input\n") >= 2 }, (m.read("ai/events") ?? "") + (m.read("ai/screen") ?? ""))
+        m.waitState("ai", ["idle"])
+
+        XCTAssertEqual(m.write("ai/control", "kill\n"), 0)
+        m.waitState("ai", ["killed"])
+        XCTAssertEqual(m.write("ai/control", "restart\n"), 0)
+        XCTAssertTrue(waitUntil(10) { self.argvs("ai").count == 2 })
+        XCTAssertEqual(argvs("ai").last?.last, "--restore-chat-history")
+    }
+}
