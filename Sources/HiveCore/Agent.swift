@@ -8,13 +8,15 @@ public enum AgentKind: String, Sendable, CaseIterable, Codable {
     case gemini
     /// Aider, started as `aider` from PATH.
     case aider
+    /// Cursor's CLI agent, started as `cursor-agent` from PATH.
+    case cursor
     /// Any command line, given by the `command` spec key.
     case shell
 
     /// Whether the agent says, through hooks or notifications, when a turn ends: then
     /// terminal output does not mean `working`, and a quiet terminal is read to
     /// tell working, waiting and idle apart.
-    public var reportsTurns: Bool { self != .shell && self != .aider }
+    public var reportsTurns: Bool { self == .claude || self == .codex || self == .gemini }
 
     /// Whether its token use is read from its own log (a transcript, a rollout).
     public var transcript: TranscriptFormat? {
@@ -22,7 +24,7 @@ public enum AgentKind: String, Sendable, CaseIterable, Codable {
         case .claude: return .claude
         case .codex: return .codex
         case .gemini: return .gemini
-        case .aider, .shell: return nil
+        case .aider, .cursor, .shell: return nil
         }
     }
 

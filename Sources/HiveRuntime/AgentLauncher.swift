@@ -46,7 +46,8 @@ public enum AgentLauncher {
 
     /// The argument vector that runs the agent (before the launcher wraps it).
     public static func argv(_ spec: SessionSpec, claude: ClaudeLaunch? = nil, codex: CodexLaunch? = nil,
-                            gemini: GeminiLaunch? = nil, aider: AiderLaunch? = nil) throws(HiveError) -> [String] {
+                            gemini: GeminiLaunch? = nil, aider: AiderLaunch? = nil,
+                            resume: Bool = false) throws(HiveError) -> [String] {
         switch spec.agent {
         case .shell:
             let words = try CommandLineWords.split(spec.command)
@@ -91,6 +92,17 @@ public enum AgentLauncher {
             }
             if !spec.model.isEmpty { words += ["--model", spec.model] }
             return words
+        case .cursor:
+            // No hooks are given (they would be a file in the user's project); a
+            // restart goes on with the folder's latest chat (`resume`).
+            var words = spec.command.isEmpty ? ["cursor-agent"] : try CommandLineWords.split(spec.command)
+            if !spec.model.isEmpty { words += ["--model", spec.model] }
+            if resume { return words + ["resume"] }
+            if !spec.prompt.isEmpty {
+                if spec.prompt.hasPrefix("-") { words.append("--") }
+                words.append(spec.prompt)
+            }
+            return words
         }
     }
 
@@ -98,7 +110,7 @@ public enum AgentLauncher {
     public static func interruptKeys(_ agent: AgentKind) -> [String] {
         switch agent {
         case .claude, .codex, .gemini: return ["Escape"]
-        case .shell, .aider: return ["C-c"]
+        case .shell, .aider, .cursor: return ["C-c"]
         }
     }
 

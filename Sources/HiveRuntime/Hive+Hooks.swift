@@ -91,7 +91,7 @@ extension Hive {
                 // A question is told apart from the prompt by the screen, when the record is fresh.
                 let fresh = Timestamp.now().milliseconds - rec.time.milliseconds < 2000
                 report = AiderNotify.report(rec.payload, screen: fresh ? tmux.capture(s.name) : nil)
-            case .claude, .shell: report = ClaudeHooks.report(rec.payload, base: base)
+            case .claude, .shell, .cursor: report = ClaudeHooks.report(rec.payload, base: base)
             }
         case .failure(let m):
             time = .now()

@@ -112,7 +112,10 @@ extension Hive {
                 aider = AgentLauncher.AiderLaunch(notify: AiderNotify.command(hook: config.hookCommand, log: store.hooksLogPath(name)),
                                                   history: history, restore: Sys.stat(history) != nil)
             }
-            argv = try AgentLauncher.argv(spec, claude: claude, codex: codex, gemini: gemini, aider: aider)
+            // A Cursor session that ran before goes on with its chat.
+            lock.lock(); let ranBefore = s.record.started != nil; lock.unlock()
+            argv = try AgentLauncher.argv(spec, claude: claude, codex: codex, gemini: gemini, aider: aider,
+                                          resume: spec.agent == .cursor && ranBefore)
         } catch {
             stateEvent(s, .failed, detail: error.reason, reason: error.reason)
             return

@@ -33,7 +33,7 @@ final class SessionFileTests: XCTestCase {
     }
 
     func testAgentNames() {
-        XCTAssertEqual(AgentKind.names, "claude, codex, gemini, aider, shell")
+        XCTAssertEqual(AgentKind.names, "claude, codex, gemini, aider, cursor, shell")
         XCTAssertEqual(AgentKind(rawValue: "claude"), .claude)
         XCTAssertNil(AgentKind(rawValue: "Claude"))
     }

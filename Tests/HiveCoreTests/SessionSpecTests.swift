@@ -78,7 +78,7 @@ final class SessionSpecTests: XCTestCase {
         set(&s, .agent, "claude")
         XCTAssertEqual(s.agent, .claude)
         let e = refuse(.EINVAL, .agent, "Claude")
-        XCTAssertEqual(e?.reason.contains("claude, codex, gemini, aider, shell"), true, e?.reason ?? "")
+        XCTAssertEqual(e?.reason.contains("claude, codex, gemini, aider, cursor, shell"), true, e?.reason ?? "")
         set(&s, .agent, "codex")
         XCTAssertEqual(s.agent, .codex)
         refuse(.EINVAL, .agent, "")

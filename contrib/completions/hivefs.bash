@@ -113,7 +113,7 @@ _hivefs() {
             COMPREPLY=($(compgen -d -- "$cur"))
             return ;;
         --agent)
-            COMPREPLY=($(compgen -W "claude codex gemini aider shell" -- "$cur"))
+            COMPREPLY=($(compgen -W "claude codex gemini aider cursor shell" -- "$cur"))
             return ;;
         --socket | --quiet-after | --kill-grace | --prompt | --model | --env)
             return ;;
