@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kinds of event an agent reports through its hooks, normalized so that
 /// every agent's events read the same way in `events`.
 public enum AgentEventKind {
@@ -116,5 +118,23 @@ public struct AgentReport: Sendable, Equatable {
     /// A record that could not be understood; it changes nothing but the count.
     public static func unreadable(_ why: String, bytes: Int) -> AgentReport {
         AgentReport(kind: AgentEventKind.unreadable, detail: "\(why) (\(bytes) bytes kept in hooks.log)")
+    }
+
+    /// A payload that is not a JSON object, with the report that says why.
+    public struct Unreadable: Error {
+        public var report: AgentReport
+    }
+
+    /// A payload's JSON object: what every agent's hooks and notifications send.
+    public static func object(_ payload: [UInt8]) -> Result<[String: Any], Unreadable> {
+        if payload.isEmpty { return .failure(Unreadable(report: .unreadable("empty payload", bytes: 0))) }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload), options: [.fragmentsAllowed]) else {
+            let why = String(validating: payload, as: UTF8.self) == nil ? "not UTF-8 text" : "not JSON"
+            return .failure(Unreadable(report: .unreadable(why, bytes: payload.count)))
+        }
+        guard let p = object as? [String: Any] else {
+            return .failure(Unreadable(report: .unreadable("not a JSON object", bytes: payload.count)))
+        }
+        return .success(p)
     }
 }

@@ -77,7 +77,13 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
         guard let u = m["usage"] as? [String: Any] else { return }
         let usage = TranscriptLedger.usage(u)
         let id = (m["id"] as? String) ?? (l["uuid"] as? String) ?? "line-\(messages.count)"
-        let key = id + "|" + ((l["requestId"] as? String) ?? "")
+        count(usage, key: id + "|" + ((l["requestId"] as? String) ?? ""), model: model)
+    }
+
+    /// Counts what `usage` adds to the message `key`: each field's largest value is
+    /// the message's, so a line read again, or repeated with growing counts, adds
+    /// only what grew. The message is priced at the model it was first seen with.
+    mutating func count(_ usage: TokenUsage, key: String, model: String) {
         let old = messages[key]
         let merged = old.map { $0.usage.fieldMax(usage) } ?? usage
         let delta = merged - (old?.usage ?? TokenUsage())

@@ -7,39 +7,19 @@ import Foundation
 /// the screen.
 public enum CodexNotify {
     /// The `-c` override that makes Codex run `command` (hivefs-hook and the
-    /// session's hooks.log) with each notification: a TOML array of strings.
+    /// session's hooks.log) with each notification: a TOML array of strings. The
+    /// escapes of a JSON string are those of a TOML basic string.
     public static func override(command: [String]) -> String {
-        "notify=[" + command.map(tomlString).joined(separator: ",") + "]"
-    }
-
-    /// A TOML basic string.
-    static func tomlString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\u%04X", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        "notify=[" + command.map(JSONWriter.quote).joined(separator: ",") + "]"
     }
 
     /// Reads one notification.
     public static func report(_ payload: [UInt8]) -> AgentReport {
-        if payload.isEmpty { return .unreadable("empty payload", bytes: 0) }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) else {
-            let why = String(validating: payload, as: UTF8.self) == nil ? "not UTF-8 text" : "not JSON"
-            return .unreadable(why, bytes: payload.count)
+        let p: [String: Any]
+        switch AgentReport.object(payload) {
+        case .success(let o): p = o
+        case .failure(let bad): return bad.report
         }
-        guard let p = object as? [String: Any] else { return .unreadable("not a JSON object", bytes: payload.count) }
         guard let type = p["type"] as? String, !type.isEmpty else { return .unreadable("no type", bytes: payload.count) }
         var r: AgentReport
         switch type {

@@ -41,14 +41,7 @@ extension TranscriptLedger {
                                                 "cache_read_input_tokens": t["cached_input_tokens"] as Any])
                 // Cached input is inside input_tokens: shown apart, as for Claude.
                 let totals = TokenUsage(input: max(0, u.input - u.cacheRead), output: u.output, cacheRead: u.cacheRead)
-                let old = messages[Self.codexTotals]
-                let merged = old.map { $0.usage.fieldMax(totals) } ?? totals
-                let delta = merged - (old?.usage ?? TokenUsage())
-                guard !delta.isZero else { return }
-                let priced = model ?? ""
-                messages[Self.codexTotals] = Message(model: old?.model ?? priced, usage: merged)
-                total = total + delta
-                byModel[priced, default: TokenUsage()] = byModel[priced, default: TokenUsage()] + delta
+                count(totals, key: Self.codexTotals, model: model ?? "")
             default:
                 return
             }

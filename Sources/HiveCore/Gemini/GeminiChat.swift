@@ -24,14 +24,6 @@ extension TranscriptLedger {
                                           "cache_read_input_tokens": t["cached"] as Any])
         let thoughts = TranscriptLedger.usage(["output_tokens": t["thoughts"] as Any]).output
         let usage = TokenUsage(input: max(0, raw.input - raw.cacheRead), output: raw.output + thoughts, cacheRead: raw.cacheRead)
-        let key = "gemini|" + ((m["id"] as? String) ?? "line-\(messages.count)")
-        let old = messages[key]
-        let merged = old.map { $0.usage.fieldMax(usage) } ?? usage
-        let delta = merged - (old?.usage ?? TokenUsage())
-        guard old == nil || !delta.isZero else { return }
-        let priced = old?.model ?? model
-        messages[key] = Message(model: priced, usage: merged)
-        total = total + delta
-        byModel[priced, default: TokenUsage()] = byModel[priced, default: TokenUsage()] + delta
+        count(usage, key: "gemini|" + ((m["id"] as? String) ?? "line-\(messages.count)"), model: model)
     }
 }

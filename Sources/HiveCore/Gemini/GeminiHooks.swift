@@ -35,12 +35,11 @@ public enum GeminiHooks {
 
     /// Reads one payload. `base` is the session's directory, for relative paths.
     public static func report(_ payload: [UInt8], base: String) -> AgentReport {
-        if payload.isEmpty { return .unreadable("empty payload", bytes: 0) }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) else {
-            let why = String(validating: payload, as: UTF8.self) == nil ? "not UTF-8 text" : "not JSON"
-            return .unreadable(why, bytes: payload.count)
+        let p: [String: Any]
+        switch AgentReport.object(payload) {
+        case .success(let o): p = o
+        case .failure(let bad): return bad.report
         }
-        guard let p = object as? [String: Any] else { return .unreadable("not a JSON object", bytes: payload.count) }
         guard let event = p["hook_event_name"] as? String, !event.isEmpty else {
             return .unreadable("no hook_event_name", bytes: payload.count)
         }
