@@ -125,16 +125,28 @@ public struct AgentReport: Sendable, Equatable {
         public var report: AgentReport
     }
 
-    /// A payload's JSON object: what every agent's hooks and notifications send.
-    public static func object(_ payload: [UInt8]) -> Result<[String: Any], Unreadable> {
-        if payload.isEmpty { return .failure(Unreadable(report: .unreadable("empty payload", bytes: 0))) }
+    /// A payload's JSON object and what it is (the string under `key`, which names
+    /// the event: `hook_event_name` for hooks, `type` for Codex's notifications).
+    public static func object(_ payload: [UInt8], key: String) -> Result<(name: String, fields: [String: Any]), Unreadable> {
+        func bad(_ why: String) -> Result<(name: String, fields: [String: Any]), Unreadable> {
+            .failure(Unreadable(report: .unreadable(why, bytes: payload.count)))
+        }
+        if payload.isEmpty { return bad("empty payload") }
         guard let object = try? JSONSerialization.jsonObject(with: Data(payload), options: [.fragmentsAllowed]) else {
-            let why = String(validating: payload, as: UTF8.self) == nil ? "not UTF-8 text" : "not JSON"
-            return .failure(Unreadable(report: .unreadable(why, bytes: payload.count)))
+            return bad(String(validating: payload, as: UTF8.self) == nil ? "not UTF-8 text" : "not JSON")
         }
-        guard let p = object as? [String: Any] else {
-            return .failure(Unreadable(report: .unreadable("not a JSON object", bytes: payload.count)))
-        }
-        return .success(p)
+        guard let p = object as? [String: Any] else { return bad("not a JSON object") }
+        guard let name = p[key] as? String, !name.isEmpty else { return bad("no \(key)") }
+        return .success((name, p))
+    }
+
+    /// The end of a turn: idle, with the agent's last message (its first line shown).
+    public static func turnEnded(_ last: String?) -> AgentReport {
+        var r = AgentReport(kind: AgentEventKind.idle, detail: last.map { ClaudeHooks.firstLine($0) } ?? "")
+        r.message = last
+        r.wish = .idle(nil)
+        r.clearsTool = true
+        r.mayChangeFiles = true
+        return r
     }
 }

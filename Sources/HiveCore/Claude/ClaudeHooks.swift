@@ -23,13 +23,10 @@ public enum ClaudeHooks {
     /// Reads one payload. `base` is the session's directory: paths inside it are
     /// shown relative to it.
     public static func report(_ payload: [UInt8], base: String) -> AgentReport {
-        let p: [String: Any]
-        switch AgentReport.object(payload) {
-        case .success(let o): p = o
+        let (event, p): (String, [String: Any])
+        switch AgentReport.object(payload, key: "hook_event_name") {
+        case .success(let o): (event, p) = o
         case .failure(let bad): return bad.report
-        }
-        guard let event = p["hook_event_name"] as? String, !event.isEmpty else {
-            return .unreadable("no hook_event_name", bytes: payload.count)
         }
         var r = describe(event, p, base: base)
         let writers: Set<String> = ["Edit", "MultiEdit", "Write", "NotebookEdit", "Bash"]
@@ -87,12 +84,7 @@ public enum ClaudeHooks {
             if asksAPerson(type: type, message: message) { r.wish = .asking(message.isEmpty ? (type ?? "notification") : message) }
             return r
         case "Stop":
-            let last = p["last_assistant_message"] as? String
-            var r = AgentReport(kind: AgentEventKind.idle, detail: last.map { firstLine($0) } ?? "")
-            r.message = last
-            r.wish = .idle(nil)
-            r.clearsTool = true
-            return r
+            return .turnEnded(p["last_assistant_message"] as? String)
         case "StopFailure":
             let type = p["error_type"] as? String
             let text = (p["error_message"] as? String) ?? (p["error"] as? String)

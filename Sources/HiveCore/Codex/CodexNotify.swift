@@ -15,21 +15,15 @@ public enum CodexNotify {
 
     /// Reads one notification.
     public static func report(_ payload: [UInt8]) -> AgentReport {
-        let p: [String: Any]
-        switch AgentReport.object(payload) {
-        case .success(let o): p = o
+        let (type, p): (String, [String: Any])
+        switch AgentReport.object(payload, key: "type") {
+        case .success(let o): (type, p) = o
         case .failure(let bad): return bad.report
         }
-        guard let type = p["type"] as? String, !type.isEmpty else { return .unreadable("no type", bytes: payload.count) }
         var r: AgentReport
         switch type {
         case "agent-turn-complete":
-            let last = p["last-assistant-message"] as? String
-            r = AgentReport(kind: AgentEventKind.idle, detail: last.map { ClaudeHooks.firstLine($0) } ?? "")
-            r.message = last
-            r.wish = .idle(nil)
-            r.clearsTool = true
-            r.mayChangeFiles = true
+            r = .turnEnded(p["last-assistant-message"] as? String)
         default:
             r = AgentReport(kind: AgentEventKind.notification, detail: "[\(ClaudeHooks.firstLine(type, limit: 60))]")
         }

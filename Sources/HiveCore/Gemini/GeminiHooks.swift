@@ -35,13 +35,10 @@ public enum GeminiHooks {
 
     /// Reads one payload. `base` is the session's directory, for relative paths.
     public static func report(_ payload: [UInt8], base: String) -> AgentReport {
-        let p: [String: Any]
-        switch AgentReport.object(payload) {
-        case .success(let o): p = o
+        let (event, p): (String, [String: Any])
+        switch AgentReport.object(payload, key: "hook_event_name") {
+        case .success(let o): (event, p) = o
         case .failure(let bad): return bad.report
-        }
-        guard let event = p["hook_event_name"] as? String, !event.isEmpty else {
-            return .unreadable("no hook_event_name", bytes: payload.count)
         }
         let tool = p["tool_name"] as? String ?? ""
         let input = p["tool_input"] as? [String: Any] ?? [:]
@@ -79,12 +76,7 @@ public enum GeminiHooks {
             r = AgentReport(kind: AgentEventKind.notification, detail: ClaudeHooks.join([type.map { "[\($0)]" }, message]))
             if type == "ToolPermission" { r.wish = .asking(message.isEmpty ? "permission" : message) }
         case "AfterAgent":
-            let last = p["prompt_response"] as? String
-            r = AgentReport(kind: AgentEventKind.idle, detail: last.map { ClaudeHooks.firstLine($0) } ?? "")
-            r.message = last
-            r.wish = .idle(nil)
-            r.clearsTool = true
-            r.mayChangeFiles = true
+            r = .turnEnded(p["prompt_response"] as? String)
         case "PreCompress":
             r = AgentReport(kind: AgentEventKind.compact, detail: p["trigger"] as? String ?? "")
         case "SessionEnd":
