@@ -32,7 +32,8 @@ extension Hive {
 
     private func scheduleDiskRetry() {
         watcher.after(ms: Hive.diskRetryMS) { [self] in
-            gitQueue.async { [self] in
+            // Off the watcher's thread: writing the held events may take a while.
+            DispatchQueue.global(qos: .utility).async { [self] in
                 let outcome = store.retryHeld()
                 if case .held = outcome { return scheduleDiskRetry() }
                 if case .written = outcome { lock.lock(); diskRetrying = false; lock.unlock(); return }
