@@ -15,6 +15,8 @@ public struct RenderContext: Sendable {
     public var defaultIdleTimeout: Int64?
     /// Why the state directory refuses writes, when it does (events are held in memory).
     public var disk: String?
+    /// Where the state of a live session comes from now (hooks, notify, screen, terminal).
+    public var reports: String?
 
     public init(now: Timestamp, socket: String, output: Timestamp? = nil, ledger: TranscriptLedger? = nil,
                 prices: PriceTable = .standard) {
@@ -63,6 +65,7 @@ public enum StatusRenderer {
             ("tool", .string(r.tool)),
             ("model", .string(model)),
             ("agent.session", .string(r.agentSession)),
+            ("reports", .string(r.state.isLive ? ctx.reports : nil)),
             ("tokens.input", .int(t?.input)),
             ("tokens.output", .int(t?.output)),
             ("tokens.cache_read", .int(t?.cacheRead)),

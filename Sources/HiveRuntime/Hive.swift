@@ -86,13 +86,27 @@ public final class Hive: @unchecked Sendable {
         return (s.record, context(s, now: .now()))
     }
 
+    /// Where a live session's state comes from: its agent's reports once one has come
+    /// since it started, else its screen; the terminal for agents that report none.
+    static func reports(_ agent: AgentKind, heard: Bool) -> String {
+        switch agent {
+        case .claude, .gemini: return heard ? "hooks" : "screen (no hook since it started)"
+        case .codex: return heard ? "notify, screen" : "screen (no notification since it started)"
+        case .aider: return "notify, terminal"
+        case .cursor, .shell: return "terminal"
+        }
+    }
+
     /// What rendering a session needs besides its record; call with the lock held.
     func context(_ s: LiveSession, now: Timestamp) -> RenderContext {
+        // Tokens are shown once there is a transcript to count them from: `-` before, never 0.
+        let counts = s.record.spec.agent.transcript != nil && s.record.transcript != nil
         var ctx = RenderContext(now: now, socket: config.socket, output: s.output,
-                                ledger: s.record.spec.agent.transcript != nil ? s.ledger : nil, prices: config.prices)
+                                ledger: counts ? s.ledger : nil, prices: config.prices)
         ctx.gitBranch = s.git?.status?.branch
         ctx.defaultIdleTimeout = config.idleTimeout
         ctx.disk = store.diskTrouble.map { "\($0.errno) since \($0.since.rfc3339), \($0.held) events held in memory" }
+        ctx.reports = Hive.reports(s.record.spec.agent, heard: s.record.hookOffset > s.hooksAtLaunch)
         return ctx
     }
 

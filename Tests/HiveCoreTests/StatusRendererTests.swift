@@ -6,7 +6,7 @@ final class StatusRendererTests: XCTestCase {
     /// The keys of DESIGN.md §2, in its order.
     static let keys = [
         "name", "state", "agent", "command", "dir", "branch", "worktree", "pid", "created", "started", "activity",
-        "idle", "tool", "model", "agent.session", "tokens.input", "tokens.output", "tokens.cache_read",
+        "idle", "tool", "model", "agent.session", "reports", "tokens.input", "tokens.output", "tokens.cache_read",
         "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
         "idle-timeout.left", "events", "disk", "attach",
         "ended", "exit", "reason",

@@ -59,6 +59,7 @@ final class GeminiTests: MountedTestCase {
         XCTAssertEqual(m.status("gm", "tokens.input"), String((t["input"] ?? 0) - (t["cached"] ?? 0)))
         XCTAssertEqual(m.status("gm", "tokens.cache_read"), String(t["cached"] ?? -1))
         XCTAssertEqual(m.status("gm", "model"), "gemini-2.5-pro")
+        XCTAssertEqual(m.status("gm", "reports"), "hooks")
         let session = try XCTUnwrap(m.status("gm", "agent.session"))
         XCTAssertNotEqual(session, "-")
         // The settings hivefs gave: the machine's own carried over, its hooks beside hivefs's.
@@ -81,5 +82,16 @@ final class GeminiTests: MountedTestCase {
         XCTAssertTrue(waitUntil(10) { (self.m.read("gm/events") ?? "").contains(" agent.start resume session \(session)") })
         let t2 = truth("gm")
         XCTAssertTrue(waitUntil(5) { self.m.status("gm", "tokens.output") == String((t2["output"] ?? 0) + (t2["thoughts"] ?? 0)) })
+    }
+
+    func testARunWithoutHooksFallsBackToTheScreenAndSaysSo() {
+        XCTAssertEqual(m.write("control", "new old agent=gemini dir=\(work) prompt=\"slow task\" "
+                               + "env.FAKE_GEMINI_NO_HOOKS=1 env.FAKE_GEMINI_TURN_S=3\n"), 0)
+        XCTAssertTrue(waitUntil(10) { self.m.status("old", "reports") == "screen (no hook since it started)" },
+                      m.status("old", "reports") ?? "")
+        m.waitState("old", ["working"])
+        XCTAssertTrue(waitUntil(10) { (self.m.read("old/screen") ?? "").contains("gemini: slow task") })
+        m.waitState("old", ["idle"])
+        XCTAssertEqual(m.status("old", "tokens.output"), "-", "no hook named the chat record")
     }
 }

@@ -51,7 +51,8 @@ public enum ClaudeScreen: Sendable, Equatable {
             || lower.contains("do you trust") {
             return .trustDialog
         }
-        if lower.contains("esc to interrupt") { return .busy }
+        // Claude Code's and Codex's spinner line, and Gemini CLI's.
+        if lower.contains("esc to interrupt") || lower.contains("esc to cancel") { return .busy }
         if lower.contains("do you want to") && lower.contains("1. yes") { return .menu }
         return .prompt
     }
