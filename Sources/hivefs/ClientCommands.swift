@@ -55,7 +55,7 @@ struct NewCommand: ParsableCommand {
     )
 
     @Argument(help: "The session's name.") var name: String
-    @Option(name: .long, help: "claude or shell (default claude; shell with a command).") var agent: String?
+    @Option(name: .long, help: "claude, codex, gemini, aider, cursor or shell (default claude; shell with a command).") var agent: String?
     @Option(name: .long, help: "The directory it runs in (default: this one).") var dir: String?
     @Option(name: .long, help: "The first prompt.") var prompt: String?
     @Option(name: .long, help: "The model.") var model: String?
