@@ -9,9 +9,15 @@ extension Hive {
     /// one whose tmux session is gone (a reboot) is `exited` with reason `lost`.
     func adoptAll() {
         let panes = tmux.panes()
-        for name in store.sessionNames() {
-            let links = store.setAsideLinks(name)
-            guard let record = store.loadRecord(name) else {
+        // Each session's files are its own: they are read back side by side.
+        let names = store.sessionNames()
+        let loaded = Loaded(count: names.count)
+        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+            let links = store.setAsideLinks(names[i])
+            loaded.set(i, store.loadRecord(names[i]).map { (LiveSession(record: $0.record), $0.replayed, links) })
+        }
+        for (i, name) in names.enumerated() {
+            guard let (s, replayed, links) = loaded.get(i) else {
                 // A crash between making the folder and recording `created`: set it aside
                 // (a name starting with '.' is never a session) so the name is free again.
                 let aside = store.sessionsDir + "/.unreadable-\(name)-\(Timestamp.now().milliseconds)"
@@ -19,8 +25,9 @@ extension Hive {
                 try? Sys.rename(store.sessionDir(name), aside)
                 continue
             }
-            let s = LiveSession(record: record)
-            saveRecord(s)
+            let record = s.record
+            // A long replay is saved, so the next start need not do it again.
+            if replayed >= Hive.replaySaveThreshold { saveRecord(s) }
             loadLedger(s)
             lock.lock(); sessions[name] = s; lock.unlock()
             for why in links { errorEvent(name, HiveError(.tooManySymbolicLinkLevels, why), uid: getuid()) }
@@ -30,6 +37,18 @@ extension Hive {
             guard record.state.isLive || (record.state == .new && panes[name] != nil) else { continue }
             s.queue.async { [self] in adopt(s, pane: panes[name]) }
         }
+    }
+
+    /// Events replayed at start past which the record is saved at once.
+    static let replaySaveThreshold = 1000
+
+    /// The sessions read back at start, by index, filled from several threads.
+    private final class Loaded: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [(LiveSession, Int, [String])?]
+        init(count: Int) { items = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ v: (LiveSession, Int, [String])?) { lock.lock(); items[i] = v; lock.unlock() }
+        func get(_ i: Int) -> (LiveSession, Int, [String])? { lock.lock(); defer { lock.unlock() }; return items[i] }
     }
 
     private func adopt(_ s: LiveSession, pane: Tmux.Pane?) {

@@ -238,7 +238,8 @@ public final class StateStore: @unchecked Sendable {
     /// it, or from the whole log when there is no usable checkpoint. Repairs what a
     /// crash can leave: a torn last line is cut off, and text lines missing from
     /// `events` are written again. Nil when the log does not begin with `created`.
-    public func loadRecord(_ name: String) -> SessionRecord? {
+    /// `replayed` is how many events were read past the checkpoint (all, without one).
+    public func loadRecord(_ name: String) -> (record: SessionRecord, replayed: Int)? {
         let path = eventsJSONLPath(name)
         let saved = readCheckpoint(name)
         let from = saved?.jsonl ?? 0
@@ -260,9 +261,9 @@ public final class StateStore: @unchecked Sendable {
             start = i + 1
         }
         repairText(name, events, from: saved?.text ?? 0)
-        guard var record = saved?.record else { return SessionRecord.replay(events) }
+        guard var record = saved?.record else { return SessionRecord.replay(events).map { ($0, events.count) } }
         for e in events { record.apply(e) }
-        return record
+        return (record, events.count)
     }
 
     /// The checkpoint of a session, if it matches its log: the log holds at least
@@ -320,6 +321,7 @@ public final class StateStore: @unchecked Sendable {
         log.notice("restoring \(events.count - lines) text lines of \(textPath) from events.jsonl")
         guard let fd = try? Sys.openAppend(textPath) else { return }
         defer { try? fd.close() }
+        lock.lock(); defer { lock.unlock() }
         for e in events[lines...] {
             try? Sys.writeAll(fd, Array(e.textLine.utf8))
             if let r = rootEvents { try? Sys.writeAll(r, Array(e.rootTextLine.utf8)) }

@@ -57,7 +57,8 @@ final class StateStoreCheckpointTests: XCTestCase {
         try append(all[..<120])
         store.checkpoint(try XCTUnwrap(SessionRecord.replay(Array(all[..<120]))))
         try append(all[120...])
-        XCTAssertEqual(store.loadRecord(session), SessionRecord.replay(all))
+        XCTAssertEqual(store.loadRecord(session)?.record, SessionRecord.replay(all))
+        XCTAssertEqual(store.loadRecord(session)?.replayed, 180, "only what follows the checkpoint is replayed")
         XCTAssertEqual(lines(store.eventsTextPath(session)), 300, "no text line written twice")
     }
 
@@ -69,7 +70,7 @@ final class StateStoreCheckpointTests: XCTestCase {
         let bytes = try XCTUnwrap(Sys.readFile(store.eventsJSONLPath(session), limit: Int.max))
         let cut = bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }[59] + 1
         try Sys.truncate(store.eventsJSONLPath(session), Int64(cut))
-        XCTAssertEqual(store.loadRecord(session), SessionRecord.replay(Array(all[..<60])))
+        XCTAssertEqual(store.loadRecord(session)?.record, SessionRecord.replay(Array(all[..<60])))
     }
 
     func testACheckpointThatDoesNotEndALineIsNotUsed() throws {
@@ -83,7 +84,7 @@ final class StateStoreCheckpointTests: XCTestCase {
         let bytes = try XCTUnwrap(Sys.readFile(store.eventsJSONLPath(session), limit: Int.max))
         json["jsonl"] = bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }[44] - 3
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
-        XCTAssertEqual(store.loadRecord(session), SessionRecord.replay(all))
+        XCTAssertEqual(store.loadRecord(session)?.record, SessionRecord.replay(all))
     }
 
     func testAnUnreadableCheckpointIsNotUsed() throws {
@@ -91,7 +92,8 @@ final class StateStoreCheckpointTests: XCTestCase {
         try append(all)
         for garbage in ["", "{", "{\"format\":99}", String(repeating: "\u{0}", count: 64)] {
             try Sys.writeFileAtomically(store.checkpointPath(session), Array(garbage.utf8))
-            XCTAssertEqual(store.loadRecord(session), SessionRecord.replay(all), garbage)
+            XCTAssertEqual(store.loadRecord(session)?.record, SessionRecord.replay(all), garbage)
+            XCTAssertEqual(store.loadRecord(session)?.replayed, all.count, "without a checkpoint, all of it")
         }
     }
 
@@ -103,7 +105,7 @@ final class StateStoreCheckpointTests: XCTestCase {
         let fd = try Sys.openAppend(store.eventsJSONLPath(session))
         try Sys.writeAll(fd, Array("{\"time\":\"2026-11-2".utf8))
         try fd.close()
-        XCTAssertEqual(store.loadRecord(session), SessionRecord.replay(all))
+        XCTAssertEqual(store.loadRecord(session)?.record, SessionRecord.replay(all))
         XCTAssertEqual(Sys.readFile(store.eventsJSONLPath(session), limit: Int.max)?.last, UInt8(ascii: "\n"))
     }
 
@@ -114,7 +116,7 @@ final class StateStoreCheckpointTests: XCTestCase {
         let textAtCheckpoint = try XCTUnwrap(Sys.stat(store.eventsTextPath(session))).st_size
         try append(all[20...])
         try Sys.truncate(store.eventsTextPath(session), Int64(textAtCheckpoint) + 5)
-        XCTAssertEqual(store.loadRecord(session), SessionRecord.replay(all))
+        XCTAssertEqual(store.loadRecord(session)?.record, SessionRecord.replay(all))
         let text = String(decoding: Sys.readFile(store.eventsTextPath(session), limit: Int.max) ?? [], as: UTF8.self)
         XCTAssertEqual(text, all.map(\.textLine).joined())
     }
