@@ -7,6 +7,10 @@ SWIFT     ?= swift
 PREFIX    ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
+# Where shell completions and the systemd user unit go (both searched by default).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+UNITDIR     ?= $(if $(filter 0,$(shell id -u)),$(PREFIX)/lib/systemd/user,$(HOME)/.local/share/systemd/user)
 APT_PKGS  := libfuse3-dev fuse3 tmux git pkg-config
 # The tests' fake Claude Code is a Python script.
 TEST_PKGS := python3
@@ -70,9 +74,15 @@ install: release
 	install -m 0755 .build/release/hivefs-hook $(BINDIR)/hivefs-hook
 	install -m 0644 man/hivefs.1 $(MANDIR)/man1/hivefs.1
 	install -m 0644 man/hivefs.5 $(MANDIR)/man5/hivefs.5
+	install -d $(BASHCOMPDIR) $(ZSHCOMPDIR) $(UNITDIR)
+	install -m 0644 contrib/completions/hivefs.bash $(BASHCOMPDIR)/hivefs
+	install -m 0644 contrib/completions/_hivefs $(ZSHCOMPDIR)/_hivefs
+	sed 's|%h/.local/bin/hivefs|$(BINDIR)/hivefs|g' contrib/hivefs.service > $(UNITDIR)/hivefs.service
+	@echo "installed; as a service: systemctl --user daemon-reload && systemctl --user enable --now hivefs"
 
 uninstall:
-	rm -f $(BINDIR)/hivefs $(BINDIR)/hivefs-hook $(MANDIR)/man1/hivefs.1 $(MANDIR)/man5/hivefs.5
+	rm -f $(BINDIR)/hivefs $(BINDIR)/hivefs-hook $(MANDIR)/man1/hivefs.1 $(MANDIR)/man5/hivefs.5 \
+	  $(BASHCOMPDIR)/hivefs $(ZSHCOMPDIR)/_hivefs $(UNITDIR)/hivefs.service
 
 # Installs, then mounts with the defaults (~/hive, ~/.local/state/hivefs, tmux -L hive).
 run: install
