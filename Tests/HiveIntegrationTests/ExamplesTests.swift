@@ -1,0 +1,30 @@
+import Foundation
+import XCTest
+
+/// The scripts in contrib/examples run as written, against a real mount.
+final class ExamplesTests: MountedTestCase {
+    private func example(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("contrib/examples/" + name).path
+    }
+
+    func testNextTaskWaitsForIdleThenSends() {
+        newShell("agent", "sh -c 'echo working; sleep 1; cat'")
+        let r = m.sh("HIVE_MOUNT=$MNT '\(example("next-task"))' agent 'Now add tests'")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "next-task: sent to agent\n")
+        XCTAssertTrue(waitUntil(5) { (self.m.read("agent/screen") ?? "").contains("Now add tests\nNow add tests") },
+                      "typed, then echoed by cat: \(m.read("agent/screen") ?? "")")
+        XCTAssertTrue((m.read("agent/events") ?? "").contains(" control send Now add tests\n"))
+    }
+
+    func testNextTaskSaysSoWhenTheSessionHasEnded() {
+        newShell("done", "true", wait: false)
+        m.waitState("done", ["exited"])
+        let r = m.sh("HIVE_MOUNT=$MNT '\(example("next-task"))' done 'too late'")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.err, "next-task: done has exited; not sent\n")
+        XCTAssertEqual(m.sh("HIVE_MOUNT=$MNT '\(example("next-task"))' nosuch 'x'").status, 1)
+        XCTAssertEqual(m.sh("'\(example("next-task"))' onlyname").status, 2)
+    }
+}
