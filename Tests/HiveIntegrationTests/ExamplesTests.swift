@@ -27,4 +27,17 @@ final class ExamplesTests: MountedTestCase {
         XCTAssertEqual(m.sh("HIVE_MOUNT=$MNT '\(example("next-task"))' nosuch 'x'").status, 1)
         XCTAssertEqual(m.sh("'\(example("next-task"))' onlyname").status, 2)
     }
+
+    func testReapIdleKillsOnlyWhatHasBeenIdleTooLong() {
+        newShell("quiet", "sleep 300")
+        newShell("busy", "sh -c 'while :; do echo tick; sleep 0.1; done'")
+        m.waitState("quiet", ["idle"])
+        XCTAssertTrue(waitUntil(10) { Int(self.m.status("quiet", "idle") ?? "") ?? 0 >= 2 })
+        XCTAssertEqual(m.sh("HIVE_MOUNT=$MNT '\(example("reap-idle"))' 3600").out, "", "nothing idle that long")
+        let r = m.sh("HIVE_MOUNT=$MNT '\(example("reap-idle"))' 1")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "reap-idle: killed quiet\n")
+        m.waitState("quiet", ["killed"])
+        XCTAssertEqual(m.state("busy"), "working")
+    }
 }
