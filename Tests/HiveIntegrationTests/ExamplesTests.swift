@@ -40,4 +40,17 @@ final class ExamplesTests: MountedTestCase {
         m.waitState("quiet", ["killed"])
         XCTAssertEqual(m.state("busy"), "working")
     }
+
+    func testTmuxStatusCountsTheRunningSessionsByState() {
+        let script = example("tmux-status")
+        XCTAssertEqual(m.sh("HIVE_MOUNT=$MNT '\(script)'").out, "hive -\n")
+        newShell("a", "sleep 300")
+        newShell("b", "sleep 300")
+        newShell("c", "sh -c 'while :; do echo tick; sleep 0.1; done'")
+        newShell("d", "true", wait: false)
+        m.waitState("d", ["exited"])
+        XCTAssertTrue(waitUntil(10) { ["a", "b"].allSatisfy { self.m.state($0) == "idle" } && self.m.state("c") == "working" })
+        XCTAssertEqual(m.sh("HIVE_MOUNT=$MNT '\(script)'").out, "hive 1 working · 2 idle\n", "ended sessions are left out")
+        XCTAssertEqual(m.sh("HIVE_MOUNT=\(m.root)/nothing-here '\(script)'").out, "", "nothing when nothing is mounted")
+    }
 }
