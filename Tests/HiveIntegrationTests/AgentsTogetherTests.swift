@@ -4,22 +4,14 @@ import XCTest
 /// One mount running every kind of agent side by side (each one's fake): each has
 /// its own state, events and tokens, as far as its agent reports them.
 final class AgentsTogetherTests: ClaudeTestCase {
-    private func fake(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/" + name).path
-    }
-
     override func prepare(_ m: MountFixture) throws {
         try super.prepare(m)
-        let fm = FileManager.default
-        for (program, fixture) in [("codex", "fake-codex"), ("gemini", "fake-gemini"), ("aider", "fake-aider"),
-                                   ("cursor-agent", "fake-cursor-agent")] {
-            try fm.createSymbolicLink(atPath: m.root + "/bin/" + program, withDestinationPath: fake(fixture))
-        }
         try "# app\n".write(toFile: work + "/README.md", atomically: true, encoding: .utf8)
-        m.environment += ["CODEX_HOME=" + m.root + "/codex", "GEMINI_CLI_HOME=" + m.root + "/gemini",
-                          "CURSOR_CONFIG_DIR=" + m.root + "/cursor",
-                          "GEMINI_CLI_SYSTEM_SETTINGS_PATH=" + m.root + "/no-system-settings.json"]
+        try m.installFakes(["codex": "fake-codex", "gemini": "fake-gemini", "aider": "fake-aider",
+                            "cursor-agent": "fake-cursor-agent"],
+                           env: ["CODEX_HOME=" + m.root + "/codex", "GEMINI_CLI_HOME=" + m.root + "/gemini",
+                                 "CURSOR_CONFIG_DIR=" + m.root + "/cursor",
+                                 "GEMINI_CLI_SYSTEM_SETTINGS_PATH=" + m.root + "/no-system-settings.json"])
     }
 
     func testEveryAgentInOneMount() throws {

@@ -6,23 +6,13 @@ import XCTest
 final class AiderTests: MountedTestCase {
     var work: String { m.root + "/work" }
 
-    static var fake: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake-aider").path
-    }
-
     override func prepare(_ m: MountFixture) throws {
-        let fm = FileManager.default
-        for d in [m.root + "/bin", work] { try fm.createDirectory(atPath: d, withIntermediateDirectories: true) }
-        try fm.createSymbolicLink(atPath: m.root + "/bin/aider", withDestinationPath: Self.fake)
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        m.environment = ["PATH=" + m.root + "/bin:" + path]
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try m.installFakes(["aider": "fake-aider"])
     }
 
     private func argvs(_ name: String) -> [[String]] {
-        ((try? String(contentsOfFile: m.root + "/\(name).argv.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["argv"] as? [String]
-        }
+        m.jsonLines(m.root + "/\(name).argv.jsonl").compactMap { $0["argv"] as? [String] }
     }
 
     private func count(_ name: String, _ text: String) -> Int {

@@ -11,24 +11,17 @@ class ClaudeTestCase: MountedTestCase {
     /// Whether `~/.claude.json` trusts `work` (Claude Code shows its trust dialog otherwise).
     var trusted: Bool { true }
 
-    static var fake: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake-claude").path
-    }
-
     override func prepare(_ m: MountFixture) throws {
         let fm = FileManager.default
-        for d in [home + "/.claude", m.root + "/bin", work + "/src"] {
+        for d in [home + "/.claude", work + "/src"] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
-        try fm.createSymbolicLink(atPath: m.root + "/bin/claude", withDestinationPath: Self.fake)
         try "let a = 1\n".write(toFile: work + "/src/a.swift", atomically: true, encoding: .utf8)
         if trusted {
             let trust = ["projects": [work: ["hasTrustDialogAccepted": true]]]
             try JSONSerialization.data(withJSONObject: trust).write(to: URL(fileURLWithPath: home + "/.claude.json"))
         }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        m.environment = ["HOME=" + home, "PATH=" + m.root + "/bin:" + path]
+        try m.installFakes(["claude": "fake-claude"], env: ["HOME=" + home])
     }
 
     /// Starts a Claude Code session whose fake runs `turns` (one per prompt).

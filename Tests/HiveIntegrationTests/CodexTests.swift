@@ -7,17 +7,9 @@ final class CodexTests: MountedTestCase {
     var codexHome: String { m.root + "/codex-home" }
     var work: String { m.root + "/work" }
 
-    static var fake: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake-codex").path
-    }
-
     override func prepare(_ m: MountFixture) throws {
-        let fm = FileManager.default
-        for d in [m.root + "/bin", codexHome, work] { try fm.createDirectory(atPath: d, withIntermediateDirectories: true) }
-        try fm.createSymbolicLink(atPath: m.root + "/bin/codex", withDestinationPath: Self.fake)
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        m.environment = ["CODEX_HOME=" + codexHome, "PATH=" + m.root + "/bin:" + path]
+        for d in [codexHome, work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        try m.installFakes(["codex": "fake-codex"], env: ["CODEX_HOME=" + codexHome])
     }
 
     private func newCodex(_ name: String, prompt: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -33,9 +25,7 @@ final class CodexTests: MountedTestCase {
     }
 
     private func argvs(_ name: String) -> [[String]] {
-        ((try? String(contentsOfFile: m.root + "/\(name).argv.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["argv"] as? [String]
-        }
+        m.jsonLines(m.root + "/\(name).argv.jsonl").compactMap { $0["argv"] as? [String] }
     }
 
     private func idles(_ name: String) -> Int {

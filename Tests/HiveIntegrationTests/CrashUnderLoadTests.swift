@@ -21,10 +21,7 @@ final class CrashUnderLoadTests: MountedTestCase {
             : Load(agents: 6, perAgent: 120, rate: 30, kills: 2)
     }
 
-    static var firer: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/hook-firer").path
-    }
+    static var firer: String { MountFixture.fixture("hook-firer") }
 
     private var hook: String { URL(fileURLWithPath: MountFixture.binary).deletingLastPathComponent().path + "/hivefs-hook" }
 

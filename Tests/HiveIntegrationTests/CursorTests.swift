@@ -6,23 +6,13 @@ import XCTest
 final class CursorTests: MountedTestCase {
     var work: String { m.root + "/work" }
 
-    static var fake: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake-cursor-agent").path
-    }
-
     override func prepare(_ m: MountFixture) throws {
-        let fm = FileManager.default
-        for d in [m.root + "/bin", m.root + "/cursor", work] { try fm.createDirectory(atPath: d, withIntermediateDirectories: true) }
-        try fm.createSymbolicLink(atPath: m.root + "/bin/cursor-agent", withDestinationPath: Self.fake)
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        m.environment = ["PATH=" + m.root + "/bin:" + path, "CURSOR_CONFIG_DIR=" + m.root + "/cursor"]
+        for d in [m.root + "/cursor", work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        try m.installFakes(["cursor-agent": "fake-cursor-agent"], env: ["CURSOR_CONFIG_DIR=" + m.root + "/cursor"])
     }
 
     private func argvs(_ name: String) -> [[String]] {
-        ((try? String(contentsOfFile: m.root + "/\(name).argv.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["argv"] as? [String]
-        }
+        m.jsonLines(m.root + "/\(name).argv.jsonl").compactMap { $0["argv"] as? [String] }
     }
 
     func testItWorksGoesIdleAndRestartResumesItsChat() throws {

@@ -7,22 +7,14 @@ final class GeminiTests: MountedTestCase {
     var geminiHome: String { m.root + "/gemini-home" }
     var work: String { m.root + "/work" }
 
-    static var fake: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/fake-gemini").path
-    }
-
     override func prepare(_ m: MountFixture) throws {
-        let fm = FileManager.default
-        for d in [m.root + "/bin", geminiHome, work] { try fm.createDirectory(atPath: d, withIntermediateDirectories: true) }
-        try fm.createSymbolicLink(atPath: m.root + "/bin/gemini", withDestinationPath: Self.fake)
+        for d in [geminiHome, work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
         try "# app\n".write(toFile: work + "/README.md", atomically: true, encoding: .utf8)
         // The machine's own system settings, which must be carried over.
         try #"{"general":{"vimMode":true},"hooks":{"AfterAgent":[{"hooks":[{"type":"command","command":"true"}]}]}}"#
             .write(toFile: m.root + "/system-settings.json", atomically: true, encoding: .utf8)
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        m.environment = ["GEMINI_CLI_HOME=" + geminiHome, "PATH=" + m.root + "/bin:" + path,
-                         "GEMINI_CLI_SYSTEM_SETTINGS_PATH=" + m.root + "/system-settings.json"]
+        try m.installFakes(["gemini": "fake-gemini"], env: ["GEMINI_CLI_HOME=" + geminiHome,
+                                                            "GEMINI_CLI_SYSTEM_SETTINGS_PATH=" + m.root + "/system-settings.json"])
     }
 
     private func truth(_ name: String) -> [String: Int] {
@@ -31,11 +23,7 @@ final class GeminiTests: MountedTestCase {
         return o.compactMapValues { ($0 as? NSNumber)?.intValue }
     }
 
-    private func argvs(_ name: String) -> [[String: Any]] {
-        ((try? String(contentsOfFile: m.root + "/\(name).argv.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-    }
+    private func argvs(_ name: String) -> [[String: Any]] { m.jsonLines(m.root + "/\(name).argv.jsonl") }
 
     private func idles(_ name: String) -> Int {
         (m.read(name + "/events") ?? "").components(separatedBy: " idle gemini: ").count - 1

@@ -64,6 +64,30 @@ final class MountFixture {
         }
     }
 
+    /// A file of Tests/Fixtures: the fake agents and the load generator.
+    static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/" + name).path
+    }
+
+    /// Puts fake agents on the daemon's PATH under their programs' names (in
+    /// ROOT/bin, first on PATH), and adds `env` to the daemon's environment.
+    func installFakes(_ programs: [String: String], env: [String] = []) throws {
+        try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
+        for (program, fixture) in programs {
+            try FileManager.default.createSymbolicLink(atPath: root + "/bin/" + program, withDestinationPath: MountFixture.fixture(fixture))
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        environment = environment.filter { !$0.hasPrefix("PATH=") } + ["PATH=" + root + "/bin:" + path] + env
+    }
+
+    /// The objects of a JSON Lines file (a fake's argv log); none when it is missing.
+    func jsonLines(_ path: String) -> [[String: Any]] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
     var daemonLog: String { (try? String(contentsOfFile: root + "/daemon.log", encoding: .utf8)) ?? "" }
 
     var isMounted: Bool {
