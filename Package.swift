@@ -46,6 +46,11 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // `hivefs top`: a dashboard that reads and writes only the mount's files.
+        .target(
+            name: "HiveTop",
+            dependencies: ["HiveCore", "CLinux", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         // What agents' hooks run: appends a payload to a session's hooks.log. No
         // Foundation, so that it starts about as fast as a C program.
         .target(name: "HiveHook"),
@@ -58,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "hivefs",
             dependencies: [
-                "HiveCore", "HiveRuntime", "HiveFUSE", "HiveHook",
+                "HiveCore", "HiveRuntime", "HiveFUSE", "HiveHook", "HiveTop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -68,6 +73,8 @@ let package = Package(
         // The fuzz tests' seeded generator, shared by the unit and integration tests.
         .target(name: "HiveFuzz", path: "Tests/HiveFuzz"),
         .testTarget(name: "HiveCoreTests", dependencies: ["HiveCore", "HiveHook", "HiveFuzz"]),
+        // The dashboard's pure parts: keys, layout, frames.
+        .testTarget(name: "HiveTopTests", dependencies: ["HiveTop", "HiveCore"]),
         // The runtime's parts that need files but no mount.
         .testTarget(
             name: "HiveRuntimeTests",

@@ -53,6 +53,8 @@ public enum ErrnoNames {
         case .notDirectory: return "ENOTDIR"
         case .isDirectory: return "EISDIR"
         case .tooManySymbolicLinkLevels: return "ELOOP"
+        case .socketNotConnected: return "ENOTCONN"
+        case .inappropriateIOCTLForDevice: return "ENOTTY"
         default: return "E\(errno.rawValue)"
         }
     }

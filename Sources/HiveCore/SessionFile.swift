@@ -27,4 +27,6 @@ public enum SessionFile: String, Sendable, CaseIterable {
 /// The files of the mount's root, besides the session directories and `history/`.
 public enum RootFile: String, Sendable, CaseIterable {
     case control, events, status
+    /// Every session's `status.json`, in one array: what a dashboard reads each refresh.
+    case statusJSON = "status.json"
 }

@@ -11,6 +11,8 @@ public struct RenderContext: Sendable {
     public var prices: PriceTable
     /// The branch git last reported for the session's folder.
     public var gitBranch: String?
+    /// How many paths git last reported changed in the session's folder (its `git` file's `changed`).
+    public var gitChanged: Int?
     /// The idle timeout of sessions that set none (seconds; nil or 0: none).
     public var defaultIdleTimeout: Int64?
     /// Why the state directory refuses writes, when it does (events are held in memory).
@@ -57,6 +59,7 @@ public enum StatusRenderer {
             ("dir", .string(r.workdir ?? (r.spec.dir.isEmpty ? nil : r.spec.dir))),
             ("branch", .string(r.branch ?? ctx.gitBranch)),
             ("worktree", .string(r.worktree)),
+            ("changed", .int(ctx.gitChanged.map(Int64.init))),
             ("pid", .int(r.state.isLive ? r.pid.map(Int64.init) : nil)),
             ("created", .string(r.created.rfc3339)),
             ("started", .string(r.started?.rfc3339)),
@@ -175,6 +178,12 @@ public enum StatusRenderer {
 
 /// Renders the root `status`: a header and one aligned line per session.
 public enum RootStatusRenderer {
+    /// The root `status.json`: each session's `status.json` object, in name order, as one array.
+    public static func json(_ objects: [String]) -> String {
+        if objects.isEmpty { return "[]\n" }
+        return "[\n" + objects.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }.joined(separator: ",\n") + "\n]\n"
+    }
+
     public static func text(_ rows: [(SessionRecord, RenderContext)]) -> String {
         var table: [[String]] = [["NAME", "STATE", "AGENT", "IDLE", "TOKENS", "COST", "BRANCH", "REASON"]]
         for (r, ctx) in rows {

@@ -16,6 +16,7 @@ struct StatusKey: Equatable {
     var version: UInt64
     var output: Int64?
     var branch: String?
+    var changed: Int?
 }
 
 /// A rendered `status`, served again while its key holds and before `until`, the
@@ -72,7 +73,8 @@ extension Hive {
         let now = Timestamp.now()
         lock.lock()
         guard let s = sessions[name] else { lock.unlock(); return nil }
-        let key = StatusKey(version: s.record.version, output: s.output?.milliseconds, branch: s.git?.status?.branch)
+        let key = StatusKey(version: s.record.version, output: s.output?.milliseconds, branch: s.git?.status?.branch,
+                            changed: s.git?.status?.changes.count)
         if let hit = s.statusCache[file], hit.key == key, hit.until.map({ now < $0 }) ?? true {
             lock.unlock()
             return hit.rendered
@@ -98,6 +100,14 @@ extension Hive {
         lock.unlock()
         let mtime = rows.map { StatusRenderer.activity($0.0, $0.1) }.max() ?? now
         return Rendered(bytes: Array(RootStatusRenderer.text(rows).utf8), mtime: mtime, version: 0)
+    }
+
+    /// The root `status.json`: every session's `status.json`, each served from its cache.
+    public func renderRootStatusJSON() -> Rendered {
+        lock.lock(); let names = sessions.keys.sorted(); lock.unlock()
+        let each = names.compactMap { renderStatus($0, json: true) }
+        let text = RootStatusRenderer.json(each.map { String(decoding: $0.bytes, as: UTF8.self) })
+        return Rendered(bytes: Array(text.utf8), mtime: each.map(\.mtime).max() ?? Timestamp.now(), version: 0)
     }
 
     /// The root `control` usage and its last error.

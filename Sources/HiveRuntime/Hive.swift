@@ -104,6 +104,7 @@ public final class Hive: @unchecked Sendable {
         var ctx = RenderContext(now: now, socket: config.socket, output: s.output,
                                 ledger: counts ? s.ledger : nil, prices: config.prices)
         ctx.gitBranch = s.git?.status?.branch
+        ctx.gitChanged = s.git?.status?.changes.count
         ctx.defaultIdleTimeout = config.idleTimeout
         ctx.disk = store.diskTrouble.map { "\($0.errno) since \($0.since.rfc3339), \($0.held) events held in memory" }
         ctx.reports = Hive.reports(s.record.spec.agent, heard: s.record.hookOffset > s.hooksAtLaunch)

@@ -5,7 +5,7 @@ final class SessionFileTests: XCTestCase {
     func testListingOrderIsSorted() {
         let names = SessionFile.allCases.map(\.rawValue)
         XCTAssertEqual(names, names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
-        XCTAssertEqual(RootFile.allCases.map(\.rawValue), ["control", "events", "status"])
+        XCTAssertEqual(RootFile.allCases.map(\.rawValue), ["control", "events", "status", "status.json"])
     }
 
     func testTheDesignsSessionFiles() {

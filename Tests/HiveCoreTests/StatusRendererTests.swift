@@ -5,7 +5,7 @@ import XCTest
 final class StatusRendererTests: XCTestCase {
     /// The keys of DESIGN.md §2, in its order.
     static let keys = [
-        "name", "state", "agent", "command", "dir", "branch", "worktree", "pid", "created", "started", "activity",
+        "name", "state", "agent", "command", "dir", "branch", "worktree", "changed", "pid", "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "reports", "tokens.input", "tokens.output", "tokens.cache_read",
         "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
         "idle-timeout.left", "events", "disk", "attach",
@@ -266,5 +266,24 @@ final class StatusRendererTests: XCTestCase {
             XCTAssertEqual(l.split(separator: " ").count, 8, "awk sees eight fields: \(l)")
         }
         XCTAssertTrue(ls[0].hasPrefix("NAME" + String(repeating: " ", count: 38) + "STATE"), ls[0])
+    }
+}
+
+final class RootStatusJSONTests: XCTestCase {
+    func testTheRootArrayHoldsEachSessionsObjectInOrder() throws {
+        XCTAssertEqual(RootStatusRenderer.json([]), "[]\n")
+        let text = RootStatusRenderer.json(["{\"name\":\"a\",\"changed\":2}\n", "{\"name\":\"b\",\"changed\":null}\n"])
+        XCTAssertEqual(text, "[\n{\"name\":\"a\",\"changed\":2},\n{\"name\":\"b\",\"changed\":null}\n]\n")
+        let array = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+        XCTAssertEqual(array.map { $0["name"] as? String }, ["a", "b"])
+    }
+
+    func testChangedIsGitsCountAndUnknownWithoutIt() {
+        var ctx = RenderContext(now: Timestamp(milliseconds: 0), socket: "hive")
+        guard let r = SessionRecord.replay([Log.created("x", at: 0)]) else { return XCTFail("no record") }
+        XCTAssertTrue(StatusRenderer.text(r, ctx).contains("\nchanged -\n"))
+        ctx.gitChanged = 3
+        XCTAssertTrue(StatusRenderer.text(r, ctx).contains("\nchanged 3\n"))
+        XCTAssertTrue(StatusRenderer.json(r, ctx).contains("\"changed\":3"))
     }
 }
