@@ -184,6 +184,19 @@ extension Hive {
         gitQueue.asyncAfter(deadline: .now() + .milliseconds(config.gitWaitMS)) { once.run() }
     }
 
+    /// A read of the root `status.json`, whose `branch` and `changed` come from git's
+    /// facts: it counts as a reader of each session's `git`, but asks git only for
+    /// facts never known or marked stale by a change, never because they are old. A
+    /// dashboard re-reading every second thus costs a `git status` per change, not
+    /// one per session per second.
+    func readGitForStatus(_ s: LiveSession) {
+        lock.lock()
+        s.gitReadMS = Sys.monotonicMS()
+        let needed = s.git == nil || s.gitDirty
+        lock.unlock()
+        if needed { refreshGit(s) }
+    }
+
     /// Something may have changed the work tree: the facts are stale, and are asked
     /// for again now if someone reads them.
     func gitChanged(_ s: LiveSession) {

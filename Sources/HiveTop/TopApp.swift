@@ -86,7 +86,8 @@ public final class TopApp {
                 try files.control(nil, line)
                 let name = line.split(separator: " ").dropFirst().first.map(String.init)
                 dash.message = .init(line)
-                if let name { dash.selected = name }
+                // The new session is shown and selected, whatever the filter was.
+                if let name { dash.selected = name; dash.filter = "" }
             case .remove(let name):
                 try files.remove(name)
                 dash.message = .init("\(name) moved to history/")

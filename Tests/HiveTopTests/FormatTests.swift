@@ -33,7 +33,7 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(rows[0].tokens, 725)
         XCTAssertEqual(rows[0].changed, 3)
         XCTAssertEqual(rows[0].cost, 0.0464)
-        XCTAssertEqual(rows[0].doing, "Edit a.c")
+        XCTAssertEqual(rows[0].doing, "permission Edit a.c", "why it waits, first")
         XCTAssertTrue(rows[0].isLive)
         XCTAssertNil(rows[1].tokens)
         XCTAssertFalse(rows[1].isLive)

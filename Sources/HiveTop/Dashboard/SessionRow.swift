@@ -23,9 +23,9 @@ public struct SessionRow: Equatable, Sendable {
         self.name = name; self.state = state; self.agent = agent
     }
 
-    /// What the session is doing: its tool while working, else why it is in its
-    /// state (a permission, an exit), else its last message.
-    public var doing: String? { tool ?? reason ?? message }
+    /// What the session is doing: why it waits (a permission, a question), else its
+    /// tool, else why it is in its state (an exit), else its last message.
+    public var doing: String? { state == "waiting" ? reason ?? tool : tool ?? reason ?? message }
 
     /// Whether its agent is running (it can be paused, sent text, attached).
     public var isLive: Bool { ["starting", "working", "waiting", "idle", "paused"].contains(state) }
