@@ -10,13 +10,15 @@ MANDIR    ?= $(PREFIX)/share/man
 # Where shell completions and the systemd user unit go (both searched by default).
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 UNITDIR     ?= $(if $(filter 0,$(shell id -u)),$(PREFIX)/lib/systemd/user,$(HOME)/.local/share/systemd/user)
 APT_PKGS  := libfuse3-dev fuse3 tmux git pkg-config
-# The tests' fake Claude Code is a Python script.
-TEST_PKGS := python3
+# The tests' fake Claude Code is a Python script; the completion tests run zsh and
+# fish; the man pages are checked with groff.
+TEST_PKGS := python3 zsh fish groff-base
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build release test unit integration stress bench run install uninstall clean
+.PHONY: all deps build release test unit integration stress bench run install uninstall completions clean
 
 all: build
 
@@ -74,15 +76,23 @@ install: release
 	install -m 0755 .build/release/hivefs-hook $(BINDIR)/hivefs-hook
 	install -m 0644 man/hivefs.1 $(MANDIR)/man1/hivefs.1
 	install -m 0644 man/hivefs.5 $(MANDIR)/man5/hivefs.5
-	install -d $(BASHCOMPDIR) $(ZSHCOMPDIR) $(UNITDIR)
-	install -m 0644 contrib/completions/hivefs.bash $(BASHCOMPDIR)/hivefs
-	install -m 0644 contrib/completions/_hivefs $(ZSHCOMPDIR)/_hivefs
+	install -d $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR) $(UNITDIR)
+	.build/release/hivefs --generate-completion-script bash > $(BASHCOMPDIR)/hivefs
+	.build/release/hivefs --generate-completion-script zsh > $(ZSHCOMPDIR)/_hivefs
+	.build/release/hivefs --generate-completion-script fish > $(FISHCOMPDIR)/hivefs.fish
 	sed 's|%h/.local/bin/hivefs|$(BINDIR)/hivefs|g' contrib/hivefs.service > $(UNITDIR)/hivefs.service
 	@echo "installed; as a service: systemctl --user daemon-reload && systemctl --user enable --now hivefs"
 
 uninstall:
 	rm -f $(BINDIR)/hivefs $(BINDIR)/hivefs-hook $(MANDIR)/man1/hivefs.1 $(MANDIR)/man5/hivefs.5 \
-	  $(BASHCOMPDIR)/hivefs $(ZSHCOMPDIR)/_hivefs $(UNITDIR)/hivefs.service
+	  $(BASHCOMPDIR)/hivefs $(ZSHCOMPDIR)/_hivefs $(FISHCOMPDIR)/hivefs.fish $(UNITDIR)/hivefs.service
+
+# Writes contrib/completions/ again from the argument parser (a test checks that
+# they match what the program generates).
+completions: build
+	.build/debug/hivefs --generate-completion-script bash > contrib/completions/hivefs.bash
+	.build/debug/hivefs --generate-completion-script zsh > contrib/completions/_hivefs
+	.build/debug/hivefs --generate-completion-script fish > contrib/completions/hivefs.fish
 
 # Installs, then mounts with the defaults (~/hive, ~/.local/state/hivefs, tmux -L hive).
 run: install

@@ -12,7 +12,7 @@ struct UnmountCommand: ParsableCommand {
         discussion: "A tree in use (open files, a `tail -f`, a shell inside it) is detached instead: the daemon stops all the same, and what is still open reads ENOTCONN."
     )
 
-    @Argument(help: "The mount point (default ~/hive).")
+    @Argument(help: "The mount point (default ~/hive).", completion: .directory)
     var mountpoint: String?
 
     @Flag(name: .long, help: "Detach at once (fusermount3 -z), without trying a plain unmount first.")
@@ -55,15 +55,16 @@ struct NewCommand: ParsableCommand {
     )
 
     @Argument(help: "The session's name.") var name: String
-    @Option(name: .long, help: "claude, codex, gemini, aider, cursor or shell (default claude; shell with a command).") var agent: String?
-    @Option(name: .long, help: "The directory it runs in (default: this one).") var dir: String?
+    @Option(name: .long, help: "claude, codex, gemini, aider, cursor or shell (default claude; shell with a command).",
+            completion: SessionCompletion.agents) var agent: String?
+    @Option(name: .long, help: "The directory it runs in (default: this one).", completion: .directory) var dir: String?
     @Option(name: .long, help: "The first prompt.") var prompt: String?
     @Option(name: .long, help: "The model.") var model: String?
     @Option(name: .long, parsing: .singleValue, help: "An environment variable, KEY=VALUE (repeatable).") var env: [String] = []
     @Flag(name: .long, help: "Give it a git worktree of its own, on a new branch hive/NAME.") var worktree = false
     @Option(name: .long, help: "The new branch of its worktree (implies --worktree).") var branch: String?
     @Option(name: .long, help: "A command run in its new worktree before the agent starts.") var setup: String?
-    @Option(name: .long, help: "The mount point (default ~/hive).") var mount: String?
+    @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
     @OptionGroup var location: Location
     @Argument(parsing: .postTerminator, help: "The command line to run.") var command: [String] = []
 
@@ -108,8 +109,8 @@ struct StatusCommand: ParsableCommand {
         abstract: "Print the root status table, or one session's status."
     )
 
-    @Argument(help: "A session's name.") var name: String?
-    @Option(name: .long, help: "The mount point (default ~/hive).") var mount: String?
+    @Argument(help: "A session's name.", completion: SessionCompletion.any) var name: String?
+    @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
     @OptionGroup var location: Location
 
     func run() throws {
@@ -128,8 +129,8 @@ struct AttachCommand: ParsableCommand {
         abstract: "Attach this terminal to a session's tmux session (detach with C-b d)."
     )
 
-    @Argument(help: "A session's name.") var name: String
-    @Option(name: .long, help: "The mount point (default ~/hive).") var mount: String?
+    @Argument(help: "A running session's name.", completion: SessionCompletion.live) var name: String
+    @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
     @OptionGroup var location: Location
 
     func run() throws {
@@ -177,7 +178,7 @@ struct HookCommand: ParsableCommand {
         abstract: "Append a hook payload (the argument, else stdin) to a session's hooks.log; run by agents' hooks, always exits 0."
     )
 
-    @Argument(help: "The session's hooks.log.") var log: String?
+    @Argument(help: "The session's hooks.log.", completion: .file()) var log: String?
     @Argument(help: "The payload, for agents that pass it as an argument (Codex CLI's notify); else stdin.") var payload: String?
 
     func run() throws {

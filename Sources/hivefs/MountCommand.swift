@@ -12,10 +12,10 @@ struct MountCommand: ParsableCommand {
         discussion: "Without --foreground, returns once the mount answers; the daemon logs to STATE/hivefs.log."
     )
 
-    @Argument(help: "Where to mount (default ~/hive, or mountpoint in the config file).")
+    @Argument(help: "Where to mount (default ~/hive, or mountpoint in the config file).", completion: .directory)
     var mountpoint: String?
 
-    @Option(name: .long, help: "The state directory (default $XDG_STATE_HOME/hivefs).")
+    @Option(name: .long, help: "The state directory (default $XDG_STATE_HOME/hivefs).", completion: .directory)
     var state: String?
 
     @Option(name: .long, help: "The name of hivefs's tmux server, as in tmux -L NAME (default hive).")
@@ -27,7 +27,7 @@ struct MountCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds kill waits after TERM before KILL (default 5).")
     var killGrace: Double?
 
-    @Option(name: .long, help: "Where sessions' git worktrees are made (default STATE/worktrees).")
+    @Option(name: .long, help: "Where sessions' git worktrees are made (default STATE/worktrees).", completion: .directory)
     var worktrees: String?
 
     @Option(name: .long, help: "End sessions idle or waiting this long (30m, 2h) unless they set their own; off by default.")

@@ -135,7 +135,7 @@ struct ConfigFile: Decodable {
 
 /// Options every command that talks to a mount shares.
 struct Location: ParsableArguments {
-    @Option(name: .long, help: "The config file.")
+    @Option(name: .long, help: "The config file.", completion: .file(extensions: ["toml"]))
     var config: String = HiveConfig.defaultConfigFile()
 
     /// The mount point: the argument, else the config file's, else ~/hive.

@@ -10,7 +10,7 @@ struct TopCommand: ParsableCommand {
         discussion: "It reads and writes only the mount's files (status.json, NAME/events, NAME/screen, control, rmdir), as a script would. Press ? inside it for the keys."
     )
 
-    @Option(name: .long, help: "The mount point (default ~/hive).") var mount: String?
+    @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
     @Option(name: .long, help: "Seconds between full reads of the mount (it also reads as soon as an event arrives).")
     var interval: Double = 1
     @Flag(name: .long, help: "Print one frame as plain text and exit (no terminal needed).") var once = false

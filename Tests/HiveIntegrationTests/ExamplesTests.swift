@@ -3,10 +3,7 @@ import XCTest
 
 /// The scripts in contrib/examples run as written, against a real mount.
 final class ExamplesTests: MountedTestCase {
-    private func example(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("contrib/examples/" + name).path
-    }
+    private func example(_ name: String) -> String { MountFixture.repoFile("contrib/examples/" + name) }
 
     func testNextTaskWaitsForIdleThenSends() {
         newShell("agent", "sh -c 'echo working; sleep 1; cat'")

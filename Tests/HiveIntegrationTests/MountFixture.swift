@@ -65,9 +65,12 @@ final class MountFixture {
     }
 
     /// A file of Tests/Fixtures: the fake agents and the load generator.
-    static func fixture(_ name: String) -> String {
+    static func fixture(_ name: String) -> String { repoFile("Tests/Fixtures/" + name) }
+
+    /// A file of the repository (contrib/, man/), by its path from the top.
+    static func repoFile(_ path: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/" + name).path
+            .deletingLastPathComponent().appendingPathComponent(path).path
     }
 
     /// Puts fake agents on the daemon's PATH under their programs' names (in

@@ -1,164 +1,404 @@
-# bash completion for hivefs(1)
-#
-# Install: copy to ~/.local/share/bash-completion/completions/hivefs (with the
-# bash-completion package), or source it from ~/.bashrc.
-#
-# Session names are completed from the mount's directory listing: the mount
-# point given with --mount (or as the argument of mount/unmount), else
-# mountpoint in the config file, else ~/hive.
+#!/bin/bash
 
-_hivefs_config_file() {
-    local i
-    for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
-        if [[ ${COMP_WORDS[i]} == --config ]]; then
-            printf '%s\n' "${COMP_WORDS[i + 1]/#\~/$HOME}"
-            return
-        fi
+__hivefs_cursor_index_in_current_word() {
+    local remaining="${COMP_LINE}"
+
+    local word
+    for word in "${COMP_WORDS[@]::COMP_CWORD}"; do
+        remaining="${remaining##*([[:space:]])"${word}"*([[:space:]])}"
     done
-    if [[ ${XDG_CONFIG_HOME:-} == /* ]]; then
-        printf '%s\n' "$XDG_CONFIG_HOME/hivefs/config.toml"
+
+    local -ir index="$((COMP_POINT - ${#COMP_LINE} + ${#remaining}))"
+    if [[ "${index}" -le 0 ]]; then
+        printf 0
     else
-        printf '%s\n' "$HOME/.config/hivefs/config.toml"
+        printf %s "${index}"
     fi
 }
 
-_hivefs_mountpoint() {
-    local i mp="" file
-    for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
-        if [[ ${COMP_WORDS[i]} == --mount ]]; then
-            mp=${COMP_WORDS[i + 1]}
+# positional arguments:
+#
+# - 1: the current (sub)command's count of positional arguments
+#
+# required variables:
+#
+# - repeating_flags: the repeating flags that the current (sub)command can accept
+# - non_repeating_flags: the non-repeating flags that the current (sub)command can accept
+# - repeating_options: the repeating options that the current (sub)command can accept
+# - non_repeating_options: the non-repeating options that the current (sub)command can accept
+# - positional_number: value ignored
+# - unparsed_words: unparsed words from the current command line
+#
+# modified variables:
+#
+# - non_repeating_flags: remove flags for this (sub)command that are already on the command line
+# - non_repeating_options: remove options for this (sub)command that are already on the command line
+# - positional_number: set to the current positional number
+# - unparsed_words: remove all flags, options, and option values for this (sub)command
+__hivefs_offer_flags_options() {
+    local -ir positional_count="${1}"
+    positional_number=0
+
+    local was_flag_option_terminator_seen=false
+    local is_parsing_option_value=false
+
+    local -ar unparsed_word_indices=("${!unparsed_words[@]}")
+    local -i word_index
+    for word_index in "${unparsed_word_indices[@]}"; do
+        if "${is_parsing_option_value}"; then
+            # This word is an option value:
+            # Reset marker for next word iff not currently the last word
+            [[ "${word_index}" -ne "${unparsed_word_indices[${#unparsed_word_indices[@]} - 1]}" ]] && is_parsing_option_value=false
+            unset "unparsed_words[${word_index}]"
+            # Do not process this word as a flag or an option
+            continue
         fi
-    done
-    if [[ -z $mp ]]; then
-        file=$(_hivefs_config_file)
-        if [[ -r $file ]]; then
-            local line re='^[[:space:]]*mountpoint[[:space:]]*=[[:space:]]*["'\'']([^"'\'']*)["'\'']'
-            while IFS= read -r line; do
-                if [[ $line =~ $re ]]; then
-                    mp=${BASH_REMATCH[1]}
-                    break
+
+        local word="${unparsed_words["${word_index}"]}"
+        if ! "${was_flag_option_terminator_seen}"; then
+            case "${word}" in
+            --)
+                unset "unparsed_words[${word_index}]"
+                # by itself -- is a flag/option terminator, but if it is the last word, it is the start of a completion
+                if [[ "${word_index}" -ne "${unparsed_word_indices[${#unparsed_word_indices[@]} - 1]}" ]]; then
+                    was_flag_option_terminator_seen=true
                 fi
-            done < "$file"
-        fi
-    fi
-    [[ -n $mp ]] || mp="~/hive"
-    printf '%s\n' "${mp/#\~/$HOME}"
-}
+                continue
+                ;;
+            -*)
+                # ${word} is a flag or an option
+                # If ${word} is an option, mark that the next word to be parsed is an option value
+                local option
+                for option in "${repeating_options[@]}" "${non_repeating_options[@]}"; do
+                    [[ "${word}" = "${option}" ]] && is_parsing_option_value=true && break
+                done
 
-# Session names in the mount; with "running", only those whose state says so.
-_hivefs_sessions() {
-    local mp d name state
-    mp=$(_hivefs_mountpoint)
-    [[ -d $mp ]] || return
-    for d in "$mp"/*/; do
-        [[ -d $d ]] || continue
-        name=${d%/}
-        name=${name##*/}
-        [[ $name == history ]] && continue
-        if [[ $1 == running ]]; then
-            IFS= read -r state < "$d/state" 2>/dev/null || continue
-            case $state in
-                starting | working | waiting | idle | paused) ;;
-                *) continue ;;
+                # Remove ${word} from ${non_repeating_flags} or ${non_repeating_options} so it isn't offered again
+                local not_found=true
+                local -i index
+                for index in "${!non_repeating_flags[@]}"; do
+                    if [[ "${non_repeating_flags[${index}]}" = "${word}" ]]; then
+                        unset "non_repeating_flags[${index}]"
+                        non_repeating_flags=("${non_repeating_flags[@]}")
+                        not_found=false
+                        break
+                    fi
+                done
+                if "${not_found}"; then
+                    for index in "${!non_repeating_flags[@]}"; do
+                        if [[ "${non_repeating_flags[${index}]}" = "${word}" ]]; then
+                            unset "non_repeating_flags[${index}]"
+                            non_repeating_flags=("${non_repeating_flags[@]}")
+                            break
+                        fi
+                    done
+                fi
+                unset "unparsed_words[${word_index}]"
+                continue
+                ;;
             esac
         fi
-        printf '%s\n' "$name"
-    done
-}
 
-_hivefs() {
-    local cur prev cmd i
-    COMPREPLY=()
-    cur=${COMP_WORDS[COMP_CWORD]}
-    prev=${COMP_WORDS[COMP_CWORD - 1]}
-
-    local commands="mount unmount new status attach help"
-
-    # The subcommand, and whether a "--" came before the word being completed.
-    cmd=""
-    local dashdash=0 dashpos=0
-    for ((i = 1; i < COMP_CWORD; i++)); do
-        if [[ -z $cmd && ${COMP_WORDS[i]} != -* ]]; then
-            cmd=${COMP_WORDS[i]}
-        elif [[ -n $cmd && ${COMP_WORDS[i]} == -- ]]; then
-            dashdash=1
-            dashpos=$i
+        # ${word} is neither a flag, nor an option, nor an option value
+        if [[ "${positional_number}" -lt "${positional_count}" || "${positional_count}" -lt 0 ]]; then
+            # ${word} is a positional
+            ((positional_number++))
+            unset "unparsed_words[${word_index}]"
+        else
+            if [[ -z "${word}" ]]; then
+                # Could be completing a flag, option, or subcommand
+                positional_number=-1
+            else
+                # ${word} is a subcommand or invalid, so stop processing this (sub)command
+                positional_number=-2
+            fi
             break
         fi
     done
 
-    if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "$commands --help -h --version" -- "$cur"))
-        return
+    unparsed_words=("${unparsed_words[@]}")
+
+    if\
+        ! "${was_flag_option_terminator_seen}"\
+        && ! "${is_parsing_option_value}"\
+        && [[ ("${cur}" = -* && "${positional_number}" -ge 0) || "${positional_number}" -eq -1 ]]
+    then
+        COMPREPLY+=($(compgen -W "${repeating_flags[*]} ${non_repeating_flags[*]} ${repeating_options[*]} ${non_repeating_options[*]}" -- "${cur}"))
+    fi
+}
+
+__hivefs_add_completions() {
+    local completion
+    while IFS='' read -r completion; do
+        COMPREPLY+=("${completion}")
+    done < <(IFS=$'\n' compgen "${@}" -- "${cur}")
+}
+
+__hivefs_custom_complete() {
+    if [[ -n "${cur}" || -z ${COMP_WORDS[${COMP_CWORD}]} || "${COMP_LINE:${COMP_POINT}:1}" != ' ' ]]; then
+        local -ar words=("${COMP_WORDS[@]}")
+    else
+        local -ar words=("${COMP_WORDS[@]::${COMP_CWORD}}" '' "${COMP_WORDS[@]:${COMP_CWORD}}")
     fi
 
-    # After "hivefs new NAME ... --": complete a command line.
-    if ((dashdash)); then
-        if declare -F _command_offset >/dev/null; then
-            _command_offset $((dashpos + 1))
-        elif ((COMP_CWORD == dashpos + 1)); then
-            COMPREPLY=($(compgen -c -- "$cur"))
-        else
-            COMPREPLY=($(compgen -f -- "$cur"))
-        fi
-        return
-    fi
+    "${COMP_WORDS[0]}" "${@}" "${words[@]}"
+}
 
-    # Option arguments.
-    case $prev in
-        --config)
-            COMPREPLY=($(compgen -f -- "$cur"))
-            return ;;
-        --state | --dir | --mount)
-            COMPREPLY=($(compgen -d -- "$cur"))
-            return ;;
-        --agent)
-            COMPREPLY=($(compgen -W "claude codex gemini aider cursor shell" -- "$cur"))
-            return ;;
-        --socket | --quiet-after | --kill-grace | --prompt | --model | --env)
-            return ;;
-    esac
+_hivefs() {
+    local state
+    state="$(shopt -p;shopt -po)"
+    trap "${state//$'\n'/;}" RETURN
+    shopt -s extglob
+    set +o history +o posix
 
-    local opts
-    case $cmd in
-        mount) opts="--state --socket --quiet-after --kill-grace --foreground --config --help" ;;
-        unmount) opts="--lazy --config --help" ;;
-        new) opts="--agent --dir --prompt --model --env --worktree --branch --setup --mount --config --help --" ;;
-        status | attach) opts="--mount --config --help" ;;
-        help) opts="" ;;
-        *) return ;;
-    esac
+    local -xr SAP_SHELL=bash
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(IFS='.';printf %s "${BASH_VERSINFO[*]}")"
+    local -r SAP_SHELL_VERSION
 
-    if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-        return
-    fi
+    local -r cur="${2}"
+    local -r prev="${3}"
 
-    # The positional argument (one for each command but help).
-    local npos=0 skip=0
-    for ((i = 1; i < COMP_CWORD; i++)); do
-        if ((skip)); then skip=0; continue; fi
-        case ${COMP_WORDS[i]} in
-            --config | --state | --socket | --quiet-after | --kill-grace | \
-            --agent | --dir | --prompt | --model | --env | --mount) skip=1 ;;
-            -*) ;;
-            *) ((npos++)) ;;
-        esac
-    done
-    # npos counts the subcommand itself.
-    ((npos == 1)) || return
+    local -i positional_number
+    local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
-    case $cmd in
-        mount | unmount)
-            COMPREPLY=($(compgen -d -- "$cur")) ;;
-        status)
-            COMPREPLY=($(compgen -W "$(_hivefs_sessions)" -- "$cur")) ;;
-        attach)
-            COMPREPLY=($(compgen -W "$(_hivefs_sessions running)" -- "$cur")) ;;
-        help)
-            COMPREPLY=($(compgen -W "mount unmount new status attach" -- "$cur")) ;;
-        new) ;;  # a new name: nothing to complete
+    local -a repeating_flags=()
+    local -a non_repeating_flags=(--version -h --help)
+    local -a repeating_options=()
+    local -a non_repeating_options=()
+    __hivefs_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    mount|unmount|new|status|top|attach|hook|help)
+        # Offer subcommand argument completions
+        "_hivefs_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'mount unmount new status top attach hook help' -- "${cur}"))
+        ;;
     esac
 }
 
-complete -F _hivefs hivefs
+_hivefs_mount() {
+    repeating_flags=()
+    non_repeating_flags=(--foreground --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --socket --quiet-after --kill-grace --worktrees --idle-timeout --config)
+    __hivefs_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--socket')
+        return
+        ;;
+    '--quiet-after')
+        return
+        ;;
+    '--kill-grace')
+        return
+        ;;
+    '--worktrees')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--idle-timeout')
+        return
+        ;;
+    '--config')
+        __hivefs_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __hivefs_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_hivefs_unmount() {
+    repeating_flags=()
+    non_repeating_flags=(--lazy --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config)
+    __hivefs_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        __hivefs_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __hivefs_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_hivefs_new() {
+    repeating_flags=()
+    non_repeating_flags=(--worktree --version -h --help)
+    repeating_options=(--env)
+    non_repeating_options=(--agent --dir --prompt --model --branch --setup --mount --config)
+    __hivefs_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--agent')
+        __hivefs_add_completions -W 'claude'$'\n''codex'$'\n''gemini'$'\n''aider'$'\n''cursor'$'\n''shell'
+        return
+        ;;
+    '--dir')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--prompt')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--branch')
+        return
+        ;;
+    '--setup')
+        return
+        ;;
+    '--mount')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--config')
+        __hivefs_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+}
+
+_hivefs_status() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--mount --config)
+    __hivefs_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--mount')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--config')
+        __hivefs_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __hivefs_add_completions -W "$(__hivefs_custom_complete ---completion status -- positional@0 "${COMP_CWORD}" "$(__hivefs_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_hivefs_top() {
+    repeating_flags=()
+    non_repeating_flags=(--once --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--mount --interval --size --config)
+    __hivefs_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--mount')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--interval')
+        return
+        ;;
+    '--size')
+        return
+        ;;
+    '--config')
+        __hivefs_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+}
+
+_hivefs_attach() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--mount --config)
+    __hivefs_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--mount')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--config')
+        __hivefs_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __hivefs_add_completions -W "$(__hivefs_custom_complete ---completion attach -- positional@0 "${COMP_CWORD}" "$(__hivefs_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_hivefs_hook() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __hivefs_offer_flags_options 2
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __hivefs_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_hivefs_help() {
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __hivefs_offer_flags_options -1
+}
+
+complete -o filenames -F _hivefs hivefs
