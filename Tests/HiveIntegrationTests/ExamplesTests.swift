@@ -51,3 +51,50 @@ final class ExamplesTests: MountedTestCase {
         XCTAssertEqual(m.sh("HIVE_MOUNT=\(m.root)/nothing-here '\(script)'").out, "", "nothing when nothing is mounted")
     }
 }
+
+/// contrib/examples/nightly-report, over real history entries of a Claude Code
+/// session (tokens and cost known) and a shell session (neither).
+final class NightlyReportTests: ClaudeTestCase {
+    func testReportsWhatEachRemovedSessionSpentAndTheTotal() throws {
+        let script = MountFixture.repoFile("contrib/examples/nightly-report")
+        XCTAssertTrue(m.sh("HIVE_MOUNT=$MNT '\(script)'").out.hasPrefix("hivefs: 0 sessions removed to history in the last 24h"))
+        newClaude("review", turns: [[["say": "Looked.", "usage": ["input_tokens": 30, "output_tokens": 1200]]]])
+        waitReport("review", "idle")
+        XCTAssertTrue(waitUntil(10) { self.m.status("review", "tokens.output") == "1200" }, m.read("review/status") ?? "")
+        let cost = try XCTUnwrap(m.status("review", "cost.usd"))
+        XCTAssertEqual(m.write("control", "new build agent=shell dir=\(m.root) command=\"sleep 300\"\n"), 0)
+        m.waitState("build", ["working", "idle"])
+        XCTAssertEqual(m.write("control", "new still agent=shell dir=\(m.root) command=\"sleep 300\"\n"), 0)
+        for name in ["review", "build"] {
+            XCTAssertEqual(m.write("\(name)/control", "kill\n"), 0)
+            m.waitState(name, ["killed"])
+            XCTAssertEqual(m.sh("rmdir $MNT/\(name)").status, 0)
+        }
+        // An entry removed long ago, as the state directory keeps it.
+        let old = m.state + "/history/ancient-20200101T000000Z"
+        try FileManager.default.createDirectory(atPath: old, withIntermediateDirectories: true)
+        try "name ancient\nstate killed\nagent claude\ntokens.input 1\ntokens.output 2\ncost.usd 9.0000\n"
+            .write(toFile: old + "/status", atomically: true, encoding: .utf8)
+
+        let r = m.sh("HIVE_MOUNT=$MNT '\(script)'")
+        XCTAssertEqual(r.status, 0, r.err)
+        let lines = r.out.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.first?.hasPrefix("hivefs: 2 sessions removed to history in the last 24h (since ") == true, r.out)
+        let words = lines.dropFirst().map { $0.split(separator: " ").map(String.init) }
+        XCTAssertEqual(words.first, ["SESSION", "STATE", "AGENT", "TOKENS", "COST"])
+        let review = words.first { $0.first?.hasPrefix("review-") == true }
+        XCTAssertEqual(review.map { Array($0.dropFirst()) }, ["killed", "claude", "1230", cost], r.out)
+        let build = words.first { $0.first?.hasPrefix("build-") == true }
+        XCTAssertEqual(build.map { Array($0.dropFirst()) }, ["killed", "shell", "-", "-"], r.out)
+        XCTAssertEqual(words.first { $0.first == "total" }, ["total", "1230", cost], r.out)
+        XCTAssertEqual(lines.last, "(1 without a known cost)")
+        XCTAssertFalse(r.out.contains("still"), "a live session is not in history")
+        XCTAssertFalse(r.out.contains("ancient"), "removed before the last 24h")
+
+        let all = m.sh("HIVE_MOUNT=$MNT '\(script)' 3000d")
+        XCTAssertTrue(all.out.contains("ancient-20200101T000000Z"), all.out)
+        XCTAssertTrue(all.out.hasPrefix("hivefs: 3 sessions"), all.out)
+        XCTAssertEqual(m.sh("HIVE_MOUNT=$MNT '\(script)' soon").status, 2)
+        XCTAssertEqual(m.sh("HIVE_MOUNT=\(m.root)/nothing '\(script)'").status, 1)
+    }
+}
