@@ -186,13 +186,14 @@ extension Hive {
 
     /// A read of the root `status.json`, whose `branch` and `changed` come from git's
     /// facts: it counts as a reader of each session's `git`, but asks git only for
-    /// facts never known or marked stale by a change, never because they are old. A
-    /// dashboard re-reading every second thus costs a `git status` per change, not
-    /// one per session per second.
+    /// facts never known, marked stale by a change, or older than `gitStatusFreshMS`
+    /// (what no report marked: a file edited by hand). A dashboard re-reading every
+    /// second thus costs a `git status` per change, and one per session a minute.
     func readGitForStatus(_ s: LiveSession) {
         lock.lock()
         s.gitReadMS = Sys.monotonicMS()
-        let needed = s.git == nil || s.gitDirty
+        let age = s.git?.updated.map { Timestamp.now().milliseconds - $0.milliseconds } ?? Int64.max
+        let needed = s.git == nil || s.gitDirty || age >= config.gitStatusFreshMS
         lock.unlock()
         if needed { refreshGit(s) }
     }

@@ -42,6 +42,9 @@ public struct HiveConfig: Sendable {
     public var gitWaitMS = 150
     /// A read of `git` older than this asks git again.
     public var gitFreshMS = 1000
+    /// A read of the root `status.json` older than this asks git again, for changes
+    /// no report marked (a file edited by hand).
+    public var gitStatusFreshMS: Int64 = 60_000
     /// After a read, changes refresh `git` at once for this long; after that, only reads do.
     public var gitReaderMS: Int64 = 60_000
 

@@ -24,12 +24,15 @@ final class FormatTests: XCTestCase {
         [
         {"name":"auth","state":"waiting","agent":"claude","branch":"hive/auth","changed":3,"idle":4,"tool":"Edit a.c",
          "reason":"permission Edit a.c","tokens.input":26,"tokens.output":699,"cost.usd":0.0464,"attach":"tmux -L hive attach -t auth","events":17},
-        {"name":"build","state":"killed","agent":"shell","branch":null,"changed":null,"idle":null,"tokens.input":null,"tokens.output":null,"cost.usd":null},
+        {"name":"build","state":"killed","agent":"shell","branch":null,"changed":null,"idle":null,"tokens.input":null,"tokens.output":null,"cost.usd":null,"reason":"kill","exit":143},
+        {"name":"lint","state":"exited","agent":"shell","reason":null,"exit":1,"message":null},
         {"state":"idle"}
         ]
         """
         let rows = try SessionRow.parse(Array(json.utf8))
-        XCTAssertEqual(rows.map(\.name), ["auth", "build"])
+        XCTAssertEqual(rows.map(\.name), ["auth", "build", "lint"])
+        XCTAssertEqual(rows[1].doing, "kill", "why it ended, first")
+        XCTAssertEqual(rows[2].doing, "exit 1", "else its exit code")
         XCTAssertEqual(rows[0].tokens, 725)
         XCTAssertEqual(rows[0].changed, 3)
         XCTAssertEqual(rows[0].cost, 0.0464)

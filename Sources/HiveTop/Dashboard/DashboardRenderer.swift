@@ -9,9 +9,9 @@
 ///     (message or prompt)
 ///     Enter attach  s send  p pause  r resume  i interrupt  K kill  x remove  n new …
 ///
-/// The list gets what the detail pane leaves; the detail pane appears once
-/// there are 16 rows, and shows events and screen side by side from 120 columns
-/// (one of them, switched with Tab, below that).
+/// The detail pane appears once there are 16 rows and takes at least 45% of
+/// them, and whatever the list does not need; it shows events and screen side by
+/// side from 120 columns (one of them, switched with Tab, below that).
 public enum DashboardRenderer {
     /// A frame, and where the cursor goes (row, column; zero-based) while a prompt is open.
     public struct Output: Sendable {
@@ -28,7 +28,8 @@ public enum DashboardRenderer {
     static func detailHeight(_ d: Dashboard, height: Int) -> Int {
         let rest = max(0, height - 4)
         guard height >= 16, d.selectedRow != nil || d.showHelp else { return 0 }
-        return max(6, rest * 45 / 100)
+        // At least 45% of the rows; more when the list needs fewer.
+        return max(6, rest * 45 / 100, rest - max(3, d.visible.count))
     }
 
     public static func render(_ d: Dashboard, width: Int, height: Int, clock: String) -> Output {

@@ -18,14 +18,19 @@ public struct SessionRow: Equatable, Sendable {
     public var attach: String?
     public var model: String?
     public var events: Int64?
+    public var exit: Int64?
 
     public init(name: String, state: String, agent: String = "shell") {
         self.name = name; self.state = state; self.agent = agent
     }
 
     /// What the session is doing: why it waits (a permission, a question), else its
-    /// tool, else why it is in its state (an exit), else its last message.
-    public var doing: String? { state == "waiting" ? reason ?? tool : tool ?? reason ?? message }
+    /// tool, else why it is in its state (a kill, a loss), else its exit code, else
+    /// its last message.
+    public var doing: String? {
+        if state == "waiting" { return reason ?? tool }
+        return tool ?? reason ?? (isLive ? nil : exit.map { "exit \($0)" }) ?? message
+    }
 
     /// Whether its agent is running (it can be paused, sent text, attached).
     public var isLive: Bool { ["starting", "working", "waiting", "idle", "paused"].contains(state) }
@@ -56,6 +61,7 @@ public struct SessionRow: Equatable, Sendable {
         r.attach = o["attach"] as? String
         r.model = o["model"] as? String
         r.events = int(o["events"])
+        r.exit = int(o["exit"])
         return r
     }
 
