@@ -18,7 +18,7 @@ APT_PKGS  := libfuse3-dev fuse3 tmux git pkg-config
 TEST_PKGS := python3 zsh fish groff-base
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build release test unit integration stress bench run install uninstall completions clean
+.PHONY: all deps build release test unit integration stress bench run install install-files uninstall completions clean
 
 all: build
 
@@ -71,17 +71,22 @@ bench: release
 	bench/run
 
 install: release
+	@$(MAKE) --no-print-directory install-files
+	@echo "installed; as a service: systemctl --user daemon-reload && systemctl --user enable --now hivefs"
+
+# What install copies, from BUILT (the release build), without building.
+BUILT ?= .build/release
+install-files:
 	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5
-	install -m 0755 .build/release/hivefs $(BINDIR)/hivefs
-	install -m 0755 .build/release/hivefs-hook $(BINDIR)/hivefs-hook
+	install -m 0755 $(BUILT)/hivefs $(BINDIR)/hivefs
+	install -m 0755 $(BUILT)/hivefs-hook $(BINDIR)/hivefs-hook
 	install -m 0644 man/hivefs.1 $(MANDIR)/man1/hivefs.1
 	install -m 0644 man/hivefs.5 $(MANDIR)/man5/hivefs.5
 	install -d $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR) $(UNITDIR)
-	.build/release/hivefs --generate-completion-script bash > $(BASHCOMPDIR)/hivefs
-	.build/release/hivefs --generate-completion-script zsh > $(ZSHCOMPDIR)/_hivefs
-	.build/release/hivefs --generate-completion-script fish > $(FISHCOMPDIR)/hivefs.fish
+	$(BINDIR)/hivefs --generate-completion-script bash > $(BASHCOMPDIR)/hivefs
+	$(BINDIR)/hivefs --generate-completion-script zsh > $(ZSHCOMPDIR)/_hivefs
+	$(BINDIR)/hivefs --generate-completion-script fish > $(FISHCOMPDIR)/hivefs.fish
 	sed 's|%h/.local/bin/hivefs|$(BINDIR)/hivefs|g' contrib/hivefs.service > $(UNITDIR)/hivefs.service
-	@echo "installed; as a service: systemctl --user daemon-reload && systemctl --user enable --now hivefs"
 
 uninstall:
 	rm -f $(BINDIR)/hivefs $(BINDIR)/hivefs-hook $(MANDIR)/man1/hivefs.1 $(MANDIR)/man5/hivefs.5 \
