@@ -8,7 +8,7 @@ final class ErrnoTests: MountedTestCase {
             let err = m.write("control", "new \(QuotedName(bad)) agent=shell command=true\n")
             XCTAssertEqual(err, EINVAL, "name \(bad.debugDescription)")
         }
-        XCTAssertEqual(m.sh("ls $MNT").out.split(separator: "\n").sorted(), ["control", "events", "history", "status"])
+        XCTAssertEqual(m.sh("ls $MNT").out.split(separator: "\n").sorted(), ["control", "events", "history", "status", "status.json"])
         XCTAssertEqual(mkdir(m.mnt + "/.x", 0o755) == 0 ? 0 : errno, EINVAL)
         XCTAssertEqual(mkdir(m.mnt + "/" + String(repeating: "b", count: 65), 0o755) == 0 ? 0 : errno, EINVAL)
         XCTAssertEqual(mkdir(m.mnt + "/" + String(repeating: "b", count: 64), 0o755), 0, "64 characters is the limit")

@@ -7,14 +7,32 @@ final class TreeTests: MountedTestCase {
         newShell("beta", "sleep 60")
         newShell("alpha", "sleep 60")
         let ls = m.sh("ls -a $MNT").out.split(separator: "\n").map(String.init)
-        XCTAssertEqual(ls, [".", "..", "alpha", "beta", "control", "events", "history", "status"])
-        let modes = m.sh("stat -c '%n %A' $MNT/control $MNT/status $MNT/events $MNT/history $MNT/alpha").out
+        XCTAssertEqual(ls, [".", "..", "alpha", "beta", "control", "events", "history", "status", "status.json"])
+        let modes = m.sh("stat -c '%n %A' $MNT/control $MNT/status $MNT/status.json $MNT/events $MNT/history $MNT/alpha").out
+        XCTAssertTrue(modes.contains("/status.json -r--r--r--"), modes)
         XCTAssertTrue(modes.contains("/control -rw-------"), modes)
         XCTAssertTrue(modes.contains("/status -r--r--r--"), modes)
         XCTAssertTrue(modes.contains("/events -r--r--r--"), modes)
         XCTAssertTrue(modes.contains("/history drwxr-xr-x"), modes)
         XCTAssertTrue(modes.contains("/alpha drwxr-xr-x"), modes)
         XCTAssertEqual(m.sh("stat -c %u $MNT/alpha/status").out.trimmingCharacters(in: .whitespacesAndNewlines), String(getuid()))
+    }
+
+    func testRootStatusJSONIsEverySessionsStatusJSONInOneArray() throws {
+        XCTAssertEqual(m.read("status.json"), "[]\n")
+        newShell("beta", "sleep 60")
+        newShell("alpha", "sleep 60")
+        let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((m.read("status.json") ?? "").utf8)) as? [[String: Any]])
+        XCTAssertEqual(root.map { $0["name"] as? String }, ["alpha", "beta"])
+        for (i, name) in ["alpha", "beta"].enumerated() {
+            let own = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((m.read(name + "/status.json") ?? "").utf8)) as? [String: Any])
+            XCTAssertEqual(Set(root[i].keys), Set(own.keys))
+            XCTAssertEqual(root[i]["pid"] as? Int, own["pid"] as? Int)
+            XCTAssertEqual(root[i]["attach"] as? String, own["attach"] as? String)
+        }
+        XCTAssertTrue(root[0].keys.contains("changed"))
+        XCTAssertEqual(m.sh("stat -c %s $MNT/status.json").out.trimmingCharacters(in: .whitespacesAndNewlines),
+                       String((m.read("status.json") ?? "").utf8.count), "stat tells its size")
     }
 
     func testSessionDirectoryHoldsEveryFile() {
