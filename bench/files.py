@@ -80,7 +80,11 @@ def main(bins, floorfs, sessions):
         # The floor of many: floorfs serving as many folders, each with its `status`.
         with Floor(floorfs, os.path.join(m.work, "floors"), size, cache=HIVE_CACHE_S, dirs=sessions) as many:
             cat_all, cat_floor, cat_disk, ls_all, ls_floor, ls_disk = [], [], [], [], [], []
+            root_json, each_json = [], []
             for _ in range(11):
+                # What a dashboard reads: the root status.json, against each session's.
+                root_json += shell_ms("cat %s/status.json" % m.mnt, runs=1)
+                each_json += shell_ms("cat %s/*/status.json" % m.mnt, runs=1)
                 cat_all += shell_ms("cat %s/*/status" % m.mnt, runs=1)
                 cat_floor += shell_ms("cat %s/*/status" % many.mnt, runs=1)
                 cat_disk += shell_ms("cat %s/*/status" % copy, runs=1)
@@ -93,6 +97,8 @@ def main(bins, floorfs, sessions):
                 "sessions": sessions, "sessions_made_s": made,
                 "cat_all_ms": summary(cat_all), "cat_all_disk_ms": summary(cat_disk),
                 "cat_all_floor_ms": summary(cat_floor),
+                "root_json_ms": summary(root_json), "each_json_ms": summary(each_json),
+                "root_json_bytes": len(open(os.path.join(m.mnt, "status.json"), "rb").read()),
                 "ls_ms": summary(ls_all), "ls_disk_ms": summary(ls_disk), "ls_floor_ms": summary(ls_floor)}
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""What watching many quiet agents costs: hivefs's daemon against the way polling
-tools watch them (a `tmux capture-pane` of each session every 500 ms), measured
-over the same sessions in one run.
+"""What watching many quiet agents costs: hivefs's daemon, alone and with
+`hivefs top` open on them, against the way polling tools watch them (a
+`tmux capture-pane` of each session every 500 ms), measured over the same
+sessions in one run.
 
   idle.py BIN_DIR [SESSIONS] [SECONDS]     (default 200 sessions, 60 s)
 
@@ -42,6 +43,24 @@ def main(bins, sessions, seconds):
         hive_cpu = cpu_seconds(m.daemon.pid) - d0
         hive_tmux = cpu_seconds(tmux_pid) - t0
         rss = peak_rss_mib(m.daemon.pid)
+        # hivefs with a dashboard open: `hivefs top` in a terminal (a tmux server of its own).
+        ui = "hivefs-bench-ui-%d" % os.getpid()
+        subprocess.run(["tmux", "-L", ui, "-f", "/dev/null", "new-session", "-d", "-s", "ui", "-x", "160", "-y", "50",
+                        "exec %s/hivefs top --mount %s" % (bins, m.mnt)], check=True)
+        try:
+            top_pid = int(subprocess.run(["tmux", "-L", ui, "display-message", "-p", "-t", "ui", "#{pane_pid}"],
+                                         capture_output=True, text=True, check=True).stdout)
+            ui_pid = int(subprocess.run(["tmux", "-L", ui, "display-message", "-p", "#{pid}"],
+                                        capture_output=True, text=True, check=True).stdout)
+            time.sleep(3)
+            d0, t0, p0, u0 = cpu_seconds(m.daemon.pid), cpu_seconds(tmux_pid), cpu_seconds(top_pid), cpu_seconds(ui_pid)
+            time.sleep(seconds)
+            top_daemon = cpu_seconds(m.daemon.pid) - d0
+            top_tmux = cpu_seconds(tmux_pid) - t0
+            top_self = cpu_seconds(top_pid) - p0
+            top_term = cpu_seconds(ui_pid) - u0
+        finally:
+            subprocess.run(["tmux", "-L", ui, "kill-server"], stderr=subprocess.DEVNULL)
         # Polling, as other tools do: capture every pane every 500 ms.
         names = ["q%03d" % i for i in range(sessions)]
         c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -61,6 +80,8 @@ def main(bins, sessions, seconds):
         return {"sessions": sessions, "seconds": seconds,
                 "hive_cpu_s": hive_cpu, "hive_tmux_cpu_s": hive_tmux, "hive_core_pct": 100 * (hive_cpu + hive_tmux) / seconds,
                 "daemon_peak_rss_mib": rss,
+                "top_daemon_cpu_s": top_daemon, "top_tmux_cpu_s": top_tmux, "top_cpu_s": top_self, "top_terminal_cpu_s": top_term,
+                "top_core_pct": 100 * (top_daemon + top_tmux + top_self) / seconds,
                 "poll_cpu_s": poll_cpu, "poll_tmux_cpu_s": poll_tmux, "poll_core_pct": 100 * (poll_cpu + poll_tmux) / seconds}
 
 
