@@ -22,25 +22,31 @@ long hive_statfs_type(const char *path) {
     return (long)s.f_type;
 }
 
-static int winch_write_fd = -1;
+static int signal_write_fd = -1;
 
-static void hive_on_winch(int sig) {
-    (void)sig;
+static void hive_on_signal(int sig) {
     int saved = errno;
-    char b = 1;
-    if (winch_write_fd >= 0) { ssize_t n = write(winch_write_fd, &b, 1); (void)n; }
+    unsigned char b = (unsigned char)sig;
+    if (signal_write_fd >= 0) { ssize_t n = write(signal_write_fd, &b, 1); (void)n; }
     errno = saved;
 }
 
-int hive_winch_pipe(void) {
+int hive_signal_pipe(const int *signals, int count) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
-    winch_write_fd = fds[1];
+    signal_write_fd = fds[1];
     struct sigaction sa;
-    sa.sa_handler = hive_on_winch;
+    sa.sa_handler = hive_on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGWINCH, &sa, NULL) != 0) { close(fds[0]); close(fds[1]); winch_write_fd = -1; return -1; }
+    for (int i = 0; i < count; i++) {
+        if (sigaction(signals[i], &sa, NULL) != 0) {
+            int e = errno;
+            close(fds[0]); close(fds[1]); signal_write_fd = -1;
+            errno = e;
+            return -1;
+        }
+    }
     return fds[0];
 }
 

@@ -115,12 +115,12 @@ extension SessionSpec {
         }
     }
 
-    /// Sets `env.NAME`; names are shell identifiers and `HIVE_SESSION` is hivefs's own.
+    /// Sets `env.NAME`; names are shell identifiers, and `HIVE_SESSION` and `HIVE_HOOKS` are hivefs's own.
     public mutating func setEnv(_ name: String, _ value: String) throws(HiveError) {
         guard EnvName.isValid(name) else {
             throw .invalid("env.\(Text.printable(name)): a variable name is letters, digits and '_', not starting with a digit")
         }
-        guard name != "HIVE_SESSION" else { throw .invalid("HIVE_SESSION is set by hivefs") }
+        guard name != "HIVE_SESSION", name != "HIVE_HOOKS" else { throw .invalid("\(name) is set by hivefs") }
         guard !value.contains("\n"), !value.unicodeScalars.contains(where: { $0.value == 0 }) else {
             throw .invalid("env.\(name) must be one line without NUL bytes")
         }

@@ -147,6 +147,10 @@ extension Hive {
         unlink(store.sessionDir(name) + "/summary.json")
         if tmux.hasSession(name) { tmux.killSession(name) }
         env["HIVE_SESSION"] = name
+        // A Claude Code started by hand in a shell session reports here through the
+        // user's own hooks (contrib/claude-hooks.example.json); the agents hivefs
+        // wires itself get no such variable, so nothing is reported twice.
+        if spec.agent == .shell { env["HIVE_HOOKS"] = store.hooksLogPath(name) }
         let launch = Tmux.Launch(
             name: name, dir: workdir, environment: env,
             argv: [config.executable, "launch", "--report", store.launchErrorPath(name),

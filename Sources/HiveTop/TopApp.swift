@@ -54,7 +54,8 @@ public final class TopApp {
         }
     }
 
-    /// Reads the mount again: every session, then the selected one's detail.
+    /// Reads the mount again: every session, then the selected one's detail if
+    /// anything happened to it since it was last read.
     func refresh() {
         lastRead = TTY.monotonic()
         do throws(HiveError) {
@@ -64,11 +65,19 @@ public final class TopApp {
             dash.unreachable = "\(error.errnoName) \(error.reason)"
             return
         }
-        readDetail()
+        let row = dash.selectedRow
+        let key = row.map { [$0.name, $0.state, $0.activity ?? "", String($0.events ?? 0)] }
+        if key != detailKey { readDetail() }
     }
 
+    /// What the detail was read for: the selected session's name, state, last
+    /// activity and event count. A quiet session's screen is not captured again.
+    var detailKey: [String]?
+
     func readDetail() {
-        guard let name = dash.selected else { dash.events = []; dash.screen = []; return }
+        let row = dash.selectedRow
+        detailKey = row.map { [$0.name, $0.state, $0.activity ?? "", String($0.events ?? 0)] }
+        guard let name = row?.name else { dash.events = []; dash.screen = []; return }
         dash.events = (try? files.events(name)) ?? []
         dash.screen = (try? files.screen(name)) ?? []
     }

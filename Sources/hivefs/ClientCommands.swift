@@ -4,6 +4,7 @@ import HiveCore
 import HiveFUSE
 import HiveHook
 import HiveRuntime
+import HiveTop
 
 struct UnmountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -83,23 +84,14 @@ struct NewCommand: ParsableCommand {
             guard let eq = e.firstIndex(of: "=") else { throw ValidationError("--env takes KEY=VALUE") }
             words.append("env." + e[..<eq] + "=" + QuotedWords.quote(String(e[e.index(after: eq)...])))
         }
-        try writeControl(mp + "/control", words.joined(separator: " ") + "\n")
+        do throws(HiveError) {
+            try MountFiles.writeControl(mp + "/control", words.joined(separator: " "))
+        } catch {
+            // Refused, not misused: the mount's reason, without the usage.
+            warn("\(error.errnoName) \(error.reason)\(error.errno == .noSuchFileOrDirectory ? " (is hivefs mounted?)" : "")")
+            throw ExitCode(64)
+        }
         print("hivefs: \(name) started; cat \(mp)/\(name)/status")
-    }
-}
-
-/// Writes a control line and, when refused, prints the reason `control` shows.
-func writeControl(_ path: String, _ line: String) throws {
-    let fd = open(path, O_WRONLY)
-    guard fd >= 0 else { throw ValidationError("cannot open \(path): \(String(cString: strerror(errno))) (is hivefs mounted?)") }
-    defer { close(fd) }
-    let bytes = Array(line.utf8)
-    let n = write(fd, bytes, bytes.count)
-    if n < 0 {
-        let e = errno
-        let detail = (try? String(contentsOfFile: path, encoding: .utf8))?
-            .split(separator: "\n").last(where: { $0.hasPrefix("error ") }).map(String.init) ?? ""
-        throw ValidationError("\(String(cString: strerror(e)))\(detail.isEmpty ? "" : "\n" + detail)")
     }
 }
 

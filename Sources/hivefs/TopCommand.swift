@@ -30,7 +30,8 @@ struct TopCommand: ParsableCommand {
             do throws(HiveError) {
                 print(try TopApp.once(mount: mp, width: w, height: h), terminator: "")
             } catch {
-                throw ValidationError("cannot read \(mp): \(error.errnoName) \(error.reason) (is hivefs mounted?)")
+                warn("cannot read \(mp): \(error.errnoName) \(error.reason) (is hivefs mounted?)")
+                throw ExitCode(64)
             }
             return
         }
@@ -39,7 +40,8 @@ struct TopCommand: ParsableCommand {
                                  interval: Int64(interval * 1000))
             try app.run()
         } catch {
-            throw ValidationError(error.reason)
+            warn("\(error.errnoName) \(error.reason)")
+            throw ExitCode(64)
         }
     }
 

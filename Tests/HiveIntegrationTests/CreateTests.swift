@@ -44,6 +44,13 @@ final class CreateTests: MountedTestCase {
         XCTAssertTrue(waitUntil(5) { (self.m.read("three/log") ?? "").contains("from-cli") })
         let status = m.sh("'\(MountFixture.binary)' status --mount $MNT")
         XCTAssertEqual(status.out.split(separator: "\n").count, 4, status.out)
+        // A refused line: the errno and the mount's reason, exit 64.
+        let again = m.sh("cd \(m.root) && '\(MountFixture.binary)' new three --mount $MNT -- true")
+        XCTAssertEqual(again.status, 64)
+        XCTAssertEqual(again.err, "hivefs: EEXIST session 'three' exists\n")
+        let nowhere = m.sh("'\(MountFixture.binary)' new four --mount \(m.root)/nothing -- true")
+        XCTAssertEqual(nowhere.status, 64)
+        XCTAssertEqual(nowhere.err, "hivefs: ENOENT \(m.root)/nothing/control: No such file or directory (is hivefs mounted?)\n")
     }
 
     func testCommandIsAnArgumentVectorNotShellText() {

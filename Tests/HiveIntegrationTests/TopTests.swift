@@ -182,6 +182,21 @@ final class TopTests: ClaudeTestCase {
         XCTAssertTrue(ui.alive)
     }
 
+    func testSIGTERMGivesTheTerminalBack() throws {
+        newShell("b", "sleep 300")
+        let ui = startTop()
+        ui.waitRow("b", "idle")
+        // Keep the pane after top ends, to see what it left on the terminal.
+        _ = m.sh("\(ui.tmux) set-option -t ui remain-on-exit on")
+        let pid = try XCTUnwrap(pid_t(m.sh("\(ui.tmux) display-message -p -t ui '#{pane_pid}'").out
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGTERM)
+        XCTAssertTrue(waitUntil(5) { self.m.sh("\(ui.tmux) display-message -p -t ui '#{pane_dead}'").out == "1\n" }, "it ended")
+        XCTAssertEqual(m.sh("\(ui.tmux) display-message -p -t ui '#{alternate_on} #{cursor_flag}'").out, "0 1\n",
+                       "the shell's screen back, the cursor shown")
+        XCTAssertFalse(ui.text.contains("hivefs top"), ui.text)
+    }
+
     func testAMountThatGoesAwayIsSaidAndFoundAgain() throws {
         newShell("survivor", "sleep 300")
         let ui = startTop()
@@ -192,6 +207,23 @@ final class TopTests: ClaudeTestCase {
         try m.mount()
         ui.wait("found again") { $0.contains("1 session:") && !$0.contains("cannot read the mount") }
         ui.waitRow("survivor", "idle")
+    }
+
+    func testWithoutATerminalItSaysSoAndOncePrintsAFrame() {
+        newShell("plain", "sleep 300")
+        let r = m.sh("'\(MountFixture.binary)' top --mount $MNT < /dev/null")
+        XCTAssertEqual(r.status, 64)
+        XCTAssertEqual(r.err, "hivefs: ENOTTY hivefs top needs a terminal (use --once to print one frame)\n")
+        let once = m.sh("'\(MountFixture.binary)' top --mount $MNT --once --size 80x20")
+        XCTAssertEqual(once.status, 0, once.err)
+        let lines = once.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        XCTAssertEqual(lines.count, 20)
+        XCTAssertTrue(lines.allSatisfy { $0.count <= 80 })
+        XCTAssertTrue(once.out.contains("> plain ") && once.out.contains("1 session:"), once.out)
+        XCTAssertFalse(once.out.contains("\u{1B}"), "plain text, no colours")
+        let gone = m.sh("'\(MountFixture.binary)' top --mount \(m.root)/nothing --once")
+        XCTAssertEqual(gone.status, 64)
+        XCTAssertTrue(gone.err.hasPrefix("hivefs: cannot read \(m.root)/nothing: ENOENT"), gone.err)
     }
 
     func testTwoHundredSessions() {

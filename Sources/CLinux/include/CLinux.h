@@ -20,9 +20,10 @@ int hive_fstat(int fd, struct stat *st);
 /* statfs(2) f_type of a path, or -1 with errno set. */
 long hive_statfs_type(const char *path);
 
-/* A pipe that receives a byte on every SIGWINCH (handler installed with SA_RESTART);
-   returns its read end, non-blocking and close-on-exec, or -1 with errno. */
-int hive_winch_pipe(void);
+/* A pipe that receives, for each of the signals given, a byte holding its number
+   whenever it arrives (handlers installed with SA_RESTART); returns its read end,
+   non-blocking and close-on-exec, or -1 with errno. */
+int hive_signal_pipe(const int *signals, int count);
 /* The size of the terminal on fd (TIOCGWINSZ): 0, or -1 with errno. */
 int hive_winsize(int fd, unsigned short *rows, unsigned short *cols);
 

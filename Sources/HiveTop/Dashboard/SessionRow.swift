@@ -19,6 +19,8 @@ public struct SessionRow: Equatable, Sendable {
     public var model: String?
     public var events: Int64?
     public var exit: Int64?
+    /// The last time anything happened to it (an event, terminal output).
+    public var activity: String?
 
     public init(name: String, state: String, agent: String = "shell") {
         self.name = name; self.state = state; self.agent = agent
@@ -62,6 +64,7 @@ public struct SessionRow: Equatable, Sendable {
         r.model = o["model"] as? String
         r.events = int(o["events"])
         r.exit = int(o["exit"])
+        r.activity = o["activity"] as? String
         return r
     }
 

@@ -10,8 +10,9 @@ public final class TTY {
     let output: Int32
     var saved = termios()
     var raw = false
-    /// Readable when the terminal was resized (SIGWINCH).
-    public let resized: Int32
+    /// Readable when a signal came: SIGWINCH (resized), or SIGTERM, SIGHUP, SIGINT
+    /// (leave, and give the terminal back as it was).
+    let signals: Int32
 
     /// Takes the terminal on `input`/`output`; ENOTTY when either is not one.
     public init(input: Int32 = 0, output: Int32 = 1) throws(HiveError) {
@@ -20,14 +21,14 @@ public final class TTY {
         }
         self.input = input
         self.output = output
-        let fd = hive_winch_pipe()
-        guard fd >= 0 else { throw HiveError(Errno(rawValue: errno), "cannot watch the terminal's size") }
-        resized = fd
+        let fd = [SIGWINCH, SIGTERM, SIGHUP, SIGINT].withUnsafeBufferPointer { hive_signal_pipe($0.baseAddress, Int32($0.count)) }
+        guard fd >= 0 else { throw HiveError(Errno(rawValue: errno), "cannot watch the terminal's size and signals") }
+        signals = fd
     }
 
     deinit {
         leave()
-        Glibc.close(resized)
+        Glibc.close(signals)
     }
 
     /// Raw input, no echo, the alternate screen, the cursor hidden.
@@ -50,7 +51,7 @@ public final class TTY {
     /// Back to the shell's screen and mode (also on the way to an attach).
     public func leave() {
         guard raw else { return }
-        write("\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l")
+        write("\u{1B}[0m\u{1B}[?1049l\u{1B}[?25h")
         _ = tcsetattr(input, TCSAFLUSH, &saved)
         raw = false
     }
@@ -79,16 +80,21 @@ public final class TTY {
 
     public enum Wake { case input([UInt8]), resized, timeout, closed }
 
-    /// Waits up to `milliseconds` for a key or a resize.
+    /// Waits up to `milliseconds` for a key, a resize, or a signal to stop (`closed`).
     public func wait(milliseconds: Int32) -> Wake {
-        var fds = [pollfd(fd: input, events: Int16(POLLIN), revents: 0), pollfd(fd: resized, events: Int16(POLLIN), revents: 0)]
+        var fds = [pollfd(fd: input, events: Int16(POLLIN), revents: 0), pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
         let n = poll(&fds, 2, milliseconds)
-        if n < 0 { return errno == EINTR ? .resized : .closed }
+        if n < 0 { return errno == EINTR ? .timeout : .closed }
         if n == 0 { return .timeout }
         if fds[1].revents != 0 {
-            var sink = [UInt8](repeating: 0, count: 64)
-            while read(resized, &sink, sink.count) > 0 {}
-            return .resized
+            var got = [UInt8](repeating: 0, count: 64)
+            var stop = false
+            while true {
+                let k = read(signals, &got, got.count)
+                if k <= 0 { break }
+                if got[0..<k].contains(where: { Int32($0) != SIGWINCH }) { stop = true }
+            }
+            return stop ? .closed : .resized
         }
         if fds[0].revents & Int16(POLLIN) != 0 {
             var buf = [UInt8](repeating: 0, count: 4096)
