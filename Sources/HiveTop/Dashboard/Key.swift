@@ -38,7 +38,7 @@ public struct KeyDecoder: Sendable {
                     continue
                 }
                 if n == 0x1B { keys.append(.escape); i += 1; continue }
-                // Alt+key: the key alone.
+                // Alt+key (or Escape typed before a key): Escape, then the key.
                 keys.append(.escape); i += 1; continue
             }
             if c == 0x0D || c == 0x0A { keys.append(.enter); i += 1; continue }
