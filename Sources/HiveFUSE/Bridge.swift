@@ -164,7 +164,7 @@ public final class Bridge: @unchecked Sendable {
             let r = hive.renderRootStatus()
             return .success(stat(node, ino: ino, size: r.bytes.count, mode: modeRegular | 0o444, mtime: r.mtime))
         case .rootFile(.statusJSON):
-            let r = hive.renderRootStatusJSON()
+            let r = hive.renderRootStatusJSON(reading: false)
             return .success(stat(node, ino: ino, size: r.bytes.count, mode: modeRegular | 0o444, mtime: r.mtime))
         case .rootFile(.control):
             let r = hive.renderRootControl()
@@ -203,7 +203,7 @@ public final class Bridge: @unchecked Sendable {
     func content(_ node: Node) -> (bytes: [UInt8], version: UInt64)? {
         switch node {
         case .rootFile(.status): return (hive.renderRootStatus().bytes, 0)
-        case .rootFile(.statusJSON): return (hive.renderRootStatusJSON().bytes, 0)
+        case .rootFile(.statusJSON): return (hive.renderRootStatusJSON(reading: true).bytes, 0)
         case .rootFile(.control): return (hive.renderRootControl().bytes, 0)
         case .sessionFile(let s, .screen): return (hive.screen(s), 0)
         case .sessionFile(let s, let f):

@@ -103,10 +103,11 @@ extension Hive {
     }
 
     /// The root `status.json`: every session's `status.json`, each served from its cache.
-    /// Reading it keeps their `branch` and `changed` current (see `readGitForStatus`).
-    public func renderRootStatusJSON() -> Rendered {
+    /// A read of it (`reading`; not a `stat`, as `ls -l` makes) keeps their `branch` and
+    /// `changed` current (see `readGitForStatus`).
+    public func renderRootStatusJSON(reading: Bool) -> Rendered {
         lock.lock(); let live = sessions.sorted { $0.key < $1.key }.map(\.value); lock.unlock()
-        for s in live { readGitForStatus(s) }
+        if reading { for s in live { readGitForStatus(s) } }
         let each = live.compactMap { renderStatus($0.name, json: true) }
         let text = RootStatusRenderer.json(each.map { String(decoding: $0.bytes, as: UTF8.self) })
         return Rendered(bytes: Array(text.utf8), mtime: each.map(\.mtime).max() ?? Timestamp.now(), version: 0)

@@ -3,7 +3,8 @@ import HiveCore
 /// `hivefs top`: the dashboard on a terminal, fed by the mount's files.
 ///
 /// It reads the root `status.json` every `interval` milliseconds, and sooner
-/// when the root `events` grows (checked four times a second, one `stat`); the
+/// when the root `events` grows (checked four times a second or every
+/// `interval`, whichever is more often: one `stat`); the
 /// selected session's `events` and `screen` with it. Keys become writes to
 /// `control` files and `rmdir`s, exactly what a script would do. When the mount
 /// cannot be read it says why and tries again every 2 seconds.
@@ -32,7 +33,7 @@ public final class TopApp {
         refresh()
         draw()
         while true {
-            switch tty.wait(milliseconds: 250) {
+            switch tty.wait(milliseconds: Int32(min(250, interval))) {
             case .input(let bytes):
                 for key in decoder.feed(bytes) {
                     let page = DashboardRenderer.listHeight(dash, height: tty.size.rows)
