@@ -89,4 +89,38 @@ final class DashboardTests: XCTestCase {
         _ = d.handle(.escape, page: 20)
         XCTAssertEqual(d.visible.count, 199)
     }
+
+    func testOrderByAttentionPutsWhoNeedsAPersonFirst() {
+        func row(_ n: String, _ state: String, _ idle: Int64?) -> SessionRow {
+            var r = SessionRow(name: n, state: state); r.idle = idle; return r
+        }
+        var d = dashboard([row("a", "working", 0), row("b", "idle", 30), row("c", "waiting", 5), row("d", "killed", nil),
+                           row("e", "waiting", 90), row("f", "failed", nil), row("g", "idle", 400)])
+        XCTAssertEqual(d.visible.map(\.name), ["a", "b", "c", "d", "e", "f", "g"])
+        XCTAssertNil(d.handle(.char("o"), page: 10))
+        XCTAssertEqual(d.order, .attention)
+        XCTAssertEqual(d.visible.map(\.name), ["e", "c", "f", "g", "b", "a", "d"], "waiting longest first, failed, idle, working, ended")
+        _ = d.handle(.char("o"), page: 10)
+        XCTAssertEqual(d.visible.map(\.name), ["g", "e", "b", "c", "a", "d", "f"], "idle longest first; not running last")
+        _ = d.handle(.char("o"), page: 10)
+        XCTAssertEqual(d.order, .name)
+        // The selection stays on its session whatever the order.
+        d.selected = "e"
+        _ = d.handle(.char("o"), page: 10)
+        XCTAssertEqual(d.selectedRow?.name, "e")
+        XCTAssertEqual(d.handle(.down, page: 10), .select)
+        XCTAssertEqual(d.selected, "c", "down moves in the order shown")
+        let text = DashboardRenderer.render(d, width: 120, height: 30, clock: "00:00:00").frame.text
+        XCTAssertTrue(text.contains("by attention"), text)
+    }
+
+    func testHelpListsTheKeysAndAnyKeyClosesIt() {
+        var d = dashboard(rows(2))
+        _ = d.handle(.char("?"), page: 10)
+        let text = DashboardRenderer.render(d, width: 120, height: 30, clock: "00:00:00").frame.text
+        XCTAssertTrue(text.contains("── keys") && text.contains("Enter or a   attach"), text)
+        XCTAssertNil(d.handle(.escape, page: 10))
+        XCTAssertFalse(d.showHelp)
+        XCTAssertFalse(DashboardRenderer.render(d, width: 120, height: 30, clock: "00:00:00").frame.text.contains("── keys"))
+    }
 }

@@ -17,6 +17,8 @@ public struct Dashboard: Sendable {
     public var top = 0
     /// Only names containing this are listed (`/`).
     public var filter = ""
+    /// The order of the list (`o` cycles).
+    public var order: Order = .name
     public var mode: Mode = .browse
     /// Which part of the detail pane a narrow screen shows (Tab switches).
     public var pane: Pane = .events
@@ -44,6 +46,34 @@ public struct Dashboard: Sendable {
     }
 
     public enum Pane: Equatable, Sendable { case events, screen }
+
+    /// How the list is ordered: by name; by what needs a person first (waiting,
+    /// then failed, idle, paused, working, …; the longest first within each); or by
+    /// idle time, longest first.
+    public enum Order: String, CaseIterable, Sendable {
+        case name, attention, idle
+
+        static let urgency = ["waiting", "failed", "idle", "paused", "working", "starting", "new", "exited", "killed"]
+
+        func sorted(_ rows: [SessionRow]) -> [SessionRow] {
+            func rank(_ r: SessionRow) -> Int { Order.urgency.firstIndex(of: r.state) ?? Order.urgency.count }
+            func longer(_ a: SessionRow, _ b: SessionRow) -> Bool? {
+                let x = a.idle ?? -1, y = b.idle ?? -1
+                return x == y ? nil : x > y
+            }
+            switch self {
+            case .name: return rows
+            case .attention:
+                return rows.sorted { a, b in
+                    if rank(a) != rank(b) { return rank(a) < rank(b) }
+                    return longer(a, b) ?? (a.name < b.name)
+                }
+            case .idle: return rows.sorted { a, b in longer(a, b) ?? (a.name < b.name) }
+            }
+        }
+
+        var next: Order { Order.allCases[(Order.allCases.firstIndex(of: self).map { $0 + 1 } ?? 0) % Order.allCases.count] }
+    }
 
     public struct Message: Equatable, Sendable {
         public var text: String
@@ -75,7 +105,7 @@ public struct Dashboard: Sendable {
 
     /// The rows the filter lets through.
     public var visible: [SessionRow] {
-        filter.isEmpty ? rows : rows.filter { $0.name.lowercased().contains(filter.lowercased()) }
+        order.sorted(filter.isEmpty ? rows : rows.filter { $0.name.lowercased().contains(filter.lowercased()) })
     }
 
     public var selectedRow: SessionRow? { visible.first { $0.name == selected } }
@@ -145,6 +175,7 @@ public struct Dashboard: Sendable {
         case .home, .char("g"): return move(-visible.count)
         case .end, .char("G"): return move(visible.count)
         case .tab: pane = pane == .events ? .screen : .events; return nil
+        case .char("o"): order = order.next; message = Message("ordered by \(order.rawValue)"); return nil
         case .char("?"): showHelp.toggle(); return nil
         case .char("/"): mode = .prompt(.filter, LineEditor(filter)); return nil
         case .char("n"): mode = .prompt(.new, LineEditor()); return nil

@@ -89,6 +89,7 @@ public enum DashboardRenderer {
             if !(known + other).isEmpty { text += ": " + (known + other).joined(separator: ", ") }
             if d.rows.contains(where: { $0.cost != nil }) { text += "  " + Format.dollars(cost) }
             if !d.filter.isEmpty { text += "  /\(d.filter)" }
+            if d.order != .name { text += "  by \(d.order.rawValue)" }
         }
         let right = " " + clock + " "
         let room = width - Cells.width(right)
@@ -206,7 +207,8 @@ public enum DashboardRenderer {
         "K  kill (asks)           x  remove to history (asks)     R  restart",
         "n  new session: NAME [agent=… prompt=\"…\" command=\"…\" worktree=yes …]",
         ":  any control line (budget usd=5, keys 1, idle-timeout 2h …)",
-        "/  filter by name        Tab  events or screen           q  quit",
+        "/  filter by name        o  order: name, attention, idle  Tab  events or screen",
+        "q  quit",
         "Every key writes the same files a script would: see hivefs(5).",
     ]
 
