@@ -6,6 +6,7 @@ import Foundation
 /// message) takes the width left over; when that falls under a dozen cells the
 /// least needed columns go first: BRANCH, CHG, AGENT, COST, TOKENS, IDLE.
 public struct Column: Equatable, Sendable {
+    /// What a column shows; its raw value is its header.
     public enum Kind: String, CaseIterable, Sendable {
         case name = "NAME", state = "STATE", agent = "AGENT", doing = "DOING", idle = "IDLE"
         case tokens = "TOKENS", cost = "COST", branch = "BRANCH", changed = "CHG"
@@ -16,6 +17,7 @@ public struct Column: Equatable, Sendable {
     public var rightAligned: Bool { [.idle, .tokens, .cost, .changed].contains(kind) }
 }
 
+/// The layout of the session list for a terminal width, and each cell's text.
 public enum Columns {
     /// Cells before each row's first column: the selection marker and a space.
     static let lead = 2

@@ -19,32 +19,38 @@ public struct Dashboard: Sendable {
     public var filter = ""
     /// The order of the list (`o` cycles).
     public var order: Order = .name
+    /// Browsing, typing on the bottom line, or answering y/n.
     public var mode: Mode = .browse
     /// Which part of the detail pane a narrow screen shows (Tab switches).
     public var pane: Pane = .events
+    /// Whether the detail pane shows the keys instead (`?`).
     public var showHelp = false
     /// The last outcome of an action, or an error, for the message bar.
     public var message: Message?
     /// Why the mount cannot be read now (nil while it can).
     public var unreachable: String?
-    /// The selected session's last events and its screen.
+    /// The selected session's last events (`TIME KIND DETAIL`) and its screen, as last read.
     public var events: [String] = []
     public var screen: [String] = []
 
+    /// What keys do now: move and steer, edit the bottom line, or confirm.
     public enum Mode: Equatable, Sendable {
         case browse
         case prompt(Prompt, LineEditor)
         case confirm(Confirm)
     }
 
+    /// What the bottom line is typing: a prompt for a session, a control line, a `new` line, a filter.
     public enum Prompt: Equatable, Sendable {
         case send(String), control(String), new, filter
     }
 
+    /// An action that asks y/n first, because it cannot be undone.
     public enum Confirm: Equatable, Sendable {
         case kill(String), remove(String)
     }
 
+    /// Which half of the detail pane a narrow terminal shows.
     public enum Pane: Equatable, Sendable { case events, screen }
 
     /// How the list is ordered: by name; by what needs a person first (waiting,
@@ -75,6 +81,7 @@ public struct Dashboard: Sendable {
         var next: Order { Order.allCases[(Order.allCases.firstIndex(of: self).map { $0 + 1 } ?? 0) % Order.allCases.count] }
     }
 
+    /// A line for the bottom bar: what the last action did, or why it was refused.
     public struct Message: Equatable, Sendable {
         public var text: String
         public var isError: Bool
@@ -108,6 +115,7 @@ public struct Dashboard: Sendable {
         order.sorted(filter.isEmpty ? rows : rows.filter { $0.name.lowercased().contains(filter.lowercased()) })
     }
 
+    /// The selected session, if it is listed.
     public var selectedRow: SessionRow? { visible.first { $0.name == selected } }
 
     var selectedIndex: Int? { selected.flatMap { s in visible.firstIndex { $0.name == s } } }

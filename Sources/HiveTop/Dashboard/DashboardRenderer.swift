@@ -32,6 +32,7 @@ public enum DashboardRenderer {
         return max(6, rest * 45 / 100, rest - max(3, d.visible.count))
     }
 
+    /// The whole screen: exactly `height` lines, none wider than `width` cells.
     public static func render(_ d: Dashboard, width: Int, height: Int, clock: String) -> Output {
         let width = max(1, width)
         var lines: [Line] = []
