@@ -178,10 +178,20 @@ public enum StatusRenderer {
 
 /// Renders the root `status`: a header and one aligned line per session.
 public enum RootStatusRenderer {
-    /// The root `status.json`: each session's `status.json` object, in name order, as one array.
-    public static func json(_ objects: [String]) -> String {
-        if objects.isEmpty { return "[]\n" }
-        return "[\n" + objects.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }.joined(separator: ",\n") + "\n]\n"
+    /// The root `status.json`: each session's `status.json` object (its bytes, as
+    /// served), in name order, as one array with an object a line. Bytes, not text:
+    /// 200 sessions make 130 KiB, built at every `stat` and read.
+    public static func json(_ objects: [[UInt8]]) -> [UInt8] {
+        if objects.isEmpty { return Array("[]\n".utf8) }
+        var out: [UInt8] = [UInt8(ascii: "["), UInt8(ascii: "\n")]
+        out.reserveCapacity(objects.reduce(4) { $0 + $1.count + 1 })
+        for (i, o) in objects.enumerated() {
+            out += o.last == UInt8(ascii: "\n") ? o.dropLast() : o[...]
+            if i < objects.count - 1 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\n"))
+        }
+        out += [UInt8(ascii: "]"), UInt8(ascii: "\n")]
+        return out
     }
 
     public static func text(_ rows: [(SessionRecord, RenderContext)]) -> String {

@@ -109,8 +109,7 @@ extension Hive {
         lock.lock(); let live = sessions.sorted { $0.key < $1.key }.map(\.value); lock.unlock()
         if reading { for s in live { readGitForStatus(s) } }
         let each = live.compactMap { renderStatus($0.name, json: true) }
-        let text = RootStatusRenderer.json(each.map { String(decoding: $0.bytes, as: UTF8.self) })
-        return Rendered(bytes: Array(text.utf8), mtime: each.map(\.mtime).max() ?? Timestamp.now(), version: 0)
+        return Rendered(bytes: RootStatusRenderer.json(each.map(\.bytes)), mtime: each.map(\.mtime).max() ?? Timestamp.now(), version: 0)
     }
 
     /// The root `control` usage and its last error.

@@ -271,8 +271,9 @@ final class StatusRendererTests: XCTestCase {
 
 final class RootStatusJSONTests: XCTestCase {
     func testTheRootArrayHoldsEachSessionsObjectInOrder() throws {
-        XCTAssertEqual(RootStatusRenderer.json([]), "[]\n")
-        let text = RootStatusRenderer.json(["{\"name\":\"a\",\"changed\":2}\n", "{\"name\":\"b\",\"changed\":null}\n"])
+        XCTAssertEqual(RootStatusRenderer.json([]), Array("[]\n".utf8))
+        let text = String(decoding: RootStatusRenderer.json([Array("{\"name\":\"a\",\"changed\":2}\n".utf8),
+                                                             Array("{\"name\":\"b\",\"changed\":null}\n".utf8)]), as: UTF8.self)
         XCTAssertEqual(text, "[\n{\"name\":\"a\",\"changed\":2},\n{\"name\":\"b\",\"changed\":null}\n]\n")
         let array = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
         XCTAssertEqual(array.map { $0["name"] as? String }, ["a", "b"])
