@@ -4,36 +4,47 @@ import HiveCore
 ///
 /// It reads the root `status.json` every `interval` milliseconds, and sooner
 /// when the root `events` grows (checked four times a second or every
-/// `interval`, whichever is more often: one `stat`); the
-/// selected session's `events` and `screen` with it. Keys become writes to
-/// `control` files and `rmdir`s, exactly what a script would do. When the mount
-/// cannot be read it says why and tries again every 2 seconds.
+/// `interval`, whichever is more often: one `stat`); the selected session's
+/// `events` and `screen` with it, when something happened to it. Keys become
+/// writes to `control` files and `rmdir`s, exactly what a script would do.
+///
+/// Every read and write of the mount runs on a worker thread, one at a time, so
+/// the keys keep working whatever the mount does. When it cannot be read the
+/// dashboard says why and tries again every 2 seconds; when it does not answer
+/// for 2 seconds it says so, and steering keys are refused until it does.
 public final class TopApp {
     let files: MountFiles
     let tty: TTY
+    let worker: MountWorker
     var dash: Dashboard
     var decoder = KeyDecoder()
     var previous: Frame?
     let interval: Int64
     var lastRead: Int64 = .min / 2
     var eventsSize: Int64?
+    /// What the detail was read for: the selected session's name, state, last
+    /// activity and event count. A quiet session's screen is not captured again.
+    var detailKey: [String]?
     static let retry: Int64 = 2000
+    /// After this long without an answer, the mount is said not to answer.
+    static let silence: Int64 = 2000
 
     public init(mount: String, defaultDir: String, interval: Int64 = 1000) throws(HiveError) {
         files = MountFiles(root: mount)
         tty = try TTY()
+        worker = try MountWorker()
         dash = Dashboard(mount: mount, defaultDir: defaultDir)
         self.interval = max(100, interval)
     }
 
-    /// Runs until `q` (or the terminal closes).
+    /// Runs until `q` (or the terminal closes, or a signal ends it).
     public func run() throws(HiveError) {
         try tty.enter()
         defer { tty.leave() }
-        refresh()
+        poll(force: true)
         draw()
         while true {
-            switch tty.wait(milliseconds: Int32(min(250, interval))) {
+            switch tty.wait(milliseconds: Int32(min(250, interval)), also: worker.wake) {
             case .input(let bytes):
                 for key in decoder.feed(bytes) {
                     let page = DashboardRenderer.listHeight(dash, height: tty.size.rows)
@@ -43,79 +54,159 @@ public final class TopApp {
                 }
             case .resized:
                 previous = nil
+            case .ready:
+                worker.collect()
             case .timeout:
                 break
             case .closed:
                 return
             }
-            let now = TTY.monotonic()
-            let due = now - lastRead >= (dash.unreachable == nil ? interval : TopApp.retry)
-            if due || (dash.unreachable == nil && files.eventsSize() != eventsSize) { refresh() }
+            let silent = worker.silentFor
+            if silent >= TopApp.silence {
+                dash.markUnreachable("the mount has not answered for \(silent / 1000) s")
+            } else {
+                poll(force: false)
+            }
             draw()
         }
     }
 
-    /// Reads the mount again: every session, then the selected one's detail if
-    /// anything happened to it since it was last read.
-    func refresh() {
-        lastRead = TTY.monotonic()
-        do throws(HiveError) {
-            eventsSize = files.eventsSize()
-            dash.update(try files.sessions())
-        } catch {
-            dash.unreachable = "\(error.errnoName) \(error.reason)"
-            return
-        }
-        let row = dash.selectedRow
-        let key = row.map { [$0.name, $0.state, $0.activity ?? "", String($0.events ?? 0)] }
-        if key != detailKey { readDetail() }
+    /// Unless a job is still out: checks whether the root `events` grew, and when it
+    /// did (or a full read is due, or `force`), reads every session and the
+    /// selected one's detail, on the worker.
+    func poll(force: Bool) {
+        guard worker.pending == 0 else { return }
+        let now = TTY.monotonic()
+        let due = force || now - lastRead >= (dash.unreachable == nil ? interval : TopApp.retry)
+        let files = files, known = eventsSize, selected = dash.selected, key = detailKey
+        worker.run({ () -> Snapshot? in
+            let size = files.eventsSize()
+            guard due || size != known else { return nil }
+            return Snapshot.read(files, eventsSize: size, selected: selected, detailKey: key)
+        }, then: { [self] snapshot in
+            guard let snapshot else { return }
+            apply(snapshot)
+        })
     }
 
-    /// What the detail was read for: the selected session's name, state, last
-    /// activity and event count. A quiet session's screen is not captured again.
-    var detailKey: [String]?
+    /// What one read of the mount found.
+    struct Snapshot: Sendable {
+        var eventsSize: Int64?
+        var rows: Result<[SessionRow], HiveError>
+        var detail: Detail?
 
+        struct Detail: Sendable {
+            var key: [String]
+            var events: [String]
+            var screen: [String]
+        }
+
+        static func key(_ r: SessionRow) -> [String] { [r.name, r.state, r.activity ?? "", String(r.events ?? 0)] }
+
+        static func read(_ files: MountFiles, eventsSize: Int64?, selected: String?, detailKey: [String]?) -> Snapshot {
+            let rows: Result<[SessionRow], HiveError>
+            do throws(HiveError) { rows = .success(try files.sessions()) } catch { rows = .failure(error) }
+            var detail: Detail?
+            if case .success(let all) = rows, let name = selected, let row = all.first(where: { $0.name == name }),
+               key(row) != detailKey {
+                detail = readDetail(files, row)
+            }
+            return Snapshot(eventsSize: eventsSize, rows: rows, detail: detail)
+        }
+
+        static func readDetail(_ files: MountFiles, _ row: SessionRow) -> Detail {
+            Detail(key: key(row), events: (try? files.events(row.name)) ?? [], screen: (try? files.screen(row.name)) ?? [])
+        }
+    }
+
+    func apply(_ s: Snapshot) {
+        lastRead = TTY.monotonic()
+        switch s.rows {
+        case .success(let rows):
+            eventsSize = s.eventsSize
+            dash.update(rows)
+            if let d = s.detail, d.key.first == dash.selected { show(d) }
+            if dash.selectedRow.map(Snapshot.key) != detailKey { readDetail() }
+        case .failure(let error):
+            dash.markUnreachable("\(error.errnoName) \(error.reason)")
+        }
+    }
+
+    func show(_ d: Snapshot.Detail) {
+        detailKey = d.key
+        dash.events = d.events
+        dash.screen = d.screen
+    }
+
+    /// Reads the selected session's events and screen, on the worker.
     func readDetail() {
-        let row = dash.selectedRow
-        detailKey = row.map { [$0.name, $0.state, $0.activity ?? "", String($0.events ?? 0)] }
-        guard let name = row?.name else { dash.events = []; dash.screen = []; return }
-        dash.events = (try? files.events(name)) ?? []
-        dash.screen = (try? files.screen(name)) ?? []
+        guard let row = dash.selectedRow else { detailKey = nil; dash.events = []; dash.screen = []; return }
+        let files = files
+        worker.run({ Snapshot.readDetail(files, row) }, then: { [self] d in
+            if d.key.first == dash.selected { show(d) }
+        })
     }
 
     func perform(_ action: Dashboard.Action) {
-        do throws(HiveError) {
-            switch action {
-            case .select:
-                readDetail()
+        switch action {
+        case .select:
+            readDetail()
+            return
+        case .quit:
+            return
+        case .attach(let name):
+            guard let line = dash.rows.first(where: { $0.name == name })?.attach else {
+                dash.message = .init("\(name) has no attach line", isError: true)
                 return
-            case .control(let name, let line):
-                try files.control(name, line)
-                dash.message = .init("\(name): \(line)")
-            case .rootControl(let line):
-                try files.control(nil, line)
-                let name = line.split(separator: " ").dropFirst().first.map(String.init)
-                dash.message = .init(line)
-                // The new session is shown and selected, whatever the filter was.
-                if let name { dash.selected = name; dash.filter = "" }
-            case .remove(let name):
-                try files.remove(name)
-                dash.message = .init("\(name) moved to history/")
-            case .attach(let name):
-                guard let line = dash.rows.first(where: { $0.name == name })?.attach else {
-                    dash.message = .init("\(name) has no attach line", isError: true)
-                    return
-                }
+            }
+            do throws(HiveError) {
                 let rc = try tty.handOver(line.split(separator: " ").map(String.init))
                 previous = nil
                 dash.message = rc == 0 ? .init("back from \(name)") : .init("\(line) exited \(rc)", isError: true)
-            case .quit:
-                return
+            } catch {
+                dash.message = .init("\(error.errnoName) \(error.reason)", isError: true)
             }
-        } catch {
-            dash.message = .init("\(error.errnoName) \(error.reason)", isError: true)
+            return
+        case .control, .rootControl, .remove:
+            break
         }
-        refresh()
+        // A write to a mount that does not answer would wait behind what already waits.
+        guard worker.silentFor < TopApp.silence else {
+            dash.message = .init("the mount does not answer; nothing was written", isError: true)
+            return
+        }
+        let files = files
+        worker.run({ () -> Result<String, HiveError> in
+            do throws(HiveError) {
+                switch action {
+                case .control(let name, let line):
+                    try files.control(name, line)
+                    return .success("\(name): \(line)")
+                case .rootControl(let line):
+                    try files.control(nil, line)
+                    return .success(line)
+                case .remove(let name):
+                    try files.remove(name)
+                    return .success("\(name) moved to history/")
+                default:
+                    return .success("")
+                }
+            } catch {
+                return .failure(error)
+            }
+        }, then: { [self] outcome in
+            switch outcome {
+            case .success(let said):
+                dash.message = .init(said)
+                if case .rootControl(let line) = action, let name = line.split(separator: " ").dropFirst().first {
+                    // The new session is shown and selected, whatever the filter was.
+                    dash.selected = String(name); dash.filter = ""
+                }
+            case .failure(let error):
+                dash.message = .init("\(error.errnoName) \(error.reason)", isError: true)
+            }
+            poll(force: true)
+        })
     }
 
     func draw() {

@@ -231,6 +231,30 @@ final class TopTests: ClaudeTestCase {
         XCTAssertTrue(gone.err.hasPrefix("hivefs: cannot read \(m.root)/nothing: ENOENT"), gone.err)
     }
 
+    func testADaemonThatStopsAnsweringIsSaidAndTheKeysStillWork() throws {
+        newShell("held", "sleep 300")
+        let ui = startTop()
+        ui.waitRow("held", "idle")
+        let daemon = try XCTUnwrap(m.daemon)
+        kill(daemon, SIGSTOP)
+        defer { kill(daemon, SIGCONT) }
+        ui.wait("the silence is said") { $0.contains("the mount has not answered for") }
+        ui.keys("p")
+        ui.wait("a write is refused rather than queued") { $0.contains("the mount does not answer; nothing was written") }
+        kill(daemon, SIGCONT)
+        ui.wait("answering again") { !$0.contains("has not answered") && $0.contains("1 session:") }
+        XCTAssertEqual(m.state("held"), "idle", "the refused pause was never written")
+        kill(daemon, SIGSTOP)
+        ui.wait("silent again") { $0.contains("the mount has not answered for") }
+        // q gives the terminal back at once. The process may only end once the daemon
+        // answers: a request the daemon has already taken cannot be abandoned.
+        ui.keys("q")
+        XCTAssertTrue(waitUntil(5) { !ui.alive || self.m.sh("\(ui.tmux) display-message -p -t ui '#{alternate_on}'").out == "0\n" },
+                      "the shell's screen is back")
+        kill(daemon, SIGCONT)
+        XCTAssertTrue(waitUntil(10) { !ui.alive }, "and it has ended")
+    }
+
     func testTwoHundredSessions() {
         let lines = (0..<200).map { String(format: "new s%03d agent=shell dir=\(m.root) command=\"sleep 600\"\n", $0) }
         for chunk in stride(from: 0, to: 200, by: 50) {

@@ -132,6 +132,13 @@ public struct Dashboard: Sendable {
         }
     }
 
+    /// The mount cannot be read, or does not answer. An older message goes, so the
+    /// bottom line says why; one set after this (a refused key) shows instead.
+    public mutating func markUnreachable(_ why: String) {
+        if unreachable == nil { message = nil }
+        unreachable = why
+    }
+
     /// Keeps the selection within the `height` rows the list shows.
     public mutating func scroll(height: Int) {
         let count = visible.count

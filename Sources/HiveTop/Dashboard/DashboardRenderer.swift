@@ -240,11 +240,13 @@ public enum DashboardRenderer {
             }
             return (Line(q, Style(.yellow, bold: true)).fitted(width), nil)
         case .browse:
+            if let m = d.message {
+                return (Line(m.text, m.isError ? Style(.red, bold: true) : .plain).fitted(width), nil)
+            }
             if let why = d.unreachable {
                 return (Line("cannot read the mount: \(why); retrying every 2 s", Style(.red, bold: true)).fitted(width), nil)
             }
-            guard let m = d.message else { return (Line(), nil) }
-            return (Line(m.text, m.isError ? Style(.red, bold: true) : .plain).fitted(width), nil)
+            return (Line(), nil)
         }
     }
 

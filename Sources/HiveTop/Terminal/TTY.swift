@@ -78,12 +78,14 @@ public final class TTY {
         }
     }
 
-    public enum Wake { case input([UInt8]), resized, timeout, closed }
+    public enum Wake { case input([UInt8]), resized, timeout, closed, ready }
 
-    /// Waits up to `milliseconds` for a key, a resize, or a signal to stop (`closed`).
-    public func wait(milliseconds: Int32) -> Wake {
-        var fds = [pollfd(fd: input, events: Int16(POLLIN), revents: 0), pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
-        let n = poll(&fds, 2, milliseconds)
+    /// Waits up to `milliseconds` for a key, a resize, a signal to stop (`closed`),
+    /// or `also` to become readable (`ready`).
+    public func wait(milliseconds: Int32, also: Int32 = -1) -> Wake {
+        var fds = [pollfd(fd: input, events: Int16(POLLIN), revents: 0), pollfd(fd: signals, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: also, events: Int16(POLLIN), revents: 0)]
+        let n = poll(&fds, also >= 0 ? 3 : 2, milliseconds)
         if n < 0 { return errno == EINTR ? .timeout : .closed }
         if n == 0 { return .timeout }
         if fds[1].revents != 0 {
@@ -96,6 +98,7 @@ public final class TTY {
             }
             return stop ? .closed : .resized
         }
+        if also >= 0, fds[2].revents != 0, fds[0].revents == 0 { return .ready }
         if fds[0].revents & Int16(POLLIN) != 0 {
             var buf = [UInt8](repeating: 0, count: 4096)
             let got = read(input, &buf, buf.count)
