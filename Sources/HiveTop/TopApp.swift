@@ -224,9 +224,10 @@ public final class TopApp {
         let files = MountFiles(root: mount)
         var dash = Dashboard(mount: mount, defaultDir: "")
         dash.update(try files.sessions())
-        if let name = dash.selected {
-            dash.events = (try? files.events(name)) ?? []
-            dash.screen = (try? files.screen(name)) ?? []
+        if let row = dash.selectedRow {
+            let d = Snapshot.readDetail(files, row)
+            dash.events = d.events
+            dash.screen = d.screen
         }
         dash.scroll(height: DashboardRenderer.listHeight(dash, height: height))
         return DashboardRenderer.render(dash, width: width, height: height, clock: TTY.clock()).frame.text
