@@ -8,6 +8,9 @@ public struct SessionSummary: Sendable {
     public var commits: [(hash: String, subject: String)]?
     /// The work tree against the base.
     public var diff: GitDiffStat?
+    /// The branch git had checked out when the session ended, for a session without
+    /// a worktree (whose record names none); the record's branch wins.
+    public var branch: String?
 
     public init(record: SessionRecord, ledger: TranscriptLedger?, prices: PriceTable,
                 commits: [(hash: String, subject: String)]?, diff: GitDiffStat?) {
@@ -48,7 +51,7 @@ public struct SessionSummary: Sendable {
             ("name", .string(r.name)),
             ("agent", .string(r.spec.agent.rawValue)),
             ("dir", .string(r.workdir ?? (r.spec.dir.isEmpty ? nil : r.spec.dir))),
-            ("branch", .string(r.branch)),
+            ("branch", .string(r.branch ?? branch)),
             ("worktree", .string(r.worktree)),
             ("created", .string(r.created.rfc3339)),
             ("started", .string(r.started?.rfc3339)),

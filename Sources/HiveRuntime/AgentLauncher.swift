@@ -132,14 +132,25 @@ public enum AgentLauncher {
     ///
     /// `setup`, when given, runs first in the same terminal (its output goes to the
     /// session's log); if it fails, so does the launch, with the reason in `report`.
+    ///
+    /// `environ`, when given, is the file with the agent's whole environment
+    /// (`AgentEnvironment`): it becomes the launcher's, so setup and agent both get it.
     public static func run(argv: [String], dir: String, report: String, pidFile: String, statusFile: String,
-                           setup: [String] = []) -> Never {
+                           setup: [String] = [], environ: String? = nil) -> Never {
         func fail(_ code: Int32, _ reason: String) -> Never {
             try? Sys.writeFileAtomically(report, Array((reason + "\n").utf8))
             FileHandle.standardError.write(Data(("hivefs: " + reason + "\n").utf8))
             exit(code)
         }
         guard !argv.isEmpty else { fail(127, "no command to run") }
+        var environment: [String: String]?
+        if let environ {
+            do {
+                environment = try AgentEnvironment.adopt(environ)
+            } catch {
+                fail(126, error.reason)
+            }
+        }
         if chdir(dir) != 0 {
             fail(126, "bad dir: \(dir): \(String(cString: strerror(errno)))")
         }
@@ -150,7 +161,7 @@ public enum AgentLauncher {
         if !setup.isEmpty {
             let line = CommandLineWords.join(setup)
             FileHandle.standardOutput.write(Data("hivefs: setup: \(line)\n".utf8))
-            switch Spawn.child(setup) {
+            switch Spawn.child(setup, environment: environment) {
             case .failure(let e):
                 fail(e == .noSuchFileOrDirectory ? 127 : 126, "setup failed: cannot run \(setup[0]): \(String(cString: strerror(e.rawValue)))")
             case .success(let pid):
@@ -166,7 +177,7 @@ public enum AgentLauncher {
             }
         }
         let child: pid_t
-        switch Spawn.child(argv) {
+        switch Spawn.child(argv, environment: environment) {
         case .success(let pid): child = pid
         case .failure(let e):
             if e == .noSuchFileOrDirectory { fail(127, "command not found: \(argv[0])") }

@@ -61,6 +61,13 @@ public struct Git: Sendable {
         return r.ok && !h.isEmpty ? h : nil
     }
 
+    /// The branch checked out, or nil when HEAD is detached or `dir` is no work tree.
+    public func branch(_ dir: String) -> String? {
+        let r = run(dir, ["symbolic-ref", "-q", "--short", "HEAD"])
+        let b = r.stdout.trimmingWhitespace()
+        return r.ok && !b.isEmpty ? b : nil
+    }
+
     /// A commit's subject line.
     public func subject(_ dir: String, _ commit: String) -> String? {
         let r = run(dir, ["log", "-1", "--format=%s", commit, "--"])

@@ -151,10 +151,20 @@ extension Hive {
         // user's own hooks (contrib/claude-hooks.example.json); the agents hivefs
         // wires itself get no such variable, so nothing is reported twice.
         if spec.agent == .shell { env["HIVE_HOOKS"] = store.hooksLogPath(name) }
+        // The daemon's environment as it is now, not the tmux server's (see AgentEnvironment).
+        do {
+            try Sys.writeFileAtomically(store.environPath(name), AgentEnvironment.encode(AgentEnvironment.compose(overrides: env)),
+                                        mode: 0o600, sync: false)
+        } catch {
+            let why = error.hive("cannot write \(store.environPath(name))").reason
+            stateEvent(s, .failed, detail: why, reason: why)
+            return
+        }
         let launch = Tmux.Launch(
             name: name, dir: workdir, environment: env,
             argv: [config.executable, "launch", "--report", store.launchErrorPath(name),
                    "--pidfile", store.agentPidPath(name), "--statusfile", store.exitStatusPath(name),
+                   "--environ", store.environPath(name),
                    "--dir", workdir] + setup.flatMap { ["--setup", $0] } + ["--"] + argv,
             logPath: store.logPath(name))
         watchLog(s)

@@ -13,15 +13,19 @@ extension Hive {
         lock.unlock()
         var commits: [(hash: String, subject: String)]?
         var diff: GitDiffStat?
+        var branch: String?
         if r.repo != nil, let base = r.base {
             let folder = gitFolder(r)
+            // Without a worktree the record names no branch: the one checked out now, as `status` shows it.
+            if r.branch == nil, Sys.stat(folder) != nil { branch = git.branch(folder) }
             if Sys.stat(folder) != nil, let head = git.head(folder) {
                 commits = git.commits(folder, from: base, to: head)?.map { (hash: $0.0, subject: $0.1) }
                 let d = git.run(folder, ["diff", "--shortstat", base, "--"])
                 diff = d.ok ? GitDiffStat.parse(d.stdout) : nil
             }
         }
-        let summary = SessionSummary(record: r, ledger: ledger, prices: config.prices, commits: commits, diff: diff)
+        var summary = SessionSummary(record: r, ledger: ledger, prices: config.prices, commits: commits, diff: diff)
+        summary.branch = branch
         do {
             try Sys.writeFileAtomically(store.sessionDir(r.name) + "/summary", Array(summary.text.utf8), mode: 0o600)
             try Sys.writeFileAtomically(store.sessionDir(r.name) + "/summary.json", Array(summary.json.utf8), mode: 0o600)

@@ -79,11 +79,12 @@ public enum Spawn {
         return pid
     }
 
-    /// Starts `argv` (searched in PATH) as a child that shares this process's
-    /// terminal, process group and environment, with default signal handling.
-    public static func child(_ argv: [String]) -> Swift.Result<pid_t, Errno> {
+    /// Starts `argv` (searched in this process's PATH) as a child that shares this
+    /// process's terminal and process group, with default signal handling, and
+    /// `environment` (this process's when nil).
+    public static func child(_ argv: [String], environment: [String: String]? = nil) -> Swift.Result<pid_t, Errno> {
         var pid: pid_t = 0
-        let rc = spawn(argv, actions: nil, environment: nil, flags: 0, pid: &pid)
+        let rc = spawn(argv, actions: nil, environment: environment, flags: 0, pid: &pid)
         return rc == 0 ? .success(pid) : .failure(Errno(rawValue: rc))
     }
 

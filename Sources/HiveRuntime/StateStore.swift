@@ -63,6 +63,8 @@ public final class StateStore: @unchecked Sendable {
     public func launchErrorPath(_ name: String) -> String { sessionDir(name) + "/launch-error" }
     public func agentPidPath(_ name: String) -> String { sessionDir(name) + "/agent.pid" }
     public func exitStatusPath(_ name: String) -> String { sessionDir(name) + "/exit-status" }
+    /// The agent's whole environment, handed to the launcher, which removes it once read.
+    public func environPath(_ name: String) -> String { sessionDir(name) + "/environ" }
     public func hooksLogPath(_ name: String) -> String { sessionDir(name) + "/hooks.log" }
     public func claudeSettingsPath(_ name: String) -> String { sessionDir(name) + "/claude-settings.json" }
     public func geminiSettingsPath(_ name: String) -> String { sessionDir(name) + "/gemini-settings.json" }

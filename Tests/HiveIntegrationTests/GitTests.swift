@@ -253,4 +253,14 @@ final class GitTests: MountedTestCase {
         XCTAssertEqual(gitValue("ip", "diff.insertions"), "1")
         XCTAssertEqual(m.status("ip", "branch"), "main")
     }
+
+    func testTheSummaryOfASessionWithoutAWorktreeNamesItsBranch() throws {
+        let repo = makeRepo("inplacesum")
+        XCTAssertEqual(m.write("control", "new ips agent=shell dir=\(repo) command=\"sh -c 'echo x >> a.txt; exit 0'\"\n"), 0)
+        m.waitState("ips", ["exited"])
+        XCTAssertTrue(waitUntil(3) { self.m.read("ips/summary") != nil }, "written as it ends")
+        let text = try XCTUnwrap(m.read("ips/summary"))
+        XCTAssertTrue(text.contains("branch main\n"), "summary and status agree on the branch: \(text)")
+        XCTAssertTrue((m.read("ips/summary.json") ?? "").contains("\"branch\":\"main\""), m.read("ips/summary.json") ?? "")
+    }
 }
