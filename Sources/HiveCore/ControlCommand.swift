@@ -12,6 +12,13 @@ public enum SessionCommand: Sendable, Equatable {
     case idleTimeout(Int64?)
     /// A limit on tokens or dollars, or nil for `off`.
     case budget(Budget?)
+    /// Answers the question the agent waits on (`permission`) with the option it
+    /// marks as yes; the id, when given, must be that question's.
+    case approve(Int?)
+    /// The same with the option it marks as no.
+    case deny(Int?)
+    /// Picks option N (from 1, as `permission` lists them) of question ID.
+    case answer(id: Int, option: Int)
 
     /// The verb, as `events` and errors name it.
     public var verb: String {
@@ -26,6 +33,9 @@ public enum SessionCommand: Sendable, Equatable {
         case .restart: return "restart"
         case .idleTimeout: return "idle-timeout"
         case .budget: return "budget"
+        case .approve: return "approve"
+        case .deny: return "deny"
+        case .answer: return "answer"
         }
     }
 }
@@ -135,6 +145,16 @@ public enum ControlParser {
             }
             guard n > 0 else { throw .range("budget must be more than 0 tokens") }
             return .budget(.tokens(n))
+        case "approve", "deny":
+            let words = rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard words.count <= 1 else { throw .invalid("\(verb) takes at most one argument, the question's id: \(verb) [ID]") }
+            let id = try words.first.map { w throws(HiveError) in try questionNumber(w, what: "id", verb: verb) }
+            return verb == "approve" ? .approve(id) : .deny(id)
+        case "answer":
+            let words = rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard words.count == 2 else { throw .invalid("answer needs the question's id and an option's number: answer ID N") }
+            return .answer(id: try questionNumber(words[0], what: "id", verb: verb),
+                           option: try questionNumber(words[1], what: "option number", verb: verb))
         case "new":
             throw .invalid("new belongs in the root control file, not a session's")
         default:
@@ -191,6 +211,15 @@ public enum ControlParser {
         }
         try spec.checkStartable()
         return .new(name: name, spec: spec)
+    }
+
+    /// An id or option number: a whole number from 1.
+    static func questionNumber(_ word: String, what: String, verb: String) throws(HiveError) -> Int {
+        guard !word.isEmpty, word.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            throw .invalid("\(verb): the \(what) is a whole number (got '\(Text.printable(word))')")
+        }
+        guard let n = Int(word), n >= 1, n <= 1_000_000_000 else { throw .range("\(verb): no \(what) \(Text.printable(word))") }
+        return n
     }
 
     static func splitVerb(_ line: String) -> (String, String) {

@@ -11,13 +11,16 @@ public enum ControlUsage {
         restart            start the agent again in the same session
         idle-timeout D|off end it after D idle or waiting (30m, 2h); off: never
         budget N|usd=X|off pause it once it has spent N tokens or X dollars
+        approve [ID]       answer the question in permission with its yes option
+        deny [ID]          answer it with its no option
+        answer ID N        pick option N of question ID (as permission numbers them)
 
         """
 
     public static let root = """
         new NAME [KEY=VALUE ...]   create and start a session
             agent=claude|codex|gemini|aider|cursor|shell  dir=DIR  prompt="TEXT"  command="LINE"  model=M
-            worktree=no|yes|BRANCH  setup="LINE"  env.NAME=VALUE
+            worktree=no|yes|BRANCH  setup="LINE"  mode=MODE  trust=no|yes  env.NAME=VALUE
             (values may be double-quoted; \\" and \\\\ escape)
         prune-history older-than=D delete history entries removed more than D ago (30d)
 

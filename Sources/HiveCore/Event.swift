@@ -37,6 +37,17 @@ public enum GitEventKind {
     public static let head = "git.head"
 }
 
+/// The events of the questions an agent asks (`permission`).
+public enum PermissionEventKind {
+    /// The agent asks a question (seen on its screen): carries it, with its id.
+    public static let asked = "permission.asked"
+    /// hivefs pressed the keys of an answer (`approve`, `deny`, `answer`).
+    public static let answered = "permission.answered"
+    /// The question left the screen without an answer through hivefs.
+    public static let gone = "permission.gone"
+    public static let all: Set<String> = [asked, answered, gone]
+}
+
 /// One record of a session's event log: a line of `events` and of `events.jsonl`.
 public struct Event: Sendable, Equatable, Codable {
     public var time: Timestamp
@@ -79,6 +90,9 @@ public struct Event: Sendable, Equatable, Codable {
     public var repo: String?
     public var workdir: String?
     public var head: String?
+    /// The question a `permission.asked` event records; which one a `permission.answered`
+    /// or `permission.gone` ends.
+    public var permission: Permission?
 
     public init(time: Timestamp = .now(), session: String, kind: String, detail: String = "",
                 uid: UInt32? = nil, state: SessionState? = nil, pid: Int32? = nil, exit: Int32? = nil,
@@ -92,7 +106,7 @@ public struct Event: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case time, session, kind, detail, uid, state, pid, exit, reason, errno, key, value, spec
         case tool, action, path, hook, model, message, transcript
-        case branch, base, worktree, repo, workdir, head
+        case branch, base, worktree, repo, workdir, head, permission
         case agentSession = "agent_session"
     }
 
@@ -136,6 +150,9 @@ public struct Event: Sendable, Equatable, Codable {
         if let repo { w.string("repo", repo) }
         if let workdir { w.string("workdir", workdir) }
         if let head { w.string("head", head) }
+        if let permission, let data = try? JSONEncoder().encode(permission) {
+            w.raw("permission", String(decoding: data, as: UTF8.self))
+        }
         return w.result + "\n"
     }
 
@@ -155,6 +172,9 @@ extension SessionSpec {
         w.string("model", spec.model)
         w.string("worktree", spec.worktree)
         w.string("setup", spec.setup)
+        // Keys later releases added are written only when set, so older logs read the same.
+        if !spec.mode.isEmpty { w.string("mode", spec.mode) }
+        if spec.trustsDir { w.string("trust", spec.trust) }
         var env = JSONWriter()
         for k in spec.env.keys.sorted() { env.string(k, spec.env[k] ?? "") }
         w.raw("env", env.result)

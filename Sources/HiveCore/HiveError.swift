@@ -29,6 +29,12 @@ public struct HiveError: Error, Equatable, Sendable, CustomStringConvertible {
     public static func notFound(_ reason: String) -> HiveError { HiveError(.noSuchFileOrDirectory, reason) }
     public static func io(_ reason: String) -> HiveError { HiveError(.ioError, reason) }
     public static func unsupported(_ reason: String) -> HiveError { HiveError(.notSupported, reason) }
+    /// An answer to a question that is over (answered, or gone from the agent's screen).
+    public static func stale(_ reason: String) -> HiveError { HiveError(.staleNFSFileHandle, reason) }
+    /// An answer while nothing waits for one.
+    public static func noQuestion(_ reason: String) -> HiveError { HiveError(.noMessage, reason) }
+    /// Not now; the same call may work in a moment.
+    public static func again(_ reason: String) -> HiveError { HiveError(.resourceTemporarilyUnavailable, reason) }
 }
 
 /// Symbolic names for the errnos hivefs returns.
@@ -55,6 +61,9 @@ public enum ErrnoNames {
         case .tooManySymbolicLinkLevels: return "ELOOP"
         case .socketNotConnected: return "ENOTCONN"
         case .inappropriateIOCTLForDevice: return "ENOTTY"
+        case .staleNFSFileHandle: return "ESTALE"
+        case .noMessage: return "ENOMSG"
+        case .resourceTemporarilyUnavailable: return "EAGAIN"
         default: return "E\(errno.rawValue)"
         }
     }

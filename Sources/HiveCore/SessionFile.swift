@@ -4,11 +4,13 @@ public enum SessionFile: String, Sendable, CaseIterable {
     case eventsJSONL = "events.jsonl"
     case files, git
     case gitJSON = "git.json"
-    case log, model, prompt, screen, setup, state, status
+    case log, mode, model, permission
+    case permissionJSON = "permission.json"
+    case prompt, screen, setup, state, status
     case statusJSON = "status.json"
     case summary
     case summaryJSON = "summary.json"
-    case worktree
+    case trust, worktree
 
     /// The spec key this file edits, if it is a spec file.
     public var specKey: SpecKey? { SpecKey(rawValue: rawValue) }

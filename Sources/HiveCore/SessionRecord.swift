@@ -57,6 +57,10 @@ public struct SessionRecord: Sendable, Equatable, Codable {
     /// Prompts the agent was given, and tool calls by tool.
     public var prompts = 0
     public var tools: [String: Int] = [:]
+    /// The question the agent waits on now (`permission`), if any.
+    public var permission: Permission?
+    /// The last id given to a question: the next one gets one more.
+    public var permissionIDs = 0
 
     public init(name: String, spec: SessionSpec, created: Timestamp) {
         self.name = name
@@ -113,18 +117,26 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             if let name = e.tool?.split(separator: " ").first { tools[String(name), default: 0] += 1 }
         case AgentEventKind.permission:
             tool = e.tool
+        case PermissionEventKind.asked:
+            if let p = e.permission { permission = p; permissionIDs = max(permissionIDs, p.id) }
+        case PermissionEventKind.answered, PermissionEventKind.gone:
+            if e.permission == nil || e.permission?.id == permission?.id { permission = nil }
         case AgentEventKind.toolDone, AgentEventKind.toolFailed, AgentEventKind.idle,
              AgentEventKind.stopFailed, AgentEventKind.agentEnd:
             tool = nil
         default:
             break
         }
-        if let s = e.state, e.kind == EventKind.state || AgentEventKind.all.contains(e.kind) { enter(s, e) }
+        if let s = e.state, e.kind == EventKind.state || AgentEventKind.all.contains(e.kind) || PermissionEventKind.all.contains(e.kind) {
+            enter(s, e)
+        }
     }
 
     /// A change of state, from a `state` event or an agent's report that carries one.
     private mutating func enter(_ s: SessionState, _ e: Event) {
         if s != state { stateVersion &+= 1; stateSince = e.time }
+        // A question is asked only while the session waits.
+        if s != .waiting { permission = nil }
         switch s {
         case .starting:
             started = e.time
@@ -174,7 +186,7 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         case .resume:
             guard s.isLive else { throw .notRunning("\(name) is not running (it is \(s.rawValue))") }
             return s == .paused ? .working : s
-        case .interrupt, .send, .keys:
+        case .interrupt, .send, .keys, .approve, .deny, .answer:
             guard s.isLive else { throw .notRunning("\(name) is not running (it is \(s.rawValue)); \(c.verb) needs a live agent") }
             guard s != .paused else { throw .busy("\(name) is paused; resume it before \(c.verb)") }
             return s

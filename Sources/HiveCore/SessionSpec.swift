@@ -15,10 +15,15 @@ public struct SessionSpec: Sendable, Equatable, Codable {
     public var setup: String = ""
     /// Extra environment variables (`env.KEY=VALUE`).
     public var env: [String: String] = [:]
+    /// How much the agent may do without asking (`PermissionMode`); empty is the agent's own default.
+    public var mode: String = ""
+    /// `yes` to mark `dir` trusted in the agent's own configuration before it starts
+    /// (folders hivefs creates, its worktrees, are trusted always); `no` by default.
+    public var trust: String = "no"
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case agent, dir, prompt, command, model, worktree, setup, env }
+    enum CodingKeys: String, CodingKey { case agent, dir, prompt, command, model, worktree, setup, env, mode, trust }
 
     /// Reads a spec from the log; keys added by later releases (`setup`) may be absent.
     public init(from decoder: Decoder) throws {
@@ -31,7 +36,12 @@ public struct SessionSpec: Sendable, Equatable, Codable {
         worktree = try c.decode(String.self, forKey: .worktree)
         setup = try c.decodeIfPresent(String.self, forKey: .setup) ?? ""
         env = try c.decode([String: String].self, forKey: .env)
+        mode = try c.decodeIfPresent(String.self, forKey: .mode) ?? ""
+        trust = try c.decodeIfPresent(String.self, forKey: .trust) ?? "no"
     }
+
+    /// Whether `dir` is to be marked trusted in the agent's configuration (`trust=yes`).
+    public var trustsDir: Bool { trust == "yes" }
 
     /// Whether the session gets a git worktree of its own.
     public var wantsWorktree: Bool { worktree != "no" }
@@ -48,7 +58,7 @@ public struct SessionSpec: Sendable, Equatable, Codable {
 
 /// The spec files a session directory holds, in listing order.
 public enum SpecKey: String, Sendable, CaseIterable, Codable {
-    case agent, dir, prompt, command, model, worktree, setup
+    case agent, dir, prompt, command, model, worktree, setup, mode, trust
 }
 
 extension SessionSpec {
@@ -67,6 +77,8 @@ extension SessionSpec {
         case .model: return model
         case .worktree: return worktree
         case .setup: return setup
+        case .mode: return mode
+        case .trust: return trust
         }
     }
 
@@ -112,6 +124,14 @@ extension SessionSpec {
         case .setup:
             if !text.isEmpty { _ = try CommandLineWords.split(text) }
             setup = text
+        case .mode:
+            // Checked against the agent by `checkStartable`: the agent may be set after it.
+            guard !text.contains(" ") else { throw .invalid("mode must be one word") }
+            mode = text
+        case .trust:
+            let t = text.isEmpty ? "no" : text
+            guard t == "yes" || t == "no" else { throw .invalid("trust is yes or no (got '\(Text.printable(text))')") }
+            trust = t
         }
     }
 
@@ -135,6 +155,7 @@ extension SessionSpec {
         if !setup.isEmpty && !wantsWorktree {
             throw .invalid("setup runs in a session's own worktree; it needs worktree=yes (or a branch name)")
         }
+        _ = try PermissionMode.arguments(agent: agent, mode: mode)
     }
 
     /// `~` or `~/x` becomes the home directory; anything else is unchanged.

@@ -58,6 +58,7 @@ public enum AgentLauncher {
             if let claude {
                 words += [claude.resume ? "--resume" : "--session-id", claude.session, "--settings", claude.settings]
             }
+            words += try PermissionMode.arguments(agent: .claude, mode: spec.mode)
             if !spec.model.isEmpty { words += ["--model", spec.model] }
             if !spec.prompt.isEmpty && claude?.resume != true {
                 // A prompt is never an option, even one that starts with '-'.
@@ -69,6 +70,7 @@ public enum AgentLauncher {
             // Options before the `resume` subcommand: they are the program's own.
             var words = spec.command.isEmpty ? ["codex"] : try CommandLineWords.split(spec.command)
             if let codex { words += ["-c", CodexNotify.override(command: codex.notify)] }
+            words += try PermissionMode.arguments(agent: .codex, mode: spec.mode)
             if !spec.model.isEmpty { words += ["--model", spec.model] }
             if let id = codex?.resume { return words + ["resume", id] }
             if !spec.prompt.isEmpty {
@@ -90,6 +92,7 @@ public enum AgentLauncher {
                 words += ["--notifications", "--notifications-command", aider.notify, "--chat-history-file", aider.history]
                 if aider.restore { words.append("--restore-chat-history") }
             }
+            words += try PermissionMode.arguments(agent: .aider, mode: spec.mode)
             if !spec.model.isEmpty { words += ["--model", spec.model] }
             return words
         case .cursor:

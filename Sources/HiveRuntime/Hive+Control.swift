@@ -39,6 +39,8 @@ extension Hive {
         case .keys(let k): return "keys " + k.joined(separator: " ")
         case .idleTimeout(let seconds): return "idle-timeout " + (seconds.map { "\($0)s" } ?? "off")
         case .budget(let b): return "budget " + (b?.text ?? "off")
+        case .approve(let id), .deny(let id): return c.verb + (id.map { " \($0)" } ?? "")
+        case .answer(let id, let n): return "answer \(id) \(n)"
         default: return c.verb
         }
     }
@@ -64,6 +66,8 @@ extension Hive {
             try type(s, text)
         case .keys(let keys):
             try tmux.sendKeys(name, keys)
+        case .approve, .deny, .answer:
+            try answer(s, c)
         case .kill:
             try terminate(s, reason: "kill")
         case .restart:

@@ -124,6 +124,9 @@ extension Hive {
             }
             return e
         }
+        // A report that the agent waits (a PermissionRequest): its menu is drawn next.
+        lock.lock(); let unknownQuestion = s.record.state == .waiting && s.record.permission == nil; lock.unlock()
+        if unknownQuestion { watchForQuestion(s) }
     }
 
     // MARK: transcripts
@@ -250,6 +253,8 @@ extension Hive {
                                                detail: "Claude Code refused a settings file; its hooks will not come: \(line)") : nil
             }
         }
+        // A question the screen shows is recorded with its options (`permission`).
+        if noteQuestion(s, screen: text) { return }
         let seen = ClaudeScreen.classify(text)
         emit(s) { r in
             guard r.version == version else { return nil }  // a report came meanwhile; it knows better

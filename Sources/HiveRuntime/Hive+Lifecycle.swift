@@ -387,10 +387,19 @@ extension Hive {
         let state = s.record.state
         let hadOutput = s.output != nil
         let reports = s.record.spec.agent.reportsTurns
+        let agent = s.record.spec.agent
         lock.unlock()
-        guard state == .working || state == .starting || (reports && state == .waiting) else { return }
+        let asks = Hive.asksOnScreen(agent)
+        guard state == .working || state == .starting || (reports && state == .waiting) || (asks && state == .idle && hadOutput)
+        else { return }
         if hadOutput && quietFor < Int64(config.quietAfterMS) {
             scheduleQuietCheck(s, afterMS: config.quietAfterMS - Int(quietFor))
+            return
+        }
+        // Idle, the terminal printed and went quiet: a question may have come up
+        // without a report (Claude Code's start-up questions).
+        if state == .idle {
+            s.ingest.async { [self] in if let text = tmux.capture(s.name) { noteQuestion(s, screen: text) } }
             return
         }
         if reports {
@@ -403,8 +412,9 @@ extension Hive {
             lock.unlock()
             guard st == .working || st == .starting, !out || q >= Int64(config.quietAfterMS) else { return }
             // Aider waits quietly at a yes/no question too; its screen says which.
-            if agent == .aider, let question = tmux.capture(s.name).flatMap(AiderNotify.question) {
-                return stateEvent(s, .waiting, detail: question, reason: question, durable: false)
+            if agent == .aider, let text = tmux.capture(s.name), Hive.screenQuestion(agent, text) != nil {
+                s.ingest.async { [self] in noteQuestion(s, screen: text) }
+                return
             }
             stateEvent(s, .idle, durable: false)
         }

@@ -49,11 +49,15 @@ extension Hive {
             mtime = r.lastError?.time ?? r.created
         case .git, .gitJSON:
             text = ""
-        case .agent, .dir, .prompt, .command, .model, .worktree, .setup:
+        case .agent, .dir, .prompt, .command, .model, .worktree, .setup, .mode, .trust:
             var spec = r.spec
             if spec.dir.isEmpty { spec.dir = config.home }
             text = spec.fileText(file.specKey ?? .agent)
             mtime = r.started ?? r.lastEvent
+        case .permission:
+            text = r.permission?.text ?? ""
+        case .permissionJSON:
+            text = r.permission?.json ?? ""
         case .files:
             text = FilesRenderer.text(r)
         case .screen:

@@ -18,6 +18,8 @@ final class LiveSession: @unchecked Sendable {
     var output: Timestamp?
     var outputMS: Int64 = 0
     var quietCheckPending = false
+    /// Whether the screen is being read for the question the session waits on (hive lock).
+    var questionWatchPending = false
     /// The state to return to on `resume`.
     var beforePause: SessionState = .idle
     /// Reads the agent's reports (hooks.log) and transcripts, in order, apart from

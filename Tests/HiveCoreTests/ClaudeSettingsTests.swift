@@ -122,7 +122,7 @@ final class ClaudeScreenTests: XCTestCase {
         XCTAssertEqual(ClaudeScreen.classify(trust), .trustDialog)
         XCTAssertEqual(ClaudeScreen.classify("Do you trust the files in this folder?"), .trustDialog)
         XCTAssertEqual(ClaudeScreen.classify("❯ 1. Yes, I trust this folder\n  2. No, exit"), .trustDialog)
-        XCTAssertEqual(ClaudeScreen.trustDialog.reason, "workspace trust dialog (answer with: keys 1, or attach)")
+        XCTAssertEqual(ClaudeScreen.trustDialog.reason, "workspace trust dialog (answer with: approve, or attach)")
     }
 
     func testPermissionMenu() {

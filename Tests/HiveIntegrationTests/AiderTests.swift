@@ -35,8 +35,19 @@ final class AiderTests: MountedTestCase {
         // A yes/no question: waiting, with the question as the reason.
         XCTAssertEqual(m.write("ai/control", "send please add file src/a.py\n"), 0)
         m.waitState("ai", ["waiting"])
-        XCTAssertEqual(m.status("ai", "reason"), "Add file to the chat?")
-        XCTAssertEqual(m.write("ai/control", "send y\n"), 0)
+        XCTAssertTrue(waitUntil(5) { self.m.read("ai/permission") != "" }, m.read("ai/events") ?? "")
+        XCTAssertEqual(m.status("ai", "reason"), "permission Add file to the chat? (approve 1, deny 1, answer 1 N; see permission)")
+        XCTAssertEqual(m.read("ai/permission"), """
+            id 1
+            kind tool
+            question Add file to the chat?
+            option 1 Yes
+            option 2 No
+            approve 1
+            deny 2
+
+            """)
+        XCTAssertEqual(m.write("ai/control", "approve\n"), 0)
         XCTAssertTrue(waitUntil(10) { self.count("ai", " idle waiting for input\n") >= 2 }, (m.read("ai/events") ?? "") + (m.read("ai/screen") ?? ""))
         m.waitState("ai", ["idle"])
 

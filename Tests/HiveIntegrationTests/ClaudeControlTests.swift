@@ -173,9 +173,22 @@ final class ClaudeTrustTests: ClaudeTestCase {
     func testTheTrustDialogShowsAsWaitingUntilAnswered() {
         newClaude("trust", turns: [[["say": "trusted now"]]])
         m.waitState("trust", ["waiting"])
-        XCTAssertEqual(m.status("trust", "reason"), "workspace trust dialog (answer with: keys 1, or attach)")
+        XCTAssertEqual(m.status("trust", "reason"), "workspace trust dialog (approve 1, deny 1, answer 1 N; see permission)")
+        XCTAssertEqual(m.read("trust/permission"), """
+            id 1
+            kind trust
+            question Do you trust the files in this folder?
+            option 1 Yes, proceed
+            option 2 No, exit
+            approve 1
+            deny 2
+
+            """)
         XCTAssertEqual((try? String(contentsOfFile: hooksLog("trust"), encoding: .utf8)) ?? "", "", "no hook has fired")
-        XCTAssertEqual(m.write("trust/control", "keys 1\n"), 0)
+        XCTAssertEqual(m.write("trust/control", "approve 2\n"), EINVAL, "no question 2 has been asked")
+        XCTAssertEqual(m.write("trust/control", "answer 1 3\n"), ERANGE, "it has two options")
+        XCTAssertEqual(m.write("trust/control", "approve 1\n"), 0)
+        XCTAssertEqual(m.write("trust/control", "approve 1\n"), ESTALE, "answered: a second answer presses nothing")
         waitReport("trust", "idle trusted now")
         m.waitState("trust", ["idle"])
     }

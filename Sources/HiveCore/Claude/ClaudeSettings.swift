@@ -51,9 +51,12 @@ public enum ClaudeScreen: Sendable, Equatable {
             || lower.contains("do you trust") {
             return .trustDialog
         }
+        // A menu first: Claude Code's permission menu and Codex's approval screen say
+        // "esc to cancel" too. Menus `ScreenMenu` reads are found before this.
+        if ScreenMenu.menu(screen) != nil { return .menu }
+        if lower.contains("do you want to") && lower.contains("1. yes") { return .menu }
         // Claude Code's and Codex's spinner line, and Gemini CLI's.
         if lower.contains("esc to interrupt") || lower.contains("esc to cancel") { return .busy }
-        if lower.contains("do you want to") && lower.contains("1. yes") { return .menu }
         return .prompt
     }
 
@@ -73,7 +76,7 @@ public enum ClaudeScreen: Sendable, Equatable {
     /// Why the state is `waiting`, in `reason`.
     public var reason: String? {
         switch self {
-        case .trustDialog: return "workspace trust dialog (answer with: keys 1, or attach)"
+        case .trustDialog: return "workspace trust dialog (answer with: approve, or attach)"
         case .menu: return "a menu waits for an answer (seen on the screen)"
         case .busy, .prompt: return nil
         }

@@ -1,0 +1,46 @@
+/// How much an agent may do without asking: the session's `mode`, in each agent's
+/// own words, mapped to its command line. An empty mode adds nothing (the agent's
+/// own default, or the user's configuration). A value an agent does not have is
+/// refused with EINVAL, naming the values it has.
+///
+/// The values were read from the real programs' `--help` (Claude Code 2.1.337,
+/// Codex CLI 0.163.0, Aider 0.86.2); man 5 lists them.
+public enum PermissionMode {
+    /// Claude Code's `--permission-mode` choices (`default` is the older name of `manual`).
+    public static let claude = ["default", "manual", "acceptEdits", "auto", "plan", "dontAsk", "bypassPermissions"]
+    /// Codex CLI's approval policies (`--ask-for-approval`)…
+    public static let codexApproval = ["on-request", "never"]
+    /// …and sandboxes (`--sandbox`); a mode is one of either, or one of each joined by `+`.
+    public static let codexSandbox = ["read-only", "workspace-write", "danger-full-access"]
+    /// Aider asks before it adds files, runs commands or creates files (`ask`), or
+    /// answers yes to all of it (`yes-always`, its `--yes-always`).
+    public static let aider = ["ask", "yes-always"]
+
+    /// The words to add to the agent's command line for `mode`.
+    public static func arguments(agent: AgentKind, mode: String) throws(HiveError) -> [String] {
+        guard !mode.isEmpty else { return [] }
+        switch agent {
+        case .claude:
+            guard claude.contains(mode) else { throw refused(agent, mode, claude.joined(separator: ", ")) }
+            return ["--permission-mode", mode]
+        case .codex:
+            let parts = mode.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+            let approval = parts.filter { codexApproval.contains($0) }
+            let sandbox = parts.filter { codexSandbox.contains($0) }
+            guard parts.count <= 2, approval.count + sandbox.count == parts.count, approval.count <= 1, sandbox.count <= 1 else {
+                throw refused(agent, mode, "an approval policy (\(codexApproval.joined(separator: ", "))), a sandbox ("
+                              + codexSandbox.joined(separator: ", ") + "), or one of each joined by '+'")
+            }
+            return approval.flatMap { ["--ask-for-approval", $0] } + sandbox.flatMap { ["--sandbox", $0] }
+        case .aider:
+            guard aider.contains(mode) else { throw refused(agent, mode, aider.joined(separator: ", ")) }
+            return mode == "yes-always" ? ["--yes-always"] : []
+        case .gemini, .cursor, .shell:
+            throw .invalid("mode: agent \(agent.rawValue) has no permission modes hivefs can set (claude, codex and aider have)")
+        }
+    }
+
+    static func refused(_ agent: AgentKind, _ mode: String, _ known: String) -> HiveError {
+        .invalid("mode '\(Text.printable(mode))' is not one \(agent.rawValue) has; it has: \(known)")
+    }
+}
