@@ -114,7 +114,10 @@ extension Hive {
         var env = spec.env
         do {
             setup = madeWorktree && !spec.setup.isEmpty ? try CommandLineWords.split(spec.setup) : []
-            if spec.agent == .claude { claude = try claudeLaunch(s, spec: spec, dir: workdir) }
+            if spec.agent == .claude {
+                claude = try claudeLaunch(s, spec: spec, dir: workdir)
+                trustFolder(s, spec: spec, workdir: workdir)
+            }
             if spec.agent == .codex {
                 // A thread it reported goes on; its rollout holds the conversation.
                 lock.lock(); let thread = s.record.agentSession; lock.unlock()
@@ -241,6 +244,22 @@ extension Hive {
         return AgentLauncher.ClaudeLaunch(
             session: session, resume: resume, settings: store.claudeSettingsPath(name), version: version,
             transcript: path ?? ClaudePaths.transcript(configDir: configDir, dir: dir, session: session))
+    }
+
+    /// Marks the folder Claude Code will run in trusted in its configuration, when
+    /// hivefs made it (a worktree) or the user asked (`trust=yes`). A failure is an
+    /// error event; the agent starts anyway, and its trust dialog shows in `permission`.
+    private func trustFolder(_ s: LiveSession, spec: SessionSpec, workdir: String) {
+        lock.lock(); let inWorktree = s.record.worktree != nil || spec.wantsWorktree; lock.unlock()
+        guard inWorktree || spec.trustsDir else { return }
+        let file = ClaudeTrust.configFile(env: AgentEnvironment.compose(overrides: spec.env), home: config.home)
+        do {
+            if try ClaudeTrust.trust(workdir, file: file) {
+                emit(s, Event(session: s.name, kind: "trust", detail: "\(workdir) marked trusted in \(file)"), durable: true)
+            }
+        } catch {
+            errorEvent(s.name, HiveError(error.errno, "cannot mark \(workdir) trusted: \(error.reason)"), uid: getuid())
+        }
     }
 
     /// What `program --version` says, asked once per program (its path and modification

@@ -3,18 +3,6 @@ import XCTest
 
 /// Worktrees and the `git` file, on real repositories the tests make.
 final class GitTests: MountedTestCase {
-    /// A repository with one commit on `main` (a.txt), in a folder of the test's.
-    @discardableResult
-    func makeRepo(_ name: String, file: StaticString = #filePath, line: UInt = #line) -> String {
-        let path = m.root + "/" + name
-        let r = m.sh("""
-            mkdir -p "\(path)" && cd "\(path)" && git init -q -b main && git config user.email t@example.com \
-            && git config user.name Tester && echo one > a.txt && git add a.txt && git commit -qm 'first commit'
-            """)
-        XCTAssertEqual(r.status, 0, r.err, file: file, line: line)
-        return path
-    }
-
     func git(_ repo: String, _ args: String) -> String {
         m.sh("git -C \"\(repo)\" \(args)").out
     }

@@ -128,7 +128,14 @@ final class MountFixture {
             if daemonRunning { kill(p, SIGKILL); var st: Int32 = 0; waitpid(p, &st, 0) }
         }
         daemon = nil
+        // The agents' processes end before their files go: a real agent writes its
+        // configuration as it exits, and would make its home again.
+        let panes = sh("tmux -L \(socket) list-panes -a -F '#{pane_pid}' 2>/dev/null").out
+            .split(separator: "\n").compactMap { pid_t($0) }
+        let agents = panes.flatMap { processTree($0).keys }
         _ = sh("tmux -L \(socket) kill-server 2>/dev/null")
+        if !waitUntil(5, { !agents.contains(where: alive) }) { for p in agents { kill(p, SIGKILL) } }
+        _ = waitUntil(2) { !agents.contains(where: alive) }
         try? FileManager.default.removeItem(atPath: root)
     }
 
@@ -289,5 +296,19 @@ class MountedTestCase: XCTestCase {
         let err = m.write("control", "new \(name) agent=shell dir=\(m.root) command=\"\(q)\" \(extra)\n")
         XCTAssertEqual(err, 0, "new \(name) refused: \(String(cString: strerror(err))); control says: \(m.read("control") ?? "")", file: file, line: line)
         if wait { m.waitState(name, ["working", "idle"], file: file, line: line) }
+    }
+}
+
+extension MountedTestCase {
+    /// A repository with one commit on `main` (a.txt), in a folder of the test's.
+    @discardableResult
+    func makeRepo(_ name: String, file: StaticString = #filePath, line: UInt = #line) -> String {
+        let path = m.root + "/" + name
+        let r = m.sh("""
+            mkdir -p "\(path)" && cd "\(path)" && git init -q -b main && git config user.email t@example.com \
+            && git config user.name Tester && echo one > a.txt && git add a.txt && git commit -qm 'first commit'
+            """)
+        XCTAssertEqual(r.status, 0, r.err, file: file, line: line)
+        return path
     }
 }
