@@ -14,11 +14,11 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 UNITDIR     ?= $(if $(filter 0,$(shell id -u)),$(PREFIX)/lib/systemd/user,$(HOME)/.local/share/systemd/user)
 APT_PKGS  := libfuse3-dev fuse3 tmux git pkg-config
 # The tests' fake Claude Code is a Python script; the completion tests run zsh and
-# fish; the man pages are checked with groff.
-TEST_PKGS := python3 zsh fish groff-base
+# fish; the man pages are checked with groff; Aider is installed in a venv.
+TEST_PKGS := python3 python3-venv zsh fish groff-base
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all deps build release test unit integration stress bench run install install-files uninstall completions clean
+.PHONY: all deps agents build release test unit integration stress bench run install install-files uninstall completions clean
 
 all: build
 
@@ -40,8 +40,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# The real agents the integration tests drive (Claude Code, Codex CLI, Aider), at
+# pinned versions, in $HIVEFS_AGENTS or ~/.cache/hivefs-tests: fetched when missing.
+agents: EXTRA_PKGS = $(TEST_PKGS)
+agents: deps
+	Tests/agents/fetch
+
 test: EXTRA_PKGS = $(TEST_PKGS)
-test: deps
+test: deps agents
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 
@@ -51,7 +57,7 @@ unit: deps
 	$(SWIFT) test --skip-build --disable-swift-testing --filter 'HiveCoreTests|HiveRuntimeTests'
 
 integration: EXTRA_PKGS = $(TEST_PKGS)
-integration: deps
+integration: deps agents
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing --filter HiveIntegrationTests
 

@@ -75,6 +75,7 @@ public enum StatusRenderer {
             ("tokens.cache_write", .int(t?.cacheWrite)),
             ("cost.usd", .money(cost.map { $0.usd })),
             ("cost.unpriced", .string(cost.flatMap { $0.unpriced.isEmpty ? nil : $0.unpriced.joined(separator: ",") })),
+            ("cost.source", .string(cost.map { $0.source.rawValue })),
             ("transcript.skipped", .int(l.map { Int64($0.skipped) })),
             ("message", .string((r.message ?? l?.lastText).map { ClaudeHooks.firstLine($0) })),
             ("budget", .string(r.budget?.text)),

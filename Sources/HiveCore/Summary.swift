@@ -65,6 +65,7 @@ public struct SessionSummary: Sendable {
             ("tokens.cache_read", .int(t?.cacheRead)),
             ("tokens.cache_write", .int(t?.cacheWrite)),
             ("cost.usd", .money(ledger.map { $0.cost(prices).usd })),
+            ("cost.source", .string(ledger.map { $0.cost(prices).source.rawValue })),
             ("prompts", .int(Int64(r.prompts))),
             ("tools", .int(Int64(r.tools.values.reduce(0, +)))),
         ]

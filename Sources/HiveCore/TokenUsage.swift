@@ -69,9 +69,14 @@ public struct PriceTable: Sendable, Equatable {
 
     public init(_ entries: [String: Price]) { self.entries = entries }
 
-    /// Anthropic's published list prices (USD per million tokens) as of 2026-11.
+    /// Anthropic's list prices (USD per million tokens) as of 2026-12.
     /// The config file's `[prices.MODEL]` tables override or add to them.
     public static let standard = PriceTable([
+        // Claude Code 2.1.337's own table for the models it uses by default, read
+        // back from its cost-state lines (cache reads 0.05× input, writes 1.25×).
+        "claude-opus-5-5": Price(input: 4, output: 20, cacheRead: 0.2, cacheWrite: 5, cacheWrite1h: 8),
+        "claude-sonnet-5-5": Price(input: 2, output: 10, cacheRead: 0.1, cacheWrite: 2.5, cacheWrite1h: 4),
+        "claude-haiku-5-5": Price(input: 0.1, output: 0.5, cacheRead: 0.01, cacheWrite: 0.125, cacheWrite1h: 0.2),
         "claude-opus-4-6": Price(input: 5, output: 25),
         "claude-opus-4-5": Price(input: 5, output: 25),
         "claude-opus-4": Price(input: 15, output: 75),

@@ -7,7 +7,7 @@ final class StatusRendererTests: XCTestCase {
     static let keys = [
         "name", "state", "agent", "command", "dir", "branch", "worktree", "changed", "pid", "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "reports", "tokens.input", "tokens.output", "tokens.cache_read",
-        "tokens.cache_write", "cost.usd", "cost.unpriced", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
+        "tokens.cache_write", "cost.usd", "cost.unpriced", "cost.source", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
         "idle-timeout.left", "events", "disk", "attach",
         "ended", "exit", "reason",
     ]

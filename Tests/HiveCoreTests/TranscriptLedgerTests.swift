@@ -301,6 +301,32 @@ final class TranscriptLedgerTests: XCTestCase {
         XCTAssertEqual(whole.total, TokenUsage(input: 9, output: 389, cacheRead: 29748, cacheWrite: 2662))
     }
 
+    /// Claude Code 2.1.337 writes its own running total as it exits (and the same again
+    /// on resume): title calls, absent from the assistant lines, are in it.
+    func testTheAgentsOwnCostWinsAndWhatFollowsItIsPriced() {
+        let opus = "claude-opus-5-5"
+        let state = Transcript.json(["type": "cost-state", "sessionId": Transcript.session, "totalCostUSD": 0.0667712,
+                                     "startTime": 1796524748382, "hasUnknownModelCost": false,
+                                     "modelUsage": [opus: ["inputTokens": 8607, "costUSD": 0.0667712]]])
+        let before = Transcript.assistant(id: "m1", request: "r1", model: opus, text: "one", input: 8607, output: 40,
+                                          cacheRead: 14341, cacheWrite: 5735)
+        var l = ledger([before])
+        XCTAssertEqual(l.cost(.standard).source, .prices)
+        XCTAssertEqual(l.cost(.standard).usd, 0.0667712, accuracy: 1e-9, "the price table is Claude Code's own")
+        l = ledger([before, state])
+        XCTAssertEqual(l.cost(.standard).source, .agent)
+        XCTAssertEqual(l.cost(.standard).usd, 0.0667712, accuracy: 1e-12)
+        let after = Transcript.assistant(id: "m2", request: "r2", model: opus, text: "two", input: 1000, output: 10)
+        l = ledger([before, state, after])
+        XCTAssertEqual(l.cost(.standard).source, .agentAndPrices)
+        let priced: Double = (1000.0 * 4 + 10.0 * 20) / 1e6
+        XCTAssertEqual(l.cost(.standard).usd, 0.0667712 + priced, accuracy: 1e-12)
+        l = ledger([before, state, after, state.replacingOccurrences(of: "0.0667712", with: "0.0712")])
+        XCTAssertEqual(l.cost(.standard).usd, 0.0712, accuracy: 1e-12)
+        XCTAssertEqual(l.cost(.standard).source, .agent)
+        XCTAssertEqual(l.total.input, 9607, "tokens stay the assistant lines'")
+    }
+
     func testProjectFolder() {
         XCTAssertEqual(ClaudePaths.projectFolder("/home/ben/work_personal/x.y"), "-home-ben-work-personal-x-y")
         XCTAssertEqual(ClaudePaths.projectFolder("/home/ben/work_personal/claude_code_observability"),

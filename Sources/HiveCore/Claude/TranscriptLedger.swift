@@ -31,6 +31,12 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
     public internal(set) var model: String?
     /// Bytes read so far, per transcript file.
     public internal(set) var offsets: [String: Int64] = [:]
+    /// The session's cost as the agent counts it (Claude Code's `cost-state` lines:
+    /// `totalCostUSD`, side calls such as titles included, restored on `--resume`),
+    /// as of its latest such line; nil before one.
+    public internal(set) var agentCostUSD: Double?
+    /// Usage per model of the messages counted since that line, which it does not cover.
+    public internal(set) var sinceAgentCost: [String: TokenUsage] = [:]
 
     public init() {}
 
@@ -64,6 +70,14 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
             skipped += 1
             return
         }
+        if l["type"] as? String == "cost-state" {
+            // Written as the agent exits (and again on resume): the running total so far.
+            if let usd = (l["totalCostUSD"] as? NSNumber)?.doubleValue, usd.isFinite, usd >= 0 {
+                agentCostUSD = usd
+                sinceAgentCost = [:]
+            }
+            return
+        }
         guard l["type"] as? String == "assistant", let m = l["message"] as? [String: Any] else { return }
         let sidechain = l["isSidechain"] as? Bool == true
         let model = m["model"] as? String ?? ""
@@ -92,6 +106,7 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
         messages[key] = Message(model: priced, usage: merged)
         total = total + delta
         byModel[priced, default: TokenUsage()] = byModel[priced, default: TokenUsage()] + delta
+        if agentCostUSD != nil { sinceAgentCost[priced, default: TokenUsage()] = sinceAgentCost[priced, default: TokenUsage()] + delta }
     }
 
     /// The most tokens one field of one message may hold; more (or less than 0) is
@@ -115,14 +130,35 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
     /// The number of API messages counted.
     public var messageCount: Int { messages.count }
 
-    /// The cost of every priced message, and the models no price matched.
-    public func cost(_ prices: PriceTable) -> (usd: Double, unpriced: [String]) {
-        var usd = 0.0
-        var unpriced: [String] = []
-        for (model, usage) in byModel.sorted(by: { $0.key < $1.key }) where !usage.isZero {
-            if let p = prices.price(model) { usd += p.cost(usage) } else { unpriced.append(model.isEmpty ? "unknown" : model) }
+    /// Where a cost figure came from (`cost.source`).
+    public enum CostSource: String, Sendable {
+        /// The agent's own count.
+        case agent
+        /// The agent's own count, plus the price table's for what it has not counted yet.
+        case agentAndPrices = "agent+prices"
+        /// The price table, from the transcript's tokens.
+        case prices
+    }
+
+    /// The session's cost: the agent's own figure where it gave one (plus the priced
+    /// messages since), else every priced message; and the models no price matched
+    /// among those priced.
+    public func cost(_ prices: PriceTable) -> (usd: Double, unpriced: [String], source: CostSource) {
+        func priced(_ usage: [String: TokenUsage]) -> (Double, [String]) {
+            var usd = 0.0
+            var unpriced: [String] = []
+            for (model, u) in usage.sorted(by: { $0.key < $1.key }) where !u.isZero {
+                if let p = prices.price(model) { usd += p.cost(u) } else { unpriced.append(model.isEmpty ? "unknown" : model) }
+            }
+            return (usd, unpriced)
         }
-        return (usd, unpriced)
+        if let agent = agentCostUSD {
+            let (more, unpriced) = priced(sinceAgentCost)
+            let counted = sinceAgentCost.values.allSatisfy(\.isZero)
+            return (agent + more, unpriced, counted ? .agent : .agentAndPrices)
+        }
+        let (usd, unpriced) = priced(byModel)
+        return (usd, unpriced, .prices)
     }
 }
 
