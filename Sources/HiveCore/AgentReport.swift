@@ -14,6 +14,12 @@ public enum AgentEventKind {
     public static let subagentStart = "subagent.start"
     public static let subagentStop = "subagent.stop"
     public static let compact = "compact"
+    /// A compaction is over (Claude Code's PostCompact).
+    public static let compacted = "compact.done"
+    /// The agent's own check refused a tool call (Claude Code's auto mode).
+    public static let toolDenied = "tool.denied"
+    /// The turn was stopped by a person: Escape, or No at a permission menu.
+    public static let interrupt = "interrupt"
     public static let agentStart = "agent.start"
     public static let agentEnd = "agent.end"
     /// A hook event hivefs has no kind for (a newer agent's); kept, detail names it.
@@ -28,7 +34,7 @@ public enum AgentEventKind {
     /// Every kind above: the kinds whose events may carry a new state.
     public static let all: Set<String> = [
         prompt, tool, toolDone, toolFailed, permission, notification, idle, stopFailed, subagentStart,
-        subagentStop, compact, agentStart, agentEnd, hook, unreadable, screen, hooksRefused,
+        subagentStop, compact, compacted, toolDenied, interrupt, agentStart, agentEnd, hook, unreadable, screen, hooksRefused,
     ]
 }
 

@@ -21,6 +21,10 @@ extension Hive {
     /// Whether hivefs reads `agent`'s questions from its screen.
     static func asksOnScreen(_ agent: AgentKind) -> Bool { [.claude, .codex, .aider].contains(agent) }
 
+    /// How long after a question was first seen its keys may be pressed: Claude Code
+    /// 2.1.337 drops keys that come within about 0.1 s of drawing a menu.
+    static let answerAfterMS: Int64 = 200
+
     /// How often the screen of a session that waits is read while its question is
     /// not known yet (a menu is drawn a moment after the hook that announces it).
     static let questionPollMS = 300
@@ -45,6 +49,7 @@ extension Hive {
                 }
                 let p = seen.permission(id: r.permissionIDs + 1, tool: seen.kind == .tool ? announced?.0 : nil,
                                         subject: seen.kind == .tool ? announced?.1 : nil)
+                lock.lock(); s.questionSeenMS = Sys.monotonicMS(); lock.unlock()
                 var e = Event(session: r.name, kind: PermissionEventKind.asked,
                               detail: "\(p.id) \(p.kind.rawValue): \(p.question)", state: .waiting, reason: p.reason)
                 e.permission = p
@@ -131,6 +136,9 @@ extension Hive {
         }
         var current = known
         current.focus = seen.focus
+        lock.lock(); let seenAt = s.questionSeenMS; lock.unlock()
+        let wait = seenAt + Hive.answerAfterMS - Sys.monotonicMS()
+        if wait > 0 { Sys.sleep(ms: Int(wait)) }
         try tmux.sendKeys(s.name, current.keys(choosing: choice))
         var e = Event(session: r.name, kind: PermissionEventKind.answered,
                       detail: "\(known.id) \(choice + 1): \(known.options[choice].label)", state: .working)

@@ -20,6 +20,8 @@ final class LiveSession: @unchecked Sendable {
     var quietCheckPending = false
     /// Whether the screen is being read for the question the session waits on (hive lock).
     var questionWatchPending = false
+    /// When (monotonic ms) the question now asked was first seen on the screen (hive lock).
+    var questionSeenMS: Int64 = 0
     /// The state to return to on `resume`.
     var beforePause: SessionState = .idle
     /// Reads the agent's reports (hooks.log) and transcripts, in order, apart from

@@ -46,12 +46,16 @@ final class ClaudeHooksKindTests: XCTestCase {
                          "tool_response": ["type": "text"]], "tool.done"),
         ("PostToolUseFailure", ["tool_name": "Bash", "tool_input": ["command": "git log"], "error": "Exit code 128",
                                 "is_interrupt": false], "tool.failed"),
+        ("PermissionDenied", ["tool_name": "Bash", "tool_input": ["command": "touch risky-file"],
+                              "reason": "The scripted safety check flags this call."], "tool.denied"),
         ("Notification", ["message": "Claude is waiting for your input", "notification_type": "idle_prompt"], "notification"),
         ("SubagentStart", ["agent_id": "a05fb78", "agent_type": "builder"], "subagent.start"),
         ("SubagentStop", ["agent_id": "a05fb78", "agent_type": "builder", "stop_hook_active": false], "subagent.stop"),
         ("PreCompact", ["trigger": "auto", "custom_instructions": ""], "compact"),
+        ("PostCompact", ["trigger": "manual"], "compact.done"),
         ("Stop", ["stop_hook_active": false, "last_assistant_message": "Done."], "idle"),
         ("StopFailure", ["error_type": "rate_limit", "error_message": "Rate limited"], "stop.failed"),
+        ("Interrupt", ["source": "user", "reason": "permission_denied", "via": "terminal"], "interrupt"),
         ("SessionEnd", ["reason": "logout"], "agent.end"),
     ] }
 
@@ -315,8 +319,27 @@ final class ClaudeHooksWishTests: XCTestCase {
         XCTAssertEqual(none.wish, .ready)
     }
 
+    /// Claude Code 2.1.337: Escape in a stream or a tool, and a person's No at a menu.
+    func testAnInterruptEndsTheTurn() {
+        for reason in ["stop", "permission_denied"] {
+            let r = Hook.report("Interrupt", ["source": "user", "reason": reason, "via": "terminal"])
+            XCTAssertEqual(r.kind, "interrupt")
+            XCTAssertEqual(r.detail, reason)
+            XCTAssertEqual(r.wish, .idle(nil))
+            XCTAssertTrue(r.clearsTool)
+        }
+    }
+
+    func testAPermissionDeniedByAutoModeNamesTheCallAndWhy() {
+        let r = Hook.tool("PermissionDenied", "Bash", ["command": "touch risky-file"],
+                          ["reason": "The scripted safety check flags this call.\nMore."])
+        XCTAssertEqual(r.kind, "tool.denied")
+        XCTAssertEqual(r.detail, "Bash touch risky-file — The scripted safety check flags this call.")
+        XCTAssertNil(r.wish, "the turn goes on")
+    }
+
     func testEventsThatDoNotChangeTheState() {
-        let cases: [(String, [String: Any])] = [("SubagentStop", [:]), ("PreCompact", ["trigger": "auto"]),
+        let cases: [(String, [String: Any])] = [("SubagentStop", [:]), ("PreCompact", ["trigger": "auto"]), ("PostCompact", ["trigger": "manual"]),
                                                 ("SessionEnd", ["reason": "other"]), ("SomethingNew", [:])]
         for (event, fields) in cases {
             XCTAssertNil(Hook.report(event, fields).wish, event)

@@ -17,7 +17,7 @@ final class ClaudeSettingsTests: XCTestCase {
         XCTAssertEqual(Array(top.keys), ["hooks"], "nothing but hooks: the user's other settings stay theirs")
         let hooks = try XCTUnwrap(top["hooks"] as? [String: Any])
         XCTAssertEqual(Set(hooks.keys), Set(ClaudeHooks.events))
-        XCTAssertEqual(hooks.count, 13)
+        XCTAssertEqual(hooks.count, 16)
     }
 
     func testEachEventRunsTheCommandOnce() throws {
@@ -51,7 +51,7 @@ final class ClaudeSettingsTests: XCTestCase {
                 unmatched.append(event)
             }
         }
-        XCTAssertEqual(unmatched, ["UserPromptSubmit", "Stop"])
+        XCTAssertEqual(unmatched, ["UserPromptSubmit", "Stop", "Interrupt"])
         XCTAssertTrue(ClaudeHooks.matched.isSubset(of: Set(ClaudeHooks.events)))
     }
 

@@ -31,10 +31,10 @@ final class RealClaudeLifecycleTests: RealClaudeTestCase {
         XCTAssertEqual(m.write("life/control", "resume\n"), 0)
         XCTAssertEqual(m.state("life"), "working")
         XCTAssertTrue(waitUntil(5) { processTree(pid).values.allSatisfy { $0 != "T" } })
-        // Escape in the middle of the stream: no hook says so; the screen does.
+        // Escape in the middle of the stream: Claude Code 2.1.337 says so with its Interrupt hook.
         XCTAssertEqual(m.write("life/control", "interrupt\n"), 0)
         m.waitState("life", ["idle"], timeout: 30)
-        XCTAssertTrue(kinds("life", ["screen"]).contains { $0.contains("idle") }, evidence("life"))
+        XCTAssertEqual(kinds("life", ["interrupt"]), ["interrupt stop"], evidence("life"))
         XCTAssertEqual(kinds("life", ["idle"]), [], "cut short: Claude Code never said its turn ended")
         XCTAssertEqual(m.write("life/control", "kill\n"), 0)
         XCTAssertEqual(m.state("life"), "killed")

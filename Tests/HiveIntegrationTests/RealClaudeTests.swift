@@ -62,5 +62,56 @@ final class RealClaudeTests: RealClaudeTestCase {
         m.waitState("ask", ["idle"], timeout: 60)
         XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/never-made"))
         XCTAssertTrue(kinds("ask", ["permission.answered"]).count == 2, evidence("ask"))
+        XCTAssertEqual(kinds("ask", ["interrupt"]), ["interrupt permission_denied"], "a No ends the turn: " + evidence("ask"))
+    }
+
+    /// In its own default mode (auto) Claude Code asks before reading outside the
+    /// working directories, in words of its own; `approve` allows this read only.
+    func testAReadOutsideTheWorkingDirectoryInAutoMode() throws {
+        try "outside\n".write(toFile: m.root + "/outside.txt", atomically: true, encoding: .utf8)
+        newClaude("out", prompt: "[[read \(m.root)/outside.txt]] [[say Read outside.]]")
+        let p = waitPermission("out", timeout: 60)
+        XCTAssertEqual(p["question"], "Allow this read outside the working directories?", evidence("out"))
+        XCTAssertEqual(p["tool"], "Read")
+        XCTAssertEqual(p["subject"], m.root + "/outside.txt")
+        XCTAssertEqual(p["approve"], "4", "Yes, but ask again next time")
+        XCTAssertEqual(m.write("out/control", "approve\n"), 0, m.read("out/control") ?? "")
+        XCTAssertTrue(waitUntil(60) { self.kinds("out", ["idle"]).contains { $0.contains("Read outside.") } }, evidence("out"))
+        XCTAssertTrue((m.read("out/files") ?? "").contains(m.root + "/outside.txt"), m.read("out/files") ?? "")
+    }
+
+    /// Auto mode's own check refuses a call: Claude Code says so with PermissionDenied.
+    func testAutoModeRefusingACallIsAnEvent() throws {
+        newClaude("risky", prompt: "[[risky touch risky-file]] [[say Refused.]]", extra: "mode=auto")
+        XCTAssertTrue(waitUntil(60) { !self.kinds("risky", ["tool.denied"]).isEmpty }, evidence("risky"))
+        XCTAssertTrue(kinds("risky", ["tool.denied"])[0].hasPrefix("tool.denied Bash touch risky-file — "), evidence("risky"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/risky-file"))
+    }
+}
+
+/// Claude Code's start-up question "Make auto mode your default permission mode?"
+/// comes while the session looks idle: it is a question in `permission` all the same.
+final class RealClaudeStartupQuestionTests: RealClaudeTestCase {
+    override func prepare(_ m: MountFixture) throws {
+        try super.prepare(m)
+        // It is asked of users whose settings choose another mode and who have not seen it.
+        let file = home + "/.claude.json"
+        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        config["hasSeenAutoDefaultNudge"] = nil
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: file))
+        try #"{"permissions": {"defaultMode": "default"}}"#.write(toFile: home + "/.claude/settings.json", atomically: true, encoding: .utf8)
+    }
+
+    func testTheAutoModeQuestionWaitsAndDenyKeepsManualMode() throws {
+        newClaude("nudge", prompt: "")
+        let p = waitPermission("nudge", timeout: 60)
+        XCTAssertEqual(p["kind"], "question", evidence("nudge"))
+        XCTAssertEqual(p["question"], "Make auto mode your default permission mode?")
+        XCTAssertEqual(m.state("nudge"), "waiting")
+        XCTAssertEqual(m.write("nudge/control", "deny \(p["id"] ?? "")\n"), 0, m.read("nudge/control") ?? "")
+        XCTAssertTrue(waitUntil(30) { self.m.read("nudge/permission") == "" }, evidence("nudge"))
+        XCTAssertEqual(m.write("nudge/control", "send [[bash touch asked-first]] [[say ok]]\n"), 0)
+        let q = waitPermission("nudge", timeout: 60)
+        XCTAssertEqual(q["tool"], "Bash", "manual mode kept: it asks: " + evidence("nudge"))
     }
 }

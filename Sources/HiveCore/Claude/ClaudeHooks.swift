@@ -7,14 +7,15 @@ public enum ClaudeHooks {
     /// The hook events hivefs asks Claude Code for, in the order they tend to fire.
     public static let events = [
         "SessionStart", "UserPromptSubmit", "PreToolUse", "PermissionRequest", "PostToolUse",
-        "PostToolUseFailure", "Notification", "SubagentStart", "SubagentStop", "PreCompact",
-        "Stop", "StopFailure", "SessionEnd",
+        "PostToolUseFailure", "PermissionDenied", "Notification", "SubagentStart", "SubagentStop", "PreCompact",
+        "PostCompact", "Stop", "StopFailure", "Interrupt", "SessionEnd",
     ]
 
     /// The events whose hooks take a matcher; hivefs's match everything.
     public static let matched: Set<String> = [
         "PreToolUse", "PermissionRequest", "PostToolUse", "PostToolUseFailure", "Notification",
         "SubagentStart", "SubagentStop", "PreCompact", "SessionStart", "SessionEnd", "StopFailure",
+        "PermissionDenied", "PostCompact",
     ]
 
     /// Longest detail shown for free text (prompts, commands, messages).
@@ -105,6 +106,21 @@ public enum ClaudeHooks {
             return r
         case "PreCompact":
             return AgentReport(kind: AgentEventKind.compact, detail: p["trigger"] as? String ?? "")
+        case "PostCompact":
+            return AgentReport(kind: AgentEventKind.compacted, detail: p["trigger"] as? String ?? "")
+        case "PermissionDenied":
+            // Auto mode's own check refused a call (a person's "No" is an Interrupt).
+            let why = firstLine(p["reason"] as? String ?? "")
+            var r = AgentReport(kind: AgentEventKind.toolDenied, detail: join([target, why.isEmpty ? nil : "— " + why]))
+            r.clearsTool = true
+            return r
+        case "Interrupt":
+            // Escape during a stream or a tool (`stop`), or a person's No or Escape at a
+            // permission menu (`permission_denied`): the turn is over either way.
+            var r = AgentReport(kind: AgentEventKind.interrupt, detail: p["reason"] as? String ?? "")
+            r.wish = .idle(nil)
+            r.clearsTool = true
+            return r
         case "SessionEnd":
             var r = AgentReport(kind: AgentEventKind.agentEnd, detail: p["reason"] as? String ?? "")
             r.clearsTool = true

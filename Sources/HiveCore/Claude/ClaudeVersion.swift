@@ -47,6 +47,9 @@ extension ClaudeHooks {
         "SessionEnd": ClaudeVersion(1, 0, 85), "SubagentStart": ClaudeVersion(2, 1, 10),
         "PermissionRequest": ClaudeVersion(2, 1, 10), "PostToolUseFailure": ClaudeVersion(2, 1, 10),
         "StopFailure": ClaudeVersion(2, 1, 78),
+        // Seen with the real 2.1.337 (the first release checked; they may be older).
+        "Interrupt": ClaudeVersion(2, 1, 337), "PermissionDenied": ClaudeVersion(2, 1, 337),
+        "PostCompact": ClaudeVersion(2, 1, 337),
     ]
 
     /// The events to hook for a version; every one when the version is not known

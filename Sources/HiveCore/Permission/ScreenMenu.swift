@@ -50,8 +50,7 @@ public enum ScreenMenu {
                 : (lower.contains("do you want to") || lower.contains("allow") || lower.contains("would you like to run")
                    || lower.contains("proceed")) ? .tool : .question
             return ScreenQuestion(kind: kind, question: question, options: labels.map { Permission.Option(label: $0) },
-                                  focus: i - first, style: .menu, approve: labels.firstIndex(where: isYes),
-                                  deny: labels.firstIndex(where: isNo))
+                                  focus: i - first, style: .menu, approve: once(labels, isYes), deny: once(labels, isNo))
         }
         return nil
     }
@@ -109,12 +108,26 @@ public enum ScreenMenu {
         return (n, String(rest).trimmingWhitespace())
     }
 
-    /// The nearest line above the options that asks something, else the nearest with text.
+    /// The nearest line above the options that asks something, up to its question
+    /// mark (Claude Code's trust dialog asks mid-line), else the nearest with text.
     static func question(_ above: ArraySlice<String>) -> String? {
-        let texts = above.suffix(8).map { $0.trimmingWhitespace() }.filter { t in
-            !t.isEmpty && !t.allSatisfy { "─━═-_ ".contains($0) }
+        let texts = above.suffix(10).map { $0.trimmingWhitespace() }.filter { t in
+            !t.isEmpty && !t.allSatisfy { "─━═╌-_ ".contains($0) }
         }
-        return texts.last(where: { $0.hasSuffix("?") }) ?? texts.last
+        if let asking = texts.last(where: { $0.contains("?") }), let mark = asking.firstIndex(of: "?") {
+            return String(asking[...mark])
+        }
+        return texts.last
+    }
+
+    /// The first option that `matches` and decides this time only; else the first that matches.
+    /// `approve` and `deny` answer the question asked, and change nothing for later ones
+    /// ("Yes, and don't ask again", "No, and block … from now on" are left to `answer`).
+    static func once(_ labels: [String], _ matches: (String) -> Bool) -> Int? {
+        let lasting = ["don't ask again", "keep allowing", "from now on", "for this session", "always", "switch to",
+                       "set auto mode", "as my default"]
+        let candidates = labels.indices.filter { matches(labels[$0]) }
+        return candidates.first { i in !lasting.contains { labels[i].lowercased().contains($0) } } ?? candidates.first
     }
 
     static func isYes(_ label: String) -> Bool {
