@@ -51,6 +51,7 @@ extension Hive {
         switch c {
         case .start:
             try spec.checkStartable()
+            try checkLaunchable(spec)
             launch(s)
         case .pause:
             guard state != .paused, let scope else { return }
@@ -94,8 +95,9 @@ extension Hive {
         let commands: [RootCommand]
         do throws(HiveError) {
             commands = try ControlParser.rootCommands(bytes, home: config.home)
-            for case .new(let name, _) in commands where exists(name) {
-                throw HiveError.exists("session '\(name)' exists")
+            for case .new(let name, let spec) in commands {
+                if exists(name) { throw HiveError.exists("session '\(name)' exists") }
+                try checkLaunchable(spec)
             }
         } catch {
             errorEvent(nil, error, uid: uid)
@@ -122,6 +124,17 @@ extension Hive {
             }
         }
         group.notify(queue: .global()) { reply(nil) }
+    }
+
+    /// What the core cannot check, since it depends on who runs hivefs: Claude Code
+    /// exits at once when `bypassPermissions` is asked for by root outside a sandbox
+    /// (`IS_SANDBOX=1` says it is in one).
+    func checkLaunchable(_ spec: SessionSpec) throws(HiveError) {
+        guard spec.agent == .claude, spec.mode == "bypassPermissions", getuid() == 0 else { return }
+        guard AgentEnvironment.compose(overrides: spec.env)["IS_SANDBOX"] == "1" else {
+            throw HiveError(.notPermitted, "Claude Code refuses mode=bypassPermissions as root outside a sandbox; "
+                            + "run hivefs as another user, or say the session is sandboxed with env.IS_SANDBOX=1")
+        }
     }
 
     /// Deletes the history entries removed more than `olderThan` seconds ago (the time

@@ -166,6 +166,26 @@ final class ClaudeVersionTests: ClaudeTestCase {
     }
 }
 
+/// The `mode` spec key: each agent's own permission modes, checked when the session is made.
+final class ClaudeModeTests: ClaudeTestCase {
+    func testAModeIsPassedOnAndAWrongOneIsRefusedWithTheReason() {
+        newClaude("planned", turns: [[["say": "planned"]]], extra: ["mode=plan"])
+        waitReport("planned", "idle planned")
+        let argv = m.jsonLines(m.root + "/planned.argv.jsonl").compactMap { $0["argv"] as? [String] }.first ?? []
+        XCTAssertTrue(argv.joined(separator: " ").contains("--permission-mode plan"), "\(argv)")
+        XCTAssertEqual(m.read("planned/mode"), "plan\n")
+        XCTAssertEqual(m.write("control", "new bad agent=claude mode=yolo\n"), EINVAL)
+        XCTAssertTrue((m.read("control") ?? "").contains("EINVAL mode 'yolo' is not one claude has; it has: default,"), m.read("control") ?? "")
+        XCTAssertEqual(m.write("control", "new sh agent=shell command=true mode=auto\n"), EINVAL)
+        // Claude Code exits at once when root asks for bypassPermissions outside a sandbox.
+        let bypass = m.write("control", "new by agent=claude dir=\(work) mode=bypassPermissions\n")
+        XCTAssertEqual(bypass, getuid() == 0 ? EPERM : 0, m.read("control") ?? "")
+        if getuid() == 0 {
+            XCTAssertEqual(m.write("control", "new by2 agent=claude dir=\(work) mode=bypassPermissions env.IS_SANDBOX=1\n"), 0)
+        }
+    }
+}
+
 /// Claude Code holds back every hook until its workspace-trust dialog is answered.
 final class ClaudeTrustTests: ClaudeTestCase {
     override var trusted: Bool { false }
@@ -191,6 +211,25 @@ final class ClaudeTrustTests: ClaudeTestCase {
         XCTAssertEqual(m.write("trust/control", "approve 1\n"), ESTALE, "answered: a second answer presses nothing")
         waitReport("trust", "idle trusted now")
         m.waitState("trust", ["idle"])
+    }
+
+    /// Claude Code 2.1.337's dialog: no numbers, the focus on "No, exit"; approve moves to Yes.
+    func testTheTrustDialogOf2_1_337IsApprovedWithDownAndEnter() {
+        newClaude("t337", turns: [[["say": "trusted at last"]]], extra: ["env.FAKE_CLAUDE_VERSION=2.1.337"])
+        m.waitState("t337", ["waiting"])
+        XCTAssertEqual(m.read("t337/permission"), """
+            id 1
+            kind trust
+            question Quick safety check: Is this a project you created or one you trust?
+            option 1 No, exit
+            option 2 Yes, I trust this folder
+            approve 2
+            deny 1
+
+            """)
+        XCTAssertEqual(m.write("t337/control", "keys 1\n"), 0, "a digit does nothing in this release")
+        XCTAssertEqual(m.write("t337/control", "approve 1\n"), 0)
+        waitReport("t337", "idle trusted at last")
     }
 }
 

@@ -1,0 +1,42 @@
+import XCTest
+@testable import HiveCore
+
+final class PermissionModeTests: XCTestCase {
+    private func args(_ agent: AgentKind, _ mode: String) -> [String]? {
+        try? PermissionMode.arguments(agent: agent, mode: mode)
+    }
+
+    private func refusal(_ agent: AgentKind, _ mode: String) -> HiveError? {
+        do { _ = try PermissionMode.arguments(agent: agent, mode: mode); return nil } catch { return error }
+    }
+
+    func testEachAgentsOwnWords() {
+        XCTAssertEqual(args(.claude, "plan"), ["--permission-mode", "plan"])
+        XCTAssertEqual(args(.claude, "default"), ["--permission-mode", "default"])
+        XCTAssertEqual(args(.codex, "never"), ["--ask-for-approval", "never"])
+        XCTAssertEqual(args(.codex, "read-only"), ["--sandbox", "read-only"])
+        XCTAssertEqual(args(.codex, "workspace-write+never"), ["--ask-for-approval", "never", "--sandbox", "workspace-write"])
+        XCTAssertEqual(args(.aider, "yes-always"), ["--yes-always"])
+        XCTAssertEqual(args(.aider, "ask"), [])
+        for agent in AgentKind.allCases { XCTAssertEqual(args(agent, ""), [], "no mode: nothing added for \(agent)") }
+    }
+
+    func testValuesAnAgentDoesNotHaveAreRefusedNamingTheOnesItHas() {
+        let e = refusal(.claude, "yolo")
+        XCTAssertEqual(e?.errno, .invalidArgument)
+        XCTAssertEqual(e?.reason, "mode 'yolo' is not one claude has; it has: default, manual, acceptEdits, auto, plan, dontAsk, bypassPermissions")
+        XCTAssertEqual(refusal(.codex, "untrusted")?.errno, .invalidArgument, "Codex 0.163.0 no longer has it")
+        XCTAssertEqual(refusal(.codex, "never+on-request")?.errno, .invalidArgument, "two approval policies")
+        XCTAssertEqual(refusal(.codex, "never+read-only+x")?.errno, .invalidArgument)
+        XCTAssertEqual(refusal(.aider, "auto")?.errno, .invalidArgument)
+        XCTAssertEqual(refusal(.shell, "auto")?.reason, "mode: agent shell has no permission modes hivefs can set (claude, codex and aider have)")
+        XCTAssertEqual(refusal(.claude, "Plan")?.errno, .invalidArgument, "the agent's words, exactly")
+    }
+
+    func testNewChecksTheModeAgainstTheAgentWhateverTheKeyOrder() {
+        XCTAssertThrowsError(try ControlParser.rootCommand("new a mode=acceptEdits agent=shell command=true", home: "/h"))
+        XCTAssertNoThrow(try ControlParser.rootCommand("new a mode=never agent=codex", home: "/h"))
+        XCTAssertNoThrow(try ControlParser.rootCommand("new a agent=claude mode=plan trust=yes", home: "/h"))
+        XCTAssertThrowsError(try ControlParser.rootCommand("new a trust=maybe", home: "/h"))
+    }
+}
