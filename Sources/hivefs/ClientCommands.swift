@@ -65,6 +65,9 @@ struct NewCommand: ParsableCommand {
     @Flag(name: .long, help: "Give it a git worktree of its own, on a new branch hive/NAME.") var worktree = false
     @Option(name: .long, help: "The new branch of its worktree (implies --worktree).") var branch: String?
     @Option(name: .long, help: "A command run in its new worktree before the agent starts.") var setup: String?
+    @Option(name: .long, help: "Its permission mode, in the agent's words (claude: default, acceptEdits, auto, plan, dontAsk, bypassPermissions; codex: on-request, never, read-only, workspace-write, danger-full-access; aider: ask, yes-always).")
+    var mode: String?
+    @Flag(name: .long, help: "Mark its directory trusted in Claude Code's configuration first (no trust dialog).") var trust = false
     @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
     @OptionGroup var location: Location
     @Argument(parsing: .postTerminator, help: "The command line to run.") var command: [String] = []
@@ -79,6 +82,8 @@ struct NewCommand: ParsableCommand {
         if let model { words.append("model=" + QuotedWords.quote(model)) }
         if let branch { words.append("worktree=" + QuotedWords.quote(branch)) } else if worktree { words.append("worktree=yes") }
         if let setup { words.append("setup=" + QuotedWords.quote(setup)) }
+        if let mode { words.append("mode=" + QuotedWords.quote(mode)) }
+        if trust { words.append("trust=yes") }
         if !command.isEmpty { words.append("command=" + QuotedWords.quote(CommandLineWords.join(command))) }
         for e in env {
             guard let eq = e.firstIndex(of: "=") else { throw ValidationError("--env takes KEY=VALUE") }

@@ -254,9 +254,9 @@ _hivefs_unmount() {
 
 _hivefs_new() {
     repeating_flags=()
-    non_repeating_flags=(--worktree --version -h --help)
+    non_repeating_flags=(--worktree --trust --version -h --help)
     repeating_options=(--env)
-    non_repeating_options=(--agent --dir --prompt --model --branch --setup --mount --config)
+    non_repeating_options=(--agent --dir --prompt --model --branch --setup --mode --mount --config)
     __hivefs_offer_flags_options -1
 
     # Offer option value completions
@@ -282,6 +282,9 @@ _hivefs_new() {
         return
         ;;
     '--setup')
+        return
+        ;;
+    '--mode')
         return
         ;;
     '--mount')
