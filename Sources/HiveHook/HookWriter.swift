@@ -37,6 +37,81 @@ public enum HookWriter {
         return append(record, to: path)
     }
 
+    /// What an agent's status-line command does (Claude Code runs it with a JSON
+    /// snapshot of the session on stdin, its cost among it, and shows what it prints):
+    /// the snapshot replaces `file` whole (a temporary file renamed over it), a fixed
+    /// record in `log` tells the daemon to read it, and `then`, the user's own
+    /// status-line command if they have one, runs through `/bin/sh -c` on the same
+    /// snapshot with its output going to Claude Code as it would without hivefs.
+    /// Returns a reason on failure (for stderr), nil when all went well.
+    public static func runStatus(file: String, log: String, then command: String?) -> String? {
+        let snapshot = readAll(0)
+        var trouble: String?
+        let tmp = file + ".tmp." + String(getpid())
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd < 0 {
+            trouble = "cannot write \(tmp): \(String(cString: strerror(errno)))"
+        } else {
+            let ok = writeAll(fd, snapshot)
+            close(fd)
+            if !ok || rename(tmp, file) != 0 {
+                trouble = "cannot write \(file): \(String(cString: strerror(errno)))"
+                unlink(tmp)
+            } else if let why = run(path: log, argument: statusRecord) {
+                trouble = why
+            }
+        }
+        if let command { runShell(command, stdin: snapshot) }
+        return trouble
+    }
+
+    /// The payload that says a new status snapshot is there.
+    public static let statusRecord = #"{"hook_event_name":"StatusLine"}"#
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return write(fd, base + done, buf.count - done)
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
+    }
+
+    /// Runs `/bin/sh -c command` with `stdin` on its standard input and this
+    /// process's standard output and error, and waits for it.
+    static func runShell(_ command: String, stdin bytes: [UInt8]) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        var pid: pid_t = 0
+        let argv = ["/bin/sh", "-c", command]
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, &cargs, environ)
+        close(fds[0])
+        if rc == 0 {
+            signal(SIGPIPE, SIG_IGN)
+            _ = writeAll(fds[1], bytes)
+        }
+        close(fds[1])
+        if rc == 0 {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        } else {
+            complain("hivefs-hook: cannot run the status line command: \(String(cString: strerror(rc)))")
+        }
+    }
+
     /// Writes a line to stderr (fd 2), which Claude Code shows only in its debug output.
     public static func complain(_ message: String) {
         let bytes = Array((message + "\n").utf8)

@@ -91,6 +91,9 @@ extension Hive {
                 // A question is told apart from the prompt by the screen, when the record is fresh.
                 let fresh = Timestamp.now().milliseconds - rec.time.milliseconds < 2000
                 report = AiderNotify.report(rec.payload, screen: fresh ? tmux.capture(s.name) : nil)
+            case .claude where rec.payload == Array(ClaudeSettings.statusRecord.utf8):
+                // A new status-line snapshot: its cost, not an event.
+                return readStatusLine(s)
             case .claude, .shell, .cursor: report = ClaudeHooks.report(rec.payload, base: base)
             }
         case .failure(let m):
@@ -127,6 +130,19 @@ extension Hive {
         // A report that the agent waits (a PermissionRequest): its menu is drawn next.
         lock.lock(); let unknownQuestion = s.record.state == .waiting && s.record.permission == nil; lock.unlock()
         if unknownQuestion { watchForQuestion(s) }
+    }
+
+    /// Takes Claude Code's live total from its latest status-line snapshot.
+    func readStatusLine(_ s: LiveSession) {
+        guard let bytes = Sys.readFile(store.statusLinePath(s.name)), let usd = ClaudeSettings.statusCost(bytes) else { return }
+        lock.lock()
+        let changed = s.ledger.agentCostUSD != usd
+        if changed { s.ledger.noteAgentTotal(usd); s.record.version &+= 1 }
+        lock.unlock()
+        guard changed else { return }
+        onChange?(s.name)
+        scheduleLedgerSave(s)
+        enforceBudget(s)
     }
 
     // MARK: transcripts

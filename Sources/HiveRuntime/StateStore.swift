@@ -67,6 +67,8 @@ public final class StateStore: @unchecked Sendable {
     public func environPath(_ name: String) -> String { sessionDir(name) + "/environ" }
     public func hooksLogPath(_ name: String) -> String { sessionDir(name) + "/hooks.log" }
     public func claudeSettingsPath(_ name: String) -> String { sessionDir(name) + "/claude-settings.json" }
+    /// Claude Code's latest status-line snapshot (its live cost), kept by hivefs-hook --status.
+    public func statusLinePath(_ name: String) -> String { sessionDir(name) + "/statusline.json" }
     public func geminiSettingsPath(_ name: String) -> String { sessionDir(name) + "/gemini-settings.json" }
     public func aiderHistoryPath(_ name: String) -> String { sessionDir(name) + "/aider.chat.history.md" }
     public func ledgerPath(_ name: String) -> String { sessionDir(name) + "/transcript.json" }

@@ -178,10 +178,16 @@ struct HookCommand: ParsableCommand {
     )
 
     @Argument(help: "The session's hooks.log.", completion: .file()) var log: String?
-    @Argument(help: "The payload, for agents that pass it as an argument (Codex CLI's notify); else stdin.") var payload: String?
+    @Argument(help: "The payload, for agents that pass it as an argument (Codex CLI's notify); else stdin. With --status: the user's own status-line command.") var payload: String?
+    @Option(name: .long, help: "Claude Code's status line: keep its snapshot (stdin) in this file, tell LOG, run the user's command.",
+            completion: .file()) var status: String?
 
     func run() throws {
         guard let log else { return warn("hook needs the session's hooks.log") }
+        if let status {
+            if let why = HookWriter.runStatus(file: status, log: log, then: payload) { warn(why) }
+            return
+        }
         if let why = HookWriter.run(path: log, argument: payload) { warn(why) }
     }
 }

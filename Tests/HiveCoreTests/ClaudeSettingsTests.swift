@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import HiveCore
+import HiveHook
 
 final class ClaudeSettingsTests: XCTestCase {
     private let command = #"'/opt/hive fs/bin/hivefs-hook' '/home/ana/.local/state/hivefs/sessions/auth "x"\y/hooks.log'"#
@@ -192,5 +193,37 @@ final class ClaudeScreenSettingsTests: XCTestCase {
         XCTAssertEqual(ClaudeScreen.refusedSettings(screen), "/s/sessions/a/claude-settings.json: hooks StopFailure: Invalid key in record")
         XCTAssertEqual(ClaudeScreen.refusedSettings("Settings Error\n\n hooks\n  └ X: Invalid key in record"), "Settings Error")
         XCTAssertNil(ClaudeScreen.refusedSettings("│ > fix the settings loader │"))
+    }
+}
+
+/// Claude Code's status line: hivefs's command in front of the user's own.
+final class ClaudeStatusLineTests: XCTestCase {
+    func testTheStatusLineIsWrittenWithItsPadding() throws {
+        let text = ClaudeSettings.json(hookCommand: "hook", events: ["Stop"],
+                                       statusLine: .init(command: "hook --status s.json hooks.log 'mine'", padding: 2))
+        let top = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let line = try XCTUnwrap(top["statusLine"] as? [String: Any])
+        XCTAssertEqual(line["type"] as? String, "command")
+        XCTAssertEqual(line["command"] as? String, "hook --status s.json hooks.log 'mine'")
+        XCTAssertEqual(line["padding"] as? Int, 2)
+    }
+
+    func testTheUsersOwnStatusLineIsTakenFromTheFileThatWins() {
+        func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+        let local = b(#"{"statusLine": {"type": "command", "command": "echo local"}}"#)
+        let user = b(#"{"statusLine": {"type": "command", "command": "~/bin/line.sh", "padding": 0}, "model": "x"}"#)
+        XCTAssertEqual(ClaudeSettings.StatusLine.user(in: [nil, b("{}"), user]), .init(command: "~/bin/line.sh", padding: 0))
+        XCTAssertEqual(ClaudeSettings.StatusLine.user(in: [local, nil, user])?.command, "echo local")
+        XCTAssertNil(ClaudeSettings.StatusLine.user(in: [nil, b("not json"), nil]))
+        XCTAssertNil(ClaudeSettings.StatusLine.user(in: [b(#"{"statusLine": {"type": "static"}}"#), user]),
+                     "a status line that is no command is the user's choice: none is run")
+    }
+
+    func testTheSnapshotsCostAndTheRecordHivefsHookWrites() {
+        let snapshot = #"{"session_id":"s","cost":{"total_cost_usd":0.0595840,"total_duration_ms":1},"model":{"id":"m"}}"#
+        XCTAssertEqual(ClaudeSettings.statusCost(Array(snapshot.utf8)), 0.059584)
+        XCTAssertNil(ClaudeSettings.statusCost(Array(#"{"cost":{}}"#.utf8)))
+        XCTAssertNil(ClaudeSettings.statusCost(Array("{".utf8)))
+        XCTAssertEqual(ClaudeSettings.statusRecord, HookWriter.statusRecord, "the daemon knows the record hivefs-hook writes")
     }
 }

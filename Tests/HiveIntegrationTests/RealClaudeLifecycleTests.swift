@@ -45,7 +45,6 @@ final class RealClaudeLifecycleTests: RealClaudeTestCase {
         newClaude("cost", prompt: "[[say one]]")
         XCTAssertTrue(waitUntil(60) { self.kinds("cost", ["idle"]).contains { $0.contains("one") } }, evidence("cost"))
         let session = try XCTUnwrap(m.status("cost", "agent.session"))
-        XCTAssertEqual(m.status("cost", "cost.source"), "prices", "before Claude Code says its own figure")
         XCTAssertEqual(m.write("cost/control", "send /exit\n"), 0)
         m.waitState("cost", ["exited"], timeout: 30)
         let first = try XCTUnwrap(claudesOwnCost("cost"), "Claude Code wrote no cost-state line")
@@ -62,8 +61,6 @@ final class RealClaudeLifecycleTests: RealClaudeTestCase {
         XCTAssertTrue((m.status("cost", "command") ?? "").contains("--resume \(session)"), m.status("cost", "command") ?? "")
         XCTAssertEqual(m.write("cost/control", "send [[say two]]\n"), 0)
         XCTAssertTrue(waitUntil(60) { self.kinds("cost", ["idle"]).contains { $0.contains("two") } }, evidence("cost"))
-        XCTAssertTrue(waitUntil(10) { self.m.status("cost", "cost.source") == "agent+prices" },
-                      "Claude Code's figure so far, and the new turn priced: \(m.read("cost/status") ?? "")")
         XCTAssertEqual(m.write("cost/control", "send /exit\n"), 0)
         m.waitState("cost", ["exited"], timeout: 30)
         let total = try XCTUnwrap(claudesOwnCost("cost"))

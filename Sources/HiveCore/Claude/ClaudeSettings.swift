@@ -1,3 +1,5 @@
+import Foundation
+
 /// The settings hivefs adds to a Claude Code session with `--settings`: one hook
 /// for every event hivefs reads, all running the same command. Claude Code merges
 /// them with the user's own settings, so the user's hooks keep running.
@@ -8,7 +10,8 @@ public enum ClaudeSettings {
     /// The settings file's JSON text. `command` is a shell command line (Claude Code
     /// runs hooks through `sh -c`), already quoted; `events` are those the installed
     /// Claude Code knows (`ClaudeHooks.events(for:)`).
-    public static func json(hookCommand command: String, events: [String] = ClaudeHooks.events) -> String {
+    public static func json(hookCommand command: String, events: [String] = ClaudeHooks.events,
+                            statusLine: StatusLine? = nil) -> String {
         var hooks = JSONWriter()
         for event in events {
             var handler = JSONWriter()
@@ -22,7 +25,51 @@ public enum ClaudeSettings {
         }
         var top = JSONWriter()
         top.raw("hooks", hooks.result)
+        if let statusLine {
+            var line = JSONWriter()
+            line.string("type", "command")
+            line.string("command", statusLine.command)
+            if let padding = statusLine.padding { line.int("padding", padding) }
+            top.raw("statusLine", line.result)
+        }
         return top.result + "\n"
+    }
+
+    /// A status line: the shell command Claude Code runs with its session's snapshot
+    /// (cost, model, context) on stdin, whose output it shows, and its padding.
+    public struct StatusLine: Sendable, Equatable {
+        public var command: String
+        public var padding: Int64?
+
+        public init(command: String, padding: Int64? = nil) { self.command = command; self.padding = padding }
+
+        /// The user's own status line, from the settings files Claude Code would take
+        /// it from, highest precedence first (the folder's `.claude/settings.local.json`,
+        /// `.claude/settings.json`, then the user's `settings.json`): the first that
+        /// sets one wins. A file that is missing or not JSON sets none.
+        public static func user(in files: [[UInt8]?]) -> StatusLine? {
+            for bytes in files {
+                guard let bytes, let top = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+                      let line = top["statusLine"] as? [String: Any] else { continue }
+                guard line["type"] as? String == "command", let command = line["command"] as? String, !command.isEmpty else {
+                    return nil
+                }
+                return StatusLine(command: command, padding: (line["padding"] as? NSNumber)?.int64Value)
+            }
+            return nil
+        }
+    }
+
+    /// The record `hivefs-hook --status` appends to hooks.log for each new snapshot
+    /// (HiveHook's `HookWriter.statusRecord`, which has no access to this module).
+    public static let statusRecord = #"{"hook_event_name":"StatusLine"}"#
+
+    /// Reads Claude Code's status-line snapshot: the session's cost so far, side calls included.
+    public static func statusCost(_ snapshot: [UInt8]) -> Double? {
+        guard let top = try? JSONSerialization.jsonObject(with: Data(snapshot)) as? [String: Any],
+              let cost = top["cost"] as? [String: Any], let usd = (cost["total_cost_usd"] as? NSNumber)?.doubleValue,
+              usd.isFinite, usd >= 0 else { return nil }
+        return usd
     }
 }
 

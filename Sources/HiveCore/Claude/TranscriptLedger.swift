@@ -127,6 +127,14 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
                           cacheWrite1h: n(creation?["ephemeral_1h_input_tokens"]))
     }
 
+    /// The agent's running total from a live report (Claude Code's status line): it
+    /// covers every message so far, so nothing since it is priced on top.
+    public mutating func noteAgentTotal(_ usd: Double) {
+        guard usd.isFinite, usd >= 0 else { return }
+        agentCostUSD = usd
+        sinceAgentCost = [:]
+    }
+
     /// The number of API messages counted.
     public var messageCount: Int { messages.count }
 
