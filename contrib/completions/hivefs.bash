@@ -384,8 +384,16 @@ _hivefs_hook() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--status)
     __hivefs_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--status')
+        __hivefs_add_completions -f
+        return
+        ;;
+    esac
 
     # Offer positional completions
     case "${positional_number}" in

@@ -35,7 +35,7 @@ function __hivefs_parse_tokens -S
         case 'attach'
             __hivefs_parse_subcommand 1 'mount=' 'config=' 'version' 'h/help'
         case 'hook'
-            __hivefs_parse_subcommand 2 'version' 'h/help'
+            __hivefs_parse_subcommand 2 'status=' 'version' 'h/help'
         case 'help'
             __hivefs_parse_subcommand -r 1 'version'
         end
@@ -149,6 +149,7 @@ complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options 
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs attach" version' -l 'version' -d 'Show the version.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs attach" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivefs hook" -eq 1' -F
+complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs hook" status' -l 'status' -d 'Claude Code\'s status line: keep its snapshot (stdin) in this file, tell LOG, run the user\'s command.' -rF
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs hook" version' -l 'version' -d 'Show the version.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs hook" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs help" version' -l 'version' -d 'Show the version.'
