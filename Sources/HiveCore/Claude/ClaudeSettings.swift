@@ -115,9 +115,15 @@ public enum ClaudeScreen: Sendable, Equatable {
             let lower = l.lowercased()
             return lower.contains("invalid settings") || lower.contains("settings error") || lower.contains("invalid key in record")
         }) else { return nil }
-        // The file it names is on this line or the next few.
-        let named = lines[i..<min(lines.count, i + 4)].first { $0.contains(".json") }
-        return named.map { String($0) } ?? String(lines[i])
+        // The file it names is on this line or the next few, and the message may wrap
+        // onto the lines that follow it, up to a blank one.
+        guard let at = lines[i..<min(lines.count, i + 4)].firstIndex(where: { $0.contains(".json") }) else { return String(lines[i]) }
+        var message = [String(lines[at])]
+        for l in lines[(at + 1)..<min(lines.count, at + 4)] {
+            if l.isEmpty { break }
+            message.append(String(l))
+        }
+        return message.joined(separator: " ")
     }
 
     /// Why the state is `waiting`, in `reason`.
