@@ -117,8 +117,12 @@ public enum AgentLauncher {
         }
     }
 
-    /// Whether the prompt is typed into the terminal after start (rather than passed as an argument).
-    public static func typesPrompt(_ agent: AgentKind) -> Bool { agent == .shell || agent == .aider }
+    /// Whether the prompt is typed into the terminal after start (rather than passed as
+    /// an argument). Not when Aider restores its chat (a restart): the prompt was its
+    /// first message, and is in that chat already.
+    public static func typesPrompt(_ agent: AgentKind, aider: AiderLaunch? = nil) -> Bool {
+        agent == .shell || (agent == .aider && aider?.restore != true)
+    }
 
     /// Runs inside the tmux pane as its first process. It changes to `dir`, starts
     /// `argv` as its child (same terminal, same process group), writes the child's

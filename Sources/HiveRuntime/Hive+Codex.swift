@@ -22,3 +22,56 @@ extension Hive {
         return nil
     }
 }
+
+extension Hive {
+    /// Codex reports only a turn's end, and its terminal prints all through a turn,
+    /// so the quiet check would never look at it then. While the terminal prints,
+    /// this looks for the thread (`codexFindThread`) until it is known, and while the
+    /// session is `starting` or `idle`, reads the terminal's title and screen for a
+    /// turn running (`CodexScreen`), which makes it `working`. The quiet check calls
+    /// it at most once per quiet-after while output goes on. Call on `s.ingest`.
+    func codexWhilePrinting(_ s: LiveSession) {
+        codexFindThread(s)
+        lock.lock(); let state = s.record.state; let version = s.record.version; lock.unlock()
+        guard state == .starting || state == .idle else { return }
+        let title = tmux.run(["display-message", "-p", "-t", Tmux.target(s.name), "#{pane_title}"])
+        guard title.ok, let screen = tmux.capture(s.name),
+              CodexScreen.busy(title: title.stdout.trimmingWhitespace(), screen: screen) else { return }
+        emit(s) { r in
+            // A report that came meanwhile (the turn's end) knows better.
+            guard r.version == version, r.state == .starting || r.state == .idle else { return nil }
+            return Event(session: r.name, kind: AgentEventKind.screen, detail: "working: the screen shows a turn running",
+                         state: .working)
+        }
+    }
+}
+
+extension Hive {
+    /// Codex keeps its thread's rollout open from the thread's first turn on, so the
+    /// agent's open files name the thread before any notification does (a first
+    /// turn cut short sends none): the thread and its rollout are taken from there,
+    /// and its tokens are counted while the turn runs. Call on `s.ingest`.
+    func codexFindThread(_ s: LiveSession) {
+        lock.lock(); let known = s.record.agentSession; let transcript = s.record.transcript; let pid = s.record.pid
+        let live = s.record.state.isLive; lock.unlock()
+        guard live, known == nil || transcript == nil, let pid, let (path, thread) = Hive.codexOpenRollout(pid: pid),
+              known == nil || known == thread else { return }
+        emit(s) { r in
+            guard r.agentSession == nil || r.transcript == nil else { return nil }
+            var e = Event(session: r.name, kind: AgentEventKind.agentStart, detail: "thread \(thread)")
+            e.agentSession = thread
+            e.transcript = path
+            return e
+        }
+        readTranscripts(s)
+    }
+
+    /// The rollout among the open files of process `pid`, and its thread.
+    static func codexOpenRollout(pid: pid_t) -> (path: String, thread: String)? {
+        let fds = "/proc/\(pid)/fd"
+        for fd in Sys.listDirectory(fds) {
+            if let target = Sys.linkTarget(fds + "/" + fd), let thread = CodexPaths.thread(ofRollout: target) { return (target, thread) }
+        }
+        return nil
+    }
+}

@@ -111,6 +111,7 @@ extension Hive {
         var claude: AgentLauncher.ClaudeLaunch?
         var codex: AgentLauncher.CodexLaunch?
         var gemini: AgentLauncher.GeminiLaunch?
+        var aider: AgentLauncher.AiderLaunch?
         var env = spec.env
         do {
             setup = madeWorktree && !spec.setup.isEmpty ? try CommandLineWords.split(spec.setup) : []
@@ -128,7 +129,6 @@ extension Hive {
                 lock.lock(); let known = s.record.agentSession; lock.unlock()
                 gemini = AgentLauncher.GeminiLaunch(resume: known)
             }
-            var aider: AgentLauncher.AiderLaunch?
             if spec.agent == .aider {
                 let history = store.aiderHistoryPath(name)
                 aider = AgentLauncher.AiderLaunch(notify: AiderNotify.command(hook: config.hookCommand, log: store.hooksLogPath(name)),
@@ -213,7 +213,7 @@ extension Hive {
         gitChanged(s)
         watchExit(s, pid: pid, generation: gen)
         scheduleQuietCheck(s, afterMS: config.quietAfterMS)
-        if AgentLauncher.typesPrompt(spec.agent), !spec.prompt.isEmpty {
+        if AgentLauncher.typesPrompt(spec.agent, aider: aider), !spec.prompt.isEmpty {
             Sys.sleep(ms: config.sendEnterDelayMS)
             try? type(s, spec.prompt)
         }
@@ -231,15 +231,22 @@ extension Hive {
             + " " + Text.shellQuote(store.hooksLogPath(name))
         let program = (try? CommandLineWords.split(spec.command).first) ?? nil
         let version = claudeVersion(program ?? "claude", env: spec.env)
-        let json = ClaudeSettings.json(hookCommand: command, events: ClaudeHooks.events(for: version))
+        // Claude Code's status line carries its cost live; the user's own status line
+        // runs from hivefs's, so it still shows.
+        let own = spec.env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let configDir = own ?? config.claudeConfigDir
+        let users = ClaudeSettings.StatusLine.user(in: [dir + "/.claude/settings.local.json", dir + "/.claude/settings.json",
+                                                        configDir + "/settings.json"].map { Sys.readFile($0, followLinks: true) })
+        let statusCommand = (config.hookCommand + ["--status", store.statusLinePath(name), store.hooksLogPath(name)]
+                             + (users.map { [$0.command] } ?? [])).map(Text.shellQuote).joined(separator: " ")
+        let json = ClaudeSettings.json(hookCommand: command, events: ClaudeHooks.events(for: version),
+                                       statusLine: ClaudeSettings.StatusLine(command: statusCommand, padding: users?.padding))
         do {
             try Sys.writeFileAtomically(store.claudeSettingsPath(name), Array(json.utf8))
         } catch {
             throw error.hive("cannot write \(store.claudeSettingsPath(name))")
         }
         // Resuming, the transcript is the one the agent reported; new, where Claude Code puts it.
-        let own = spec.env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-        let configDir = own ?? config.claudeConfigDir
         let path = resume ? transcript : nil
         return AgentLauncher.ClaudeLaunch(
             session: session, resume: resume, settings: store.claudeSettingsPath(name), version: version,
@@ -380,8 +387,10 @@ extension Hive {
         // (a person typing prints too); its quiet only makes hivefs look at the screen.
         if !reports && (state == .new || state == .starting || state == .idle) {
             s.queue.async { [self] in
-                lock.lock(); let st = s.record.state; lock.unlock()
+                lock.lock(); let st = s.record.state; let since = s.record.stateSince; let agent = s.record.spec.agent; lock.unlock()
                 guard st == .starting || st == .idle else { return }
+                // Aider notifies before it draws its prompt: that drawing is not work.
+                if agent == .aider && st == .idle && now.milliseconds - since.milliseconds < Int64(config.quietAfterMS) { return }
                 stateEvent(s, .working, durable: false)
             }
         }
@@ -412,6 +421,8 @@ extension Hive {
         guard state == .working || state == .starting || (reports && state == .waiting) || (asks && state == .idle && hadOutput)
         else { return }
         if hadOutput && quietFor < Int64(config.quietAfterMS) {
+            // Codex prints all through a turn and reports only its end: look while it prints.
+            if agent == .codex { s.ingest.async { [self] in codexWhilePrinting(s) } }
             scheduleQuietCheck(s, afterMS: config.quietAfterMS - Int(quietFor))
             return
         }
@@ -430,10 +441,14 @@ extension Hive {
             let st = s.record.state, q = Sys.monotonicMS() - s.outputMS, out = s.output != nil, agent = s.record.spec.agent
             lock.unlock()
             guard st == .working || st == .starting, !out || q >= Int64(config.quietAfterMS) else { return }
-            // Aider waits quietly at a yes/no question too; its screen says which.
-            if agent == .aider, let text = tmux.capture(s.name), Hive.screenQuestion(agent, text) != nil {
-                s.ingest.async { [self] in noteQuestion(s, screen: text) }
-                return
+            // Aider waits quietly at a yes/no question too; its screen says which. Quiet
+            // anywhere but at its prompt (importing as it starts), it is not idle yet.
+            if agent == .aider, let text = tmux.capture(s.name) {
+                if Hive.screenQuestion(agent, text) != nil {
+                    s.ingest.async { [self] in noteQuestion(s, screen: text) }
+                    return
+                }
+                if !AiderNotify.atPrompt(text) { return }
             }
             stateEvent(s, .idle, durable: false)
         }

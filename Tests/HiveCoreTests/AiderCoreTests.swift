@@ -22,4 +22,31 @@ final class AiderCoreTests: XCTestCase {
         XCTAssertEqual(AiderNotify.report(payload, screen: answered).kind, AgentEventKind.idle, "an answered question is not asked")
         XCTAssertEqual(AiderNotify.report(Array("{}".utf8), screen: nil).kind, AgentEventKind.unreadable)
     }
+
+    /// Aider 0.86.2's questions name what they are about on the line above.
+    func testAQuestionsSubjectIsTheLineAbove() throws {
+        let add = try XCTUnwrap(ScreenMenu.letters("diff> Change it [[edit app.py hello bye]]\napp.py\nAdd file to the chat? (Y)es/(N)o/(D)on't ask again [Yes]: \n\n"))
+        XCTAssertEqual(add.subject, "app.py")
+        XCTAssertEqual(add.options.map(\.label), ["Yes", "No", "Don't ask again"])
+        let run = try XCTUnwrap(ScreenMenu.letters("Applied edit to app.py\necho ran > ran.txt\nRun shell command? (Y)es/(N)o/(D)on't ask again [Yes]:"))
+        XCTAssertEqual(run.subject, "echo ran > ran.txt")
+        XCTAssertEqual(run.kind, .tool)
+        let create = try XCTUnwrap(ScreenMenu.letters("new.txt\nCreate new file? (Y)es/(N)o [Yes]: "))
+        XCTAssertEqual(create.subject, "new.txt")
+        XCTAssertEqual(create.permission(id: 3, tool: nil, subject: nil).keys(choosing: create.deny ?? 0), ["n", "Enter"])
+        let other = try XCTUnwrap(ScreenMenu.letters("You can skip this check with --no-gitignore\nAdd .aider* to .gitignore (recommended)? (Y)es/(N)o [Yes]: "))
+        XCTAssertNil(other.subject, "only where Aider names one")
+    }
+
+    /// A quiet Aider is idle only at its prompt: it prints nothing for seconds as it starts.
+    func testThePromptIsTheEditFormatAndAMark() {
+        XCTAssertTrue(AiderNotify.atPrompt("Repo-map: using 4096 tokens, auto refresh\n────\ndiff> \n\n"))
+        XCTAssertTrue(AiderNotify.atPrompt("app.py\ndiff> half typed\n"))
+        XCTAssertTrue(AiderNotify.atPrompt("> \n"))
+        XCTAssertTrue(AiderNotify.atPrompt("architect> "))
+        XCTAssertFalse(AiderNotify.atPrompt("Say hello [[say Hello.]]\n\n"), "the prompt hivefs typed, echoed before Aider runs")
+        XCTAssertFalse(AiderNotify.atPrompt("░█         Waiting for openai/scripted\n"))
+        XCTAssertFalse(AiderNotify.atPrompt("x = a -> b\n"))
+        XCTAssertFalse(AiderNotify.atPrompt(""))
+    }
 }

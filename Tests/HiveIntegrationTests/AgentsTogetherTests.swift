@@ -6,7 +6,7 @@ import XCTest
 final class AgentsTogetherTests: ClaudeTestCase {
     override func prepare(_ m: MountFixture) throws {
         try super.prepare(m)
-        try "# app\n".write(toFile: work + "/README.md", atomically: true, encoding: .utf8)
+        try "# app\n".write(toFile: work + "/README.md", atomically: false, encoding: .utf8)
         try m.installFakes(["codex": "fake-codex", "gemini": "fake-gemini", "aider": "fake-aider",
                             "cursor-agent": "fake-cursor-agent"],
                            env: ["CODEX_HOME=" + m.root + "/codex", "GEMINI_CLI_HOME=" + m.root + "/gemini",

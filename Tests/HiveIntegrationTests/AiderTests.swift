@@ -32,21 +32,25 @@ final class AiderTests: MountedTestCase {
         XCTAssertEqual(argv[4], history)
         XCTAssertEqual(m.status("ai", "tokens.input"), "-", "Aider's rounded counts are not shown as numbers")
 
-        // A yes/no question: waiting, with the question as the reason.
+        // A yes/no question: waiting, with the question as the reason. Aider asks it
+        // before it sends the message, and notifies nothing: its quiet screen says so.
         XCTAssertEqual(m.write("ai/control", "send please add file src/a.py\n"), 0)
         m.waitState("ai", ["waiting"])
         XCTAssertTrue(waitUntil(5) { self.m.read("ai/permission") != "" }, m.read("ai/events") ?? "")
-        XCTAssertEqual(m.status("ai", "reason"), "permission Add file to the chat? (approve 1, deny 1, answer 1 N; see permission)")
+        XCTAssertEqual(m.status("ai", "reason"), "permission src/a.py (approve 1, deny 1, answer 1 N; see permission)")
         XCTAssertEqual(m.read("ai/permission"), """
             id 1
             kind tool
+            subject src/a.py
             question Add file to the chat?
             option 1 Yes
             option 2 No
+            option 3 Don't ask again
             approve 1
             deny 2
 
             """)
+        XCTAssertEqual(count("ai", " idle waiting for input\n"), 1, "no notification before the question")
         XCTAssertEqual(m.write("ai/control", "approve\n"), 0)
         XCTAssertTrue(waitUntil(10) { self.count("ai", " idle waiting for input\n") >= 2 }, (m.read("ai/events") ?? "") + (m.read("ai/screen") ?? ""))
         m.waitState("ai", ["idle"])
@@ -56,5 +60,10 @@ final class AiderTests: MountedTestCase {
         XCTAssertEqual(m.write("ai/control", "restart\n"), 0)
         XCTAssertTrue(waitUntil(10) { self.argvs("ai").count == 2 })
         XCTAssertEqual(argvs("ai").last?.last, "--restore-chat-history")
+        m.waitState("ai", ["idle"])
+        XCTAssertTrue(waitUntil(5) { (try? String(contentsOfFile: history, encoding: .utf8))?.contains("aider chat started") == true })
+        let restored = (try? String(contentsOfFile: history, encoding: .utf8)) ?? ""
+        XCTAssertEqual(restored.components(separatedBy: "#### Refactor the parser").count - 1, 1,
+                       "the first prompt is in the restored chat; it is not typed again: " + restored)
     }
 }

@@ -195,7 +195,7 @@ final class ClaudeSessionTests: ClaudeTestCase {
             ("{\"hook_event_name\":\"Stop\",\n\"x\":1}", ""),
         ]
         for (i, (payload, _)) in payloads.enumerated() {
-            try payload.write(toFile: m.root + "/p\(i)", atomically: true, encoding: .isoLatin1)
+            try payload.write(toFile: m.root + "/p\(i)", atomically: false, encoding: .isoLatin1)
             let r = m.sh("'\(hook)' '\(hooksLog("bad"))' < \(m.root)/p\(i)")
             XCTAssertEqual(r.status, 0, "the hook exits 0 on bad input")
             XCTAssertEqual(r.out, "", "and prints nothing")

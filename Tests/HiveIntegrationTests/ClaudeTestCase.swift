@@ -16,7 +16,7 @@ class ClaudeTestCase: MountedTestCase {
         for d in [home + "/.claude", work + "/src"] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
-        try "let a = 1\n".write(toFile: work + "/src/a.swift", atomically: true, encoding: .utf8)
+        try "let a = 1\n".write(toFile: work + "/src/a.swift", atomically: false, encoding: .utf8)
         if trusted {
             let trust = ["projects": [work: ["hasTrustDialogAccepted": true]]]
             try JSONSerialization.data(withJSONObject: trust).write(to: URL(fileURLWithPath: home + "/.claude.json"))

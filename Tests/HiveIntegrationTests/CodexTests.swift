@@ -12,8 +12,8 @@ final class CodexTests: MountedTestCase {
         try m.installFakes(["codex": "fake-codex"], env: ["CODEX_HOME=" + codexHome])
     }
 
-    private func newCodex(_ name: String, prompt: String, file: StaticString = #filePath, line: UInt = #line) {
-        let err = m.write("control", "new \(name) agent=codex dir=\(work) prompt=\"\(prompt)\" "
+    private func newCodex(_ name: String, prompt: String, extra: String = "", file: StaticString = #filePath, line: UInt = #line) {
+        let err = m.write("control", "new \(name) agent=codex dir=\(work) prompt=\"\(prompt)\" \(extra) "
                           + "env.FAKE_CODEX_ARGV_LOG=\(m.root)/\(name).argv.jsonl env.FAKE_CODEX_TRUTH=\(m.root)/\(name).truth.json\n")
         XCTAssertEqual(err, 0, "new \(name): \(m.read("control") ?? "")", file: file, line: line)
     }
@@ -33,7 +33,12 @@ final class CodexTests: MountedTestCase {
     }
 
     func testATurnEndsIdleWithItsThreadAndTokens() throws {
-        newCodex("cx", prompt: "Fix the bug")
+        newCodex("cx", prompt: "Fix the bug", extra: "env.FAKE_CODEX_TURN_S=2")
+        // Codex reports no turn's start: its title's spinner and running line say it works.
+        m.waitState("cx", ["working"], timeout: 5)
+        // Before any notification, the rollout Codex keeps open names the thread.
+        XCTAssertTrue(waitUntil(2) { self.m.status("cx", "agent.session") != "-" }, m.read("cx/events") ?? "")
+        XCTAssertEqual(m.state("cx"), "working")
         XCTAssertTrue(waitUntil(10) { self.idles("cx") == 1 }, m.read("cx/events") ?? "")
         m.waitState("cx", ["idle"])
         let t = truth("cx")
@@ -51,6 +56,10 @@ final class CodexTests: MountedTestCase {
         XCTAssertEqual(argv.last, "Fix the bug")
         let rollouts = m.sh("find \(codexHome)/sessions -name 'rollout-*-\(thread).jsonl'").out
         XCTAssertFalse(rollouts.isEmpty, "agent.session is the thread of a rollout")
+        // The thread Codex names the conversation in ends first: an event, not the session's turn.
+        let events = m.read("cx/events") ?? ""
+        XCTAssertEqual(events.components(separatedBy: " notification title: Fix the bug\n").count - 1, 1, events)
+        XCTAssertTrue(events.range(of: " notification title")!.lowerBound < events.range(of: " idle done: ")!.lowerBound, events)
         XCTAssertEqual(m.status("cx", "cost.unpriced"), "gpt-5.1-codex", "no price is guessed")
     }
 
@@ -71,6 +80,14 @@ final class CodexTests: MountedTestCase {
         XCTAssertTrue(waitUntil(10) { self.idles("more") == 3 })
         XCTAssertTrue(waitUntil(5) { self.m.status("more", "tokens.output") == "300" }, "the resumed thread goes on from its totals")
         XCTAssertEqual(m.status("more", "agent.session"), thread)
+    }
+
+    func testModeIsAnApprovalPolicyAndASandbox() throws {
+        newCodex("md", prompt: "read only", extra: "mode=never+read-only")
+        XCTAssertTrue(waitUntil(10) { self.idles("md") == 1 }, m.read("md/events") ?? "")
+        let argv = try XCTUnwrap(argvs("md").first)
+        XCTAssertEqual(Array(argv[2..<6]), ["--ask-for-approval", "never", "--sandbox", "read-only"])
+        XCTAssertEqual(m.write("control", "new no agent=codex dir=\(work) mode=on-failure\n"), EINVAL, "gone from Codex 0.163")
     }
 
     func testAMissingCodexFailsNamingIt() {

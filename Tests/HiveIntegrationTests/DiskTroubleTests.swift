@@ -20,7 +20,7 @@ final class DiskTroubleTests: MountedTestCase {
     private func runHook(_ name: String, _ n: Int) -> Int32? {
         let payload = m.root + "/payload"
         try? #"{"hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"seq \#(n)"}}"#
-            .write(toFile: payload, atomically: true, encoding: .utf8)
+            .write(toFile: payload, atomically: false, encoding: .utf8)
         guard let pid = spawn(["/bin/sh", "-c", "'\(hook)' \(m.state)/sessions/\(name)/hooks.log < \(payload)"],
                               stdout: "/dev/null", stderr: m.root + "/hook.err") else { return nil }
         var st: Int32 = 0

@@ -74,7 +74,7 @@ final class NightlyReportTests: ClaudeTestCase {
         let old = m.state + "/history/ancient-20200101T000000Z"
         try FileManager.default.createDirectory(atPath: old, withIntermediateDirectories: true)
         try "name ancient\nstate killed\nagent claude\ntokens.input 1\ntokens.output 2\ncost.usd 9.0000\n"
-            .write(toFile: old + "/status", atomically: true, encoding: .utf8)
+            .write(toFile: old + "/status", atomically: false, encoding: .utf8)
 
         let r = m.sh("HIVE_MOUNT=$MNT '\(script)'")
         XCTAssertEqual(r.status, 0, r.err)

@@ -9,10 +9,10 @@ final class GeminiTests: MountedTestCase {
 
     override func prepare(_ m: MountFixture) throws {
         for d in [geminiHome, work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
-        try "# app\n".write(toFile: work + "/README.md", atomically: true, encoding: .utf8)
+        try "# app\n".write(toFile: work + "/README.md", atomically: false, encoding: .utf8)
         // The machine's own system settings, which must be carried over.
         try #"{"general":{"vimMode":true},"hooks":{"AfterAgent":[{"hooks":[{"type":"command","command":"true"}]}]}}"#
-            .write(toFile: m.root + "/system-settings.json", atomically: true, encoding: .utf8)
+            .write(toFile: m.root + "/system-settings.json", atomically: false, encoding: .utf8)
         try m.installFakes(["gemini": "fake-gemini"], env: ["GEMINI_CLI_HOME=" + geminiHome,
                                                             "GEMINI_CLI_SYSTEM_SETTINGS_PATH=" + m.root + "/system-settings.json"])
     }

@@ -62,7 +62,7 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(stop, "-\(root)/usr/bin/hivefs unmount")
         XCTAssertEqual(line("KillMode"), "process", "stopping the service leaves the agents running")
         try fm.createDirectory(atPath: root + "/home/.config/hivefs", withIntermediateDirectories: true)
-        try "socket = \"install-\(getpid())\"\n".write(toFile: root + "/home/.config/hivefs/config.toml", atomically: true, encoding: .utf8)
+        try "socket = \"install-\(getpid())\"\n".write(toFile: root + "/home/.config/hivefs/config.toml", atomically: false, encoding: .utf8)
         let env = ["HOME=" + root + "/home", "XDG_CONFIG_HOME=", "XDG_STATE_HOME="]
         let daemon = try XCTUnwrap(spawn(["/bin/sh", "-c", "exec " + start], stdout: root + "/daemon.out",
                                          stderr: root + "/daemon.err", env: env))

@@ -134,8 +134,16 @@ final class MountFixture {
             .split(separator: "\n").compactMap { pid_t($0) }
         let agents = panes.flatMap { processTree($0).keys }
         _ = sh("tmux -L \(socket) kill-server 2>/dev/null")
+        // kill-server leaves the socket file behind; so do the test's own servers (SOCKET-ui…).
+        let sockets = (ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp") + "/tmux-\(getuid())"
+        for f in (try? FileManager.default.contentsOfDirectory(atPath: sockets)) ?? [] where f == socket || f.hasPrefix(socket + "-") {
+            unlink(sockets + "/" + f)
+        }
         if !waitUntil(5, { !agents.contains(where: alive) }) { for p in agents { kill(p, SIGKILL) } }
         _ = waitUntil(2) { !agents.contains(where: alive) }
+        try? FileManager.default.removeItem(atPath: root)
+        // A hook an agent ran as it was killed may still write there: look once more.
+        usleep(300_000)
         try? FileManager.default.removeItem(atPath: root)
     }
 

@@ -45,7 +45,7 @@ final class NotifyTests: MountedTestCase {
             exited = "sleep 60"
             failed = "echo broken >&2; exit 3"
             """
-        try config.write(toFile: m.root + "/none.toml", atomically: true, encoding: .utf8)
+        try config.write(toFile: m.root + "/none.toml", atomically: false, encoding: .utf8)
     }
 
     func testACommandRunsOncePerTransitionWithTheSessionInItsEnvironment() throws {
@@ -83,7 +83,7 @@ final class ConfigTests: XCTestCase {
                              ("[on]\nwaitng = \"true\"\n", "unknown key 'waitng' in [on]"),
                              ("kill-grace = \"soon\"\n", "kill-grace"),
                              ("idle-timeout = \"0\"\n", "idle-timeout")] {
-            try text.write(toFile: m.root + "/none.toml", atomically: true, encoding: .utf8)
+            try text.write(toFile: m.root + "/none.toml", atomically: false, encoding: .utf8)
             let r = m.sh("'\(MountFixture.binary)' mount \(m.mnt) --state \(m.state) --socket \(m.socket) --config \(m.root)/none.toml")
             XCTAssertNotEqual(r.status, 0, text)
             XCTAssertTrue(r.err.contains(says), "\(text): \(r.err)")
@@ -126,7 +126,7 @@ final class PruneHistoryTests: MountedTestCase {
 /// `restore = true`: sessions lost while hivefs was down start again at mount.
 final class RestoreTests: MountedTestCase {
     override func prepare(_ m: MountFixture) throws {
-        try "restore = true\n".write(toFile: m.root + "/none.toml", atomically: true, encoding: .utf8)
+        try "restore = true\n".write(toFile: m.root + "/none.toml", atomically: false, encoding: .utf8)
     }
 
     func testLostSessionsStartAgainInTheSamePlace() {

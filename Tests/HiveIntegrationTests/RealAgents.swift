@@ -74,15 +74,83 @@ final class ModelServer {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
     }
+}
 
-    /// The tokens of the responses that belong to the conversation (not side calls such as titles).
-    func conversationTokens(api: String = "anthropic") -> [String: Int] {
-        var sum: [String: Int] = ["input": 0, "output": 0, "cache_read": 0, "cache_write": 0]
-        for r in truth where r["api"] as? String == api && r["side"] as? Bool != true {
-            for k in sum.keys { sum[k, default: 0] += (r[k] as? NSNumber)?.intValue ?? 0 }
+/// What the tests of the real agents read from a session's files.
+extension MountFixture {
+    /// The session's events, as events.jsonl gives them.
+    func eventObjects(_ name: String) -> [[String: Any]] {
+        (read(name + "/events.jsonl") ?? "").split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// `KIND DETAIL` of each event of these kinds.
+    func eventKinds(_ name: String, _ wanted: Set<String>) -> [String] {
+        eventObjects(name).compactMap { e in
+            guard let k = e["kind"] as? String, wanted.contains(k) else { return nil }
+            let d = e["detail"] as? String ?? ""
+            return d.isEmpty ? k : k + " " + d
+        }
+    }
+
+    /// The states the session went through, in order, as its state events (and the
+    /// events that carried a state) recorded them.
+    func statesSeen(_ name: String) -> [String] {
+        var out: [String] = []
+        for e in eventObjects(name) {
+            guard let s = e["state"] as? String, out.last != s else { continue }
+            out.append(s)
+        }
+        return out
+    }
+
+    /// Waits until `permission` shows a question, and returns its lines as a dictionary (options as `option N`).
+    func waitForPermission(_ name: String, timeout: Double = 30, evidence: @autoclosure () -> String = "",
+                           file: StaticString = #filePath, line: UInt = #line) -> [String: String] {
+        var text = ""
+        XCTAssertTrue(waitUntil(timeout) { text = self.read(name + "/permission") ?? ""; return !text.isEmpty },
+                      "no question in permission: " + evidence(), file: file, line: line)
+        var out: [String: String] = [:]
+        for l in text.split(separator: "\n") {
+            let words = l.split(separator: " ", maxSplits: l.hasPrefix("option ") ? 2 : 1).map(String.init)
+            if l.hasPrefix("option "), words.count == 3 { out["option " + words[1]] = words[2] } else if words.count == 2 {
+                out[words[0]] = words[1]
+            }
+        }
+        return out
+    }
+}
+
+extension ModelServer {
+    /// The usage of the responses of `api` that reached the client whole and belong
+    /// to the conversation (no side calls such as titles, no response cut short).
+    func answeredTokens(api: String) -> [String: Int] {
+        var sum: [String: Int] = ["input": 0, "output": 0, "cache_read": 0, "cache_write": 0, "responses": 0]
+        for r in truth where r["api"] as? String == api && r["side"] as? Bool != true && r["aborted"] as? Bool != true {
+            for k in ["input", "output", "cache_read", "cache_write"] { sum[k, default: 0] += (r[k] as? NSNumber)?.intValue ?? 0 }
+            sum["responses", default: 0] += 1
         }
         return sum
     }
+
+    /// Claude Code 2.1.337's prices (USD per million tokens: input, output, cache read, cache write).
+    static let claudePrices: [String: [Double]] = ["claude-opus-5-5": [4, 20, 0.2, 5], "claude-sonnet-5-5": [2, 10, 0.1, 2.5],
+                                                   "claude-haiku-5-5": [0.1, 0.5, 0.01, 0.125]]
+
+    /// What the responses cost at `prices` (by model): all of them, or the side calls only.
+    func cost(at prices: [String: [Double]] = ModelServer.claudePrices, sideOnly: Bool = false) -> Double {
+        var usd = 0.0
+        for r in truth where !sideOnly || r["side"] as? Bool == true {
+            guard let p = prices[(r["model"] as? String) ?? ""] else { continue }
+            let n = ["input", "output", "cache_read", "cache_write"].map { Double((r[$0] as? NSNumber)?.intValue ?? 0) }
+            usd += zip(n, p).map { $0 * $1 }.reduce(0, +) / 1e6
+        }
+        return usd
+    }
+
+    /// The server's log: one line per request, with what was answered.
+    var requests: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 }
 
 /// A mount whose `claude` is the real Claude Code (2.1.337, from PyPI's claude-agent-sdk
@@ -107,7 +175,7 @@ class RealClaudeTestCase: MountedTestCase {
         for d in [home + "/.claude", work + "/src", m.root + "/bin"] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
-        try "let a = 1\n".write(toFile: work + "/src/a.swift", atomically: true, encoding: .utf8)
+        try "let a = 1\n".write(toFile: work + "/src/a.swift", atomically: false, encoding: .utf8)
         var config: [String: Any] = [
             "hasCompletedOnboarding": true,
             "lastOnboardingVersion": "2.1.337",
@@ -131,21 +199,8 @@ class RealClaudeTestCase: MountedTestCase {
         XCTAssertEqual(err, 0, "new \(name): \(String(cString: strerror(err))); \(m.read("control") ?? "")", file: file, line: line)
     }
 
-    /// The session's events, as events.jsonl gives them.
-    func events(_ name: String) -> [[String: Any]] {
-        (m.read(name + "/events.jsonl") ?? "").split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-    }
-
     /// `KIND DETAIL` of each event of these kinds.
-    func kinds(_ name: String, _ wanted: Set<String>) -> [String] {
-        events(name).compactMap { e in
-            guard let k = e["kind"] as? String, wanted.contains(k) else { return nil }
-            let d = e["detail"] as? String ?? ""
-            return d.isEmpty ? k : k + " " + d
-        }
-    }
+    func kinds(_ name: String, _ wanted: Set<String>) -> [String] { m.eventKinds(name, wanted) }
 
     /// What the test saw, for a failure message: events, screen, server log.
     func evidence(_ name: String) -> String {
@@ -153,18 +208,8 @@ class RealClaudeTestCase: MountedTestCase {
             + "\nserver:\n" + ((try? String(contentsOfFile: server.logPath, encoding: .utf8)) ?? "")
     }
 
-    /// Waits until `permission` shows a question, and returns its lines as a dictionary (options as `option N`).
+    /// Waits until `permission` shows a question, and returns its lines (options as `option N`).
     func waitPermission(_ name: String, timeout: Double = 20, file: StaticString = #filePath, line: UInt = #line) -> [String: String] {
-        var text = ""
-        XCTAssertTrue(waitUntil(timeout) { text = self.m.read(name + "/permission") ?? ""; return !text.isEmpty },
-                      "no question in permission: " + evidence(name), file: file, line: line)
-        var out: [String: String] = [:]
-        for l in text.split(separator: "\n") {
-            let words = l.split(separator: " ", maxSplits: l.hasPrefix("option ") ? 2 : 1).map(String.init)
-            if l.hasPrefix("option "), words.count == 3 { out["option " + words[1]] = words[2] } else if words.count == 2 {
-                out[words[0]] = words[1]
-            }
-        }
-        return out
+        m.waitForPermission(name, timeout: timeout, evidence: evidence(name), file: file, line: line)
     }
 }

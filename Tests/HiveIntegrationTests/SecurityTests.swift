@@ -81,7 +81,7 @@ final class SecurityTests: MountedTestCase {
 
     func testAPlantedSymlinkIsNotFollowedOutOfTheStateDirectory() throws {
         let victim = m.root + "/victim"
-        try "untouched\n".write(toFile: victim, atomically: true, encoding: .utf8)
+        try "untouched\n".write(toFile: victim, atomically: false, encoding: .utf8)
         newShell("planted", "sh -c 'echo one; sleep 300'")
         XCTAssertEqual(m.write("planted/control", "kill\n"), 0)
         XCTAssertTrue(waitUntil(5) { self.m.read("planted/summary") != nil })

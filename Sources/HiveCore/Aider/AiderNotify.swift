@@ -29,6 +29,19 @@ public enum AiderNotify {
         return r
     }
 
+    /// Whether Aider shows its input prompt on the last line: the edit format and
+    /// `>` (`diff> `, `architect> `, `> `), maybe with text a person is typing.
+    /// Aider prints nothing for seconds as it starts (it imports its libraries), and
+    /// the prompt hivefs types at launch is echoed before it runs: a quiet terminal
+    /// is idle only once this shows.
+    public static func atPrompt(_ screen: String) -> Bool {
+        let rows = screen.split(separator: "\n").map { String($0).trimmingWhitespace() }
+        guard let row = rows.last(where: { !$0.isEmpty }), let mark = row.firstIndex(of: ">") else { return false }
+        let mode = row[..<mark]
+        return mode.count <= 20 && mode.allSatisfy { $0.isLetter || $0 == "-" }
+            && (row.index(after: mark) == row.endIndex || row[row.index(after: mark)] == " ")
+    }
+
     /// The yes/no question Aider waits on, if its screen's last line asks one and
     /// it is not answered yet: `Add file to the chat? (Y)es/(N)o [Yes]:`.
     public static func question(_ screen: String) -> String? {

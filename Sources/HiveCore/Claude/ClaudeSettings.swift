@@ -119,8 +119,10 @@ public enum ClaudeScreen: Sendable, Equatable {
         // onto the lines that follow it, up to a blank one.
         guard let at = lines[i..<min(lines.count, i + 4)].firstIndex(where: { $0.contains(".json") }) else { return String(lines[i]) }
         var message = [String(lines[at])]
+        let frame: Set<Character> = ["╭", "╮", "╰", "╯", "│", "─"]
         for l in lines[(at + 1)..<min(lines.count, at + 4)] {
-            if l.isEmpty { break }
+            // A wrapped message goes on until its end ("Invalid key in record"), never into a frame.
+            if l.isEmpty || l.contains(where: frame.contains) || message.joined().lowercased().contains("invalid key in record") { break }
             message.append(String(l))
         }
         return message.joined(separator: " ")

@@ -22,6 +22,10 @@ public enum CodexNotify {
         }
         var r: AgentReport
         switch type {
+        case "agent-turn-complete" where isTitleThread(p):
+            // Not the session's thread: its turn says nothing of the conversation's.
+            let title = titleText(p["last-assistant-message"] as? String)
+            return AgentReport(kind: AgentEventKind.notification, detail: "title" + (title.map { ": " + ClaudeHooks.firstLine($0, limit: 60) } ?? ""))
         case "agent-turn-complete":
             r = .turnEnded(p["last-assistant-message"] as? String)
         default:
@@ -29,5 +33,25 @@ public enum CodexNotify {
         }
         r.agentSession = (p["thread-id"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         return r
+    }
+
+    /// What Codex CLI (0.163) asks in the thread it starts of its own to name a new
+    /// conversation; that thread's turn ends with a notification too (just before the
+    /// conversation's first turn ends, or while it still runs), with another thread id.
+    public static let titleRequest = "Generate a concise, single-line task title"
+
+    /// Whether a notification is of the title thread: its one input message is the title request.
+    static func isTitleThread(_ p: [String: Any]) -> Bool {
+        guard let inputs = p["input-messages"] as? [String], inputs.count == 1 else { return false }
+        return inputs[0].hasPrefix(titleRequest)
+    }
+
+    /// The title in the title thread's answer (`{"title": "…"}`), or the answer itself.
+    static func titleText(_ answer: String?) -> String? {
+        guard let answer else { return nil }
+        if let o = try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any], let t = o["title"] as? String {
+            return t
+        }
+        return answer
     }
 }

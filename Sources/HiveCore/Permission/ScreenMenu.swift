@@ -6,7 +6,11 @@
 /// Code, `›` in Codex), numbered (`1. Yes`) or not (Claude Code's trust dialog).
 /// Its options are the lines next to the marked one that start at the same column;
 /// the question is the nearest line above them that asks one. A lone marked line is
-/// an input prompt, not a menu.
+/// an input prompt, not a menu. A menu is the last thing on the screen: below its
+/// options come at most a footer's lines (`Esc to cancel · Tab to amend`, `Press
+/// enter to confirm or esc to cancel`), so that the conversation above the input
+/// box (Claude Code echoes a prompt after `❯`, wrapped at the same column) and a
+/// numbered list typed into that box are never read as a menu.
 public enum ScreenMenu {
     /// Rows from the bottom that are read: the conversation above may quote anything.
     public static let rowsRead = 30
@@ -27,7 +31,7 @@ public enum ScreenMenu {
             while first > 0, option(rows[first - 1], column: column) != nil { first -= 1 }
             var last = i
             while last + 1 < rows.count, option(rows[last + 1], column: column) != nil { last += 1 }
-            guard last > first else { continue }
+            guard last > first, footerOnly(rows[(last + 1)...]) else { continue }
             var labels: [String] = []
             for r in first...last {
                 let text = r == i ? String(rows[r].dropFirst(column)) : option(rows[r], column: column) ?? ""
@@ -50,7 +54,8 @@ public enum ScreenMenu {
                 : (lower.contains("do you want to") || lower.contains("allow") || lower.contains("would you like to run")
                    || lower.contains("proceed")) ? .tool : .question
             return ScreenQuestion(kind: kind, question: question, options: labels.map { Permission.Option(label: $0) },
-                                  focus: i - first, style: .menu, approve: once(labels, isYes), deny: once(labels, isNo))
+                                  focus: i - first, style: .menu, approve: once(labels, isYes), deny: once(labels, isNo),
+                                  subject: command(question, rows[..<first]))
         }
         return nil
     }
@@ -77,8 +82,23 @@ public enum ScreenMenu {
         let lower = question.lowercased()
         let kind: Permission.Kind = lower.contains("run shell command") || lower.contains("add ") || lower.contains("create new file")
             || lower.contains("edit") ? .tool : .question
+        // Aider prints what it asks about on the line above: the file, or the command.
+        var subject: String?
+        if ["add file to the chat", "create new file", "allow edits to file", "run shell command"].contains(where: lower.hasPrefix),
+           let at = rows.lastIndex(where: { !$0.isEmpty }) {
+            subject = rows[..<at].last(where: { !$0.isEmpty })
+        }
         return ScreenQuestion(kind: kind, question: question.isEmpty ? "a yes/no question" : question, options: options,
-                              style: .letters, approve: labels.firstIndex(where: isYes), deny: labels.firstIndex(where: isNo))
+                              style: .letters, approve: labels.firstIndex(where: isYes), deny: labels.firstIndex(where: isNo),
+                              subject: subject)
+    }
+
+    /// The command Codex CLI's approval screen shows (`$ touch made.txt`) between its
+    /// question ("Would you like to run the following command?") and its options.
+    static func command(_ question: String, _ above: ArraySlice<String>) -> String? {
+        guard question.lowercased().contains("run the following command") else { return nil }
+        let line = above.suffix(10).map { $0.trimmingWhitespace() }.last { $0.hasPrefix("$ ") }
+        return line.map { String($0.dropFirst(2)).trimmingWhitespace() }
     }
 
     /// The column of a line's focus marker and the text after it, if the line is marked.
@@ -90,6 +110,12 @@ public enum ScreenMenu {
         while column < chars.count && chars[column] == " " { column += 1 }
         guard column < chars.count else { return nil }
         return (column, String(chars[column...]))
+    }
+
+    /// Whether `rows` (what follows a menu's options) hold nothing but a footer.
+    static func footerOnly(_ rows: ArraySlice<String>) -> Bool {
+        let texts = rows.map { $0.trimmingWhitespace().lowercased() }.filter { !$0.isEmpty }
+        return texts.count <= 2 && texts.allSatisfy { $0.contains("esc") || $0.contains("enter") }
     }
 
     /// An unmarked option line's text: spaces up to `column`, then text.
@@ -138,6 +164,6 @@ public enum ScreenMenu {
     static func isNo(_ label: String) -> Bool {
         let l = label.lowercased()
         return l.hasPrefix("no") || l.hasPrefix("deny") || l.hasPrefix("reject") || l.hasPrefix("don't trust")
-            || l.hasPrefix("exit") || l.hasPrefix("cancel")
+            || l.hasPrefix("exit") || l.hasPrefix("cancel") || l.hasPrefix("quit")
     }
 }
