@@ -59,8 +59,9 @@ public struct SessionRecord: Sendable, Equatable, Codable {
     public var tools: [String: Int] = [:]
     /// The question the agent waits on now (`permission`), if any.
     public var permission: Permission?
-    /// The last id given to a question: the next one gets one more.
-    public var permissionIDs = 0
+    /// The last id given to a question (the next one gets one more); nil before the
+    /// first, and in checkpoints written before questions were recorded.
+    public var lastPermissionID: Int?
 
     public init(name: String, spec: SessionSpec, created: Timestamp) {
         self.name = name
@@ -118,7 +119,7 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         case AgentEventKind.permission:
             tool = e.tool
         case PermissionEventKind.asked:
-            if let p = e.permission { permission = p; permissionIDs = max(permissionIDs, p.id) }
+            if let p = e.permission { permission = p; lastPermissionID = max(lastPermissionID ?? 0, p.id) }
         case PermissionEventKind.answered, PermissionEventKind.gone:
             if e.permission == nil || e.permission?.id == permission?.id { permission = nil }
         case AgentEventKind.toolDone, AgentEventKind.toolFailed, AgentEventKind.idle,

@@ -47,7 +47,7 @@ extension Hive {
                     let words = t.split(separator: " ", maxSplits: 1).map(String.init)
                     return (words[0], words.count > 1 ? words[1] : nil)
                 }
-                let p = seen.permission(id: r.permissionIDs + 1, tool: seen.kind == .tool ? announced?.0 : nil,
+                let p = seen.permission(id: (r.lastPermissionID ?? 0) + 1, tool: seen.kind == .tool ? announced?.0 : nil,
                                         subject: seen.kind == .tool ? announced?.1 : nil)
                 lock.lock(); s.questionSeenMS = Sys.monotonicMS(); lock.unlock()
                 var e = Event(session: r.name, kind: PermissionEventKind.asked,
@@ -105,7 +105,7 @@ extension Hive {
         default: return
         }
         guard let known = r.permission else {
-            if let given, given <= r.permissionIDs { throw .stale("question \(given) is over; nothing waits for an answer now") }
+            if let given, given <= r.lastPermissionID ?? 0 { throw .stale("question \(given) is over; nothing waits for an answer now") }
             throw .noQuestion("\(r.name) waits for no answer (permission is empty)")
         }
         if let given, given != known.id {

@@ -331,3 +331,37 @@ final class SessionStateTests: XCTestCase {
                        ["new", "starting", "working", "waiting", "idle", "paused", "exited", "killed", "failed"])
     }
 }
+
+/// The questions an agent asks, folded from `permission.*` events.
+final class SessionRecordPermissionTests: XCTestCase {
+    private func asked(_ id: Int, at ms: Int64) -> Event {
+        var e = Event(time: t(ms), session: "auth", kind: PermissionEventKind.asked, detail: "\(id) tool", state: .waiting)
+        e.permission = Permission(id: id, kind: .tool, tool: "Bash", subject: "ls", question: "Do you want to proceed?",
+                                  options: [.init(label: "Yes"), .init(label: "No")], focus: 0, style: .menu, approve: 0, deny: 1)
+        return e
+    }
+
+    func testAQuestionIsKeptWhileTheSessionWaitsAndItsIdIsNeverReused() throws {
+        var r = try XCTUnwrap(SessionRecord.replay([Log.created(), Log.state(.working, at: 1), asked(1, at: 2)]))
+        XCTAssertEqual(r.state, .waiting)
+        XCTAssertEqual(r.permission?.id, 1)
+        var answered = Event(time: t(3), session: "auth", kind: PermissionEventKind.answered, detail: "1 1: Yes", state: .working)
+        answered.permission = r.permission
+        r.apply(answered)
+        XCTAssertNil(r.permission)
+        XCTAssertEqual(r.state, .working)
+        XCTAssertEqual(r.lastPermissionID, 1, "the next question is 2")
+        r.apply(asked(2, at: 4))
+        r.apply(Log.state(.idle, at: 5))
+        XCTAssertNil(r.permission, "a question is asked only while the session waits")
+        XCTAssertEqual(r.lastPermissionID, 2)
+    }
+
+    func testACheckpointWrittenBeforeQuestionsStillReads() throws {
+        let r = try XCTUnwrap(SessionRecord.replay([Log.created(), Log.state(.working, at: 1)]))
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: try JSONEncoder().encode(r)) as? [String: Any])
+        XCTAssertNil(object["lastPermissionID"])
+        object["permission"] = nil
+        XCTAssertEqual(try JSONDecoder().decode(SessionRecord.self, from: try JSONSerialization.data(withJSONObject: object)), r)
+    }
+}

@@ -327,6 +327,19 @@ final class TranscriptLedgerTests: XCTestCase {
         XCTAssertEqual(l.total.input, 9607, "tokens stay the assistant lines'")
     }
 
+    /// A ledger saved by a release without the agent's own cost reads on, with none.
+    func testALedgerSavedBeforeTheAgentsCostStillReads() throws {
+        var l = ledger(Transcript.threeBlocks())
+        l.noteAgentTotal(0.5)
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: try JSONEncoder().encode(l)) as? [String: Any])
+        object["agentCostUSD"] = nil
+        object["sinceAgentCost"] = nil
+        let old = try JSONDecoder().decode(TranscriptLedger.self, from: try JSONSerialization.data(withJSONObject: object))
+        XCTAssertNil(old.agentCostUSD)
+        XCTAssertEqual(old.total, l.total)
+        XCTAssertEqual(old.cost(.standard).source, .prices)
+    }
+
     func testProjectFolder() {
         XCTAssertEqual(ClaudePaths.projectFolder("/home/ben/work_personal/x.y"), "-home-ben-work-personal-x-y")
         XCTAssertEqual(ClaudePaths.projectFolder("/home/ben/work_personal/claude_code_observability"),

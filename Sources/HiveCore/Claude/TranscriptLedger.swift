@@ -35,8 +35,9 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
     /// `totalCostUSD`, side calls such as titles included, restored on `--resume`),
     /// as of its latest such line; nil before one.
     public internal(set) var agentCostUSD: Double?
-    /// Usage per model of the messages counted since that line, which it does not cover.
-    public internal(set) var sinceAgentCost: [String: TokenUsage] = [:]
+    /// Usage per model of the messages counted since that line, which it does not
+    /// cover. Optional so that a ledger saved before it existed still reads.
+    public internal(set) var sinceAgentCost: [String: TokenUsage]?
 
     public init() {}
 
@@ -106,7 +107,7 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
         messages[key] = Message(model: priced, usage: merged)
         total = total + delta
         byModel[priced, default: TokenUsage()] = byModel[priced, default: TokenUsage()] + delta
-        if agentCostUSD != nil { sinceAgentCost[priced, default: TokenUsage()] = sinceAgentCost[priced, default: TokenUsage()] + delta }
+        if agentCostUSD != nil { sinceAgentCost = (sinceAgentCost ?? [:]).merging([priced: delta], uniquingKeysWith: +) }
     }
 
     /// The most tokens one field of one message may hold; more (or less than 0) is
@@ -161,8 +162,9 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
             return (usd, unpriced)
         }
         if let agent = agentCostUSD {
-            let (more, unpriced) = priced(sinceAgentCost)
-            let counted = sinceAgentCost.values.allSatisfy(\.isZero)
+            let since = sinceAgentCost ?? [:]
+            let (more, unpriced) = priced(since)
+            let counted = since.values.allSatisfy(\.isZero)
             return (agent + more, unpriced, counted ? .agent : .agentAndPrices)
         }
         let (usd, unpriced) = priced(byModel)
