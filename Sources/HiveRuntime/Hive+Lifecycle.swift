@@ -184,6 +184,7 @@ extension Hive {
         s.toldRefusedSettings = false
         s.hooksAtLaunch = s.record.hookOffset
         s.output = nil
+        s.outputMS = Sys.monotonicMS()
         s.beforePause = .idle
         s.panePid = pid
         lock.unlock()
@@ -420,9 +421,12 @@ extension Hive {
         let asks = Hive.asksOnScreen(agent)
         guard state == .working || state == .starting || (reports && state == .waiting) || (asks && state == .idle && hadOutput)
         else { return }
-        if hadOutput && quietFor < Int64(config.quietAfterMS) {
+        // Quiet is counted from the last output, or from the launch: a check left over
+        // from the agent's previous run must not read the new one's screen at once
+        // (Claude Code redraws the conversation it resumes before it takes input).
+        if quietFor < Int64(config.quietAfterMS) {
             // Codex prints all through a turn and reports only its end: look while it prints.
-            if agent == .codex { s.ingest.async { [self] in codexWhilePrinting(s) } }
+            if agent == .codex && hadOutput { s.ingest.async { [self] in codexWhilePrinting(s) } }
             scheduleQuietCheck(s, afterMS: config.quietAfterMS - Int(quietFor))
             return
         }

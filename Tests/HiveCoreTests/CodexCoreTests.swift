@@ -103,6 +103,7 @@ final class CodexCoreTests: XCTestCase {
         XCTAssertEqual(q.subject, "touch made.txt")
         XCTAssertNil(q.tool, "the screen names no tool")
         XCTAssertEqual(q.options.count, 3)
+        XCTAssertEqual(q.options.first?.label, "Yes, proceed (y)", "the key hint stays part of the label")
         XCTAssertEqual(q.approve, 0, "yes this once")
         XCTAssertEqual(q.deny, 2)
         XCTAssertEqual(q.permission(id: 1, tool: nil, subject: nil).keys(choosing: 2), ["Down", "Down", "Enter"])

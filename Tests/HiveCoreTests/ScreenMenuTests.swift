@@ -145,52 +145,9 @@ final class ScreenMenuTests: XCTestCase {
           ⏵⏵ auto mode on (shift+tab to cycle) · ← for agents
         """
 
-    static let codexApproval = """
-        • Running touch made.txt
-
-
-          Would you like to run the following command?
-
-          Environment: local
-
-          $ touch made.txt
-
-
-        › 1. Yes, proceed (y)
-          2. Yes, and don't ask again for commands that start with `touch made.txt` (p)
-          3. No, and tell Codex what to do differently (esc)
-
-          Press enter to confirm or esc to cancel
-        """
-
-    static let codexTrust = """
-          Trust this folder? Codex can read, edit, and run files here, subject to your permission settings. Folder settings
-          can run code automatically, even without a model request. Continue only if you trust these files. Your trust
-          decision will be saved.
-
-        › 1. Trust and continue
-          2. Quit
-
-          enter continue · esc quit
-        """
-
     func testTheConversationAndTheInputBoxAreNoMenu() {
         XCTAssertNil(ScreenMenu.menu(Self.echoedPrompt))
         XCTAssertEqual(ClaudeScreen.classify(Self.echoedPrompt), .prompt)
-    }
-
-    func testCodexsApprovalAndTrustScreens() throws {
-        let q = try XCTUnwrap(ScreenMenu.menu(Self.codexApproval))
-        XCTAssertEqual(q.kind, .tool)
-        XCTAssertEqual(q.question, "Would you like to run the following command?")
-        XCTAssertEqual(q.options.first?.label, "Yes, proceed (y)")
-        XCTAssertEqual(q.approve, 0)
-        XCTAssertEqual(q.deny, 2)
-        let t = try XCTUnwrap(ScreenMenu.menu(Self.codexTrust))
-        XCTAssertEqual(t.kind, .trust)
-        XCTAssertEqual(t.question, "Trust this folder?")
-        XCTAssertEqual(t.approve, 0)
-        XCTAssertEqual(t.deny, 1)
     }
 
     func testAnInputPromptIsNoMenu() {

@@ -153,6 +153,23 @@ extension ModelServer {
     var requests: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 }
 
+extension MountedTestCase {
+    /// Pauses a working session and resumes it: every process of the agent is stopped
+    /// meanwhile, and runs again after, back in `working`. Returns the agent's pid.
+    @discardableResult
+    func assertPauseAndResume(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> pid_t {
+        XCTAssertEqual(m.write(name + "/control", "pause\n"), 0, m.read(name + "/control") ?? "", file: file, line: line)
+        XCTAssertEqual(m.state(name), "paused", file: file, line: line)
+        let pid = try XCTUnwrap(m.pid(name), file: file, line: line)
+        XCTAssertTrue(waitUntil(5) { processTree(pid).values.allSatisfy { $0 == "T" || $0 == "Z" } },
+                      "every process is stopped: \(processTree(pid))", file: file, line: line)
+        XCTAssertEqual(m.write(name + "/control", "resume\n"), 0, file: file, line: line)
+        XCTAssertEqual(m.state(name), "working", file: file, line: line)
+        XCTAssertTrue(waitUntil(5) { processTree(pid).values.allSatisfy { $0 != "T" } }, file: file, line: line)
+        return pid
+    }
+}
+
 /// A mount whose `claude` is the real Claude Code (2.1.337, from PyPI's claude-agent-sdk
 /// wheel), talking to the model server, with a home of its own.
 class RealClaudeTestCase: MountedTestCase {

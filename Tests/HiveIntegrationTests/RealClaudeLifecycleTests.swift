@@ -24,13 +24,7 @@ final class RealClaudeLifecycleTests: RealClaudeTestCase {
     func testPauseResumeInterruptAndKill() throws {
         newClaude("life", prompt: "[[slow 300]]")
         m.waitState("life", ["working"], timeout: 60)
-        XCTAssertEqual(m.write("life/control", "pause\n"), 0, m.read("life/control") ?? "")
-        XCTAssertEqual(m.state("life"), "paused")
-        let pid = try XCTUnwrap(m.pid("life"))
-        XCTAssertTrue(waitUntil(5) { processTree(pid).values.allSatisfy { $0 == "T" || $0 == "Z" } }, "every process is stopped: \(processTree(pid))")
-        XCTAssertEqual(m.write("life/control", "resume\n"), 0)
-        XCTAssertEqual(m.state("life"), "working")
-        XCTAssertTrue(waitUntil(5) { processTree(pid).values.allSatisfy { $0 != "T" } })
+        let pid = try assertPauseAndResume("life")
         // Escape in the middle of the stream: Claude Code 2.1.337 says so with its Interrupt hook.
         XCTAssertEqual(m.write("life/control", "interrupt\n"), 0)
         m.waitState("life", ["idle"], timeout: 30)

@@ -244,13 +244,8 @@ final class RealCodexLifecycleTests: RealCodexTestCase {
         m.waitState("life", ["working"], timeout: 30)
         let pid = try XCTUnwrap(m.pid("life"))
         XCTAssertTrue(waitUntil(20) { processTree(pid).count > 1 }, "the command runs: " + evidence("life"))
-        XCTAssertEqual(m.write("life/control", "pause\n"), 0, m.read("life/control") ?? "")
-        XCTAssertEqual(m.state("life"), "paused")
-        XCTAssertTrue(waitUntil(5) { processTree(pid).values.allSatisfy { $0 == "T" || $0 == "Z" } },
-                      "every process is stopped, the command Codex runs too: \(processTree(pid))")
-        XCTAssertEqual(m.write("life/control", "resume\n"), 0)
-        XCTAssertEqual(m.state("life"), "working")
-        XCTAssertTrue(waitUntil(5) { processTree(pid).values.allSatisfy { $0 != "T" } })
+        // Every process is stopped, the command Codex runs too.
+        try assertPauseAndResume("life")
         // Escape stops the turn: Codex sends no notification; the screen shows the prompt.
         XCTAssertEqual(m.write("life/control", "interrupt\n"), 0)
         m.waitState("life", ["idle"], timeout: 30)
