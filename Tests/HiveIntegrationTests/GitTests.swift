@@ -249,6 +249,8 @@ final class GitTests: MountedTestCase {
         XCTAssertTrue(waitUntil(3) { self.m.read("ips/summary") != nil }, "written as it ends")
         let text = try XCTUnwrap(m.read("ips/summary"))
         XCTAssertTrue(text.contains("branch main\n"), "summary and status agree on the branch: \(text)")
-        XCTAssertTrue((m.read("ips/summary.json") ?? "").contains("\"branch\":\"main\""), m.read("ips/summary.json") ?? "")
+        // summary.json is written just after summary.
+        XCTAssertTrue(waitUntil(3) { (self.m.read("ips/summary.json") ?? "").contains("\"branch\":\"main\"") },
+                      m.read("ips/summary.json") ?? "")
     }
 }
