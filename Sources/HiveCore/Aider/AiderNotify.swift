@@ -43,12 +43,9 @@ public enum AiderNotify {
     }
 
     /// The yes/no question Aider waits on, if its screen's last line asks one and
-    /// it is not answered yet: `Add file to the chat? (Y)es/(N)o [Yes]:`.
+    /// it is not answered yet: `Add file to the chat? (Y)es/(N)o [Yes]:` (read by
+    /// `ScreenMenu.letters`, which `permission` shows).
     public static func question(_ screen: String) -> String? {
-        let rows = screen.split(separator: "\n").map { String($0).trimmingWhitespace() }
-        guard let row = rows.last(where: { !$0.isEmpty }), row.contains("(Y)es/(N)o"), row.hasSuffix(":") else { return nil }
-        let text = row.components(separatedBy: "(Y)es/(N)o").first ?? row
-        let q = text.trimmingWhitespace()
-        return q.isEmpty ? "a yes/no question" : q
+        ScreenMenu.letters(screen)?.question
     }
 }
