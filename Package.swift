@@ -35,6 +35,7 @@ let package = Package(
                 "HiveCore", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         // The thin FUSE bridge: inodes, handles, low-level callbacks, errno mapping.

@@ -115,6 +115,16 @@ public struct AgentReport: Sendable, Equatable {
     public var message: String?
     /// Whether what it reports may have changed files (a write, a command, a turn's end).
     public var mayChangeFiles = false
+    /// A new snapshot of the agent's own figures (Claude Code's status line): its
+    /// cost is read, and no event is recorded.
+    public var isCostSnapshot = false
+
+    /// The record that says the agent's status-line snapshot changed.
+    public static var costSnapshot: AgentReport {
+        var r = AgentReport(kind: "")
+        r.isCostSnapshot = true
+        return r
+    }
 
     public init(kind: String, detail: String = "") {
         self.kind = kind

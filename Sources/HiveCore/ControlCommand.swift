@@ -162,12 +162,12 @@ public enum ControlParser {
         }
     }
 
-    /// Parses a root `control` write. `home` expands `~` in `dir`.
-    public static func rootCommands(_ bytes: [UInt8], home: String) throws(HiveError) -> [RootCommand] {
+    /// Parses a root `control` write. `home` expands `~` in `dir`; `agent=` is one of `agents`.
+    public static func rootCommands(_ bytes: [UInt8], home: String, agents: AgentCatalog) throws(HiveError) -> [RootCommand] {
         var out: [RootCommand] = []
         var names: Set<String> = []
         for line in try lines(bytes) {
-            let cmd = try rootCommand(line, home: home)
+            let cmd = try rootCommand(line, home: home, agents: agents)
             if case .new(let name, _) = cmd {
                 guard names.insert(name).inserted else { throw .exists("session '\(name)' is named twice in one write") }
             }
@@ -177,7 +177,7 @@ public enum ControlParser {
     }
 
     /// Parses one line of the root `control` file.
-    public static func rootCommand(_ line: String, home: String) throws(HiveError) -> RootCommand {
+    public static func rootCommand(_ line: String, home: String, agents: AgentCatalog) throws(HiveError) -> RootCommand {
         let (verb, rest) = splitVerb(line)
         if verb == "prune-history" {
             guard rest.hasPrefix("older-than="), !rest.contains(" ") else {
@@ -204,12 +204,12 @@ public enum ControlParser {
             if key.hasPrefix("env.") {
                 try spec.setEnv(String(key.dropFirst(4)), value)
             } else if let k = SpecKey(rawValue: key) {
-                try spec.set(k, value, home: home)
+                try spec.set(k, value, home: home, agents: agents)
             } else {
                 throw .invalid("unknown key '\(Text.printable(key))'; keys: \(SpecKey.allCases.map(\.rawValue).joined(separator: ", ")), env.NAME")
             }
         }
-        try spec.checkStartable()
+        try spec.checkStartable(agents: agents)
         return .new(name: name, spec: spec)
     }
 

@@ -19,7 +19,7 @@ public enum ControlUsage {
 
     public static let root = """
         new NAME [KEY=VALUE ...]   create and start a session
-            agent=claude|codex|gemini|aider|cursor|shell  dir=DIR  prompt="TEXT"  command="LINE"  model=M
+            agent=claude|codex|gemini|aider|cursor|shell|NAME  dir=DIR  prompt="TEXT"  command="LINE"  model=M
             worktree=no|yes|BRANCH  setup="LINE"  mode=MODE  trust=no|yes  env.NAME=VALUE
             (values may be double-quoted; \\" and \\\\ escape)
         prune-history older-than=D delete history entries removed more than D ago (30d)

@@ -21,6 +21,9 @@ public enum EventKind {
     public static let policy = "policy"
     /// The state directory takes writes again after refusing them; carries the errno it gave.
     public static let disk = "disk"
+    /// Something the daemon refused at start that is not a session's (an agent file
+    /// with a mistake): root `events` only.
+    public static let warning = "warning"
 }
 
 /// The kinds of event about a session's git work tree.

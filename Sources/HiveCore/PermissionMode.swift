@@ -16,31 +16,7 @@ public enum PermissionMode {
     /// answers yes to all of it (`yes-always`, its `--yes-always`).
     public static let aider = ["ask", "yes-always"]
 
-    /// The words to add to the agent's command line for `mode`.
-    public static func arguments(agent: AgentKind, mode: String) throws(HiveError) -> [String] {
-        guard !mode.isEmpty else { return [] }
-        switch agent {
-        case .claude:
-            guard claude.contains(mode) else { throw refused(agent, mode, claude.joined(separator: ", ")) }
-            return ["--permission-mode", mode]
-        case .codex:
-            let parts = mode.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
-            let approval = parts.filter { codexApproval.contains($0) }
-            let sandbox = parts.filter { codexSandbox.contains($0) }
-            guard parts.count <= 2, approval.count + sandbox.count == parts.count, approval.count <= 1, sandbox.count <= 1 else {
-                throw refused(agent, mode, "an approval policy (\(codexApproval.joined(separator: ", "))), a sandbox ("
-                              + codexSandbox.joined(separator: ", ") + "), or one of each joined by '+'")
-            }
-            return approval.flatMap { ["--ask-for-approval", $0] } + sandbox.flatMap { ["--sandbox", $0] }
-        case .aider:
-            guard aider.contains(mode) else { throw refused(agent, mode, aider.joined(separator: ", ")) }
-            return mode == "yes-always" ? ["--yes-always"] : []
-        case .gemini, .cursor, .shell:
-            throw .invalid("mode: agent \(agent.rawValue) has no permission modes hivefs can set (claude, codex and aider have)")
-        }
-    }
-
-    static func refused(_ agent: AgentKind, _ mode: String, _ known: String) -> HiveError {
-        .invalid("mode '\(Text.printable(mode))' is not one \(agent.rawValue) has; it has: \(known)")
+    static func refused(_ agent: AgentName, _ mode: String, _ known: String) -> HiveError {
+        .invalid("mode '\(Text.printable(mode))' is not one \(agent) has; it has: \(known)")
     }
 }

@@ -1,6 +1,6 @@
 /// What a session runs and where: the spec files of a session directory.
 public struct SessionSpec: Sendable, Equatable, Codable {
-    public var agent: AgentKind = .claude
+    public var agent: AgentName = .claude
     /// Absolute directory the agent runs in; empty means the mounting user's home.
     public var dir: String = ""
     /// The first prompt. For `shell` it is typed into the terminal after start.
@@ -28,7 +28,7 @@ public struct SessionSpec: Sendable, Equatable, Codable {
     /// Reads a spec from the log; keys added by later releases (`setup`) may be absent.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        agent = try c.decode(AgentKind.self, forKey: .agent)
+        agent = try c.decode(AgentName.self, forKey: .agent)
         dir = try c.decode(String.self, forKey: .dir)
         prompt = try c.decode(String.self, forKey: .prompt)
         command = try c.decode(String.self, forKey: .command)
@@ -83,8 +83,8 @@ extension SessionSpec {
     }
 
     /// Sets one key from a user's text (a spec file's content or a `key=value`),
-    /// checking it; `home` expands a leading `~` in `dir`.
-    public mutating func set(_ key: SpecKey, _ raw: String, home: String) throws(HiveError) {
+    /// checking it; `home` expands a leading `~` in `dir`; `agent` must be one of `agents`.
+    public mutating func set(_ key: SpecKey, _ raw: String, home: String, agents: AgentCatalog) throws(HiveError) {
         var text = raw
         if text.unicodeScalars.last == "\n" { text.unicodeScalars.removeLast() }
         if text.unicodeScalars.last == "\r" { text.unicodeScalars.removeLast() }
@@ -99,10 +99,7 @@ extension SessionSpec {
         }
         switch key {
         case .agent:
-            guard let kind = AgentKind(rawValue: text) else {
-                throw .invalid("unknown agent '\(Text.printable(text))'; known: \(AgentKind.names)")
-            }
-            agent = kind
+            agent = try agents.resolve(AgentName(rawValue: text)).name
         case .dir:
             let expanded = SessionSpec.expandHome(text, home: home)
             guard expanded.isEmpty || expanded.hasPrefix("/") else {
@@ -147,15 +144,13 @@ extension SessionSpec {
         env[name] = value
     }
 
-    /// Checks what `start` needs beyond each key's own rules.
-    public func checkStartable() throws(HiveError) {
-        if agent == .shell && command.trimmingWhitespace().isEmpty {
-            throw .invalid("agent shell needs a command (write it to the command file, or command=… in new)")
-        }
+    /// Checks what `start` needs beyond each key's own rules: the agent's (its
+    /// command, its mode) and the worktree's.
+    public func checkStartable(agents: AgentCatalog) throws(HiveError) {
+        try agents.resolve(agent).check(self)
         if !setup.isEmpty && !wantsWorktree {
             throw .invalid("setup runs in a session's own worktree; it needs worktree=yes (or a branch name)")
         }
-        _ = try PermissionMode.arguments(agent: agent, mode: mode)
     }
 
     /// `~` or `~/x` becomes the home directory; anything else is unchanged.

@@ -47,10 +47,11 @@ extension Hive {
 
     private func perform(_ s: LiveSession, _ c: SessionCommand) throws(HiveError) {
         let name = s.name
-        lock.lock(); let state = s.record.state; let pid = s.record.pid; let scope = s.scope; let spec = s.record.spec; lock.unlock()
+        lock.lock(); let state = s.record.state; let pid = s.record.pid; let scope = s.scope; let spec = s.record.spec
+        let adapter = s.adapter; lock.unlock()
         switch c {
         case .start:
-            try spec.checkStartable()
+            try spec.checkStartable(agents: agents())
             try checkLaunchable(spec)
             launch(s)
         case .pause:
@@ -62,7 +63,7 @@ extension Hive {
             lock.lock(); let back = s.beforePause; let why = s.record.reason; lock.unlock()
             stateEvent(s, back, pid: pid, reason: back == .waiting ? why : nil)
         case .interrupt:
-            try tmux.sendKeys(name, AgentLauncher.interruptKeys(spec.agent))
+            try tmux.sendKeys(name, adapter.interruptKeys)
         case .send(let text):
             try type(s, text)
         case .keys(let keys):
@@ -94,7 +95,7 @@ extension Hive {
     public func rootControl(_ bytes: [UInt8], uid: UInt32, reply: @escaping Reply) {
         let commands: [RootCommand]
         do throws(HiveError) {
-            commands = try ControlParser.rootCommands(bytes, home: config.home)
+            commands = try ControlParser.rootCommands(bytes, home: config.home, agents: agents())
             for case .new(let name, let spec) in commands {
                 if exists(name) { throw HiveError.exists("session '\(name)' exists") }
                 try checkLaunchable(spec)
@@ -126,15 +127,9 @@ extension Hive {
         group.notify(queue: .global()) { reply(nil) }
     }
 
-    /// What the core cannot check, since it depends on who runs hivefs: Claude Code
-    /// exits at once when `bypassPermissions` is asked for by root outside a sandbox
-    /// (`IS_SANDBOX=1` says it is in one).
+    /// What the core cannot check, since it depends on who runs hivefs (the agent's runtime says).
     func checkLaunchable(_ spec: SessionSpec) throws(HiveError) {
-        guard spec.agent == .claude, spec.mode == "bypassPermissions", getuid() == 0 else { return }
-        guard AgentEnvironment.compose(overrides: spec.env)["IS_SANDBOX"] == "1" else {
-            throw HiveError(.notPermitted, "Claude Code refuses mode=bypassPermissions as root outside a sandbox; "
-                            + "run hivefs as another user, or say the session is sandboxed with env.IS_SANDBOX=1")
-        }
+        try (agents().adapterOrMissing(spec.agent) as? any AgentRuntime)?.checkLaunchable(spec)
     }
 
     /// Deletes the history entries removed more than `olderThan` seconds ago (the time
@@ -184,7 +179,7 @@ extension Hive {
         var detail = "agent \(spec.agent.rawValue)"
         if !spec.dir.isEmpty { detail += " dir \(spec.dir)" }
         let e = Event(time: now, session: name, kind: EventKind.created, detail: detail, uid: uid, state: .new, spec: spec)
-        let s = LiveSession(record: SessionRecord(name: name, spec: spec, created: now))
+        let s = LiveSession(record: SessionRecord(name: name, spec: spec, created: now), adapter: agents().adapterOrMissing(spec.agent))
         lock.lock(); sessions[name] = s; lock.unlock()
         onTreeChange?(.sessionMade(name))
         emit(s, e, durable: true)
@@ -208,11 +203,13 @@ extension Hive {
             var spec = s.record.spec
             lock.unlock()
             guard state == .new else { return reply(.denied("\(key.rawValue) is read-only once the session has started")) }
+            let catalog = agents()
             do throws(HiveError) {
-                try spec.set(key, text, home: config.home)
+                try spec.set(key, text, home: config.home, agents: catalog)
             } catch {
                 return reply(error)
             }
+            if key == .agent { lock.lock(); s.adapter = catalog.adapterOrMissing(spec.agent); lock.unlock() }
             let shown = key == .prompt ? Text.printable(spec.value(key), limit: 60) : spec.value(key)
             emit(s, Event(session: name, kind: EventKind.spec, detail: "\(key.rawValue) \(shown)", uid: uid,
                           key: key.rawValue, value: spec.value(key), spec: spec), durable: true)

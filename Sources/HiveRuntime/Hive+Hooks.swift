@@ -83,19 +83,12 @@ extension Hive {
         switch HookRecord.parse(line) {
         case .success(let rec):
             time = rec.time
-            lock.lock(); let agent = s.record.spec.agent; lock.unlock()
-            switch agent {
-            case .codex: report = CodexNotify.report(rec.payload)
-            case .gemini: report = GeminiHooks.report(rec.payload, base: base)
-            case .aider:
-                // A question is told apart from the prompt by the screen, when the record is fresh.
-                let fresh = Timestamp.now().milliseconds - rec.time.milliseconds < 2000
-                report = AiderNotify.report(rec.payload, screen: fresh ? tmux.capture(s.name) : nil)
-            case .claude where rec.payload == Array(ClaudeSettings.statusRecord.utf8):
-                // A new status-line snapshot: its cost, not an event.
-                return readStatusLine(s)
-            case .claude, .shell, .cursor: report = ClaudeHooks.report(rec.payload, base: base)
-            }
+            lock.lock(); let adapter = s.adapter; lock.unlock()
+            // A question is told apart from the prompt by the screen, when the record is fresh.
+            let fresh = Timestamp.now().milliseconds - rec.time.milliseconds < 2000
+            report = adapter.report(rec.payload, ReportContext(base: base) { [tmux] in fresh ? tmux.capture(s.name) : nil })
+            // A new status-line snapshot: its cost, not an event.
+            if report.isCostSnapshot { return readStatusLine(s) }
         case .failure(let m):
             time = .now()
             report = .unreadable("a malformed hooks.log line: \(m.reason)", bytes: line.count)
@@ -113,8 +106,10 @@ extension Hive {
             if let v = report.agentSession, v != r.agentSession { e.agentSession = v }
             if let v = report.transcript, v != r.transcript { e.transcript = v }
             // Codex says which thread, not where its rollout is: that is looked up once.
-            if r.spec.agent == .codex, r.transcript == nil, let thread = report.agentSession ?? r.agentSession {
-                e.transcript = codexRollout(thread: thread, env: r.spec.env)
+            if r.transcript == nil, e.transcript == nil, let thread = report.agentSession ?? r.agentSession,
+               let runtime = s.adapter as? any AgentRuntime,
+               let found = runtime.transcript(conversation: thread, env: r.spec.env, hive: self) {
+                e.transcript = found
             }
             if let wish = report.wish {
                 if r.state == .paused {
@@ -150,7 +145,7 @@ extension Hive {
     /// Counts what the agent's transcripts gained since the last read: the main
     /// one and its subagents'. Call on `s.ingest`.
     func readTranscripts(_ s: LiveSession) {
-        lock.lock(); let main = s.record.transcript; let format = s.record.spec.agent.transcript; lock.unlock()
+        lock.lock(); let main = s.record.transcript; let format = s.adapter.transcript; lock.unlock()
         guard let format, let main else { return }
         var files = [main]
         if format == .claude {
@@ -218,7 +213,7 @@ extension Hive {
     /// Where counting stood, so a restarted daemon reads on rather than again.
     /// Call before the session is shown, so its tokens never read as 0 meanwhile.
     func loadLedger(_ s: LiveSession) {
-        guard s.record.spec.agent.transcript != nil else { return }
+        guard s.adapter.transcript != nil else { return }
         guard let bytes = Sys.readFile(store.ledgerPath(s.name)), !bytes.isEmpty else { return }
         do {
             let ledger = try JSONDecoder().decode(TranscriptLedger.self, from: Data(bytes))
@@ -242,7 +237,7 @@ extension Hive {
     }
 
     func saveLedger(_ s: LiveSession) {
-        lock.lock(); s.checkpointPending = false; let ledger = s.ledger; let counts = s.record.spec.agent.transcript != nil; lock.unlock()
+        lock.lock(); s.checkpointPending = false; let ledger = s.ledger; let counts = s.adapter.transcript != nil; lock.unlock()
         guard counts, ledger != TranscriptLedger() else { return }
         do {
             let data = try JSONEncoder().encode(ledger)
@@ -260,23 +255,24 @@ extension Hive {
     func reconcileWithScreen(_ s: LiveSession) {
         lock.lock(); let version = s.record.version; let state = s.record.state; lock.unlock()
         guard [.starting, .working, .waiting].contains(state), let text = tmux.capture(s.name) else { return }
-        lock.lock(); let told = s.toldRefusedSettings; let before = s.hooksAtLaunch; lock.unlock()
-        if !told, let line = ClaudeScreen.refusedSettings(text) {
+        lock.lock(); let told = s.toldRefusedSettings; let before = s.hooksAtLaunch; let adapter = s.adapter; lock.unlock()
+        if !told, let detail = adapter.refusedReports(text) {
             lock.lock(); s.toldRefusedSettings = true; lock.unlock()
             emit(s) { r in
                 // Reports since the start show the hooks work; only a refusal before any is news.
-                r.hookOffset == before ? Event(session: r.name, kind: AgentEventKind.hooksRefused,
-                                               detail: "Claude Code refused a settings file; its hooks will not come: \(line)") : nil
+                r.hookOffset == before ? Event(session: r.name, kind: AgentEventKind.hooksRefused, detail: detail) : nil
             }
         }
         // A question the screen shows is recorded with its options (`permission`).
         if noteQuestion(s, screen: text) { return }
-        let seen = ClaudeScreen.classify(text)
+        let seen = adapter.screen(text)
         emit(s) { r in
             guard r.version == version else { return nil }  // a report came meanwhile; it knows better
             let target: SessionState
             let detail: String
             switch seen {
+            case .unknown:
+                return nil
             case .trustDialog, .menu:
                 guard r.state != .waiting else { return nil }
                 target = .waiting

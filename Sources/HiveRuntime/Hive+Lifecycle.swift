@@ -12,9 +12,12 @@ extension Hive {
         // Each session's files are its own: they are read back side by side.
         let names = store.sessionNames()
         let loaded = Loaded(count: names.count)
+        let catalog = agents()
         DispatchQueue.concurrentPerform(iterations: names.count) { i in
             let links = store.setAsideLinks(names[i])
-            loaded.set(i, store.loadRecord(names[i]).map { (LiveSession(record: $0.record), $0.replayed, links) })
+            loaded.set(i, store.loadRecord(names[i]).map {
+                (LiveSession(record: $0.record, adapter: catalog.adapterOrMissing($0.record.spec.agent)), $0.replayed, links)
+            })
         }
         for (i, name) in names.enumerated() {
             guard let (s, replayed, links) = loaded.get(i) else {
@@ -104,40 +107,21 @@ extension Hive {
             return
         }
         // Without a worktree, in a repository: what changed is counted from HEAD at the first start.
-        lock.lock(); let knownRepo = s.record.repo; lock.unlock()
-        let repository = spec.wantsWorktree || knownRepo != nil ? nil : repositoryFacts(dir)
+        lock.lock(); let record = s.record; lock.unlock()
+        let repository = spec.wantsWorktree || record.repo != nil ? nil : repositoryFacts(dir)
+        // The agent as its definition says now (a file edited since is read again).
+        let adapter = agents().adapterOrMissing(spec.agent)
+        lock.lock(); s.adapter = adapter; lock.unlock()
+        var plan = LaunchPlan(name: name, spec: spec, workdir: workdir, record: record,
+                              launch: AgentLaunch(reportCommand: config.hookCommand + [store.hooksLogPath(name)],
+                                                  conversation: record.agentSession, ranBefore: record.started != nil),
+                              env: spec.env)
         let argv: [String]
         let setup: [String]
-        var claude: AgentLauncher.ClaudeLaunch?
-        var codex: AgentLauncher.CodexLaunch?
-        var gemini: AgentLauncher.GeminiLaunch?
-        var aider: AgentLauncher.AiderLaunch?
-        var env = spec.env
         do {
             setup = madeWorktree && !spec.setup.isEmpty ? try CommandLineWords.split(spec.setup) : []
-            if spec.agent == .claude {
-                claude = try claudeLaunch(s, spec: spec, dir: workdir)
-                trustFolder(s, spec: spec, workdir: workdir)
-            }
-            if spec.agent == .codex {
-                // A thread it reported goes on; its rollout holds the conversation.
-                lock.lock(); let thread = s.record.agentSession; lock.unlock()
-                codex = AgentLauncher.CodexLaunch(notify: config.hookCommand + [store.hooksLogPath(name)], resume: thread)
-            }
-            if spec.agent == .gemini {
-                env["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] = try geminiSettings(name, env: spec.env)
-                lock.lock(); let known = s.record.agentSession; lock.unlock()
-                gemini = AgentLauncher.GeminiLaunch(resume: known)
-            }
-            if spec.agent == .aider {
-                let history = store.aiderHistoryPath(name)
-                aider = AgentLauncher.AiderLaunch(notify: AiderNotify.command(hook: config.hookCommand, log: store.hooksLogPath(name)),
-                                                  history: history, restore: Sys.stat(history) != nil)
-            }
-            // A Cursor session that ran before goes on with its chat.
-            lock.lock(); let ranBefore = s.record.started != nil; lock.unlock()
-            argv = try AgentLauncher.argv(spec, claude: claude, codex: codex, gemini: gemini, aider: aider,
-                                          resume: spec.agent == .cursor && ranBefore)
+            if let runtime = adapter as? any AgentRuntime { try runtime.prepare(self, s, &plan) }
+            argv = try adapter.argv(spec, plan.launch)
         } catch {
             stateEvent(s, .failed, detail: error.reason, reason: error.reason)
             return
@@ -149,11 +133,12 @@ extension Hive {
         unlink(store.sessionDir(name) + "/summary")
         unlink(store.sessionDir(name) + "/summary.json")
         if tmux.hasSession(name) { tmux.killSession(name) }
+        var env = plan.env
         env["HIVE_SESSION"] = name
-        // A Claude Code started by hand in a shell session reports here through the
-        // user's own hooks (contrib/claude-hooks.example.json); the agents hivefs
-        // wires itself get no such variable, so nothing is reported twice.
-        if spec.agent == .shell { env["HIVE_HOOKS"] = store.hooksLogPath(name) }
+        // An agent hivefs does not wire itself (a Claude Code started by hand in a shell
+        // session, with contrib/claude-hooks.example.json) reports here; the agents
+        // hivefs wires get no such variable, so nothing is reported twice.
+        if adapter.readsHooksVariable { env["HIVE_HOOKS"] = store.hooksLogPath(name) }
         // The daemon's environment as it is now, not the tmux server's (see AgentEnvironment).
         do {
             try Sys.writeFileAtomically(store.environPath(name), AgentEnvironment.encode(AgentEnvironment.compose(overrides: env)),
@@ -198,14 +183,10 @@ extension Hive {
                 Sys.sleep(ms: 2)
             }
         }
-        var detail = "pid \(agent.map(String.init) ?? "-")"
-        if let claude {
-            detail += (claude.resume ? " resuming " : " session ") + claude.session
-            detail += " (claude \(claude.version?.description ?? "version unknown"))"
-        }
+        var detail = "pid \(agent.map(String.init) ?? "-")" + plan.detail
         if !setup.isEmpty && agent == nil { detail += " (setup: \(spec.setup))" }
         stateEvent(s, .starting, detail: detail, pid: agent, value: CommandLineWords.join(argv),
-                   agentSession: claude?.session, transcript: claude?.transcript) { e in
+                   agentSession: plan.agentSession, transcript: plan.transcript) { e in
             e.workdir = workdir
             if let repository { e.repo = repository.repo; e.base = repository.head; e.head = repository.head }
         }
@@ -214,82 +195,10 @@ extension Hive {
         gitChanged(s)
         watchExit(s, pid: pid, generation: gen)
         scheduleQuietCheck(s, afterMS: config.quietAfterMS)
-        if AgentLauncher.typesPrompt(spec.agent, aider: aider), !spec.prompt.isEmpty {
+        if adapter.typesPrompt(spec, plan.launch), !spec.prompt.isEmpty {
             Sys.sleep(ms: config.sendEnterDelayMS)
             try? type(s, spec.prompt)
         }
-    }
-
-    /// How Claude Code starts: a new conversation with an id hivefs picks, or (on
-    /// restart, once a transcript exists) the same one resumed; hivefs's hooks
-    /// written to the session's settings file either way.
-    private func claudeLaunch(_ s: LiveSession, spec: SessionSpec, dir: String) throws(HiveError) -> AgentLauncher.ClaudeLaunch {
-        let name = s.name
-        lock.lock(); let known = s.record.agentSession; let transcript = s.record.transcript; lock.unlock()
-        let resume = known != nil && transcript.map { Sys.stat($0) != nil } == true
-        let session = known ?? UUID().uuidString.lowercased()
-        let command = config.hookCommand.map(Text.shellQuote).joined(separator: " ")
-            + " " + Text.shellQuote(store.hooksLogPath(name))
-        let program = (try? CommandLineWords.split(spec.command).first) ?? nil
-        let version = claudeVersion(program ?? "claude", env: spec.env)
-        // Claude Code's status line carries its cost live; the user's own status line
-        // runs from hivefs's, so it still shows.
-        let own = spec.env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-        let configDir = own ?? config.claudeConfigDir
-        let users = ClaudeSettings.StatusLine.user(in: [dir + "/.claude/settings.local.json", dir + "/.claude/settings.json",
-                                                        configDir + "/settings.json"].map { Sys.readFile($0, followLinks: true) })
-        let statusCommand = (config.hookCommand + ["--status", store.statusLinePath(name), store.hooksLogPath(name)]
-                             + (users.map { [$0.command] } ?? [])).map(Text.shellQuote).joined(separator: " ")
-        let json = ClaudeSettings.json(hookCommand: command, events: ClaudeHooks.events(for: version),
-                                       statusLine: ClaudeSettings.StatusLine(command: statusCommand, padding: users?.padding))
-        do {
-            try Sys.writeFileAtomically(store.claudeSettingsPath(name), Array(json.utf8))
-        } catch {
-            throw error.hive("cannot write \(store.claudeSettingsPath(name))")
-        }
-        // Resuming, the transcript is the one the agent reported; new, where Claude Code puts it.
-        let path = resume ? transcript : nil
-        return AgentLauncher.ClaudeLaunch(
-            session: session, resume: resume, settings: store.claudeSettingsPath(name), version: version,
-            transcript: path ?? ClaudePaths.transcript(configDir: configDir, dir: dir, session: session))
-    }
-
-    /// Marks the folder Claude Code will run in trusted in its configuration, when
-    /// hivefs made it (a worktree) or the user asked (`trust=yes`). A failure is an
-    /// error event; the agent starts anyway, and its trust dialog shows in `permission`.
-    private func trustFolder(_ s: LiveSession, spec: SessionSpec, workdir: String) {
-        lock.lock(); let inWorktree = s.record.worktree != nil || spec.wantsWorktree; lock.unlock()
-        guard inWorktree || spec.trustsDir else { return }
-        let file = ClaudeTrust.configFile(env: AgentEnvironment.compose(overrides: spec.env), home: config.home)
-        do {
-            if try ClaudeTrust.trust(workdir, file: file) {
-                emit(s, Event(session: s.name, kind: "trust", detail: "\(workdir) marked trusted in \(file)"), durable: true)
-            }
-        } catch {
-            errorEvent(s.name, HiveError(error.errno, "cannot mark \(workdir) trusted: \(error.reason)"), uid: getuid())
-        }
-    }
-
-    /// What `program --version` says, asked once per program (its path and modification
-    /// time, so an upgrade is seen) and environment. Nil when it does not say: then
-    /// every hook event is asked for.
-    func claudeVersion(_ program: String, env: [String: String]) -> ClaudeVersion? {
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(env) { _, new in new }
-        let path = program.contains("/") ? program
-            : (environment["PATH"] ?? "").split(separator: ":").map { $0 + "/" + program }.first { access($0, X_OK) == 0 }
-        let mtime = path.flatMap { Sys.stat($0) }.map { "\($0.st_mtim.tv_sec).\($0.st_mtim.tv_nsec)" } ?? "-"
-        let key = ([path ?? program, mtime] + env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
-            .joined(separator: "\u{0}")
-        lock.lock(); let cached = claudeVersions[key]; lock.unlock()
-        if let cached { return cached }
-        let r = Spawn.run([path ?? program, "--version"], environment: environment, timeoutMS: 10_000)
-        let version = r.ok ? ClaudeVersion(parsing: r.stdout) : nil
-        if version == nil {
-            log.warning("\(program) --version said no version (exit \(r.status)); hooking every event hivefs knows")
-        }
-        lock.lock(); claudeVersions[key] = .some(version); lock.unlock()
-        return version
     }
 
     /// The agent starts once its setup is done: its pid is recorded then (the launcher
@@ -380,7 +289,7 @@ extension Hive {
         s.output = now
         s.outputMS = Sys.monotonicMS()
         let state = s.record.state
-        let reports = s.record.spec.agent.reportsTurns
+        let reports = s.adapter.reportsTurns
         lock.unlock()
         // A shell agent reports nothing: anything it prints may have changed files.
         if !reports { gitChanged(s) }
@@ -388,10 +297,10 @@ extension Hive {
         // (a person typing prints too); its quiet only makes hivefs look at the screen.
         if !reports && (state == .new || state == .starting || state == .idle) {
             s.queue.async { [self] in
-                lock.lock(); let st = s.record.state; let since = s.record.stateSince; let agent = s.record.spec.agent; lock.unlock()
+                lock.lock(); let st = s.record.state; let since = s.record.stateSince; let adapter = s.adapter; lock.unlock()
                 guard st == .starting || st == .idle else { return }
                 // Aider notifies before it draws its prompt: that drawing is not work.
-                if agent == .aider && st == .idle && now.milliseconds - since.milliseconds < Int64(config.quietAfterMS) { return }
+                if adapter.drawsAfterReport && st == .idle && now.milliseconds - since.milliseconds < Int64(config.quietAfterMS) { return }
                 stateEvent(s, .working, durable: false)
             }
         }
@@ -415,10 +324,10 @@ extension Hive {
         let quietFor = Sys.monotonicMS() - s.outputMS
         let state = s.record.state
         let hadOutput = s.output != nil
-        let reports = s.record.spec.agent.reportsTurns
-        let agent = s.record.spec.agent
+        let adapter = s.adapter
         lock.unlock()
-        let asks = Hive.asksOnScreen(agent)
+        let reports = adapter.reportsTurns
+        let asks = adapter.asksOnScreen
         guard state == .working || state == .starting || (reports && state == .waiting) || (asks && state == .idle && hadOutput)
         else { return }
         // Quiet is counted from the last output, or from the launch: a check left over
@@ -426,7 +335,9 @@ extension Hive {
         // (Claude Code redraws the conversation it resumes before it takes input).
         if quietFor < Int64(config.quietAfterMS) {
             // Codex prints all through a turn and reports only its end: look while it prints.
-            if agent == .codex && hadOutput { s.ingest.async { [self] in codexWhilePrinting(s) } }
+            if hadOutput, let runtime = adapter as? any AgentRuntime, runtime.watchesWhilePrinting {
+                s.ingest.async { [self] in runtime.whilePrinting(self, s) }
+            }
             scheduleQuietCheck(s, afterMS: config.quietAfterMS - Int(quietFor))
             return
         }
@@ -442,17 +353,17 @@ extension Hive {
         }
         s.queue.async { [self] in
             lock.lock()
-            let st = s.record.state, q = Sys.monotonicMS() - s.outputMS, out = s.output != nil, agent = s.record.spec.agent
+            let st = s.record.state, q = Sys.monotonicMS() - s.outputMS, out = s.output != nil, adapter = s.adapter
             lock.unlock()
             guard st == .working || st == .starting, !out || q >= Int64(config.quietAfterMS) else { return }
-            // Aider waits quietly at a yes/no question too; its screen says which. Quiet
-            // anywhere but at its prompt (importing as it starts), it is not idle yet.
-            if agent == .aider, let text = tmux.capture(s.name) {
-                if Hive.screenQuestion(agent, text) != nil {
+            // An agent may wait quietly at a question too (Aider's yes/no); its screen says
+            // which. Quiet anywhere but at rest (Aider importing as it starts), it is not idle yet.
+            if adapter.readsQuietScreen, let text = tmux.capture(s.name) {
+                if adapter.question(on: text) != nil {
                     s.ingest.async { [self] in noteQuestion(s, screen: text) }
                     return
                 }
-                if !AiderNotify.atPrompt(text) { return }
+                if !adapter.atRest(text) { return }
             }
             stateEvent(s, .idle, durable: false)
         }

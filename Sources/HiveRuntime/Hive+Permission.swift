@@ -9,18 +9,6 @@ import HiveCore
 /// `permission.asked` event; answers run on the session's `queue`, like every
 /// control write. Both go through `emit`, whose per-session lock orders them.
 extension Hive {
-    /// The question `agent` shows on `screen`, if it shows one.
-    static func screenQuestion(_ agent: AgentKind, _ screen: String) -> ScreenQuestion? {
-        switch agent {
-        case .claude, .codex: return ScreenMenu.menu(screen)
-        case .aider: return ScreenMenu.letters(screen)
-        case .gemini, .cursor, .shell: return nil
-        }
-    }
-
-    /// Whether hivefs reads `agent`'s questions from its screen.
-    static func asksOnScreen(_ agent: AgentKind) -> Bool { [.claude, .codex, .aider].contains(agent) }
-
     /// How long after a question was first seen its keys may be pressed: Claude Code
     /// 2.1.337 drops keys that come within about 0.1 s of drawing a menu.
     static let answerAfterMS: Int64 = 200
@@ -34,8 +22,8 @@ extension Hive {
     /// Returns whether the screen shows a question.
     @discardableResult
     func noteQuestion(_ s: LiveSession, screen: String) -> Bool {
-        lock.lock(); let agent = s.record.spec.agent; lock.unlock()
-        let seen = Hive.screenQuestion(agent, screen)
+        lock.lock(); let adapter = s.adapter; lock.unlock()
+        let seen = adapter.question(on: screen)
         emit(s, durable: true) { r in
             guard r.state.isLive, r.state != .paused else { return nil }
             if let seen {
@@ -97,7 +85,7 @@ extension Hive {
     /// recorded and the screen, then presses that option's keys. Nothing is pressed
     /// when either check fails.
     func answer(_ s: LiveSession, _ c: SessionCommand) throws(HiveError) {
-        lock.lock(); let r = s.record; lock.unlock()
+        lock.lock(); let r = s.record; let adapter = s.adapter; lock.unlock()
         let given: Int?
         switch c {
         case .approve(let id), .deny(let id): given = id
@@ -129,7 +117,7 @@ extension Hive {
         }
         // The screen must still show this question, with the focus where it is now.
         guard let text = tmux.capture(s.name) else { throw .notRunning("\(r.name)'s terminal is gone") }
-        guard let seen = Hive.screenQuestion(r.spec.agent, text),
+        guard let seen = adapter.question(on: text),
               known.sameQuestion(seen.permission(id: known.id, tool: nil, subject: nil)) else {
             s.ingest.async { [self] in noteQuestion(s, screen: text) }
             throw .stale("question \(known.id) is no longer on \(r.name)'s screen; read permission again")

@@ -9,7 +9,7 @@ extension Hive {
         s.ingest.sync { readTranscripts(s) }
         lock.lock()
         let r = s.record
-        let ledger = r.spec.agent.transcript != nil && r.transcript != nil ? s.ledger : nil
+        let ledger = s.adapter.transcript != nil && r.transcript != nil ? s.ledger : nil
         lock.unlock()
         var commits: [(hash: String, subject: String)]?
         var diff: GitDiffStat?

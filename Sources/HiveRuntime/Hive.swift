@@ -14,8 +14,8 @@ public final class Hive: @unchecked Sendable {
     let lock = NSLock()
     var sessions: [String: LiveSession] = [:]
     var rootError: Event?
-    /// `claude --version` by program (path and modification time) and environment.
-    var claudeVersions: [String: ClaudeVersion?] = [:]
+    /// The agents the user defines, read again when their folder changes.
+    let agentFiles: AgentFiles
     let git = Git()
     /// Where git runs for the `git` files, off the FUSE workers and the session queues.
     let gitQueue = DispatchQueue(label: "hivefs.git", attributes: .concurrent)
@@ -35,11 +35,19 @@ public final class Hive: @unchecked Sendable {
         self.store = try StateStore(root: config.stateDir, logger: logger)
         self.tmux = Tmux(socket: config.socket)
         self.watcher = try Watcher(logger: logger)
+        self.agentFiles = AgentFiles(folder: config.agentsDir)
     }
+
+    /// The agents a session can run now: the built-in ones and the user's files.
+    public func agents() -> AgentCatalog { agentFiles.current().catalog }
 
     /// Loads every session from the state directory and matches it with tmux.
     public func start() {
         watcher.start()
+        for p in agentFiles.current().problems {
+            log.warning("\(config.agentsDir): \(p.text)")
+            noteDisk(store.appendRootOnly(Event(session: "-", kind: EventKind.warning, detail: "agent file refused: \(p.text)")))
+        }
         adoptAll()
     }
 
@@ -86,28 +94,17 @@ public final class Hive: @unchecked Sendable {
         return (s.record, context(s, now: .now()))
     }
 
-    /// Where a live session's state comes from: its agent's reports once one has come
-    /// since it started, else its screen; the terminal for agents that report none.
-    static func reports(_ agent: AgentKind, heard: Bool) -> String {
-        switch agent {
-        case .claude, .gemini: return heard ? "hooks" : "screen (no hook since it started)"
-        case .codex: return heard ? "notify, screen" : "screen (no notification since it started)"
-        case .aider: return "notify, terminal"
-        case .cursor, .shell: return "terminal"
-        }
-    }
-
     /// What rendering a session needs besides its record; call with the lock held.
     func context(_ s: LiveSession, now: Timestamp) -> RenderContext {
         // Tokens are shown once there is a transcript to count them from: `-` before, never 0.
-        let counts = s.record.spec.agent.transcript != nil && s.record.transcript != nil
+        let counts = s.adapter.transcript != nil && s.record.transcript != nil
         var ctx = RenderContext(now: now, socket: config.socket, output: s.output,
                                 ledger: counts ? s.ledger : nil, prices: config.prices)
         ctx.gitBranch = s.git?.status?.branch
         ctx.gitChanged = s.git?.status?.changes.count
         ctx.defaultIdleTimeout = config.idleTimeout
         ctx.disk = store.diskTrouble.map { "\($0.errno) since \($0.since.rfc3339), \($0.held) events held in memory" }
-        ctx.reports = Hive.reports(s.record.spec.agent, heard: s.record.hookOffset > s.hooksAtLaunch)
+        ctx.reports = s.adapter.source(heard: s.record.hookOffset > s.hooksAtLaunch)
         return ctx
     }
 

@@ -36,6 +36,8 @@ public struct HiveConfig: Sendable {
     public var onCommands: [String: String] = [:]
     /// How long an `[on]` command may run before it is killed.
     public var onTimeoutMS = 30_000
+    /// Where the agents the user defines are (`agents/NAME.toml` beside the config file).
+    public var agentsDir: String
     /// Where sessions' worktrees are made: `WORKTREES/REPO/NAME`.
     public var worktreesDir: String
     /// How long a read of `git` waits for a refresh before it is served what is known.
@@ -54,6 +56,8 @@ public struct HiveConfig: Sendable {
         self.home = home
         self.executable = executable
         self.worktreesDir = stateDir + "/worktrees"
+        let configFile = HiveConfig.defaultConfigFile(home: home)
+        self.agentsDir = String(configFile[..<(configFile.lastIndex(of: "/") ?? configFile.endIndex)]) + "/agents"
         let beside = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)]) + "/hivefs-hook"
         self.hookCommand = access(beside, X_OK) == 0 ? [beside] : [executable, "hook"]
         if let c = ProcessInfo.processInfo.environment["CLAUDE_CONFIG_DIR"], c.hasPrefix("/") {

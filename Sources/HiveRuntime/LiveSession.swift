@@ -5,6 +5,9 @@ import HiveCore
 /// Fields are guarded by the hive's lock; effects run on `queue`, one at a time.
 final class LiveSession: @unchecked Sendable {
     var record: SessionRecord
+    /// What the session's agent is: resolved from the catalog when the session is
+    /// made or read back, when `agent` is written, and at each start (hive lock).
+    var adapter: any AgentAdapter
     /// Serializes control commands and lifecycle work for this session.
     let queue: DispatchQueue
     /// Orders disk appends with their application to `record`.
@@ -67,8 +70,9 @@ final class LiveSession: @unchecked Sendable {
     /// which is read and written under the hive's lock.
     let name: String
 
-    init(record: SessionRecord) {
+    init(record: SessionRecord, adapter: any AgentAdapter) {
         self.record = record
+        self.adapter = adapter
         self.name = record.name
         self.queue = DispatchQueue(label: "hivefs.session.\(record.name)")
         self.ingest = DispatchQueue(label: "hivefs.ingest.\(record.name)")

@@ -56,7 +56,7 @@ struct NewCommand: ParsableCommand {
     )
 
     @Argument(help: "The session's name.") var name: String
-    @Option(name: .long, help: "claude, codex, gemini, aider, cursor or shell (default claude; shell with a command).",
+    @Option(name: .long, help: "claude, codex, gemini, aider, cursor, shell, or one defined in agents/NAME.toml (default claude; shell with a command).",
             completion: SessionCompletion.agents) var agent: String?
     @Option(name: .long, help: "The directory it runs in (default: this one).", completion: .directory) var dir: String?
     @Option(name: .long, help: "The first prompt.") var prompt: String?

@@ -12,8 +12,14 @@ enum SessionCompletion {
     static let any = CompletionKind.custom { words, _, prefix in names(words, prefix, live: false) }
     /// The names of sessions whose agent runs (what `attach` can reach).
     static let live = CompletionKind.custom { words, _, prefix in names(words, prefix, live: true) }
-    /// The agents `--agent` takes.
-    static let agents = CompletionKind.list(AgentKind.allCases.map(\.rawValue))
+    /// The agents `--agent` takes: the built-in ones, and those defined in
+    /// `agents/NAME.toml` beside the default config file.
+    static let agents = CompletionKind.custom { _, _, prefix in
+        let configFile = HiveConfig.defaultConfigFile()
+        let folder = String(configFile[..<(configFile.lastIndex(of: "/") ?? configFile.endIndex)]) + "/agents"
+        let defined = Sys.listDirectory(folder).filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.filter(AgentName.isValid)
+        return (AgentCatalog.builtInAgents.map(\.name.rawValue) + defined.sorted()).filter { $0.hasPrefix(prefix) }
+    }
 
     static func names(_ words: [String], _ prefix: String, live: Bool) -> [String] {
         let mp = mountpoint(words)

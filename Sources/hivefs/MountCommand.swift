@@ -56,6 +56,9 @@ struct MountCommand: ParsableCommand {
         }
         config.prices = PriceTable.standard.merging(file.prices.mapValues(\.price))
         if let w = worktrees ?? file.worktrees { config.worktreesDir = absolute(w) }
+        // Agents the user defines sit beside the config file, whichever it is.
+        let configPath = absolute(location.config)
+        config.agentsDir = String(configPath[..<(configPath.lastIndex(of: "/") ?? configPath.endIndex)]) + "/agents"
         config.onCommands = file.on
         config.restore = file.restore ?? false
         switch file.budgetAction {

@@ -4,7 +4,7 @@ import XCTest
 /// Aider's notification and screen, without a mount.
 final class AiderCoreTests: XCTestCase {
     func testTheCommandIsOneShellLineWithTheFixedPayload() {
-        let c = AiderNotify.command(hook: ["/opt/hive fs/hivefs-hook"], log: "/s/it's/hooks.log")
+        let c = AiderNotify.command(report: ["/opt/hive fs/hivefs-hook", "/s/it's/hooks.log"])
         XCTAssertEqual(c, #"'/opt/hive fs/hivefs-hook' '/s/it'\''s/hooks.log' '{"hook_event_name":"AiderWaiting"}'"#)
     }
 

@@ -123,28 +123,28 @@ final class ClaudeScreenTests: XCTestCase {
         XCTAssertEqual(ClaudeScreen.classify(trust), .trustDialog)
         XCTAssertEqual(ClaudeScreen.classify("Do you trust the files in this folder?"), .trustDialog)
         XCTAssertEqual(ClaudeScreen.classify("❯ 1. Yes, I trust this folder\n  2. No, exit"), .trustDialog)
-        XCTAssertEqual(ClaudeScreen.trustDialog.reason, "workspace trust dialog (answer with: approve, or attach)")
+        XCTAssertEqual(ScreenReading.trustDialog.reason, "workspace trust dialog (answer with: approve, or attach)")
     }
 
     func testPermissionMenu() {
         XCTAssertEqual(ClaudeScreen.classify("Do you want to proceed?\n❯ 1. Yes\n  2. No"), .menu)
         XCTAssertEqual(ClaudeScreen.classify(menu), .menu)
         XCTAssertEqual(ClaudeScreen.classify("Do you want to make this edit to Login.swift?\n❯ 1. Yes\n  2. No"), .menu)
-        XCTAssertEqual(ClaudeScreen.menu.reason, "a menu waits for an answer (seen on the screen)")
+        XCTAssertEqual(ScreenReading.menu.reason, "a menu waits for an answer (seen on the screen)")
     }
 
     func testSpinner() {
         XCTAssertEqual(ClaudeScreen.classify("✻ Working… (esc to interrupt)"), .busy)
         XCTAssertEqual(ClaudeScreen.classify(spinner), .busy)
         XCTAssertEqual(ClaudeScreen.classify("· Pondering… (12s · ↓ 1.2k tokens · esc to interrupt)"), .busy)
-        XCTAssertNil(ClaudeScreen.busy.reason)
+        XCTAssertNil(ScreenReading.busy.reason)
     }
 
     func testPlainPrompt() {
         XCTAssertEqual(ClaudeScreen.classify(prompt), .prompt, "a question in the conversation is not a menu")
         XCTAssertEqual(ClaudeScreen.classify(""), .prompt)
         XCTAssertEqual(ClaudeScreen.classify("╭────╮\n│ >  │\n╰────╯"), .prompt)
-        XCTAssertNil(ClaudeScreen.prompt.reason)
+        XCTAssertNil(ScreenReading.prompt.reason)
     }
 }
 

@@ -254,7 +254,7 @@ final class RootCommandTests: XCTestCase {
 
     private func new(_ line: String, file: StaticString = #filePath, lineNo: UInt = #line) -> (String, SessionSpec)? {
         guard let cmd = assertNoThrow(line, file: file, line: lineNo, { [home] () throws(HiveError) in
-            try ControlParser.rootCommand(line, home: home)
+            try ControlParser.rootCommand(line, home: home, agents: .builtIn)
         }) else { return nil }
         switch cmd {
         case .new(let name, let spec): return (name, spec)
@@ -265,7 +265,7 @@ final class RootCommandTests: XCTestCase {
     }
 
     func testPruneHistory() {
-        XCTAssertEqual(try? ControlParser.rootCommand("prune-history older-than=30d", home: home), .pruneHistory(olderThan: 30 * 86400))
+        XCTAssertEqual(try? ControlParser.rootCommand("prune-history older-than=30d", home: home, agents: .builtIn), .pruneHistory(olderThan: 30 * 86400))
         refuse(.EINVAL, "prune-history")
         refuse(.EINVAL, "prune-history 30d")
         refuse(.ERANGE, "prune-history older-than=0")
@@ -275,7 +275,7 @@ final class RootCommandTests: XCTestCase {
     @discardableResult
     private func refuse(_ expected: Err, _ line: String, file: StaticString = #filePath, lineNo: UInt = #line) -> HiveError? {
         assertThrows(expected, line, file: file, line: lineNo) { [home] () throws(HiveError) in
-            try ControlParser.rootCommand(line, home: home)
+            try ControlParser.rootCommand(line, home: home, agents: .builtIn)
         }
     }
 
@@ -317,7 +317,7 @@ final class RootCommandTests: XCTestCase {
     func testTildeInDirIsTheHomeParameter() {
         XCTAssertEqual(new("new a dir=~/src/app")?.1.dir, "/home/ana/src/app")
         XCTAssertEqual(new("new a dir=~")?.1.dir, "/home/ana")
-        let other = assertNoThrow { () throws(HiveError) in try ControlParser.rootCommand("new a dir=~/x", home: "/Users/bo") }
+        let other = assertNoThrow { () throws(HiveError) in try ControlParser.rootCommand("new a dir=~/x", home: "/Users/bo", agents: .builtIn) }
         XCTAssertEqual(other, .new(name: "a", spec: { var s = SessionSpec(); s.dir = "/Users/bo/x"; return s }()))
     }
 
@@ -417,7 +417,7 @@ final class RootCommandTests: XCTestCase {
         refuse(.EINVAL, "new a worktree=a..b")
         refuse(.EINVAL, "new a setup=true")  // setup needs a worktree
         let got = assertNoThrow { () throws(HiveError) in
-            try ControlParser.rootCommands(bytes("new a worktree=yes setup=\"make deps\"\nnew b worktree=feature/x\n"), home: "/h")
+            try ControlParser.rootCommands(bytes("new a worktree=yes setup=\"make deps\"\nnew b worktree=feature/x\n"), home: "/h", agents: .builtIn)
         }
         var sa = SessionSpec(); sa.worktree = "yes"; sa.setup = "make deps"
         var sb = SessionSpec(); sb.worktree = "feature/x"
@@ -430,7 +430,7 @@ final class RootCommandTests: XCTestCase {
 
     func testWholeWriteOfSeveralSessions() {
         let got = assertNoThrow { () throws(HiveError) in
-            try ControlParser.rootCommands(bytes("new a prompt=\"one\"\nnew b dir=~/b\n"), home: "/h")
+            try ControlParser.rootCommands(bytes("new a prompt=\"one\"\nnew b dir=~/b\n"), home: "/h", agents: .builtIn)
         }
         var sa = SessionSpec(); sa.prompt = "one"
         var sb = SessionSpec(); sb.dir = "/h/b"
@@ -439,26 +439,26 @@ final class RootCommandTests: XCTestCase {
 
     func testDuplicateNameInOneWriteIsEEXIST() {
         let e = assertThrows(.EEXIST) { () throws(HiveError) in
-            try ControlParser.rootCommands(bytes("new a\nnew b\nnew a prompt=x\n"), home: "/h")
+            try ControlParser.rootCommands(bytes("new a\nnew b\nnew a prompt=x\n"), home: "/h", agents: .builtIn)
         }
         XCTAssertEqual(e?.reason.contains("'a'"), true, e?.reason ?? "")
     }
 
     func testOneBadLineRefusesTheWholeRootWrite() {
         assertThrows(.EINVAL) { () throws(HiveError) in
-            try ControlParser.rootCommands(bytes("new a\nnew b worktree=a..b\n"), home: "/h")
+            try ControlParser.rootCommands(bytes("new a\nnew b worktree=a..b\n"), home: "/h", agents: .builtIn)
         }
         assertThrows(.EINVAL) { () throws(HiveError) in
-            try ControlParser.rootCommands(bytes("new a\nnew ..\n"), home: "/h")
+            try ControlParser.rootCommands(bytes("new a\nnew ..\n"), home: "/h", agents: .builtIn)
         }
     }
 
     func testRootWriteLimitsApply() {
         assertThrows(.E2BIG) { () throws(HiveError) in
-            try ControlParser.rootCommands([UInt8](repeating: 0x20, count: 64 * 1024 + 1), home: "/h")
+            try ControlParser.rootCommands([UInt8](repeating: 0x20, count: 64 * 1024 + 1), home: "/h", agents: .builtIn)
         }
         assertThrows(.EINVAL) { () throws(HiveError) in
-            try ControlParser.rootCommands(bytes("new a prompt=\"x\u{0}\"\n"), home: "/h")
+            try ControlParser.rootCommands(bytes("new a prompt=\"x\u{0}\"\n"), home: "/h", agents: .builtIn)
         }
     }
 

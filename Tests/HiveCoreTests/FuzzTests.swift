@@ -37,7 +37,7 @@ final class FuzzTests: XCTestCase {
             }
             for root in [false, true] {
                 do {
-                    if root { _ = try ControlParser.rootCommands(write, home: "/home/ana") } else { _ = try ControlParser.sessionCommands(write) }
+                    if root { _ = try ControlParser.rootCommands(write, home: "/home/ana", agents: .builtIn) } else { _ = try ControlParser.sessionCommands(write) }
                     accepted += 1
                 } catch {
                     refused += 1

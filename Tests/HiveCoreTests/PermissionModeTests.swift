@@ -2,12 +2,13 @@ import XCTest
 @testable import HiveCore
 
 final class PermissionModeTests: XCTestCase {
-    private func args(_ agent: AgentKind, _ mode: String) -> [String]? {
-        try? PermissionMode.arguments(agent: agent, mode: mode)
+    private func args(_ agent: AgentName, _ mode: String) -> [String]? {
+        try? AgentCatalog.builtIn.adapter(agent)?.modeArguments(mode)
     }
 
-    private func refusal(_ agent: AgentKind, _ mode: String) -> HiveError? {
-        do { _ = try PermissionMode.arguments(agent: agent, mode: mode); return nil } catch { return error }
+    private func refusal(_ agent: AgentName, _ mode: String) -> HiveError? {
+        guard let a = AgentCatalog.builtIn.adapter(agent) else { return nil }
+        do throws(HiveError) { _ = try a.modeArguments(mode); return nil } catch { return error }
     }
 
     func testEachAgentsOwnWords() {
@@ -18,7 +19,7 @@ final class PermissionModeTests: XCTestCase {
         XCTAssertEqual(args(.codex, "workspace-write+never"), ["--ask-for-approval", "never", "--sandbox", "workspace-write"])
         XCTAssertEqual(args(.aider, "yes-always"), ["--yes-always"])
         XCTAssertEqual(args(.aider, "ask"), [])
-        for agent in AgentKind.allCases { XCTAssertEqual(args(agent, ""), [], "no mode: nothing added for \(agent)") }
+        for agent in AgentCatalog.builtIn.all.map(\.name) { XCTAssertEqual(args(agent, ""), [], "no mode: nothing added for \(agent)") }
     }
 
     func testValuesAnAgentDoesNotHaveAreRefusedNamingTheOnesItHas() {
@@ -34,9 +35,9 @@ final class PermissionModeTests: XCTestCase {
     }
 
     func testNewChecksTheModeAgainstTheAgentWhateverTheKeyOrder() {
-        XCTAssertThrowsError(try ControlParser.rootCommand("new a mode=acceptEdits agent=shell command=true", home: "/h"))
-        XCTAssertNoThrow(try ControlParser.rootCommand("new a mode=never agent=codex", home: "/h"))
-        XCTAssertNoThrow(try ControlParser.rootCommand("new a agent=claude mode=plan trust=yes", home: "/h"))
-        XCTAssertThrowsError(try ControlParser.rootCommand("new a trust=maybe", home: "/h"))
+        XCTAssertThrowsError(try ControlParser.rootCommand("new a mode=acceptEdits agent=shell command=true", home: "/h", agents: .builtIn))
+        XCTAssertNoThrow(try ControlParser.rootCommand("new a mode=never agent=codex", home: "/h", agents: .builtIn))
+        XCTAssertNoThrow(try ControlParser.rootCommand("new a agent=claude mode=plan trust=yes", home: "/h", agents: .builtIn))
+        XCTAssertThrowsError(try ControlParser.rootCommand("new a trust=maybe", home: "/h", agents: .builtIn))
     }
 }

@@ -33,8 +33,10 @@ final class SessionFileTests: XCTestCase {
     }
 
     func testAgentNames() {
-        XCTAssertEqual(AgentKind.names, "claude, codex, gemini, aider, cursor, shell")
-        XCTAssertEqual(AgentKind(rawValue: "claude"), .claude)
-        XCTAssertNil(AgentKind(rawValue: "Claude"))
+        XCTAssertEqual(AgentCatalog.builtIn.names, "claude, codex, gemini, aider, cursor, shell")
+        XCTAssertEqual(AgentCatalog.builtIn.adapter("claude")?.name, .claude)
+        XCTAssertNil(AgentCatalog.builtIn.adapter("Claude"))
+        XCTAssertFalse(AgentName.isValid("Claude"))
+        XCTAssertTrue(AgentName.isValid("my-agent_2"))
     }
 }

@@ -5,7 +5,7 @@ import XCTest
 final class SessionSpecTests: XCTestCase {
     private func set(_ spec: inout SessionSpec, _ key: SpecKey, _ raw: String, home: String = "/home/ana",
                      file: StaticString = #filePath, line: UInt = #line) {
-        do { try spec.set(key, raw, home: home) } catch { XCTFail("\(key)=\(raw.debugDescription): \(error)", file: file, line: line) }
+        do { try spec.set(key, raw, home: home, agents: .builtIn) } catch { XCTFail("\(key)=\(raw.debugDescription): \(error)", file: file, line: line) }
     }
 
     @discardableResult
@@ -13,7 +13,7 @@ final class SessionSpecTests: XCTestCase {
         var spec = SessionSpec()
         let before = spec
         let e = assertThrows(expected, "\(key)=\(raw.debugDescription)", file: file, line: line) { () throws(HiveError) in
-            try spec.set(key, raw, home: "/home/ana")
+            try spec.set(key, raw, home: "/home/ana", agents: .builtIn)
         }
         XCTAssertEqual(spec, before, "a refused value changes nothing", file: file, line: line)
         return e
@@ -28,7 +28,7 @@ final class SessionSpecTests: XCTestCase {
         XCTAssertEqual(s.model, "")
         XCTAssertEqual(s.worktree, "no")
         XCTAssertEqual(s.env, [:])
-        XCTAssertNotNil(assertNoThrow { () throws(HiveError) in try s.checkStartable() })
+        XCTAssertNotNil(assertNoThrow { () throws(HiveError) in try s.checkStartable(agents: .builtIn) })
     }
 
     func testSpecKeysInListingOrder() {
@@ -170,9 +170,9 @@ final class SessionSpecTests: XCTestCase {
     func testShellNeedsACommandToStart() {
         var s = SessionSpec()
         set(&s, .agent, "shell")
-        assertThrows(.EINVAL) { () throws(HiveError) in try s.checkStartable() }
+        assertThrows(.EINVAL) { () throws(HiveError) in try s.checkStartable(agents: .builtIn) }
         set(&s, .command, "htop")
-        XCTAssertNotNil(assertNoThrow { () throws(HiveError) in try s.checkStartable() })
+        XCTAssertNotNil(assertNoThrow { () throws(HiveError) in try s.checkStartable(agents: .builtIn) })
     }
 
     func testShellCommandOfOnlyWhiteSpaceCannotStart() {
@@ -180,9 +180,9 @@ final class SessionSpecTests: XCTestCase {
         var s = SessionSpec()
         s.agent = .shell
         s.command = " \t\n"
-        assertThrows(.EINVAL) { () throws(HiveError) in try s.checkStartable() }
+        assertThrows(.EINVAL) { () throws(HiveError) in try s.checkStartable(agents: .builtIn) }
         s.agent = .claude
-        XCTAssertNotNil(assertNoThrow { () throws(HiveError) in try s.checkStartable() }, "claude needs no command")
+        XCTAssertNotNil(assertNoThrow { () throws(HiveError) in try s.checkStartable(agents: .builtIn) }, "claude needs no command")
     }
 
     func testExpandHome() {

@@ -6,7 +6,7 @@ import XCTest
 final class SessionSpecWorktreeTests: XCTestCase {
     private func set(_ spec: inout SessionSpec, _ key: SpecKey, _ raw: String,
                      file: StaticString = #filePath, line: UInt = #line) {
-        do { try spec.set(key, raw, home: "/home/ana") } catch { XCTFail("\(key)=\(raw.debugDescription): \(error)", file: file, line: line) }
+        do { try spec.set(key, raw, home: "/home/ana", agents: .builtIn) } catch { XCTFail("\(key)=\(raw.debugDescription): \(error)", file: file, line: line) }
     }
 
     @discardableResult
@@ -14,7 +14,7 @@ final class SessionSpecWorktreeTests: XCTestCase {
                         file: StaticString = #filePath, line: UInt = #line) -> HiveError? {
         var spec = start
         let e = assertThrows(.EINVAL, "\(key)=\(raw.debugDescription)", file: file, line: line) { () throws(HiveError) in
-            try spec.set(key, raw, home: "/home/ana")
+            try spec.set(key, raw, home: "/home/ana", agents: .builtIn)
         }
         XCTAssertEqual(spec, start, "a refused value changes nothing", file: file, line: line)
         return e
@@ -105,9 +105,9 @@ final class SessionSpecWorktreeTests: XCTestCase {
     func testSetupWithoutAWorktreeCannotStart() {
         var s = SessionSpec()
         set(&s, .setup, "npm ci")
-        assertThrows(.EINVAL) { () throws(HiveError) in try s.checkStartable() }
+        assertThrows(.EINVAL) { () throws(HiveError) in try s.checkStartable(agents: .builtIn) }
         set(&s, .worktree, "no")
-        assertThrows(.EINVAL) { () throws(HiveError) in try s.checkStartable() }
+        assertThrows(.EINVAL) { () throws(HiveError) in try s.checkStartable(agents: .builtIn) }
     }
 
     func testSetupWithAWorktreeCanStart() {
@@ -115,14 +115,14 @@ final class SessionSpecWorktreeTests: XCTestCase {
             var s = SessionSpec()
             set(&s, .setup, "npm ci")
             set(&s, .worktree, wt)
-            XCTAssertNotNil(assertNoThrow(wt) { () throws(HiveError) in try s.checkStartable() })
+            XCTAssertNotNil(assertNoThrow(wt) { () throws(HiveError) in try s.checkStartable(agents: .builtIn) })
         }
     }
 
     func testAWorktreeWithoutSetupCanStart() {
         var s = SessionSpec()
         set(&s, .worktree, "yes")
-        XCTAssertNotNil(assertNoThrow { () throws(HiveError) in try s.checkStartable() })
+        XCTAssertNotNil(assertNoThrow { () throws(HiveError) in try s.checkStartable(agents: .builtIn) })
     }
 
     // MARK: the event log

@@ -212,7 +212,7 @@ final class StatusRendererTests: XCTestCase {
 
     // MARK: root status
 
-    private func row(_ name: String, _ state: SessionState, agent: AgentKind = .claude, lastMs: Int64) -> (SessionRecord, RenderContext) {
+    private func row(_ name: String, _ state: SessionState, agent: AgentName = .claude, lastMs: Int64) -> (SessionRecord, RenderContext) {
         var spec = SessionSpec(); spec.agent = agent
         var r = SessionRecord(name: name, spec: spec, created: t(0))
         r.apply(Log.created(name, at: 0, spec: spec))

@@ -29,7 +29,7 @@ final class FuzzMountTests: MountedTestCase {
             }
             if write.isEmpty { continue }  // a write of no bytes never reaches a file system
             do {
-                if root { _ = try ControlParser.rootCommands(write, home: "/") } else { _ = try ControlParser.sessionCommands(write) }
+                if root { _ = try ControlParser.rootCommands(write, home: "/", agents: .builtIn) } else { _ = try ControlParser.sessionCommands(write) }
             } catch {
                 return (write, error.errno.rawValue)
             }

@@ -262,7 +262,7 @@ _hivefs_new() {
     # Offer option value completions
     case "${prev}" in
     '--agent')
-        __hivefs_add_completions -W 'claude'$'\n''codex'$'\n''gemini'$'\n''aider'$'\n''cursor'$'\n''shell'
+        __hivefs_add_completions -W "$(__hivefs_custom_complete ---completion new -- --agent "${COMP_CWORD}" "$(__hivefs_cursor_index_in_current_word)")"
         return
         ;;
     '--dir')

@@ -7,9 +7,10 @@ public enum AiderNotify {
     /// The payload hivefs's notifications command appends.
     public static let payload = #"{"hook_event_name":"AiderWaiting"}"#
 
-    /// The shell command line Aider runs: hivefs-hook, the log, the payload.
-    public static func command(hook: [String], log: String) -> String {
-        (hook + [log, payload]).map(Text.shellQuote).joined(separator: " ")
+    /// The shell command line Aider runs: hivefs's report command (hivefs-hook and
+    /// the log), then the payload.
+    public static func command(report: [String]) -> String {
+        (report + [payload]).map(Text.shellQuote).joined(separator: " ")
     }
 
     /// Reads one record: Aider waiting, as its prompt (`idle`) or, when the screen

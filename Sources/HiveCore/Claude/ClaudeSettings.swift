@@ -76,35 +76,14 @@ public enum ClaudeSettings {
 /// What a Claude Code terminal shows, read from its visible rows. Used only to
 /// correct the state when a hook that should have come did not (Escape on a
 /// permission prompt, an interrupted turn, the workspace-trust dialog).
-public enum ClaudeScreen: Sendable, Equatable {
-    /// The workspace-trust dialog: no hook fires until it is answered.
-    case trustDialog
-    /// A permission or question menu waiting for an answer.
-    case menu
-    /// Working: the spinner line offers "esc to interrupt".
-    case busy
-    /// None of those: the prompt, waiting for input.
-    case prompt
-
-    /// Rows from the bottom that are read: menus, dialogs and the spinner live
-    /// there; the conversation above them may quote anything.
-    public static let rowsRead = 24
-
-    public static func classify(_ screen: String) -> ClaudeScreen {
-        let rows = screen.split(separator: "\n", omittingEmptySubsequences: true)
-            .filter { !$0.allSatisfy { $0 == " " } }.suffix(rowsRead)
-        let lower = rows.joined(separator: "\n").lowercased()
+public enum ClaudeScreen {
+    public static func classify(_ screen: String) -> ScreenReading {
+        let lower = ScreenReading.bottom(screen)
         if lower.contains("trust the files in this folder") || lower.contains("yes, i trust this folder")
             || lower.contains("do you trust") {
             return .trustDialog
         }
-        // A menu first: Claude Code's permission menu and Codex's approval screen say
-        // "esc to cancel" too. Menus `ScreenMenu` reads are found before this.
-        if ScreenMenu.menu(screen) != nil { return .menu }
-        if lower.contains("do you want to") && lower.contains("1. yes") { return .menu }
-        // Claude Code's and Codex's spinner line, and Gemini CLI's.
-        if lower.contains("esc to interrupt") || lower.contains("esc to cancel") { return .busy }
-        return .prompt
+        return ScreenReading.common(screen)
     }
 
     /// The screen's line that says Claude Code refused a settings file, if one does:
@@ -126,14 +105,5 @@ public enum ClaudeScreen: Sendable, Equatable {
             message.append(String(l))
         }
         return message.joined(separator: " ")
-    }
-
-    /// Why the state is `waiting`, in `reason`.
-    public var reason: String? {
-        switch self {
-        case .trustDialog: return "workspace trust dialog (answer with: approve, or attach)"
-        case .menu: return "a menu waits for an answer (seen on the screen)"
-        case .busy, .prompt: return nil
-        }
     }
 }

@@ -30,6 +30,8 @@ public struct Permission: Sendable, Equatable, Codable {
         case menu
         /// A line question: the option's letter, then Enter (Aider's `(Y)es/(N)o`).
         case letters
+        /// Each option's own keys, as an agent's definition file gives them.
+        case keys
     }
 
     /// One option, as the agent shows it.
@@ -38,8 +40,14 @@ public struct Permission: Sendable, Equatable, Codable {
         public var label: String
         /// The key that picks it where the agent names one (Aider's `y`), else nil.
         public var key: String?
+        /// The keys that pick it, for the `keys` style.
+        public var keys: [String]?
 
-        public init(label: String, key: String? = nil) { self.label = label; self.key = key }
+        public init(label: String, key: String? = nil, keys: [String]? = nil) {
+            self.label = label
+            self.key = key
+            self.keys = keys
+        }
     }
 
     public var id: Int
@@ -79,6 +87,8 @@ public struct Permission: Sendable, Equatable, Codable {
             return moves + ["Enter"]
         case .letters:
             return [options[index].key ?? String(options[index].label.prefix(1)).lowercased(), "Enter"]
+        case .keys:
+            return options[index].keys ?? []
         }
     }
 

@@ -1,14 +1,22 @@
 import Foundation
 import HiveCore
 
-/// What hivefs gives a Gemini CLI session.
-extension Hive {
+/// What Gemini CLI needs of the machine: a settings file with hivefs's hooks.
+extension GeminiAgent: AgentRuntime {
+    /// A session it reported goes on (`--resume ID`); its hooks come through the
+    /// settings file `GEMINI_CLI_SYSTEM_SETTINGS_PATH` names.
+    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
+        plan.launch.resume = plan.launch.conversation != nil
+        plan.env["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] = try settings(hive, plan)
+    }
+
     /// Writes the session's settings with hivefs's hooks and returns their path, for
     /// `GEMINI_CLI_SYSTEM_SETTINGS_PATH`. Gemini CLI reads that file in place of the
     /// machine's system settings (`/etc/gemini-cli/settings.json`, or the file the
     /// variable already names), so those are carried over into it; the user's and
     /// the project's settings are read as always and keep their own hooks.
-    func geminiSettings(_ name: String, env: [String: String]) throws(HiveError) -> String {
+    private func settings(_ hive: Hive, _ plan: LaunchPlan) throws(HiveError) -> String {
+        let env = plan.spec.env, name = plan.name
         let system = env["GEMINI_CLI_SYSTEM_SETTINGS_PATH"]
             ?? ProcessInfo.processInfo.environment["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] ?? "/etc/gemini-cli/settings.json"
         var base: [String: Any] = [:]
@@ -18,8 +26,8 @@ extension Hive {
             }
             base = object
         }
-        let command = config.hookCommand.map(Text.shellQuote).joined(separator: " ") + " " + Text.shellQuote(store.hooksLogPath(name))
-        let path = store.geminiSettingsPath(name)
+        let command = plan.launch.reportCommand.map(Text.shellQuote).joined(separator: " ")
+        let path = hive.store.geminiSettingsPath(name)
         do {
             try Sys.writeFileAtomically(path, Array(GeminiHooks.settings(hookCommand: command, base: base).utf8))
         } catch {

@@ -1,13 +1,20 @@
 import Foundation
 import HiveCore
 
-/// What hivefs knows how to find of a Codex CLI session.
-extension Hive {
+/// What Codex CLI needs of the machine: its thread's rollout found under
+/// `$CODEX_HOME/sessions`, and, while its terminal prints, its open files and
+/// terminal title read for the thread and for a turn running.
+extension CodexAgent: AgentRuntime {
+    /// A thread it reported goes on (`codex resume ID`).
+    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
+        plan.launch.resume = plan.launch.conversation != nil
+    }
+
     /// The rollout of thread `id`: under `$CODEX_HOME/sessions/YYYY/MM/DD/`
     /// (`CODEX_HOME` from the session's environment, then hivefs's, else
     /// `~/.codex`), newest days first. Nil until Codex has written it.
-    func codexRollout(thread id: String, env: [String: String]) -> String? {
-        let home = env["CODEX_HOME"] ?? ProcessInfo.processInfo.environment["CODEX_HOME"] ?? config.home + "/.codex"
+    func transcript(conversation id: String, env: [String: String], hive: Hive) -> String? {
+        let home = env["CODEX_HOME"] ?? ProcessInfo.processInfo.environment["CODEX_HOME"] ?? hive.config.home + "/.codex"
         let sessions = CodexPaths.sessionsFolder(codexHome: home)
         for year in Sys.listDirectory(sessions).reversed() {
             for month in Sys.listDirectory(sessions + "/" + year).reversed() {
@@ -21,53 +28,50 @@ extension Hive {
         }
         return nil
     }
-}
 
-extension Hive {
+    var watchesWhilePrinting: Bool { true }
+
     /// Codex reports only a turn's end, and its terminal prints all through a turn,
     /// so the quiet check would never look at it then. While the terminal prints,
-    /// this looks for the thread (`codexFindThread`) until it is known, and while the
+    /// this looks for the thread (`findThread`) until it is known, and while the
     /// session is `starting` or `idle`, reads the terminal's title and screen for a
-    /// turn running (`CodexScreen`), which makes it `working`. The quiet check calls
-    /// it at most once per quiet-after while output goes on. Call on `s.ingest`.
-    func codexWhilePrinting(_ s: LiveSession) {
-        codexFindThread(s)
-        lock.lock(); let state = s.record.state; let version = s.record.version; lock.unlock()
+    /// turn running (`CodexScreen`), which makes it `working`.
+    func whilePrinting(_ hive: Hive, _ s: LiveSession) {
+        findThread(hive, s)
+        hive.lock.lock(); let state = s.record.state; let version = s.record.version; hive.lock.unlock()
         guard state == .starting || state == .idle else { return }
-        let title = tmux.run(["display-message", "-p", "-t", Tmux.target(s.name), "#{pane_title}"])
-        guard title.ok, let screen = tmux.capture(s.name),
+        let title = hive.tmux.run(["display-message", "-p", "-t", Tmux.target(s.name), "#{pane_title}"])
+        guard title.ok, let screen = hive.tmux.capture(s.name),
               CodexScreen.busy(title: title.stdout.trimmingWhitespace(), screen: screen) else { return }
-        emit(s) { r in
+        hive.emit(s) { r in
             // A report that came meanwhile (the turn's end) knows better.
             guard r.version == version, r.state == .starting || r.state == .idle else { return nil }
             return Event(session: r.name, kind: AgentEventKind.screen, detail: "working: the screen shows a turn running",
                          state: .working)
         }
     }
-}
 
-extension Hive {
     /// Codex keeps its thread's rollout open from the thread's first turn on, so the
     /// agent's open files name the thread before any notification does (a first
     /// turn cut short sends none): the thread and its rollout are taken from there,
-    /// and its tokens are counted while the turn runs. Call on `s.ingest`.
-    func codexFindThread(_ s: LiveSession) {
-        lock.lock(); let known = s.record.agentSession; let transcript = s.record.transcript; let pid = s.record.pid
-        let live = s.record.state.isLive; lock.unlock()
-        guard live, known == nil || transcript == nil, let pid, let (path, thread) = Hive.codexOpenRollout(pid: pid),
+    /// and its tokens are counted while the turn runs.
+    private func findThread(_ hive: Hive, _ s: LiveSession) {
+        hive.lock.lock(); let known = s.record.agentSession; let transcript = s.record.transcript; let pid = s.record.pid
+        let live = s.record.state.isLive; hive.lock.unlock()
+        guard live, known == nil || transcript == nil, let pid, let (path, thread) = CodexAgent.openRollout(pid: pid),
               known == nil || known == thread else { return }
-        emit(s) { r in
+        hive.emit(s) { r in
             guard r.agentSession == nil || r.transcript == nil else { return nil }
             var e = Event(session: r.name, kind: AgentEventKind.agentStart, detail: "thread \(thread)")
             e.agentSession = thread
             e.transcript = path
             return e
         }
-        readTranscripts(s)
+        hive.readTranscripts(s)
     }
 
     /// The rollout among the open files of process `pid`, and its thread.
-    static func codexOpenRollout(pid: pid_t) -> (path: String, thread: String)? {
+    static func openRollout(pid: pid_t) -> (path: String, thread: String)? {
         let fds = "/proc/\(pid)/fd"
         for fd in Sys.listDirectory(fds) {
             if let target = Sys.linkTarget(fds + "/" + fd), let thread = CodexPaths.thread(ofRollout: target) { return (target, thread) }

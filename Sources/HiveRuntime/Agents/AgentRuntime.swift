@@ -1,0 +1,54 @@
+import Foundation
+import HiveCore
+
+/// What an agent needs of the machine besides its adapter: files written before it
+/// starts, lookups of its own files, a look at its processes. An agent that needs
+/// none of it has no runtime file; one that does conforms here, in one file of its
+/// own (`extension ClaudeAgent: AgentRuntime`), and is found by a cast: the
+/// catalog's list stays the one list.
+protocol AgentRuntime: AgentAdapter {
+    /// Refuses a spec that cannot run for who runs hivefs (not a matter of the spec alone).
+    func checkLaunchable(_ spec: SessionSpec) throws(HiveError)
+
+    /// Writes what the agent reads at start and fills in `plan`; runs on the session's
+    /// queue, before the agent's command line is made.
+    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError)
+
+    /// Where the transcript of `conversation` is, once the agent reports the
+    /// conversation but not its file (Codex's rollout); nil until it exists.
+    func transcript(conversation: String, env: [String: String], hive: Hive) -> String?
+
+    /// Whether `whilePrinting` does anything.
+    var watchesWhilePrinting: Bool { get }
+
+    /// Looks at a live agent while its terminal prints (the quiet check calls it at
+    /// most once per quiet-after); on the session's `ingest` queue.
+    func whilePrinting(_ hive: Hive, _ s: LiveSession)
+}
+
+extension AgentRuntime {
+    func checkLaunchable(_ spec: SessionSpec) throws(HiveError) {}
+    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {}
+    func transcript(conversation: String, env: [String: String], hive: Hive) -> String? { nil }
+    var watchesWhilePrinting: Bool { false }
+    func whilePrinting(_ hive: Hive, _ s: LiveSession) {}
+}
+
+/// An agent's start as it is being prepared: what its adapter is given, what the
+/// `starting` event records.
+struct LaunchPlan {
+    let name: String
+    let spec: SessionSpec
+    /// Where the agent runs: the worktree's folder, or `dir`.
+    let workdir: String
+    /// The record as it was before this start.
+    let record: SessionRecord
+    var launch: AgentLaunch
+    /// The agent's environment variables beyond the daemon's (the spec's `env.` and hivefs's).
+    var env: [String: String]
+    /// Words added to the `starting` event's detail (`session ID (claude 2.1.3)`).
+    var detail = ""
+    /// The conversation and transcript the `starting` event records.
+    var agentSession: String?
+    var transcript: String?
+}
