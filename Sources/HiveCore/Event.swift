@@ -96,6 +96,9 @@ public struct Event: Sendable, Equatable, Codable {
     /// The question a `permission.asked` event records; which one a `permission.answered`
     /// or `permission.gone` ends.
     public var permission: Permission?
+    /// For an agent's report while the session is paused: the state it reports, where
+    /// `resume` returns to.
+    public var resumeTo: SessionState?
 
     public init(time: Timestamp = .now(), session: String, kind: String, detail: String = "",
                 uid: UInt32? = nil, state: SessionState? = nil, pid: Int32? = nil, exit: Int32? = nil,
@@ -111,6 +114,7 @@ public struct Event: Sendable, Equatable, Codable {
         case tool, action, path, hook, model, message, transcript
         case branch, base, worktree, repo, workdir, head, permission
         case agentSession = "agent_session"
+        case resumeTo = "resume_to"
     }
 
     /// `TIME KIND DETAIL\n`, the line of a session's `events`.
@@ -153,6 +157,7 @@ public struct Event: Sendable, Equatable, Codable {
         if let repo { w.string("repo", repo) }
         if let workdir { w.string("workdir", workdir) }
         if let head { w.string("head", head) }
+        if let resumeTo { w.string("resume_to", resumeTo.rawValue) }
         if let permission, let data = try? JSONEncoder().encode(permission) {
             w.raw("permission", String(decoding: data, as: UTF8.self))
         }

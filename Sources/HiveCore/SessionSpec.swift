@@ -147,7 +147,12 @@ extension SessionSpec {
     /// Checks what `start` needs beyond each key's own rules: the agent's (its
     /// command, its mode) and the worktree's.
     public func checkStartable(agents: AgentCatalog) throws(HiveError) {
-        try agents.resolve(agent).check(self)
+        try checkStartable(adapter: agents.resolve(agent))
+    }
+
+    /// The same, with the agent's adapter.
+    public func checkStartable(adapter: any AgentAdapter) throws(HiveError) {
+        try adapter.check(self)
         if !setup.isEmpty && !wantsWorktree {
             throw .invalid("setup runs in a session's own worktree; it needs worktree=yes (or a branch name)")
         }

@@ -4,90 +4,30 @@ import HiveCore
 extension Hive {
     public typealias Reply = @Sendable (HiveError?) -> Void
 
-    /// Carries out a write to a session's `control`: checked whole, then applied
-    /// line by line on the session's queue; `reply` is called once it has taken effect.
+    /// Carries out a write to a session's `control`: checked whole, then told to the
+    /// session's machine line by line on its queue; `reply` is called once it has
+    /// taken effect, with the first refusal.
     public func control(_ name: String, _ bytes: [UInt8], uid: UInt32, reply: @escaping Reply) {
         guard let s = live(name) else { return reply(.notFound("no session \(name)")) }
         let commands: [SessionCommand]
         do throws(HiveError) {
             commands = try ControlParser.sessionCommands(bytes)
-            lock.lock(); let r = s.record; lock.unlock()
-            try r.check(commands)
+            try s.with { $0.machine }.check(commands)
         } catch {
-            errorEvent(name, error, uid: uid)
+            step(s, .refused(error, uid: uid))
             return reply(error)
         }
         s.queue.async { [self] in
             do throws(HiveError) {
-                lock.lock(); let r = s.record; lock.unlock()
-                try r.check(commands)
-                for c in commands {
-                    emit(s, Event(session: name, kind: EventKind.control, detail: Hive.describe(c), uid: uid), durable: true)
-                    try perform(s, c)
-                }
-                reply(nil)
+                try s.with { $0.machine }.check(commands)
             } catch {
-                errorEvent(name, error, uid: uid)
-                reply(error)
+                step(s, .refused(error, uid: uid))
+                return reply(error)
             }
-        }
-    }
-
-    static func describe(_ c: SessionCommand) -> String {
-        switch c {
-        case .send(let t): return "send " + t
-        case .keys(let k): return "keys " + k.joined(separator: " ")
-        case .idleTimeout(let seconds): return "idle-timeout " + (seconds.map { "\($0)s" } ?? "off")
-        case .budget(let b): return "budget " + (b?.text ?? "off")
-        case .approve(let id), .deny(let id): return c.verb + (id.map { " \($0)" } ?? "")
-        case .answer(let id, let n): return "answer \(id) \(n)"
-        default: return c.verb
-        }
-    }
-
-    private func perform(_ s: LiveSession, _ c: SessionCommand) throws(HiveError) {
-        let name = s.name
-        lock.lock(); let state = s.record.state; let pid = s.record.pid; let scope = s.scope; let spec = s.record.spec
-        let adapter = s.adapter; lock.unlock()
-        switch c {
-        case .start:
-            try spec.checkStartable(agents: agents())
-            try checkLaunchable(spec)
-            launch(s)
-        case .pause:
-            guard state != .paused, let scope else { return }
-            try freeze(s, scope: scope, state: state, pid: pid, reason: nil)
-        case .resume:
-            guard state == .paused, let scope else { return }
-            try ProcessTree.thaw(scope)
-            lock.lock(); let back = s.beforePause; let why = s.record.reason; lock.unlock()
-            stateEvent(s, back, pid: pid, reason: back == .waiting ? why : nil)
-        case .interrupt:
-            try tmux.sendKeys(name, adapter.interruptKeys)
-        case .send(let text):
-            try type(s, text)
-        case .keys(let keys):
-            try tmux.sendKeys(name, keys)
-        case .approve, .deny, .answer:
-            try answer(s, c)
-        case .kill:
-            try terminate(s, reason: "kill")
-        case .restart:
-            if state.isLive { try terminate(s, reason: "restart") }
-            launch(s)
-        case .idleTimeout(let seconds):
-            var e = Event(session: name, kind: EventKind.policy,
-                          detail: "idle-timeout " + (seconds.map { "\($0)s" } ?? "off"))
-            e.key = "idle-timeout"
-            e.value = seconds.map(String.init) ?? "off"
-            emit(s, e, durable: true)
-            scheduleReap(s)
-        case .budget(let b):
-            var e = Event(session: name, kind: EventKind.policy, detail: "budget " + (b?.text ?? "off"))
-            e.key = "budget"
-            e.value = b?.text ?? "off"
-            emit(s, e, durable: true)
-            enforceBudget(s)
+            for c in commands {
+                if let refused = step(s, .command(c, uid: uid), .queue(uid: uid)) { return reply(refused) }
+            }
+            reply(nil)
         }
     }
 
@@ -98,7 +38,7 @@ extension Hive {
             commands = try ControlParser.rootCommands(bytes, home: config.home, agents: agents())
             for case .new(let name, let spec) in commands {
                 if exists(name) { throw HiveError.exists("session '\(name)' exists") }
-                try checkLaunchable(spec)
+                try checkStartable(spec)
             }
         } catch {
             errorEvent(nil, error, uid: uid)
@@ -119,17 +59,19 @@ extension Hive {
         for s in created {
             group.enter()
             s.queue.async { [self] in
-                emit(s, Event(session: s.name, kind: EventKind.control, detail: "start", uid: uid), durable: true)
-                launch(s)
+                step(s, .command(.start, uid: uid), .queue(uid: uid))
                 group.leave()
             }
         }
         group.notify(queue: .global()) { reply(nil) }
     }
 
-    /// What the core cannot check, since it depends on who runs hivefs (the agent's runtime says).
-    func checkLaunchable(_ spec: SessionSpec) throws(HiveError) {
-        try (agents().adapterOrMissing(spec.agent) as? any AgentRuntime)?.checkLaunchable(spec)
+    /// What `start` needs that the machine cannot know: the agents there are now,
+    /// and what depends on who runs hivefs (the agent's runtime says).
+    func checkStartable(_ spec: SessionSpec) throws(HiveError) {
+        let catalog = agents()
+        try spec.checkStartable(agents: catalog)
+        try (catalog.adapterOrMissing(spec.agent) as? any AgentRuntime)?.checkLaunchable(spec)
     }
 
     /// Deletes the history entries removed more than `olderThan` seconds ago (the time
@@ -179,10 +121,10 @@ extension Hive {
         var detail = "agent \(spec.agent.rawValue)"
         if !spec.dir.isEmpty { detail += " dir \(spec.dir)" }
         let e = Event(time: now, session: name, kind: EventKind.created, detail: detail, uid: uid, state: .new, spec: spec)
-        let s = LiveSession(record: SessionRecord(name: name, spec: spec, created: now), adapter: agents().adapterOrMissing(spec.agent))
+        let s = LiveSession(machine: machine(SessionRecord(name: name, spec: spec, created: now), agents: agents()))
         lock.lock(); sessions[name] = s; lock.unlock()
         onTreeChange?(.sessionMade(name))
-        emit(s, e, durable: true)
+        step(s, .record(e, durable: true))
         follow(s)
         return s
     }
@@ -198,21 +140,17 @@ extension Hive {
             return reply(.tooBig("\(key.rawValue) holds at most \(ControlParser.maxWrite) bytes"))
         }
         s.queue.async { [self] in
-            lock.lock()
-            let state = s.record.state
-            var spec = s.record.spec
-            lock.unlock()
+            let (state, current) = s.with { ($0.machine.record.state, $0.machine.record.spec) }
             guard state == .new else { return reply(.denied("\(key.rawValue) is read-only once the session has started")) }
+            var spec = current
             let catalog = agents()
             do throws(HiveError) {
                 try spec.set(key, text, home: config.home, agents: catalog)
             } catch {
                 return reply(error)
             }
-            if key == .agent { lock.lock(); s.adapter = catalog.adapterOrMissing(spec.agent); lock.unlock() }
-            let shown = key == .prompt ? Text.printable(spec.value(key), limit: 60) : spec.value(key)
-            emit(s, Event(session: name, kind: EventKind.spec, detail: "\(key.rawValue) \(shown)", uid: uid,
-                          key: key.rawValue, value: spec.value(key), spec: spec), durable: true)
+            if let refused = step(s, .spec(key, spec, uid: uid), .queue(uid: uid)) { return reply(refused) }
+            if key == .agent { s.with { $0.machine.use(catalog.adapterOrMissing(spec.agent)) } }
             reply(nil)
         }
     }
@@ -221,13 +159,13 @@ extension Hive {
     public func rmdir(_ name: String, uid: UInt32, reply: @escaping Reply) {
         guard let s = live(name) else { return reply(.notFound("no session \(name)")) }
         s.queue.async { [self] in
-            lock.lock(); let state = s.record.state; lock.unlock()
+            let state = s.record.state
             guard !state.isLive else {
                 return reply(.busy("\(name) is \(state.rawValue); kill it before removing it"))
             }
             retireWorktree(s)
             let now = Timestamp.now()
-            emit(s, Event(time: now, session: name, kind: EventKind.removed, detail: "to history", uid: uid), durable: true)
+            step(s, .record(Event(time: now, session: name, kind: EventKind.removed, detail: "to history", uid: uid), durable: true))
             unfollow(s)
             freezeViews(s)
             do throws(HiveError) {

@@ -25,7 +25,7 @@ extension Hive {
             let detail = "the state directory takes writes again after \(t.errno) since \(t.since.rfc3339); "
                 + "\(t.held) event\(t.held == 1 ? "" : "s") held in memory meanwhile written"
             log.notice("\(detail)")
-            for s in all { emit(s, Event(session: s.name, kind: EventKind.disk, detail: detail, errno: t.errno)) }
+            for s in all { step(s, .record(Event(session: s.name, kind: EventKind.disk, detail: detail, errno: t.errno), durable: false)) }
             onChange?("")
         }
     }

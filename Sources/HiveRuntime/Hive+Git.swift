@@ -22,7 +22,7 @@ extension Hive {
     /// or its `dir`. A reason when it cannot: the session then fails with it.
     func workplace(_ s: LiveSession, spec: SessionSpec, dir: String) -> Result<(dir: String, made: Bool), HiveError> {
         guard spec.wantsWorktree else { return .success((dir, false)) }
-        lock.lock(); let existing = s.record.worktree; let known = s.record.workdir; lock.unlock()
+        let (existing, known) = s.with { ($0.machine.record.worktree, $0.machine.record.workdir) }
         if let existing, Sys.stat(existing) != nil { return .success((known ?? existing, false)) }
         let name = s.name
         let what = "worktree=\(spec.worktree)"
@@ -67,7 +67,7 @@ extension Hive {
         if copied > 0 { detail += "; \(copied) file\(copied == 1 ? "" : "s") copied from .hiveinclude" }
         var e = Event(session: name, kind: GitEventKind.worktree, detail: detail)
         e.branch = branch; e.base = base; e.worktree = path; e.repo = top; e.workdir = workdir; e.head = base
-        emit(s, e, durable: true)
+        step(s, .record(e, durable: true))
         return .success((workdir, true))
     }
 
@@ -115,28 +115,29 @@ extension Hive {
     /// At `rmdir`: the worktree goes only if it holds no change (never forced); the
     /// branch always stays. Either way an event says what happened and where.
     func retireWorktree(_ s: LiveSession) {
-        lock.lock(); let r = s.record; let wt = r.worktree, repo = r.repo, branch = r.branch; lock.unlock()
+        let r = s.record
+        let wt = r.worktree, repo = r.repo, branch = r.branch
         unwatchGit(s)
         // The history entry's `git` shows the work tree as it was left.
         let last = git.facts(gitFolder(r), repo: repo, worktree: wt, base: r.base, now: { .now() })
-        lock.lock(); s.git = last; lock.unlock()
+        s.with { $0.handles.git = last }
         guard let wt, let repo, Sys.stat(wt) != nil else { return }
         let name = s.name
         let pending = git.pendingChanges(wt)
         if pending == 0 {
             if let why = git.removeWorktree(repo, path: wt) {
-                emit(s, Event(session: name, kind: GitEventKind.worktreeKept,
-                              detail: "kept at \(wt): git would not remove it: \(why)"), durable: true)
+                step(s, .record(Event(session: name, kind: GitEventKind.worktreeKept,
+                              detail: "kept at \(wt): git would not remove it: \(why)"), durable: true))
             } else {
                 var e = Event(session: name, kind: GitEventKind.worktreeRemoved,
                               detail: "\(wt) removed; branch \(branch ?? "-") stays")
                 e.branch = branch
-                emit(s, e, durable: true)
+                step(s, .record(e, durable: true))
             }
         } else {
             let what = pending.map { "\($0) uncommitted or untracked change\($0 == 1 ? "" : "s")" } ?? "git could not tell its changes"
-            emit(s, Event(session: name, kind: GitEventKind.worktreeKept,
-                          detail: "kept at \(wt): \(what); branch \(branch ?? "-")"), durable: true)
+            step(s, .record(Event(session: name, kind: GitEventKind.worktreeKept,
+                          detail: "kept at \(wt): \(what); branch \(branch ?? "-")"), durable: true))
         }
     }
 
@@ -149,10 +150,8 @@ extension Hive {
 
     /// `git` or `git.json` as the facts stand; never runs git.
     public func renderGit(_ name: String, json: Bool) -> Rendered? {
-        lock.lock()
-        guard let s = sessions[name] else { lock.unlock(); return nil }
-        let facts = s.git, r = s.record
-        lock.unlock()
+        guard let s = live(name) else { return nil }
+        let (facts, r) = s.with { ($0.handles.git, $0.machine.record) }
         var f = facts ?? GitFacts()
         if facts == nil {
             f.repo = r.repo; f.worktree = r.worktree ?? r.repo
@@ -166,20 +165,19 @@ extension Hive {
     /// in the background. `done` is called at once, unless git has never answered for
     /// this session: then when it does, or after `gitWaitMS`, whichever is first.
     public func readGit(_ name: String, done: @escaping @Sendable () -> Void) {
-        lock.lock()
-        guard let s = sessions[name] else { lock.unlock(); return done() }
-        s.gitReadMS = Sys.monotonicMS()
-        let known = s.git != nil
-        let age = s.git?.updated.map { Timestamp.now().milliseconds - $0.milliseconds } ?? Int64.max
-        let fresh = !s.gitDirty && age < Int64(config.gitFreshMS)
-        lock.unlock()
+        guard let s = live(name) else { return done() }
+        let (known, fresh) = s.with { inside in
+            inside.handles.gitReadMS = Sys.monotonicMS()
+            let age = inside.handles.git?.updated.map { Timestamp.now().milliseconds - $0.milliseconds } ?? Int64.max
+            return (inside.handles.git != nil, !inside.handles.gitDirty && age < Int64(config.gitFreshMS))
+        }
         if fresh { return done() }
         if known {
             refreshGit(s)
             return done()
         }
         let once = Once(done)
-        lock.lock(); s.gitWaiters.append { once.run() }; lock.unlock()
+        s.with { $0.handles.gitWaiters.append { once.run() } }
         refreshGit(s)
         gitQueue.asyncAfter(deadline: .now() + .milliseconds(config.gitWaitMS)) { once.run() }
     }
@@ -190,44 +188,45 @@ extension Hive {
     /// (what no report marked: a file edited by hand). A dashboard re-reading every
     /// second thus costs a `git status` per change, and one per session a minute.
     func readGitForStatus(_ s: LiveSession) {
-        lock.lock()
-        s.gitReadMS = Sys.monotonicMS()
-        let age = s.git?.updated.map { Timestamp.now().milliseconds - $0.milliseconds } ?? Int64.max
-        let needed = s.git == nil || s.gitDirty || age >= config.gitStatusFreshMS
-        lock.unlock()
+        let needed = s.with { inside in
+            inside.handles.gitReadMS = Sys.monotonicMS()
+            let age = inside.handles.git?.updated.map { Timestamp.now().milliseconds - $0.milliseconds } ?? Int64.max
+            return inside.handles.git == nil || inside.handles.gitDirty || age >= config.gitStatusFreshMS
+        }
         if needed { refreshGit(s) }
     }
 
     /// Something may have changed the work tree: the facts are stale, and are asked
     /// for again now if someone reads them.
     func gitChanged(_ s: LiveSession) {
-        lock.lock()
-        s.gitDirty = true
-        let reading = Sys.monotonicMS() - s.gitReadMS < config.gitReaderMS
-        lock.unlock()
+        let reading = s.with { inside in
+            inside.handles.gitDirty = true
+            return Sys.monotonicMS() - inside.handles.gitReadMS < config.gitReaderMS
+        }
         if reading { refreshGit(s) }
     }
 
     /// Asks git for the facts; one refresh at a time per session, and one more after
     /// it if something changed meanwhile.
     func refreshGit(_ s: LiveSession) {
-        lock.lock()
-        if s.gitRefreshing { s.gitDirty = true; lock.unlock(); return }
-        s.gitRefreshing = true
-        s.gitDirty = false
-        let r = s.record
-        lock.unlock()
+        let r = s.with { inside -> SessionRecord? in
+            if inside.handles.gitRefreshing { inside.handles.gitDirty = true; return nil }
+            inside.handles.gitRefreshing = true
+            inside.handles.gitDirty = false
+            return inside.machine.record
+        }
+        guard let r else { return }
         gitQueue.async { [self] in
             let folder = gitFolder(r)
             let facts = git.facts(folder, repo: r.repo, worktree: r.worktree, base: r.base, now: { .now() })
             if let oid = facts.status?.oid { s.ingest.async { [self] in noteHead(s, oid) } }
-            lock.lock()
-            s.git = facts
-            s.gitRefreshing = false
-            let again = s.gitDirty && Sys.monotonicMS() - s.gitReadMS < config.gitReaderMS
-            let waiters = s.gitWaiters
-            s.gitWaiters = []
-            lock.unlock()
+            let (again, waiters) = s.with { inside in
+                inside.handles.git = facts
+                inside.handles.gitRefreshing = false
+                defer { inside.handles.gitWaiters = [] }
+                return (inside.handles.gitDirty && Sys.monotonicMS() - inside.handles.gitReadMS < config.gitReaderMS,
+                        inside.handles.gitWaiters)
+            }
             for w in waiters { w() }
             onChange?(r.name)
             if again { refreshGit(s) }
@@ -238,7 +237,7 @@ extension Hive {
     /// branch in the shared refs, and then appends there), so commits are seen
     /// without a reader.
     func watchGit(_ s: LiveSession) {
-        lock.lock(); let has = !s.gitWatches.isEmpty; let r = s.record; lock.unlock()
+        let (has, r) = s.with { (!$0.handles.gitWatches.isEmpty, $0.machine.record) }
         guard !has, r.repo != nil, let dir = git.gitDir(gitFolder(r)) else { return }
         let changed: @Sendable () -> Void = { [weak self, weak s] in
             guard let self, let s else { return }
@@ -248,18 +247,21 @@ extension Hive {
         try? Sys.makeDirectories(dir + "/logs")
         let wds = [watcher.watchNames(in: dir, ["HEAD", "index", "ORIG_HEAD"], changed),
                    watcher.watchNames(in: dir + "/logs", ["HEAD"], changed)].compactMap { $0 }
-        lock.lock(); s.gitWatches = wds; lock.unlock()
+        s.with { $0.handles.gitWatches = wds }
         s.ingest.async { [self] in checkHead(s) }
     }
 
     func unwatchGit(_ s: LiveSession) {
-        lock.lock(); let wds = s.gitWatches; s.gitWatches = []; lock.unlock()
+        let wds = s.with { inside in
+            defer { inside.handles.gitWatches = [] }
+            return inside.handles.gitWatches
+        }
         for wd in wds { watcher.unwatchWrites(wd) }
     }
 
     /// One `rev-parse` on the session's ingest queue: did HEAD move?
     private func checkHead(_ s: LiveSession) {
-        lock.lock(); let r = s.record; lock.unlock()
+        let r = s.record
         guard r.repo != nil, let oid = git.head(gitFolder(r)) else { return }
         noteHead(s, oid)
     }
@@ -267,20 +269,20 @@ extension Hive {
     /// Records HEAD's move: a `git.commit` event per new commit, or `git.head` when it
     /// moved otherwise. Runs on the session's ingest queue, so moves are told once.
     private func noteHead(_ s: LiveSession, _ oid: String) {
-        lock.lock(); let r = s.record; lock.unlock()
+        let r = s.record
         guard let last = r.head, last != oid, r.repo != nil else { return }
         let folder = gitFolder(r)
         if let commits = git.commits(folder, from: last, to: oid), !commits.isEmpty {
             for (i, (hash, subject)) in commits.enumerated() {
                 var e = Event(session: r.name, kind: GitEventKind.commit, detail: hash + " " + subject)
                 if i == commits.count - 1 { e.head = oid }
-                emit(s, e, durable: true)
+                step(s, .record(e, durable: true))
             }
         } else {
             var e = Event(session: r.name, kind: GitEventKind.head,
                           detail: "moved to \(oid.prefix(7)) \(git.subject(folder, oid) ?? "")")
             e.head = oid
-            emit(s, e, durable: true)
+            step(s, .record(e, durable: true))
         }
     }
 }

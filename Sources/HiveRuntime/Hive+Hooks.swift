@@ -1,23 +1,22 @@
 import Foundation
 import HiveCore
 
-/// The agent's own reports: `hooks.log` (appended by `hivefs-hook`) turned into
-/// events, transcripts turned into token counts, and the screen consulted when a
-/// report that should have come did not. All of it runs on the session's `ingest`
-/// queue, in order; inotify says when there is something new, nothing polls.
+/// The agent's own reports: `hooks.log` (appended by `hivefs-hook`) read into
+/// reports for the session's machine, and transcripts counted into tokens. All of it
+/// runs on the session's `ingest` queue, in order; inotify says when there is
+/// something new, nothing polls.
 extension Hive {
     /// Reads a session's `hooks.log` from where its events stop, and on from there
     /// each time it grows, until `unfollow`.
     func follow(_ s: LiveSession) {
         let path = store.hooksLogPath(s.name)
-        lock.lock(); let has = s.hookWatch != nil; lock.unlock()
-        guard !has else { return }
+        guard s.with({ $0.handles.hookWatch == nil }) else { return }
         if let fd = try? Sys.openAppend(path) { try? fd.close() }
         let wd = watcher.watchWrites(path) { [weak self, weak s] in
             guard let self, let s else { return }
             s.ingest.async { self.ingestHooks(s) }
         }
-        lock.lock(); s.hookWatch = wd; lock.unlock()
+        s.with { $0.handles.hookWatch = wd }
         s.ingest.async { [self] in
             ingestHooks(s)
             readTranscripts(s)
@@ -26,11 +25,10 @@ extension Hive {
 
     /// Stops reading a session's reports (before it moves to history).
     func unfollow(_ s: LiveSession) {
-        lock.lock()
-        let wd = s.hookWatch, tw = s.transcriptWatch
-        s.hookWatch = nil
-        s.transcriptWatch = nil
-        lock.unlock()
+        let (wd, tw) = s.with { inside in
+            defer { inside.handles.hookWatch = nil; inside.handles.transcriptWatch = nil }
+            return (inside.handles.hookWatch, inside.handles.transcriptWatch)
+        }
         if let wd { watcher.unwatchWrites(wd) }
         if let tw { watcher.unwatchWrites(tw.wd) }
         s.ingest.sync {
@@ -50,7 +48,8 @@ extension Hive {
             s.hookFd = fd.rawValue
         }
         // Paths are shown relative to where the agent works: its worktree, when it has one.
-        lock.lock(); var offset = s.record.hookOffset; let base = s.record.workdir ?? s.record.spec.dir; lock.unlock()
+        let (start, base) = s.with { ($0.machine.record.hookOffset, $0.machine.record.workdir ?? $0.machine.record.spec.dir) }
+        var offset = start
         var pending: [UInt8] = []
         var any = false
         while true {
@@ -76,17 +75,16 @@ extension Hive {
         if any { readTranscripts(s) }
     }
 
-    /// One record of `hooks.log`: its event, and the state it leads to.
+    /// One record of `hooks.log`: what it means, told to the session's machine.
     private func record(_ s: LiveSession, _ line: ArraySlice<UInt8>, end: Int64, base: String) {
         let time: Timestamp
         let report: AgentReport
         switch HookRecord.parse(line) {
         case .success(let rec):
             time = rec.time
-            lock.lock(); let adapter = s.adapter; lock.unlock()
             // A question is told apart from the prompt by the screen, when the record is fresh.
             let fresh = Timestamp.now().milliseconds - rec.time.milliseconds < 2000
-            report = adapter.report(rec.payload, ReportContext(base: base) { [tmux] in fresh ? tmux.capture(s.name) : nil })
+            report = s.adapter.report(rec.payload, ReportContext(base: base) { [tmux] in fresh ? tmux.capture(s.name) : nil })
             // A new status-line snapshot: its cost, not an event.
             if report.isCostSnapshot { return readStatusLine(s) }
         case .failure(let m):
@@ -94,50 +92,20 @@ extension Hive {
             report = .unreadable("a malformed hooks.log line: \(m.reason)", bytes: line.count)
         }
         if let sub = report.subagentTranscript { s.subagentTranscripts.insert(sub) }
-        if report.mayChangeFiles { gitChanged(s) }
-        emit(s) { r in
-            var e = Event(time: time, session: r.name, kind: report.kind, detail: report.detail)
-            e.hook = end
-            e.tool = report.tool
-            e.action = report.touch?.action
-            e.path = report.touch?.path
-            e.model = report.model
-            e.message = report.message
-            if let v = report.agentSession, v != r.agentSession { e.agentSession = v }
-            if let v = report.transcript, v != r.transcript { e.transcript = v }
-            // Codex says which thread, not where its rollout is: that is looked up once.
-            if r.transcript == nil, e.transcript == nil, let thread = report.agentSession ?? r.agentSession,
-               let runtime = s.adapter as? any AgentRuntime,
-               let found = runtime.transcript(conversation: thread, env: r.spec.env, hive: self) {
-                e.transcript = found
-            }
-            if let wish = report.wish {
-                if r.state == .paused {
-                    // Recorded before the freeze, read after it: where resume returns to.
-                    lock.lock(); s.beforePause = wish.state; lock.unlock()
-                } else if let (state, reason) = wish.next(from: r.state, reason: r.reason) {
-                    e.state = state
-                    e.reason = reason
-                }
-            }
-            return e
+        // An agent that names its conversation but not its transcript (Codex): looked up once.
+        var found: String?
+        let (known, thread, env) = s.with { ($0.machine.record.transcript, $0.machine.record.agentSession, $0.machine.record.spec.env) }
+        if known == nil, report.transcript == nil, let thread = report.agentSession ?? thread,
+           let runtime = s.adapter as? any AgentRuntime {
+            found = runtime.transcript(conversation: thread, env: env, hive: self)
         }
-        // A report that the agent waits (a PermissionRequest): its menu is drawn next.
-        lock.lock(); let unknownQuestion = s.record.state == .waiting && s.record.permission == nil; lock.unlock()
-        if unknownQuestion { watchForQuestion(s) }
+        step(s, .report(report, time: time, hookEnd: end, transcriptFound: found), .ingest)
     }
 
     /// Takes Claude Code's live total from its latest status-line snapshot.
     func readStatusLine(_ s: LiveSession) {
         guard let bytes = Sys.readFile(store.statusLinePath(s.name)), let usd = ClaudeSettings.statusCost(bytes) else { return }
-        lock.lock()
-        let changed = s.ledger.agentCostUSD != usd
-        if changed { s.ledger.noteAgentTotal(usd); s.record.version &+= 1 }
-        lock.unlock()
-        guard changed else { return }
-        onChange?(s.name)
-        scheduleLedgerSave(s)
-        enforceBudget(s)
+        step(s, .agentCost(usd), .ingest)
     }
 
     // MARK: transcripts
@@ -145,7 +113,7 @@ extension Hive {
     /// Counts what the agent's transcripts gained since the last read: the main
     /// one and its subagents'. Call on `s.ingest`.
     func readTranscripts(_ s: LiveSession) {
-        lock.lock(); let main = s.record.transcript; let format = s.adapter.transcript; lock.unlock()
+        let (main, format, start) = s.with { ($0.machine.record.transcript, $0.machine.adapter.transcript, $0.machine.ledger) }
         guard let format, let main else { return }
         var files = [main]
         if format == .claude {
@@ -153,8 +121,7 @@ extension Hive {
             files += Sys.listDirectory(folder).filter { $0.hasSuffix(".jsonl") }.map { folder + "/" + $0 }
             files += s.subagentTranscripts.sorted().filter { !files.contains($0) }
         }
-        lock.lock(); var ledger = s.ledger; lock.unlock()
-        let before = ledger
+        var ledger = start
         for file in files {
             guard let st = Sys.stat(file) else { continue }
             let size = Int64(st.st_size)
@@ -170,11 +137,8 @@ extension Hive {
             }
         }
         watchTranscript(s, main)
-        guard ledger != before else { return }
-        lock.lock(); s.ledger = ledger; s.record.version &+= 1; lock.unlock()
-        onChange?(s.name)
-        scheduleLedgerSave(s)
-        enforceBudget(s)
+        // Only this queue changes the ledger: nothing counted meanwhile is lost.
+        if ledger != start { step(s, .tokens(ledger), .ingest) }
     }
 
     /// Reads the transcript again whenever it grows (its last lines come after the last
@@ -191,7 +155,7 @@ extension Hive {
             target = parent
         }
         let key = (watchFile ? "file:" : "dir:") + target
-        lock.lock(); let current = s.transcriptWatch; lock.unlock()
+        let current = s.with { $0.handles.transcriptWatch }
         guard current?.path != key else { return }
         if let current { watcher.unwatchWrites(current.wd) }
         let again: @Sendable () -> Void = { [weak self, weak s] in
@@ -205,7 +169,7 @@ extension Hive {
             let slash = target.lastIndex(of: "/") ?? target.startIndex
             wd = watcher.watchNames(in: String(target[..<slash]), [String(target[target.index(after: slash)...])], again)
         }
-        lock.lock(); s.transcriptWatch = wd.map { (key, $0) }; lock.unlock()
+        s.with { $0.handles.transcriptWatch = wd.map { (key, $0) } }
         // What appeared or was written between looking and watching would go unseen: look once more.
         again()
     }
@@ -217,77 +181,23 @@ extension Hive {
         guard let bytes = Sys.readFile(store.ledgerPath(s.name)), !bytes.isEmpty else { return }
         do {
             let ledger = try JSONDecoder().decode(TranscriptLedger.self, from: Data(bytes))
-            lock.lock(); s.ledger = ledger; lock.unlock()
+            s.with { $0.machine.restore(ledger: ledger) }
         } catch {
             log.warning("\(s.name): transcript.json unreadable (\(error)); counting tokens from the start")
         }
     }
 
-    private func scheduleLedgerSave(_ s: LiveSession) {
-        lock.lock()
-        if s.checkpointPending { lock.unlock(); return }
-        s.checkpointPending = true
-        lock.unlock()
-        // Reading again from an older checkpoint counts nothing twice, so this only
-        // bounds what a restarted daemon reads again; the file can be large.
-        watcher.after(ms: 5000) { [weak self, weak s] in
-            guard let self, let s else { return }
-            s.ingest.async { self.saveLedger(s) }
-        }
-    }
-
     func saveLedger(_ s: LiveSession) {
-        lock.lock(); s.checkpointPending = false; let ledger = s.ledger; let counts = s.adapter.transcript != nil; lock.unlock()
+        let (ledger, counts) = s.with { inside in
+            inside.machine.ledgerSaved()
+            return (inside.machine.ledger, inside.machine.adapter.transcript != nil)
+        }
         guard counts, ledger != TranscriptLedger() else { return }
         do {
             let data = try JSONEncoder().encode(ledger)
             try Sys.writeFileAtomically(store.ledgerPath(s.name), Array(data))
         } catch {
             log.error("\(s.name): cannot save transcript.json: \(error)")
-        }
-    }
-
-    // MARK: the screen
-
-    /// Compares the state the reports gave with what the terminal shows, once it
-    /// has been quiet: a turn interrupted (no Stop hook), a permission prompt
-    /// dismissed with Escape (no hook), a trust dialog (hooks held back).
-    func reconcileWithScreen(_ s: LiveSession) {
-        lock.lock(); let version = s.record.version; let state = s.record.state; lock.unlock()
-        guard [.starting, .working, .waiting].contains(state), let text = tmux.capture(s.name) else { return }
-        lock.lock(); let told = s.toldRefusedSettings; let before = s.hooksAtLaunch; let adapter = s.adapter; lock.unlock()
-        if !told, let detail = adapter.refusedReports(text) {
-            lock.lock(); s.toldRefusedSettings = true; lock.unlock()
-            emit(s) { r in
-                // Reports since the start show the hooks work; only a refusal before any is news.
-                r.hookOffset == before ? Event(session: r.name, kind: AgentEventKind.hooksRefused, detail: detail) : nil
-            }
-        }
-        // A question the screen shows is recorded with its options (`permission`).
-        if noteQuestion(s, screen: text) { return }
-        let seen = adapter.screen(text)
-        emit(s) { r in
-            guard r.version == version else { return nil }  // a report came meanwhile; it knows better
-            let target: SessionState
-            let detail: String
-            switch seen {
-            case .unknown:
-                return nil
-            case .trustDialog, .menu:
-                guard r.state != .waiting else { return nil }
-                target = .waiting
-                detail = "waiting: " + (seen.reason ?? "")
-            case .busy:
-                guard r.state != .working else { return nil }
-                target = .working
-                detail = "working: the screen shows a turn running"
-            case .prompt:
-                target = .idle
-                detail = "idle: the screen shows the prompt (no report ended the \(r.state == .waiting ? "wait" : "turn"))"
-            }
-            var e = Event(session: r.name, kind: AgentEventKind.screen, detail: detail, state: target)
-            e.reason = seen.reason
-            return e
         }
     }
 }

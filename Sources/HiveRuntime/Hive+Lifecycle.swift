@@ -1,12 +1,13 @@
 import Foundation
 import HiveCore
 
+/// Starting, adopting and ending agents: the work behind the machine's `launch`,
+/// `watch`, `terminate` and `finishExit` effects, and the facts it is told.
 extension Hive {
     // MARK: adoption
 
-    /// Reads every session back from disk and matches it with tmux: a live agent
-    /// is watched again, one that ended while hivefs was down gets its exit, and
-    /// one whose tmux session is gone (a reboot) is `exited` with reason `lost`.
+    /// Reads every session back from disk and matches it with tmux: each machine is
+    /// told what tmux says (`.adopt`), after the reports written while no daemon ran.
     func adoptAll() {
         let panes = tmux.panes()
         // Each session's files are its own: they are read back side by side.
@@ -15,9 +16,7 @@ extension Hive {
         let catalog = agents()
         DispatchQueue.concurrentPerform(iterations: names.count) { i in
             let links = store.setAsideLinks(names[i])
-            loaded.set(i, store.loadRecord(names[i]).map {
-                (LiveSession(record: $0.record, adapter: catalog.adapterOrMissing($0.record.spec.agent)), $0.replayed, links)
-            })
+            loaded.set(i, store.loadRecord(names[i]).map { (LiveSession(machine: machine($0.record, agents: catalog)), $0.replayed, links) })
         }
         for (i, name) in names.enumerated() {
             guard let (s, replayed, links) = loaded.get(i) else {
@@ -36,9 +35,14 @@ extension Hive {
             for why in links { errorEvent(name, HiveError(.tooManySymbolicLinkLevels, why), uid: getuid()) }
             // Reports written while no daemon ran become events first, then tmux is asked.
             follow(s)
-            // `new` with a pane: the daemon died while launching it; adopt it too.
             guard record.state.isLive || (record.state == .new && panes[name] != nil) else { continue }
-            s.queue.async { [self] in adopt(s, pane: panes[name]) }
+            s.queue.async { [self] in
+                s.ingest.sync {}  // the catch-up `follow` queued is done
+                let pane = panes[name]
+                if let pane { s.with { $0.handles.panePid = pane.pid } }
+                step(s, .adopt(Adoption(pane: pane != nil, dead: pane?.dead == true, agentPid: readAgentPid(name),
+                                        restore: config.restore)), .queue(uid: getuid()))
+            }
         }
     }
 
@@ -54,64 +58,38 @@ extension Hive {
         func get(_ i: Int) -> (LiveSession, Int, [String])? { lock.lock(); defer { lock.unlock() }; return items[i] }
     }
 
-    private func adopt(_ s: LiveSession, pane: Tmux.Pane?) {
-        let name = s.name
-        s.ingest.sync {}  // the catch-up `follow` queued is done
-        lock.lock(); let known = s.record; lock.unlock()
-        guard let pane else {
-            let wasLive = known.state.isLive
-            stateEvent(s, .exited, detail: "lost", reason: "lost")
-            // `restore = true`: back in the same folder, worktree and conversation.
-            if config.restore && wasLive {
-                emit(s, Event(session: name, kind: EventKind.control, detail: "restart (restore)"), durable: true)
-                launch(s)
-            }
-            return
-        }
-        let agent = readAgentPid(name) ?? known.pid
-        if known.state == .new {
-            stateEvent(s, .starting, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent)
-        }
-        if pane.dead {
-            finishExit(s, pane: pane)
-            return
-        }
-        lock.lock(); s.generation += 1; let gen = s.generation; s.panePid = pane.pid; lock.unlock()
-        emit(s, Event(session: name, kind: EventKind.adopted, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent), durable: true)
-        watchGit(s)
-        watchLog(s)
-        watchExit(s, pid: pane.pid, generation: gen)
-        scheduleQuietCheck(s, afterMS: config.quietAfterMS)
-        scheduleReap(s)
-    }
-
     // MARK: launching
 
-    /// Starts the agent of a session whose spec is checked. A bad dir or a failed
-    /// tmux call makes the session `failed` with the reason; it does not throw.
-    func launch(_ s: LiveSession) {
-        let (spec, name) = { lock.lock(); defer { lock.unlock() }; return (s.record.spec, s.name) }()
+    /// Starts the agent of a session whose spec is checked, and tells its machine how
+    /// that went (`.launched`, `.launchFailed`: a bad dir, a failed tmux call).
+    func launch(_ s: LiveSession, _ place: Place) -> HiveError? {
+        let name = s.name
+        // A summary of the previous run still being written is done before this one starts.
+        s.ingest.sync {}
+        var record = s.record
+        let spec = record.spec
+        // The agent as its definition says now (a file edited since is read again).
+        let adapter = agents().adapterOrMissing(spec.agent)
+        s.with { $0.machine.use(adapter) }
+        do throws(HiveError) {
+            try (adapter as? any AgentRuntime)?.checkLaunchable(spec)
+        } catch {
+            guard case .queue(let uid) = place else { return step(s, .launchFailed(error.reason), place) }
+            return step(s, .refused(error, uid: uid), place)
+        }
         // tmux appends the terminal's output with `cat >>`, which would follow a link.
         for why in store.setAsideLinks(name) { errorEvent(name, HiveError(.tooManySymbolicLinkLevels, why), uid: getuid()) }
         let dir = spec.dir.isEmpty ? config.home : spec.dir
-        if let why = Hive.badDir(dir) {
-            stateEvent(s, .failed, detail: "bad dir: \(dir): \(why)", reason: "bad dir: \(dir): \(why)")
-            return
-        }
+        if let why = Hive.badDir(dir) { return step(s, .launchFailed("bad dir: \(dir): \(why)"), place) }
         let workdir: String
         let madeWorktree: Bool
         switch workplace(s, spec: spec, dir: dir) {
         case .success(let w): (workdir, madeWorktree) = w
-        case .failure(let e):
-            stateEvent(s, .failed, detail: e.reason, reason: e.reason)
-            return
+        case .failure(let e): return step(s, .launchFailed(e.reason), place)
         }
+        record = s.record
         // Without a worktree, in a repository: what changed is counted from HEAD at the first start.
-        lock.lock(); let record = s.record; lock.unlock()
         let repository = spec.wantsWorktree || record.repo != nil ? nil : repositoryFacts(dir)
-        // The agent as its definition says now (a file edited since is read again).
-        let adapter = agents().adapterOrMissing(spec.agent)
-        lock.lock(); s.adapter = adapter; lock.unlock()
         var plan = LaunchPlan(name: name, spec: spec, workdir: workdir, record: record,
                               launch: AgentLaunch(reportCommand: config.hookCommand + [store.hooksLogPath(name)],
                                                   conversation: record.agentSession, ranBefore: record.started != nil),
@@ -123,15 +101,13 @@ extension Hive {
             if let runtime = adapter as? any AgentRuntime { try runtime.prepare(self, s, &plan) }
             argv = try adapter.argv(spec, plan.launch)
         } catch {
-            stateEvent(s, .failed, detail: error.reason, reason: error.reason)
-            return
+            return step(s, .launchFailed(error.reason), place)
         }
-        unlink(store.launchErrorPath(name))
-        unlink(store.agentPidPath(name))
-        unlink(store.exitStatusPath(name))
-        // A summary is of an ended run; this one starts again.
-        unlink(store.sessionDir(name) + "/summary")
-        unlink(store.sessionDir(name) + "/summary.json")
+        for file in [store.launchErrorPath(name), store.agentPidPath(name), store.exitStatusPath(name),
+                     // A summary is of an ended run; this one starts again.
+                     store.sessionDir(name) + "/summary", store.sessionDir(name) + "/summary.json"] {
+            unlink(file)
+        }
         if tmux.hasSession(name) { tmux.killSession(name) }
         var env = plan.env
         env["HIVE_SESSION"] = name
@@ -144,9 +120,7 @@ extension Hive {
             try Sys.writeFileAtomically(store.environPath(name), AgentEnvironment.encode(AgentEnvironment.compose(overrides: env)),
                                         mode: 0o600, sync: false)
         } catch {
-            let why = error.hive("cannot write \(store.environPath(name))").reason
-            stateEvent(s, .failed, detail: why, reason: why)
-            return
+            return step(s, .launchFailed(error.hive("cannot write \(store.environPath(name))").reason), place)
         }
         let launch = Tmux.Launch(
             name: name, dir: workdir, environment: env,
@@ -160,62 +134,57 @@ extension Hive {
         do {
             pid = try tmux.start(launch)
         } catch {
-            stateEvent(s, .failed, detail: error.reason, reason: error.reason)
-            return
+            return step(s, .launchFailed(error.reason), place)
         }
-        lock.lock()
-        s.generation += 1
-        let gen = s.generation
-        s.toldRefusedSettings = false
-        s.hooksAtLaunch = s.record.hookOffset
-        s.output = nil
-        s.outputMS = Sys.monotonicMS()
-        s.beforePause = .idle
-        s.panePid = pid
-        lock.unlock()
+        s.with { inside in
+            inside.handles.generation += 1
+            inside.handles.panePid = pid
+        }
         // The launcher writes the agent's pid as soon as it has started it (after setup).
-        var agent: pid_t?
-        let deadline = Sys.monotonicMS() + (setup.isEmpty ? 2000 : 300)
-        while agent == nil && Sys.monotonicMS() < deadline {
-            agent = readAgentPid(name)
-            if agent == nil {
-                if Sys.stat(store.launchErrorPath(name)) != nil { break }
-                Sys.sleep(ms: 2)
-            }
-        }
-        var detail = "pid \(agent.map(String.init) ?? "-")" + plan.detail
-        if !setup.isEmpty && agent == nil { detail += " (setup: \(spec.setup))" }
-        stateEvent(s, .starting, detail: detail, pid: agent, value: CommandLineWords.join(argv),
-                   agentSession: plan.agentSession, transcript: plan.transcript) { e in
-            e.workdir = workdir
-            if let repository { e.repo = repository.repo; e.base = repository.head; e.head = repository.head }
-        }
-        if !setup.isEmpty && agent == nil { awaitAgentPid(s, generation: gen) }
-        watchGit(s)
+        let agent = awaitAgentPid(name, ms: setup.isEmpty ? 2000 : 300)
+        var launched = Launched(pid: agent, commandLine: CommandLineWords.join(argv), detail: plan.detail, workdir: workdir)
+        if !setup.isEmpty && agent == nil { launched.detail += " (setup: \(spec.setup))" }
+        launched.agentSession = plan.agentSession
+        launched.transcript = plan.transcript
+        launched.repo = repository?.repo
+        launched.head = repository?.head
+        launched.typesPrompt = adapter.typesPrompt(spec, plan.launch)
+        let refused = step(s, .launched(launched), place)
+        if !setup.isEmpty && agent == nil { awaitSetup(s) }
         gitChanged(s)
-        watchExit(s, pid: pid, generation: gen)
-        scheduleQuietCheck(s, afterMS: config.quietAfterMS)
-        if adapter.typesPrompt(spec, plan.launch), !spec.prompt.isEmpty {
-            Sys.sleep(ms: config.sendEnterDelayMS)
-            try? type(s, spec.prompt)
+        return refused
+    }
+
+    /// Waits, at most `ms`, for the launcher to write the agent's pid (or its reason
+    /// for failing): inotify on the session's folder says when.
+    private func awaitAgentPid(_ name: String, ms: Int) -> pid_t? {
+        let written = DispatchSemaphore(value: 0)
+        let wd = watcher.watchNames(in: store.sessionDir(name), ["agent.pid", "launch-error"]) { written.signal() }
+        defer { if let wd { watcher.unwatchWrites(wd) } }
+        let deadline = DispatchTime.now() + .milliseconds(ms)
+        while true {
+            if let pid = readAgentPid(name) { return pid }
+            if Sys.stat(store.launchErrorPath(name)) != nil { return nil }
+            if written.wait(timeout: deadline) == .timedOut { return readAgentPid(name) }
         }
     }
 
     /// The agent starts once its setup is done: its pid is recorded then (the launcher
     /// writes agent.pid, which inotify on the session's folder sees).
-    private func awaitAgentPid(_ s: LiveSession, generation: Int) {
+    private func awaitSetup(_ s: LiveSession) {
         let name = s.name
+        let generation = s.with { $0.handles.generation }
         let holder = WatchHolder()
         let check: @Sendable () -> Void = { [weak self, weak s] in
             guard let self, let s else { return }
             s.queue.async { [self] in
-                lock.lock(); let current = s.generation == generation && s.record.state == .starting && s.record.pid == nil; lock.unlock()
+                let current = s.with { $0.handles.generation == generation && $0.machine.record.state == .starting && $0.machine.record.pid == nil }
                 let agent = readAgentPid(name)
                 let failed = Sys.stat(store.launchErrorPath(name)) != nil
                 guard !current || agent != nil || failed else { return }  // setup still runs
                 guard let wd = holder.take() else { return }
                 watcher.unwatchWrites(wd)
-                if current, let agent { stateEvent(s, .starting, detail: "pid \(agent) (setup done)", pid: agent) }
+                if current, let agent { step(s, .setupDone(pid: agent), .queue(uid: getuid())) }
             }
         }
         holder.wd = watcher.watchNames(in: store.sessionDir(name), ["agent.pid", "launch-error"], check)
@@ -257,177 +226,81 @@ extension Hive {
         }
     }
 
-    private func watchLog(_ s: LiveSession) {
-        lock.lock(); let has = s.logWatch != nil; lock.unlock()
-        guard !has else { return }
-        let wd = watcher.watchWrites(store.logPath(s.name)) { [weak self, weak s] in
-            guard let self, let s else { return }
-            self.terminalOutput(s)
-        }
-        lock.lock(); s.logWatch = wd; lock.unlock()
-    }
+    // MARK: watching
 
-    private func watchExit(_ s: LiveSession, pid: pid_t, generation: Int) {
+    /// After a start or an adoption: the agent's end (pidfd), its terminal, its git work tree.
+    func watchAgent(_ s: LiveSession) {
+        watchGit(s)
+        watchLog(s)
+        let (pane, generation) = s.with { ($0.handles.panePid, $0.handles.generation) }
+        guard let pane else { return }
         do {
-            let fd = try Sys.pidfdOpen(pid)
+            let fd = try Sys.pidfdOpen(pane)
             let token = watcher.watchExit(pidfd: fd) { [weak self, weak s] in
                 guard let self, let s else { return }
                 s.queue.async { self.agentExited(s, generation: generation) }
             }
-            lock.lock(); s.pidfd = (fd, token); lock.unlock()
+            s.with { $0.handles.pidfd = (fd, token) }
         } catch {
             s.queue.async { [self] in agentExited(s, generation: generation) }
         }
     }
 
-    // MARK: activity
-
-    /// The terminal printed something: `working` now, `idle` once it has been quiet.
-    func terminalOutput(_ s: LiveSession) {
-        let now = Timestamp.now()
-        lock.lock()
-        s.output = now
-        s.outputMS = Sys.monotonicMS()
-        let state = s.record.state
-        let reports = s.adapter.reportsTurns
-        lock.unlock()
-        // A shell agent reports nothing: anything it prints may have changed files.
-        if !reports { gitChanged(s) }
-        // An agent that reports its state is not `working` because its terminal printed
-        // (a person typing prints too); its quiet only makes hivefs look at the screen.
-        if !reports && (state == .new || state == .starting || state == .idle) {
-            s.queue.async { [self] in
-                lock.lock(); let st = s.record.state; let since = s.record.stateSince; let adapter = s.adapter; lock.unlock()
-                guard st == .starting || st == .idle else { return }
-                // Aider notifies before it draws its prompt: that drawing is not work.
-                if adapter.drawsAfterReport && st == .idle && now.milliseconds - since.milliseconds < Int64(config.quietAfterMS) { return }
-                stateEvent(s, .working, durable: false)
-            }
-        }
-        scheduleQuietCheck(s, afterMS: config.quietAfterMS)
-    }
-
-    func scheduleQuietCheck(_ s: LiveSession, afterMS: Int) {
-        lock.lock()
-        if s.quietCheckPending { lock.unlock(); return }
-        s.quietCheckPending = true
-        lock.unlock()
-        watcher.after(ms: afterMS) { [weak self, weak s] in
+    private func watchLog(_ s: LiveSession) {
+        guard s.with({ $0.handles.logWatch == nil }) else { return }
+        let wd = watcher.watchWrites(store.logPath(s.name)) { [weak self, weak s] in
             guard let self, let s else { return }
-            self.quietCheck(s)
+            s.ingest.async { self.step(s, .output, .ingest) }
         }
-    }
-
-    private func quietCheck(_ s: LiveSession) {
-        lock.lock()
-        s.quietCheckPending = false
-        let quietFor = Sys.monotonicMS() - s.outputMS
-        let state = s.record.state
-        let hadOutput = s.output != nil
-        let adapter = s.adapter
-        lock.unlock()
-        let reports = adapter.reportsTurns
-        let asks = adapter.asksOnScreen
-        guard state == .working || state == .starting || (reports && state == .waiting) || (asks && state == .idle && hadOutput)
-        else { return }
-        // Quiet is counted from the last output, or from the launch: a check left over
-        // from the agent's previous run must not read the new one's screen at once
-        // (Claude Code redraws the conversation it resumes before it takes input).
-        if quietFor < Int64(config.quietAfterMS) {
-            // Codex prints all through a turn and reports only its end: look while it prints.
-            if hadOutput, let runtime = adapter as? any AgentRuntime, runtime.watchesWhilePrinting {
-                s.ingest.async { [self] in runtime.whilePrinting(self, s) }
-            }
-            scheduleQuietCheck(s, afterMS: config.quietAfterMS - Int(quietFor))
-            return
-        }
-        // Idle, the terminal printed and went quiet: a question may have come up
-        // without a report (Claude Code's start-up questions).
-        if state == .idle {
-            s.ingest.async { [self] in if let text = tmux.capture(s.name) { noteQuestion(s, screen: text) } }
-            return
-        }
-        if reports {
-            s.ingest.async { [self] in reconcileWithScreen(s) }
-            return
-        }
-        s.queue.async { [self] in
-            lock.lock()
-            let st = s.record.state, q = Sys.monotonicMS() - s.outputMS, out = s.output != nil, adapter = s.adapter
-            lock.unlock()
-            guard st == .working || st == .starting, !out || q >= Int64(config.quietAfterMS) else { return }
-            // An agent may wait quietly at a question too (Aider's yes/no); its screen says
-            // which. Quiet anywhere but at rest (Aider importing as it starts), it is not idle yet.
-            if adapter.readsQuietScreen, let text = tmux.capture(s.name) {
-                if adapter.question(on: text) != nil {
-                    s.ingest.async { [self] in noteQuestion(s, screen: text) }
-                    return
-                }
-                if !adapter.atRest(text) { return }
-            }
-            stateEvent(s, .idle, durable: false)
-        }
+        s.with { $0.handles.logWatch = wd }
     }
 
     // MARK: ending
 
     /// The agent's process ended (seen through its pidfd).
     func agentExited(_ s: LiveSession, generation: Int) {
-        lock.lock()
-        let current = s.generation == generation && s.record.state.isLive
-        lock.unlock()
+        let current = s.with { $0.handles.generation == generation && $0.machine.record.state.isLive }
         guard current else { return }
-        finishExit(s, pane: tmux.pane(s.name))
+        step(s, .ended(finishExit(s)), .queue(uid: getuid()))
     }
 
-    /// Records how the agent ended, keeps its last screen and closes its terminal.
-    func finishExit(_ s: LiveSession, pane: Tmux.Pane?) {
+    /// Keeps the last screen of an agent that ended, closes its terminal, and says how it ended.
+    func finishExit(_ s: LiveSession) -> Ending {
         let name = s.name
         s.ingest.sync { ingestHooks(s) }  // its last reports come before its end
+        let pane = tmux.pane(name)
         if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
         tmux.killSession(name)
         closeWatches(s)
+        var how = Ending()
         if let report = Sys.readFile(store.launchErrorPath(name)) {
-            let why = String(decoding: report, as: UTF8.self).trimmingWhitespace()
-            stateEvent(s, .failed, detail: why, exit: pane?.status ?? 127, reason: why)
-            return
+            how.launchError = String(decoding: report, as: UTF8.self).trimmingWhitespace()
         }
-        // How it ended: the launcher's record first, tmux's dead pane second.
-        let ended: (status: Int32?, signal: Int32?)
-        if let recorded = readExitStatus(name) {
-            ended = recorded
-        } else if let pane, pane.dead {
-            ended = (pane.status, pane.signal)
-        } else {
-            stateEvent(s, .exited, detail: "lost", reason: "lost")
-            return
-        }
-        if let sig = ended.signal, sig > 0, ended.status == nil {
-            let code = 128 + sig
-            stateEvent(s, .exited, detail: "\(code) signal \(sig)", exit: code, reason: "signal \(sig)")
-        } else if let code = ended.status {
-            stateEvent(s, .exited, detail: "\(code)", exit: code)
-        } else {
-            stateEvent(s, .exited, detail: "exit status unknown", reason: "exit status unknown")
-        }
+        if let recorded = readExitStatus(name) { (how.status, how.signal) = recorded }
+        how.paneDead = pane?.dead == true
+        how.paneStatus = pane?.status
+        how.paneSignal = pane?.signal
+        return how
     }
 
     func closeWatches(_ s: LiveSession) {
-        lock.lock()
-        s.generation += 1
-        let fd = s.pidfd, wd = s.logWatch
-        s.pidfd = nil
-        s.logWatch = nil
-        lock.unlock()
+        let (fd, wd) = s.with { inside in
+            inside.handles.generation += 1
+            defer { inside.handles.pidfd = nil; inside.handles.logWatch = nil }
+            return (inside.handles.pidfd, inside.handles.logWatch)
+        }
         if let fd { watcher.unwatchExit(pidfd: fd.fd, token: fd.token) }
         if let wd { watcher.unwatchWrites(wd) }
     }
 
     /// Ends the agent: TERM to the whole tree, KILL after the grace period, waits
-    /// until no process is left, then closes the terminal.
-    func terminate(_ s: LiveSession, reason: String) throws(HiveError) {
+    /// until no process is left, then closes the terminal. Returns why it could not.
+    func terminate(_ s: LiveSession) -> HiveError? {
         let name = s.name
-        lock.lock(); let scope = s.scope; s.generation += 1; lock.unlock()
+        let scope = s.with { inside in
+            inside.handles.generation += 1
+            return inside.handles.scope(inside.machine.record)
+        }
         if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
         var failure: HiveError?
         if let scope {
@@ -435,7 +308,6 @@ extension Hive {
         }
         tmux.killSession(name)
         closeWatches(s)
-        stateEvent(s, .killed, detail: reason, reason: reason)
-        if let failure { throw failure }
+        return failure
     }
 }

@@ -19,6 +19,13 @@ struct StatusKey: Equatable {
     var changed: Int?
 }
 
+/// What a stale `status` is rendered from.
+struct Stale: Error {
+    var key: StatusKey
+    var record: SessionRecord
+    var context: RenderContext
+}
+
 /// A rendered `status`, served again while its key holds and before `until`, the
 /// next tick of a count of seconds it shows.
 struct CachedStatus {
@@ -75,33 +82,32 @@ extension Hive {
     func renderStatus(_ name: String, json: Bool) -> Rendered? {
         let file: SessionFile = json ? .statusJSON : .status
         let now = Timestamp.now()
-        lock.lock()
-        guard let s = sessions[name] else { lock.unlock(); return nil }
-        let key = StatusKey(version: s.record.version, output: s.output?.milliseconds, branch: s.git?.status?.branch,
-                            changed: s.git?.status?.changes.count)
-        if let hit = s.statusCache[file], hit.key == key, hit.until.map({ now < $0 }) ?? true {
-            lock.unlock()
-            return hit.rendered
+        guard let s = live(name) else { return nil }
+        let found = s.with { inside -> Result<Rendered, Stale> in
+            let key = StatusKey(version: inside.machine.record.version, output: inside.machine.live.output?.milliseconds,
+                                branch: inside.handles.git?.status?.branch, changed: inside.handles.git?.status?.changes.count)
+            if let hit = inside.handles.statusCache[file], hit.key == key, hit.until.map({ now < $0 }) ?? true {
+                return .success(hit.rendered)
+            }
+            return .failure(Stale(key: key, record: inside.machine.record, context: context(inside, now: now)))
         }
-        let r = s.record
-        let ctx = context(s, now: now)
-        lock.unlock()
+        let r: SessionRecord, ctx: RenderContext, key: StatusKey
+        switch found {
+        case .success(let hit): return hit
+        case .failure(let stale): (key, r, ctx) = (stale.key, stale.record, stale.context)
+        }
         let text = json ? StatusRenderer.json(r, ctx) : StatusRenderer.text(r, ctx)
         let rendered = Rendered(bytes: Array(text.utf8), mtime: StatusRenderer.activity(r, ctx), version: r.version)
         let cached = CachedStatus(key: key, until: StatusRenderer.unchangedUntil(r, ctx), rendered: rendered)
-        lock.lock(); s.statusCache[file] = cached; lock.unlock()
+        s.with { $0.handles.statusCache[file] = cached }
         return rendered
     }
 
     /// The root `status` table.
     public func renderRootStatus() -> Rendered {
-        lock.lock()
         let now = Timestamp.now()
-        let rows = sessions.keys.sorted().compactMap { n -> (SessionRecord, RenderContext)? in
-            guard let s = sessions[n] else { return nil }
-            return (s.record, context(s, now: now))
-        }
-        lock.unlock()
+        lock.lock(); let all = sessions.sorted { $0.key < $1.key }.map(\.value); lock.unlock()
+        let rows = all.map { s in s.with { ($0.machine.record, context($0, now: now)) } }
         let mtime = rows.map { StatusRenderer.activity($0.0, $0.1) }.max() ?? now
         return Rendered(bytes: Array(RootStatusRenderer.text(rows).utf8), mtime: mtime, version: 0)
     }

@@ -3,14 +3,10 @@ import HiveCore
 
 extension Hive {
     /// Writes `summary` and `summary.json` once a session has ended, by whatever path
-    /// (exit, kill, a policy, lost, failed to start). Runs on the session's queue.
+    /// (exit, kill, a policy, lost, failed to start). Runs on the session's ingest
+    /// queue, after its last reports and transcript lines were read.
     func writeSummary(_ s: LiveSession) {
-        // The agent's last reports and transcript lines count.
-        s.ingest.sync { readTranscripts(s) }
-        lock.lock()
-        let r = s.record
-        let ledger = s.adapter.transcript != nil && r.transcript != nil ? s.ledger : nil
-        lock.unlock()
+        let (r, ledger) = s.with { ($0.machine.record, $0.machine.countsTokens ? $0.machine.ledger : nil) }
         var commits: [(hash: String, subject: String)]?
         var diff: GitDiffStat?
         var branch: String?

@@ -2,9 +2,26 @@ import Foundation
 import HiveCore
 import Logging
 
-/// The daemon's model of every session: it turns control writes into effects,
-/// records every change as an event, and renders the files the mount shows.
-/// The state directory is the truth; this is its live, in-memory view.
+/// The daemon: the registry of sessions and the wiring between their machines
+/// (`SessionMachine`, in the core, which decide) and the machine's world (tmux,
+/// processes, git, the state directory, inotify), which this runtime drives. The
+/// state directory is the truth; the machines are its live view.
+///
+/// Threads, queues and locks, in one place:
+/// - `lock` (the registry's) guards `sessions`, `rootError` and `diskRetrying`
+///   only. It is never held while a session's mutex is taken.
+/// - Each session's `inside` mutex guards its machine and handles (LiveSession).
+///   Held briefly; appends to its log happen under it (their order is the
+///   machine's); nothing waits for a queue while holding it.
+/// - Each session's `queue` runs control writes and what acts on its agent; its
+///   `ingest` queue reads what the agent reports. `queue` may wait for `ingest`
+///   (`ingest.sync`, to take the last reports before an end); `ingest` never
+///   waits for `queue`, and no queue waits for itself.
+/// - The watcher's thread (inotify, pidfds, timers) only hands work to a
+///   session's queues or steps a machine; it never blocks.
+/// - `gitQueue` runs git for the `git` files; `notifyQueue` runs `[on]` commands.
+/// - FUSE workers render from copies and hand writes to a session's `queue`; no
+///   worker waits for slow work (the bridge's rule, HiveFUSE/Bridge.swift).
 public final class Hive: @unchecked Sendable {
     public let config: HiveConfig
     public let store: StateStore
@@ -28,6 +45,8 @@ public final class Hive: @unchecked Sendable {
     /// Called when a name in the tree comes to stand for something new or goes away
     /// other than by the caller's own `rmdir`, so a mount can drop what it cached.
     public var onTreeChange: (@Sendable (TreeChange) -> Void)?
+    /// What every session's machine is told of the configuration.
+    let settings: MachineSettings
 
     public init(config: HiveConfig, logger: Logger) throws(HiveError) {
         self.config = config
@@ -36,6 +55,8 @@ public final class Hive: @unchecked Sendable {
         self.tmux = Tmux(socket: config.socket)
         self.watcher = try Watcher(logger: logger)
         self.agentFiles = AgentFiles(folder: config.agentsDir)
+        self.settings = MachineSettings(quietAfterMS: config.quietAfterMS, defaultIdleTimeout: config.idleTimeout,
+                                        budgetKills: config.budgetKills, prices: config.prices)
     }
 
     /// The agents a session can run now: the built-in ones and the user's files.
@@ -51,9 +72,6 @@ public final class Hive: @unchecked Sendable {
         adoptAll()
     }
 
-    /// How often, at most, a session's record is saved while events arrive.
-    static let checkpointEveryMS: Int64 = 5000
-
     /// Stops watching; token counts and records are saved so the next daemon reads on from them.
     public func stop() {
         watcher.stop()
@@ -66,10 +84,10 @@ public final class Hive: @unchecked Sendable {
 
     /// Saves a session's record now (between its appends), so a restart replays nothing.
     func saveRecord(_ s: LiveSession) {
-        s.emitLock.lock(); defer { s.emitLock.unlock() }
-        lock.lock(); let r = s.record; lock.unlock()
-        s.checkpointMS = Sys.monotonicMS()
-        store.checkpoint(r)
+        s.with { inside in
+            inside.machine.saved(atMS: Sys.monotonicMS())
+            store.checkpoint(inside.machine.record)
+        }
     }
 
     // MARK: lookups
@@ -89,82 +107,48 @@ public final class Hive: @unchecked Sendable {
 
     /// A copy of the session's record and what rendering it needs.
     public func snapshot(_ name: String) -> (SessionRecord, RenderContext)? {
-        lock.lock(); defer { lock.unlock() }
-        guard let s = sessions[name] else { return nil }
-        return (s.record, context(s, now: .now()))
+        guard let s = live(name) else { return nil }
+        return s.with { ($0.machine.record, context($0, now: .now())) }
     }
 
-    /// What rendering a session needs besides its record; call with the lock held.
-    func context(_ s: LiveSession, now: Timestamp) -> RenderContext {
-        // Tokens are shown once there is a transcript to count them from: `-` before, never 0.
-        let counts = s.adapter.transcript != nil && s.record.transcript != nil
-        var ctx = RenderContext(now: now, socket: config.socket, output: s.output,
-                                ledger: counts ? s.ledger : nil, prices: config.prices)
-        ctx.gitBranch = s.git?.status?.branch
-        ctx.gitChanged = s.git?.status?.changes.count
-        ctx.defaultIdleTimeout = config.idleTimeout
+    /// What rendering a session needs besides its record; call with its mutex held.
+    func context(_ inside: LiveSession.Inside, now: Timestamp) -> RenderContext {
+        var ctx = inside.machine.context(now)
+        ctx.socket = config.socket
+        ctx.gitBranch = inside.handles.git?.status?.branch
+        ctx.gitChanged = inside.handles.git?.status?.changes.count
         ctx.disk = store.diskTrouble.map { "\($0.errno) since \($0.since.rfc3339), \($0.held) events held in memory" }
-        ctx.reports = s.adapter.source(heard: s.record.hookOffset > s.hooksAtLaunch)
+        ctx.reports = inside.machine.reports
         return ctx
+    }
+
+    /// A new machine for a record, with the agent its spec names.
+    func machine(_ record: SessionRecord, agents: AgentCatalog) -> SessionMachine {
+        SessionMachine(record: record, adapter: agents.adapterOrMissing(record.spec.agent), settings: settings)
     }
 
     // MARK: events
 
-    /// Records an event: on disk first, then in the model, then tells the mount.
-    func emit(_ s: LiveSession, _ e: Event, durable: Bool = false) {
-        emit(s, durable: durable) { _ in e }
-    }
-
-    /// Records the event `build` makes from the record as it is now, or nothing when
-    /// it returns nil. Appends are ordered per session, so `build` sees every event
-    /// recorded before it: decisions that depend on the state are made here.
-    func emit(_ s: LiveSession, durable: Bool = false, _ build: (SessionRecord) -> Event?) {
-        s.emitLock.lock()
-        lock.lock(); let r = s.record; lock.unlock()
-        guard let e = build(r) else { s.emitLock.unlock(); return }
-        let outcome = store.append(e, durable: durable)
-        lock.lock()
-        s.record.apply(e)
-        let after = s.record
-        lock.unlock()
-        let now = Sys.monotonicMS()
-        if e.state?.isEnded == true || now - s.checkpointMS >= Hive.checkpointEveryMS {
-            s.checkpointMS = now
-            store.checkpoint(after)
-        }
-        s.emitLock.unlock()
-        onChange?(e.session)
-        noteDisk(outcome)
-        if let st = e.state, st != r.state { runOn(from: r.state, to: after) }
-        if e.state == .idle || e.state == .waiting { scheduleReap(s) }
-        // Every way a session ends passes here, on its queue.
-        if e.state?.isEnded == true { writeSummary(s) }
-    }
-
-    func stateEvent(_ s: LiveSession, _ state: SessionState, detail: String? = nil, pid: Int32? = nil,
-                    exit: Int32? = nil, reason: String? = nil, value: String? = nil, durable: Bool = true,
-                    agentSession: String? = nil, transcript: String? = nil, more: (inout Event) -> Void = { _ in }) {
-        var d = state.rawValue
-        if let detail, !detail.isEmpty { d += " " + detail }
-        var e = Event(session: s.name, kind: EventKind.state, detail: d, state: state, pid: pid,
-                      exit: exit, reason: reason, value: value)
-        e.agentSession = agentSession
-        e.transcript = transcript
-        more(&e)
-        emit(s, e, durable: durable)
-    }
-
     /// Records a refused write as an `error` event, shown on reading `control`.
     func errorEvent(_ name: String?, _ err: HiveError, uid: UInt32) {
-        let e = Event(session: name ?? "-", kind: EventKind.error, detail: "\(err.errnoName) \(err.reason)",
-                      uid: uid, reason: err.reason, errno: err.errnoName)
         if let name, let s = live(name) {
-            emit(s, e, durable: true)
+            step(s, .refused(err, uid: uid))
         } else {
+            let e = Event(session: name ?? "-", kind: EventKind.error, detail: "\(err.errnoName) \(err.reason)",
+                          uid: uid, reason: err.reason, errno: err.errnoName)
             noteDisk(store.appendRootOnly(e))
             lock.lock(); rootError = e; lock.unlock()
             log.notice("root control refused: \(err)")
             onChange?("")
         }
     }
+}
+
+/// Where an effect is carried out from: the session's `queue` (for a writer, whose
+/// uid refusals carry), its `ingest` queue, or another thread (the watcher's, a
+/// FUSE worker's), which hands slow work to one of the two.
+enum Place: Equatable {
+    case queue(uid: UInt32)
+    case ingest
+    case elsewhere
 }

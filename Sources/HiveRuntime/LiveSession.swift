@@ -1,50 +1,65 @@
 import Foundation
 import HiveCore
+import Synchronization
 
-/// A session while the daemon runs: its record and the daemon's handles on it.
-/// Fields are guarded by the hive's lock; effects run on `queue`, one at a time.
+/// A session while the daemon runs: its machine, the one owner of its state, and
+/// the daemon's handles on its agent (watches, pidfd, git's facts).
+///
+/// Who touches what (the runtime's threads are listed at the top of Hive.swift):
+/// - `inside` (a `Mutex`) holds the machine and the handles. Every read or change
+///   takes it briefly; appends to the log are made while it is held, so the log's
+///   order is the machine's. Nothing else is locked while it is held, and no code
+///   waits for a queue while holding it.
+/// - `queue` runs what acts on the agent's processes and terminal, one at a time:
+///   control writes, start, kill, pause, typing, answers.
+/// - `ingest` reads what the agent reports, in order: hooks.log, transcripts, the
+///   screen. `hookFd` and `subagentTranscripts` are its own.
 final class LiveSession: @unchecked Sendable {
-    var record: SessionRecord
-    /// What the session's agent is: resolved from the catalog when the session is
-    /// made or read back, when `agent` is written, and at each start (hive lock).
-    var adapter: any AgentAdapter
-    /// Serializes control commands and lifecycle work for this session.
+    /// The session's name, which never changes.
+    let name: String
+    let inside: Mutex<Inside>
     let queue: DispatchQueue
-    /// Orders disk appends with their application to `record`.
-    let emitLock = NSLock()
-    /// Grows on every launch; a stale exit callback carries an older one.
+    let ingest: DispatchQueue
+    /// `hooks.log`, open for reading while the session is followed (ingest only).
+    var hookFd: Int32 = -1
+    /// Subagent transcripts reported by hooks (ingest only).
+    var subagentTranscripts: Set<String> = []
+
+    /// What the mutex guards.
+    struct Inside {
+        var machine: SessionMachine
+        var handles = Handles()
+    }
+
+    init(machine: SessionMachine) {
+        self.name = machine.name
+        self.inside = Mutex(Inside(machine: machine))
+        self.queue = DispatchQueue(label: "hivefs.session.\(machine.name)")
+        self.ingest = DispatchQueue(label: "hivefs.ingest.\(machine.name)")
+    }
+
+    /// Reads or changes what the mutex guards.
+    func with<T>(_ body: (inout Inside) throws -> T) rethrows -> T {
+        try inside.withLock { try body(&$0) }
+    }
+
+    /// A copy of the record.
+    var record: SessionRecord { with { $0.machine.record } }
+    var adapter: any AgentAdapter { with { $0.machine.adapter } }
+}
+
+/// The daemon's handles on a session's agent, beside its machine.
+struct Handles {
+    /// Grows on every start and end; a stale exit callback carries an older one.
     var generation = 0
     var pidfd: (fd: Int32, token: Int)?
     /// The pane's first process: the launcher, parent of the agent.
     var panePid: pid_t?
     var logWatch: Int32?
-    var output: Timestamp?
-    var outputMS: Int64 = 0
-    var quietCheckPending = false
-    /// Whether the screen is being read for the question the session waits on (hive lock).
-    var questionWatchPending = false
-    /// When (monotonic ms) the question now asked was first seen on the screen (hive lock).
-    var questionSeenMS: Int64 = 0
-    /// The state to return to on `resume`.
-    var beforePause: SessionState = .idle
-    /// Reads the agent's reports (hooks.log) and transcripts, in order, apart from
-    /// `queue` so that a slow command (a kill's grace period) never holds them up.
-    let ingest: DispatchQueue
-    /// `hooks.log`, open for reading while the session is followed.
-    var hookFd: Int32 = -1
     var hookWatch: Int32?
-    /// Tokens counted from the agent's transcripts (Claude Code sessions).
-    var ledger = TranscriptLedger()
     /// The transcript being watched for growth, and its inotify watch.
     var transcriptWatch: (path: String, wd: Int32)?
-    /// Subagent transcripts reported by hooks.
-    var subagentTranscripts: Set<String> = []
-    var checkpointPending = false
-    /// Whether a refused settings file has been reported (once a start).
-    var toldRefusedSettings = false
-    /// How much of hooks.log had been read when the agent was last started.
-    var hooksAtLaunch: Int64 = 0
-    /// The `git` file's facts as git last gave them, and the render served from them.
+    /// The `git` file's facts as git last gave them.
     var git: GitFacts?
     /// A refresh runs; `gitDirty` asks for another after it.
     var gitRefreshing = false
@@ -53,29 +68,15 @@ final class LiveSession: @unchecked Sendable {
     var gitReadMS: Int64 = -1_000_000
     /// Called when the running refresh is done.
     var gitWaiters: [@Sendable () -> Void] = []
-    /// The last `status` and `status.json` renders, and what they were made from.
-    var statusCache: [SessionFile: CachedStatus] = [:]
-    /// When the record was last saved to `record.json` (monotonic ms; emit lock).
-    var checkpointMS: Int64 = 0
     /// inotify on the work tree's HEAD, index and HEAD's reflog.
     var gitWatches: [Int32] = []
+    /// The last `status` and `status.json` renders, and what they were made from.
+    var statusCache: [SessionFile: CachedStatus] = [:]
 
     /// The agent's processes, for pause, resume and kill; nil when not running.
-    var scope: ProcessTree.Scope? {
-        guard let pid = record.pid else { return panePid.map { ProcessTree.Scope(root: $0, leader: nil) } }
+    func scope(_ r: SessionRecord) -> ProcessTree.Scope? {
+        guard let pid = r.pid else { return panePid.map { ProcessTree.Scope(root: $0, leader: nil) } }
         return ProcessTree.Scope(root: pid, leader: panePid)
-    }
-
-    /// The session's name, which never changes: read it here, not from `record`,
-    /// which is read and written under the hive's lock.
-    let name: String
-
-    init(record: SessionRecord, adapter: any AgentAdapter) {
-        self.record = record
-        self.adapter = adapter
-        self.name = record.name
-        self.queue = DispatchQueue(label: "hivefs.session.\(record.name)")
-        self.ingest = DispatchQueue(label: "hivefs.ingest.\(record.name)")
     }
 }
 

@@ -260,3 +260,39 @@ final class ClaudeBudgetTests: ClaudeTestCase {
         XCTAssertEqual(m.write("spend/control", "budget usd=junk\n"), EINVAL)
     }
 }
+
+/// A budget that kills (`budget-action = "kill"`): the agent's own report (its
+/// transcript's tokens, read with its hooks) ends the session. The machine decides
+/// it where reports are read; the end and its summary are carried out elsewhere, so
+/// the session goes on taking reports and writes.
+final class ClaudeBudgetKillTests: ClaudeTestCase {
+    override func prepare(_ m: MountFixture) throws {
+        try super.prepare(m)
+        try "budget-action = \"kill\"\n".write(toFile: m.root + "/none.toml", atomically: true, encoding: .utf8)
+    }
+
+    func testAReportEndsTheSessionAndItsReportsAreStillRead() throws {
+        newClaude("spend", turns: [[
+            ["say": "first", "usage": ["input_tokens": 10, "output_tokens": 140]],
+            ["sleep": 2],
+            ["say": "second", "usage": ["input_tokens": 10, "output_tokens": 90]],
+            ["sleep": 30],
+        ], [
+            ["say": "again", "usage": ["input_tokens": 5, "output_tokens": 5]],
+        ]])
+        XCTAssertTrue(waitUntil(10) { self.m.status("spend", "tokens.output") == "140" }, m.read("spend/status") ?? "")
+        XCTAssertEqual(m.write("spend/control", "budget 200\n"), 0)
+        m.waitState("spend", ["killed"], timeout: 10)
+        XCTAssertEqual(m.status("spend", "reason"), "budget: 250 tokens of 200")
+        XCTAssertTrue(waitUntil(5) { (self.m.read("spend/summary") ?? "").contains("killed") }, m.read("spend/summary") ?? "-")
+        // The session is not stuck: a restart runs, and its reports become events again.
+        XCTAssertEqual(m.write("spend/control", "restart\n"), 0)
+        XCTAssertTrue(waitUntil(10) { (self.m.read("spend/events") ?? "").components(separatedBy: " agent.start ").count == 3 },
+                      m.read("spend/events") ?? "")
+        m.waitState("spend", ["idle"])
+        XCTAssertEqual(m.write("spend/control", "send once more\n"), 0)
+        XCTAssertTrue(waitUntil(10) { (self.m.read("spend/events") ?? "").contains(" prompt once more\n") }, m.read("spend/events") ?? "")
+        XCTAssertEqual(m.write("spend/control", "kill\n"), 0)
+        m.waitState("spend", ["killed"])
+    }
+}

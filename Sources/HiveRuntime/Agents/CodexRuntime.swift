@@ -38,17 +38,12 @@ extension CodexAgent: AgentRuntime {
     /// turn running (`CodexScreen`), which makes it `working`.
     func whilePrinting(_ hive: Hive, _ s: LiveSession) {
         findThread(hive, s)
-        hive.lock.lock(); let state = s.record.state; let version = s.record.version; hive.lock.unlock()
+        let (state, version) = s.with { ($0.machine.record.state, $0.machine.record.version) }
         guard state == .starting || state == .idle else { return }
         let title = hive.tmux.run(["display-message", "-p", "-t", Tmux.target(s.name), "#{pane_title}"])
         guard title.ok, let screen = hive.tmux.capture(s.name),
               CodexScreen.busy(title: title.stdout.trimmingWhitespace(), screen: screen) else { return }
-        hive.emit(s) { r in
-            // A report that came meanwhile (the turn's end) knows better.
-            guard r.version == version, r.state == .starting || r.state == .idle else { return nil }
-            return Event(session: r.name, kind: AgentEventKind.screen, detail: "working: the screen shows a turn running",
-                         state: .working)
-        }
+        hive.step(s, .turnRunning(version: version), .ingest)
     }
 
     /// Codex keeps its thread's rollout open from the thread's first turn on, so the
@@ -56,17 +51,11 @@ extension CodexAgent: AgentRuntime {
     /// turn cut short sends none): the thread and its rollout are taken from there,
     /// and its tokens are counted while the turn runs.
     private func findThread(_ hive: Hive, _ s: LiveSession) {
-        hive.lock.lock(); let known = s.record.agentSession; let transcript = s.record.transcript; let pid = s.record.pid
-        let live = s.record.state.isLive; hive.lock.unlock()
+        let r = s.record
+        let known = r.agentSession, transcript = r.transcript, pid = r.pid, live = r.state.isLive
         guard live, known == nil || transcript == nil, let pid, let (path, thread) = CodexAgent.openRollout(pid: pid),
               known == nil || known == thread else { return }
-        hive.emit(s) { r in
-            guard r.agentSession == nil || r.transcript == nil else { return nil }
-            var e = Event(session: r.name, kind: AgentEventKind.agentStart, detail: "thread \(thread)")
-            e.agentSession = thread
-            e.transcript = path
-            return e
-        }
+        hive.step(s, .conversation(thread, transcript: path), .ingest)
         hive.readTranscripts(s)
     }
 

@@ -62,6 +62,9 @@ public struct SessionRecord: Sendable, Equatable, Codable {
     /// The last id given to a question (the next one gets one more); nil before the
     /// first, and in checkpoints written before questions were recorded.
     public var lastPermissionID: Int?
+    /// While paused: the state `resume` returns to (the state it was paused in, or the
+    /// one an agent reported meanwhile). Nil in checkpoints written before it was kept.
+    public var resumeTo: SessionState?
 
     public init(name: String, spec: SessionSpec, created: Timestamp) {
         self.name = name
@@ -97,6 +100,7 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         if let v = e.workdir { workdir = v }
         if let v = e.head { head = v }
         if e.kind == GitEventKind.worktreeRemoved { worktree = nil }
+        if let v = e.resumeTo { resumeTo = v }
         switch e.kind {
         case EventKind.created, EventKind.spec:
             if let s = e.spec { spec = s }
@@ -154,6 +158,8 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             tool = nil
         case .paused:
             if let r = e.reason { reason = r }
+            // Paused while starting, it returns to idle: the agent was ready by then.
+            if state != .paused { resumeTo = state == .starting || !state.isLive ? .idle : state }
         case .idle:
             // The turn is over, however that became known: no tool runs.
             reason = e.reason
