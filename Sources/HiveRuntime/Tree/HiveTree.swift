@@ -18,7 +18,10 @@ import HiveCore
 ///   file is missing), as a handle opened before an `rmdir` expects.
 /// - Only the root takes `mkdir` (a `new` session), and only a session's directory
 ///   takes `rmdir` (to history); history is never removed.
-public final class HiveTree: TreeTable, @unchecked Sendable {
+///
+/// Threads: it holds nothing that changes, so any thread may ask it anything; what
+/// it serves is the `Hive`'s, under the Hive's lock.
+public final class HiveTree: TreeTable, Sendable {
     public let hive: Hive
     /// The time of the root, `history/`, and a screen never ended.
     public let mountTime: Timestamp
@@ -200,6 +203,7 @@ public final class HiveTree: TreeTable, @unchecked Sendable {
 
     // MARK: changes
 
+    /// Takes the Hive's `onChange` and `onTreeChange`: call it before `Hive.start`.
     public func watch(_ notice: @escaping @Sendable (TreeNotice) -> Void) {
         hive.onChange = { name in notice(.changed(group: name.isEmpty ? nil : name)) }
         hive.onTreeChange = { change in
