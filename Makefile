@@ -54,7 +54,7 @@ test: deps agents
 unit: EXTRA_PKGS = $(TEST_PKGS)
 unit: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-swift-testing --filter 'HiveCoreTests|HiveRuntimeTests'
+	$(SWIFT) test --skip-build --disable-swift-testing --filter 'HiveCoreTests|HiveRuntimeTests|HiveFUSETests'
 
 integration: EXTRA_PKGS = $(TEST_PKGS)
 integration: deps agents

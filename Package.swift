@@ -81,6 +81,12 @@ let package = Package(
             name: "HiveRuntimeTests",
             dependencies: ["HiveRuntime", "HiveCore", .product(name: "Logging", package: "swift-log")]
         ),
+        // The FUSE bridge's handling of requests, driven with a stub table and recorded
+        // replies: no mount, no /dev/fuse.
+        .testTarget(
+            name: "HiveFUSETests",
+            dependencies: ["HiveFUSE", "HiveCore", .product(name: "Logging", package: "swift-log")]
+        ),
         // Mounts the real binary (built alongside) in temporary directories.
         .testTarget(
             name: "HiveIntegrationTests",

@@ -1,15 +1,19 @@
 import Foundation
-import CFuse
+import HiveCore
 
 /// Gives each node a stable inode number for the life of the mount. Inodes are
 /// never reused for another node, so a stale handle can never reach a new file.
+/// Any thread; its maps are behind `lock`.
 final class InodeTable: @unchecked Sendable {
     private let lock = NSLock()
-    private var byNode: [Node: fuse_ino_t] = [.root: 1]
-    private var byIno: [fuse_ino_t: Node] = [1: .root]
-    private var next: fuse_ino_t = 2
+    private var byNode: [TreeNode: UInt64] = [.root: InodeTable.rootIno]
+    private var byIno: [UInt64: TreeNode] = [InodeTable.rootIno: .root]
+    private var next: UInt64 = InodeTable.rootIno + 1
 
-    func ino(_ node: Node) -> fuse_ino_t {
+    /// The root's inode, as FUSE fixes it (FUSE_ROOT_ID).
+    static let rootIno: UInt64 = 1
+
+    func ino(_ node: TreeNode) -> UInt64 {
         lock.lock(); defer { lock.unlock() }
         if let i = byNode[node] { return i }
         let i = next
@@ -20,12 +24,12 @@ final class InodeTable: @unchecked Sendable {
     }
 
     /// The node's inode if the kernel has been given one, without giving one.
-    func known(_ node: Node) -> fuse_ino_t? {
+    func known(_ node: TreeNode) -> UInt64? {
         lock.lock(); defer { lock.unlock() }
         return byNode[node]
     }
 
-    func node(_ ino: fuse_ino_t) -> Node? {
+    func node(_ ino: UInt64) -> TreeNode? {
         lock.lock(); defer { lock.unlock() }
         return byIno[ino]
     }

@@ -54,7 +54,7 @@ public enum Mount {
             throw .io("cannot create the FUSE session")
         }
         defer { fuse_session_destroy(se) }
-        bridge.attach(se)
+        bridge.attach(FuseKernelCache(session: se))
         defer { bridge.attach(nil) }
         guard fuse_set_signal_handlers(se) == 0 else { throw .io("cannot install signal handlers") }
         defer { fuse_remove_signal_handlers(se) }

@@ -1,26 +1,33 @@
 import Foundation
-import CFuse
+import HiveCore
 
 /// One open file: what a read returns comes from here, so one `cat` sees one
-/// consistent rendering even across several read calls.
+/// consistent rendering even across several read calls. Any thread: the snapshot
+/// and the pending value are behind `lock`; the poll waiter behind `OpenFiles`'.
 final class OpenFile: @unchecked Sendable {
-    let node: Node
+    let node: TreeNode
     private let lock = NSLock()
     /// The rendering served for small files; refreshed by a read at offset 0.
     private var snapshot: [UInt8] = []
     /// The change counter the snapshot was rendered at, for `poll()`.
     private var version: UInt64 = 0
-    /// What has been written so far to a spec file through this handle.
+    /// What has been written so far to a value file through this handle.
     private var pending: [UInt8] = []
-    /// A file descriptor on the state directory for log-like files (set before the handle is shared).
+    /// A file descriptor on the state directory for files served from disk (set
+    /// before the handle is shared; closed by `OpenFiles.remove`'s caller).
     var diskFd: Int32 = -1
-    /// A poll waiting for the next change (guarded by `OpenFiles`).
-    var pollHandle: OpaquePointer?
+    /// A poll waiting for the next change, and the group whose changes wake it.
+    fileprivate var waiter: PollWaiter?
+    fileprivate var group: String?
 
-    init(node: Node) { self.node = node }
+    init(node: TreeNode) { self.node = node }
 
-    func setSnapshot(_ bytes: [UInt8], version v: UInt64) {
-        lock.lock(); snapshot = bytes; version = v; lock.unlock()
+    func setSnapshot(_ content: FileContent) {
+        lock.lock(); snapshot = content.bytes; version = content.version; lock.unlock()
+    }
+
+    func setVersion(_ v: UInt64) {
+        lock.lock(); snapshot = []; version = v; lock.unlock()
     }
 
     var currentVersion: UInt64 { lock.lock(); defer { lock.unlock() }; return version }
@@ -29,10 +36,10 @@ final class OpenFile: @unchecked Sendable {
     func slice(from offset: Int, count: Int) -> [UInt8] {
         lock.lock(); defer { lock.unlock() }
         let start = min(max(0, offset), snapshot.count)
-        return Array(snapshot[start..<min(start + count, snapshot.count)])
+        return Array(snapshot[start..<min(start + max(0, count), snapshot.count)])
     }
 
-    /// The spec value after a write of `bytes` at `offset`, or nil if the write is not
+    /// The value after a write of `bytes` at `offset`, or nil if the write is not
     /// at the start or at the end of what this handle wrote so far.
     func pendingValue(appending bytes: [UInt8], at offset: Int) -> [UInt8]? {
         lock.lock(); defer { lock.unlock() }
@@ -43,7 +50,7 @@ final class OpenFile: @unchecked Sendable {
     func setPending(_ bytes: [UInt8]) { lock.lock(); pending = bytes; lock.unlock() }
 }
 
-/// The open files, by the handle number given to the kernel.
+/// The open files, by the handle number given to the kernel. Any thread; behind `lock`.
 final class OpenFiles: @unchecked Sendable {
     private let lock = NSLock()
     private var files: [UInt64: OpenFile] = [:]
@@ -62,30 +69,32 @@ final class OpenFiles: @unchecked Sendable {
         return files[fh]
     }
 
+    /// Forgets a handle, and the poll waiting on it.
     func remove(_ fh: UInt64) -> OpenFile? {
         lock.lock(); defer { lock.unlock() }
-        return files.removeValue(forKey: fh)
+        let f = files.removeValue(forKey: fh)
+        f?.waiter = nil
+        return f
     }
 
-    /// Takes the waiting poll handles of files that show `session` (every file when nil).
-    func takePollers(_ session: String?) -> [OpaquePointer] {
+    /// Takes the waiting polls of files of `group` (every file's when nil).
+    func takeWaiters(_ group: String?) -> [PollWaiter] {
         lock.lock(); defer { lock.unlock() }
-        var out: [OpaquePointer] = []
+        var out: [PollWaiter] = []
         for f in files.values {
-            guard let ph = f.pollHandle else { continue }
-            if session == nil || f.node.sessionName == session || f.node.sessionName == nil {
-                out.append(ph)
-                f.pollHandle = nil
+            guard let w = f.waiter else { continue }
+            if group == nil || f.group == group || f.group == nil {
+                out.append(w)
+                f.waiter = nil
             }
         }
         return out
     }
 
-    /// Swaps in a poll handle, returning the one it replaces.
-    func setPollHandle(_ f: OpenFile, _ ph: OpaquePointer?) -> OpaquePointer? {
+    /// Sets the poll waiting on a file (the one it replaces is dropped).
+    func setWaiter(_ f: OpenFile, _ w: PollWaiter?, group: String) {
         lock.lock(); defer { lock.unlock() }
-        let old = f.pollHandle
-        f.pollHandle = ph
-        return old
+        f.waiter = w
+        f.group = group
     }
 }

@@ -140,7 +140,7 @@ struct Daemon {
         defer { Sys.close(lock) }
         try? Sys.writeFileAtomically(config.stateDir + "/daemon.pid", Array("\(getpid())\n".utf8))
         let hive = try Hive(config: config, logger: logger)
-        let bridge = Bridge(hive: hive, logger: logger)
+        let bridge = Bridge(tree: HiveTree(hive: hive), logger: logger)
         hive.start()
         logger.info("serving \(config.mountpoint) from \(config.stateDir) (tmux -L \(config.socket))")
         let rc = try Mount.serve(bridge, at: config.mountpoint, logger: logger) {

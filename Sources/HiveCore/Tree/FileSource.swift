@@ -1,0 +1,42 @@
+/// A file's content as a read sees it, its modification time and change counter.
+public struct FileContent: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var mtime: Timestamp
+    /// The counter the content was rendered at, compared with `PollCounter` by `poll()`.
+    public var version: UInt64
+
+    public init(bytes: [UInt8], mtime: Timestamp, version: UInt64 = 0) {
+        self.bytes = bytes
+        self.mtime = mtime
+        self.version = version
+    }
+}
+
+/// Why a file is rendered: for its attributes (`stat`, `ls -l`) or for a read.
+/// Some files do more for a read (the root `status.json` refreshes git's facts).
+public enum RenderPurpose: Sendable, Equatable {
+    case stat
+    case read
+}
+
+/// Renders a file now; nil when what it shows is gone.
+public typealias Render = @Sendable (RenderPurpose) -> FileContent?
+
+/// Asks for slow facts to be refreshed; `done` is called once, when a read may go on.
+public typealias Refresh = @Sendable (_ done: @escaping @Sendable () -> Void) -> Void
+
+/// Where a file's content comes from, which decides where a server may get it.
+public enum FileSource: Sendable {
+    /// A file on disk, served as it is at any offset (logs, which only grow); its
+    /// attributes are the disk file's.
+    case disk(String)
+    /// Rendered in memory, fast enough for any thread.
+    case rendered(Render)
+    /// Rendered only by slow work (a terminal captured from tmux): never on a thread
+    /// that serves requests, for its attributes too, since its size is known only then.
+    case slow(Render)
+    /// Rendered from facts kept in memory that slow work refreshes (git's): an open
+    /// waits for `refresh` (which answers within a bound) before rendering; a read
+    /// from the start renders at once, then asks for a refresh without waiting.
+    case refreshed(Render, refresh: Refresh)
+}

@@ -1,0 +1,123 @@
+import Foundation
+import HiveCore
+import HiveRuntime
+import SystemPackage
+
+/// The requests on open files: open, read, write, poll, release. Run on libfuse's
+/// workers; what a slow source or a refresh defers replies from its queue.
+extension Bridge {
+    /// Poll events: readable, and changed since the handle's rendering.
+    static let readable = UInt32(POLLIN | POLLRDNORM)
+    static let changedEvents = UInt32(POLLIN | POLLRDNORM | POLLPRI)
+
+    func open(_ ino: UInt64, flags: Int32, _ reply: Replier) {
+        guard let node = inodes.node(ino) else { return reply.err(.notFound("no such inode")) }
+        guard !node.isDirectory else { return reply.err(HiveError(.isDirectory, "a directory")) }
+        let accmode = flags & O_ACCMODE
+        let d = file(node)
+        if accmode != O_RDONLY && d?.mode.isWritable != true { return reply.err(.denied("read-only file")) }
+        guard let d else { return reply.err(.notFound("gone")) }
+        let f = OpenFile(node: node)
+        switch d.source {
+        case .disk(let path):
+            do throws(Errno) {
+                f.diskFd = try Sys.openRead(path).rawValue
+            } catch {
+                return reply.err(error == .tooManySymbolicLinkLevels
+                    ? .io("\(path) is a symbolic link; hivefs serves only its own files") : .notFound(path))
+            }
+        case .refreshed(let render, let refresh):
+            // Served from what was last known; a stale answer is refreshed first, but
+            // only waited for briefly (the table's bound), and never on this worker.
+            return refresh { [self] in
+                if let c = render(.read) { f.setSnapshot(c) }
+                reply.open(handle: files.add(f), directIO: true)
+            }
+        case .slow(let render):
+            return slow.async { [self] in
+                if let c = render(.read) { f.setSnapshot(c) }
+                reply.open(handle: files.add(f), directIO: true)
+            }
+        case .rendered(let render):
+            if accmode != O_WRONLY {
+                guard let c = render(.read) else { return reply.err(.notFound("gone")) }
+                f.setSnapshot(c)
+            } else if let v = d.poll?.version() {
+                f.setVersion(v)
+            }
+        }
+        reply.open(handle: files.add(f), directIO: true)
+    }
+
+    func read(_ handle: UInt64, size: Int, offset: Int64, _ reply: Replier) {
+        guard let f = files.get(handle) else { return reply.err(HiveError(.badFileDescriptor, "not open")) }
+        if f.diskFd >= 0 {
+            do throws(Errno) {
+                reply.buf(try Sys.pread(f.diskFd, count: size, offset: offset))
+            } catch {
+                reply.err(error.hive("read failed"))
+            }
+            return
+        }
+        let serve: @Sendable () -> Void = { reply.buf(f.slice(from: Int(offset), count: size)) }
+        // A read from the start sees the file as it is now (sysfs-style re-read after poll).
+        guard offset == 0, let d = file(f.node) else { return serve() }
+        switch d.source {
+        case .slow(let render):
+            slow.async {
+                if let c = render(.read) { f.setSnapshot(c) }
+                serve()
+            }
+        case .rendered(let render):
+            if let c = render(.read) { f.setSnapshot(c) }
+            serve()
+        case .refreshed(let render, let refresh):
+            if let c = render(.read) { f.setSnapshot(c) }
+            refresh {}
+            serve()
+        case .disk:
+            serve()
+        }
+    }
+
+    /// A write is taken whole or not at all: its full byte count once it has taken
+    /// effect (or the shell writes it again), else the errno.
+    func write(_ handle: UInt64, _ bytes: [UInt8], offset: Int64, uid: UInt32, _ reply: Replier) {
+        guard let f = files.get(handle) else { return reply.err(HiveError(.badFileDescriptor, "not open")) }
+        switch file(f.node)?.write ?? .none {
+        case .none:
+            reply.err(.denied("read-only file"))
+        case .commands(let perform):
+            perform(bytes, uid) { err in
+                if let err { reply.err(err) } else { reply.write(bytes.count) }
+            }
+        case .value(let perform):
+            guard let value = f.pendingValue(appending: bytes, at: Int(offset)) else {
+                return reply.err(.invalid("spec files are written whole, from the start"))
+            }
+            perform(value, uid) { err in
+                if let err { return reply.err(err) }
+                f.setPending(value)
+                reply.write(bytes.count)
+            }
+        }
+    }
+
+    func release(_ handle: UInt64, _ reply: Replier) {
+        if let f = files.remove(handle), f.diskFd >= 0 { Glibc.close(f.diskFd) }
+        reply.ok()
+    }
+
+    /// Ready when the file's counter moved since the handle's rendering; else the
+    /// waiter is kept until the table announces a change of the file's group.
+    func poll(_ handle: UInt64, _ waiter: PollWaiter?, _ reply: Replier) {
+        guard let f = files.get(handle) else { return reply.err(HiveError(.badFileDescriptor, "not open")) }
+        // Files with no counter (logs, the root's) are always readable.
+        guard let counter = file(f.node)?.poll, let current = counter.version() else { return reply.poll(Self.readable) }
+        if current != f.currentVersion { return reply.poll(Self.changedEvents) }
+        files.setWaiter(f, waiter, group: counter.group)
+        // A change between the check and the registration must not be missed.
+        if let now = counter.version(), now != f.currentVersion { wake(counter.group) }
+        reply.poll(0)
+    }
+}

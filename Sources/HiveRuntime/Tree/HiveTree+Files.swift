@@ -1,0 +1,81 @@
+import HiveCore
+
+/// The table of every file hivefs shows (man page hivefs(5), DESIGN.md §1): the
+/// root's own, a session's, and a history entry's. A new file is a new row here.
+extension HiveTree {
+    /// The root's files, besides `history/` and the sessions.
+    static let rootFiles: [FileRow] = [
+        FileRow("control", { t, _ in .rendered { _ in t.hive.renderRootControl().content } },
+                mode: .readWrite, write: .rootControl),
+        FileRow("events", { t, _ in .disk(t.hive.store.rootEventsPath) }),
+        FileRow("status", { t, _ in .rendered { _ in t.hive.renderRootStatus().content } }),
+        // Read, it refreshes every session's git facts; a `stat` (`ls -l`) does not.
+        FileRow("status.json", { t, _ in .rendered { p in t.hive.renderRootStatusJSON(reading: p == .read).content } }),
+    ]
+
+    /// A session's files, in listing order.
+    static let sessionFiles: [FileRow] = [
+        FileRow(.agent, rendered(.agent), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.command, rendered(.command), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.control, rendered(.control), mode: .readWrite, poll: .record, write: .control),
+        FileRow(.dir, rendered(.dir), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.events, onDisk(.events)),
+        FileRow(.eventsJSONL, onDisk(.eventsJSONL)),
+        FileRow(.files, rendered(.files), poll: .record),
+        FileRow(.git, git(.git), poll: .record),
+        FileRow(.gitJSON, git(.gitJSON), poll: .record),
+        FileRow(.log, onDisk(.log)),
+        FileRow(.mode, rendered(.mode), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.model, rendered(.model), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.permission, rendered(.permission), poll: .record),
+        FileRow(.permissionJSON, rendered(.permissionJSON), poll: .record),
+        FileRow(.prompt, rendered(.prompt), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.screen, screen),
+        FileRow(.setup, rendered(.setup), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.state, rendered(.state), poll: .state),
+        FileRow(.status, rendered(.status), poll: .record),
+        FileRow(.statusJSON, rendered(.statusJSON), poll: .record),
+        FileRow(.summary, onDisk(.summary), cache: .never, listed: .whenOnDisk),
+        FileRow(.summaryJSON, onDisk(.summaryJSON), cache: .never, listed: .whenOnDisk),
+        FileRow(.trust, rendered(.trust), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.worktree, rendered(.worktree), mode: .whileNew, poll: .record, write: .spec),
+    ]
+
+    /// A history entry's files: a session's as they read at removal, each listed
+    /// and found only if the entry has it.
+    static let historyFiles: [FileRow] = SessionFile.frozen.map { f in
+        FileRow(f.rawValue, { t, entry in t.hive.historyPath(entry, f).map { .disk($0) } }, listed: .whenOnDisk)
+    }
+
+    // MARK: sources
+
+    /// Rendered by `Hive.render` from the session's record.
+    static func rendered(_ f: SessionFile) -> FileRow.Source {
+        { t, s in .rendered { _ in t.hive.render(s, f)?.content } }
+    }
+
+    /// On disk in the session's folder (`Hive.diskPath`).
+    static func onDisk(_ f: SessionFile) -> FileRow.Source {
+        { t, s in t.hive.diskPath(s, f).map { .disk($0) } }
+    }
+
+    /// Rendered from git's last answer (`Hive.renderGit`), which a read refreshes
+    /// when stale (`Hive.readGit`), never on a thread that serves requests.
+    static func git(_ f: SessionFile) -> FileRow.Source {
+        { t, s in .refreshed({ _ in t.hive.render(s, f)?.content }, refresh: { done in t.hive.readGit(s, done: done) }) }
+    }
+
+    /// The terminal (`Hive.screen`): captured from tmux while the session is live,
+    /// which is slow; else the final screen saved on disk. Its time is the session's end.
+    static let screen: FileRow.Source = { t, s in
+        let render: Render = { _ in
+            FileContent(bytes: t.hive.screen(s), mtime: t.hive.snapshot(s)?.0.ended ?? t.mountTime)
+        }
+        return t.hive.snapshot(s)?.0.state.isLive == true ? .slow(render) : .rendered(render)
+    }
+}
+
+extension Rendered {
+    /// The same content, as a table serves it.
+    var content: FileContent { FileContent(bytes: bytes, mtime: mtime, version: version) }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import XCTest
+import HiveCore
+@testable import HiveFUSE
+
+/// Names and directories: what lookup, getattr, readdir, mkdir, rmdir and unlink
+/// answer, from nothing but the table.
+final class BridgeNameTests: BridgeTestCase {
+    func testLookupGivesAFileItsAttributesAndTheKernelItsTimeouts() {
+        let reply = ask(.lookup(parent: InodeTable.rootIno, name: "control"))
+        guard case .entry(let a, let entry, let attr) = reply else { return XCTFail("\(reply)") }
+        XCTAssertFalse(a.isDirectory)
+        XCTAssertEqual(a.mode, .readWrite)
+        XCTAssertEqual(a.size, 6)
+        XCTAssertEqual(a.mtime, mtime)
+        XCTAssertEqual(entry, Bridge.cacheSeconds)
+        XCTAssertEqual(attr, 0, "a file's attributes are never kept")
+        XCTAssertNotEqual(a.ino, InodeTable.rootIno)
+        XCTAssertEqual(ino("control"), a.ino, "a name keeps its inode")
+    }
+
+    func testADirectoryIsKeptAndWhatComesAndGoesIsNot() {
+        guard case .entry(let a, let entry, let attr) = ask(.lookup(parent: InodeTable.rootIno, name: "s")) else {
+            return XCTFail("no entry")
+        }
+        XCTAssertTrue(a.isDirectory)
+        XCTAssertEqual(a.mode, .directory)
+        XCTAssertEqual(entry, Bridge.cacheSeconds)
+        XCTAssertEqual(attr, Bridge.cacheSeconds)
+        guard case .entry(let summary, let e, let t) = ask(.lookup(parent: a.ino, name: "summary")) else {
+            return XCTFail("no summary")
+        }
+        XCTAssertEqual(summary.size, 5)
+        XCTAssertEqual(e, 0)
+        XCTAssertEqual(t, 0)
+    }
+
+    func testUnknownNamesAndInodesAreENOENT() {
+        XCTAssertEqual(ask(.lookup(parent: InodeTable.rootIno, name: "nope")).errno, .noSuchFileOrDirectory)
+        XCTAssertEqual(ask(.lookup(parent: 9999, name: "control")).errno, .noSuchFileOrDirectory)
+        XCTAssertEqual(ask(.lookup(parent: ino("s"), name: "control")).errno, .noSuchFileOrDirectory)
+        // Named by the table but missing on disk: gone.
+        XCTAssertEqual(ask(.lookup(parent: ino("s"), name: "gone")).errno, .noSuchFileOrDirectory)
+        XCTAssertEqual(ask(.getattr(ino: 9999)).errno, .noSuchFileOrDirectory)
+    }
+
+    func testGetattrTellsModesSizesAndTimes() throws {
+        guard case .attr(let root, let timeout) = ask(.getattr(ino: InodeTable.rootIno)) else { return XCTFail("no root") }
+        XCTAssertTrue(root.isDirectory)
+        XCTAssertEqual(root.mode.rawValue, 0o755)
+        XCTAssertEqual(timeout, Bridge.cacheSeconds)
+
+        guard case .attr(let status, let t) = ask(.getattr(ino: ino("status"))) else { return XCTFail("no status") }
+        XCTAssertEqual(status.mode.rawValue, 0o444)
+        XCTAssertEqual(status.size, "render 2\n".utf8.count)
+        XCTAssertEqual(t, 0)
+
+        let log = ino("log")
+        XCTAssertEqual(ask(.getattr(ino: log)).attributes?.size, 12)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/log"))
+        h.seekToEndOfFile()
+        h.write(Data("line3\n".utf8))
+        try h.close()
+        XCTAssertEqual(ask(.getattr(ino: log)).attributes?.size, 18, "a log's size is the disk file's now")
+
+        let prompt = ino("s", "prompt")
+        XCTAssertEqual(ask(.getattr(ino: prompt)).attributes?.mode.rawValue, 0o600)
+        tree.set(Self.node("s", "prompt"), nil)
+        XCTAssertEqual(ask(.getattr(ino: prompt)).errno, .noSuchFileOrDirectory, "a node the table no longer has is gone")
+    }
+
+    func testReaddirListsDotsThenTheTablesNodesInItsOrder() {
+        let s = ino("s")
+        let reply = ask(.readdir(ino: InodeTable.rootIno, size: 4096, offset: 0))
+        guard case .directory(let entries, let from, let size) = reply else { return XCTFail("\(reply)") }
+        XCTAssertEqual(entries.map(\.name), [".", "..", "control", "history", "log", "s", "status"])
+        XCTAssertEqual(entries.map(\.isDirectory), [true, true, false, true, false, true, false])
+        XCTAssertEqual(entries[0].ino, InodeTable.rootIno)
+        XCTAssertEqual(entries[5].ino, s, "listing and lookup agree on inodes")
+        XCTAssertEqual(from, 0)
+        XCTAssertEqual(size, 4096)
+
+        guard case .directory(let inS, let from2, _) = ask(.readdir(ino: s, size: 100, offset: 3)) else { return XCTFail("no s") }
+        XCTAssertEqual(inS.map(\.name), [".", "..", "git", "gone", "prompt", "screen", "state", "summary"])
+        XCTAssertEqual(inS[0].ino, s)
+        XCTAssertEqual(from2, 3, "the offset goes to the reply, which packs from it")
+
+        XCTAssertEqual(ask(.readdir(ino: ino("status"), size: 4096, offset: 0)).errno, .noSuchFileOrDirectory)
+        XCTAssertEqual(ask(.opendir(ino: ino("status"))).errno, .notDirectory)
+        XCTAssertEqual(ask(.opendir(ino: s)), .open(handle: 1, directIO: false))
+    }
+
+    func testMkdirOnlyWhereTheTableMakesDirectories() {
+        XCTAssertEqual(ask(.mkdir(parent: ino("s"), name: "x", uid: 7)).errno, .permissionDenied)
+        XCTAssertEqual(ask(.mkdir(parent: ino("history"), name: "x", uid: 7)).errno, .permissionDenied)
+        XCTAssertEqual(ask(.mkdir(parent: 9999, name: "x", uid: 7)).errno, .permissionDenied)
+        XCTAssertEqual(made.get, [])
+
+        guard case .entry(let a, _, _) = ask(.mkdir(parent: InodeTable.rootIno, name: "fresh", uid: 7)) else {
+            return XCTFail("not made")
+        }
+        XCTAssertTrue(a.isDirectory)
+        XCTAssertEqual(made.get, ["fresh"])
+        XCTAssertEqual(ino("fresh"), a.ino)
+        XCTAssertEqual(ask(.mkdir(parent: InodeTable.rootIno, name: "taken", uid: 7)).errno, .fileExists)
+    }
+
+    func testRmdirRemovesWhatTheTableLetsGoAndNothingElse() {
+        XCTAssertEqual(ask(.rmdir(parent: InodeTable.rootIno, name: "history", uid: 7)).errno, .permissionDenied)
+        XCTAssertEqual(ask(.rmdir(parent: InodeTable.rootIno, name: "status", uid: 7)).errno, .notDirectory)
+        XCTAssertEqual(ask(.rmdir(parent: InodeTable.rootIno, name: "nope", uid: 7)).errno, .noSuchFileOrDirectory)
+        XCTAssertEqual(ask(.rmdir(parent: 9999, name: "s", uid: 7)).errno, .noSuchFileOrDirectory)
+        XCTAssertEqual(removed.get, [])
+        XCTAssertEqual(ask(.rmdir(parent: InodeTable.rootIno, name: "s", uid: 7)), .ok)
+        XCTAssertEqual(removed.get, [7])
+    }
+
+    func testNothingIsDeletedCreatedLinkedOrRenamed() {
+        XCTAssertEqual(ask(.unlink(parent: InodeTable.rootIno, name: "status")).errno, .notPermitted)
+        XCTAssertEqual(ask(.unlink(parent: ino("s"), name: "state")).errno, .notPermitted)
+        XCTAssertEqual(ask(.unlink(parent: InodeTable.rootIno, name: "nope")).errno, .noSuchFileOrDirectory)
+        XCTAssertEqual(ask(.create).errno, .permissionDenied)
+        XCTAssertEqual(ask(.link).errno, .permissionDenied)
+        XCTAssertEqual(ask(.rename).errno, .notPermitted)
+    }
+
+    func testTheKernelIsToldToDropWhatItWasGiven() {
+        let kernel = RecordingKernel()
+        bridge.attach(kernel)
+        tree.announce(.attributesChanged(Self.node("s", directory: true)))
+        bridge.notifier.sync {}
+        XCTAssertEqual(kernel.dropped.get, [], "nothing to drop of a node the kernel was never given")
+
+        let s = ino("s"), history = ino("history")
+        tree.announce(.attributesChanged(Self.node("s", directory: true)))
+        tree.announce(.nameChanged(in: Self.node("history", directory: true), name: "old-entry"))
+        bridge.notifier.sync {}
+        XCTAssertEqual(kernel.dropped.get, [.attributes(s), .name(parent: history, "old-entry")])
+
+        bridge.attach(nil)
+        tree.announce(.attributesChanged(Self.node("s", directory: true)))
+        bridge.notifier.sync {}
+        XCTAssertEqual(kernel.dropped.get.count, 2, "nothing is sent once unmounted")
+    }
+}
