@@ -82,7 +82,7 @@ final class HiveTreeTests: XCTestCase {
         XCTAssertEqual(file("a", "state")?.mode, .readOnly)
         guard case WriteKind.none? = file("a", "state")?.write else { return XCTFail("state takes writes") }
 
-        hive.lock.lock(); hive.sessions["a"]?.record.state = .killed; hive.lock.unlock()
+        if let s = hive.live("a") { hive.step(s, .record(Event(session: "a", kind: EventKind.state, detail: "killed", state: .killed), durable: false)) }
         XCTAssertEqual(file("a", "prompt")?.mode, .readOnly, "read-only once started")
         XCTAssertEqual(file("a", "control")?.mode, .readWrite)
     }
