@@ -18,52 +18,41 @@ public enum Sys {
         }
     }
 
+    /// Runs a swift-system call, whose errors are `Errno`, with a typed throw.
+    static func system<T>(_ body: () throws -> T) throws(Errno) -> T {
+        do { return try body() } catch let e as Errno { throw e } catch { throw Errno.ioError }
+    }
+
     /// Opens a file for appending, creating it with mode 0600. A symbolic link in
     /// its place is not followed (ELOOP): hivefs writes only its own files.
     public static func openAppend(_ path: String) throws(Errno) -> FileDescriptor {
-        let fd = try check { Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600) }
-        return FileDescriptor(rawValue: fd)
+        try system {
+            try FileDescriptor.open(FilePath(path), .writeOnly, options: [.append, .create, .closeOnExec, .noFollow],
+                                    permissions: [.ownerReadWrite])
+        }
     }
 
     /// Opens a file for reading; a symbolic link is followed only when asked (ELOOP otherwise).
     public static func openRead(_ path: String, followLinks: Bool = false) throws(Errno) -> FileDescriptor {
-        let fd = try check { Glibc.open(path, O_RDONLY | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW)) }
-        return FileDescriptor(rawValue: fd)
+        try system { try FileDescriptor.open(FilePath(path), .readOnly, options: followLinks ? [.closeOnExec] : [.closeOnExec, .noFollow]) }
     }
 
-    /// Writes every byte, retrying short writes.
+    /// Writes every byte, retrying short writes and EINTR.
     public static func writeAll(_ fd: FileDescriptor, _ bytes: some Collection<UInt8>) throws(Errno) {
-        let data = Array(bytes)
-        var done = 0
-        while done < data.count {
-            let n = data.withUnsafeBytes { buf in
-                Glibc.write(fd.rawValue, buf.baseAddress! + done, data.count - done)
-            }
-            if n < 0 {
-                let e = Errno(rawValue: Glibc.errno)
-                if e == .interrupted { continue }
-                throw e
-            }
-            if n == 0 { throw Errno.ioError }
-            done += n
-        }
+        _ = try system { try fd.writeAll(Array(bytes)) }
     }
 
     public static func fsync(_ fd: FileDescriptor) throws(Errno) {
         try check { Glibc.fsync(fd.rawValue) }
     }
 
-    public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    public static func close(_ fd: Int32) { try? FileDescriptor(rawValue: fd).close() }
 
     /// Reads up to `count` bytes at `offset`.
     public static func pread(_ fd: Int32, count: Int, offset: Int64) throws(Errno) -> [UInt8] {
         var buf = [UInt8](repeating: 0, count: count)
-        var n = 0
-        while true {
-            n = buf.withUnsafeMutableBytes { Glibc.pread(fd, $0.baseAddress, count, off_t(offset)) }
-            if n >= 0 { break }
-            let e = Errno(rawValue: Glibc.errno)
-            if e != .interrupted { throw e }
+        let n = try system {
+            try buf.withUnsafeMutableBytes { try FileDescriptor(rawValue: fd).read(fromAbsoluteOffset: offset, into: $0) }
         }
         buf.removeLast(count - n)
         return buf
