@@ -13,9 +13,14 @@ public final class Watcher: @unchecked Sendable {
     private let wakeFd: Int32
     private var exits: [Int32: (token: Int, cb: Callback)] = [:]
     private var nextToken = 0
-    private var files: [Int32: Callback] = [:]
-    /// Directory watches: the names that matter in each, and what to call.
-    private var dirs: [Int32: (names: Set<String>, cb: Callback)] = [:]
+    /// The watches, by the id given to callers: the inotify watch they share with
+    /// others on the same path, the names that matter (a directory's) or nil (a
+    /// file's writes), and what to call. inotify gives one watch per path, so two
+    /// callers of one path (a launch waiting for agent.pid while a setup is awaited)
+    /// each keep theirs; the inotify watch goes when the last of them does.
+    private var watches: [Int32: (wd: Int32, names: Set<String>?, cb: Callback)] = [:]
+    private var byWd: [Int32: Set<Int32>] = [:]
+    private var nextWatch: Int32 = 0
     private var timers: [(deadline: Int64, id: Int, cb: Callback)] = []
     private var nextTimer = 0
     private var stopped = false
@@ -72,23 +77,36 @@ public final class Watcher: @unchecked Sendable {
 
     /// Calls `cb` each time the file at `path` is written. Returns the watch id.
     public func watchWrites(_ path: String, _ cb: @escaping Callback) -> Int32? {
-        guard let wd = try? Sys.inotifyAdd(inotifyFd, path, UInt32(IN_MODIFY)) else { return nil }
-        lock.lock(); files[wd] = cb; lock.unlock()
-        return wd
+        add(path, UInt32(IN_MODIFY), names: nil, cb)
     }
 
-    public func unwatchWrites(_ wd: Int32) {
-        lock.lock(); files.removeValue(forKey: wd); dirs.removeValue(forKey: wd); lock.unlock()
-        inotify_rm_watch(inotifyFd, wd)
+    public func unwatchWrites(_ id: Int32) {
+        lock.lock()
+        guard let w = watches.removeValue(forKey: id) else { lock.unlock(); return }
+        byWd[w.wd]?.remove(id)
+        // Under the lock: an `add` of the same path meanwhile would get this watch back.
+        if byWd[w.wd]?.isEmpty ?? true {
+            byWd.removeValue(forKey: w.wd)
+            inotify_rm_watch(inotifyFd, w.wd)
+        }
+        lock.unlock()
     }
 
     /// Calls `cb` each time one of `names` in the directory `path` is written and
     /// closed, or renamed into place (as git replaces HEAD and its index). Returns
     /// the watch id, for `unwatchWrites`.
     public func watchNames(in path: String, _ names: Set<String>, _ cb: @escaping Callback) -> Int32? {
-        guard let wd = try? Sys.inotifyAdd(inotifyFd, path, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)) else { return nil }
-        lock.lock(); dirs[wd] = (names, cb); lock.unlock()
-        return wd
+        add(path, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE), names: names, cb)
+    }
+
+    private func add(_ path: String, _ mask: UInt32, names: Set<String>?, _ cb: @escaping Callback) -> Int32? {
+        // Added to what the path's watch already asks for, never in place of it.
+        lock.lock(); defer { lock.unlock() }
+        guard let wd = try? Sys.inotifyAdd(inotifyFd, path, mask | UInt32(IN_MASK_ADD)) else { return nil }
+        nextWatch += 1
+        watches[nextWatch] = (wd, names, cb)
+        byWd[wd, default: []].insert(nextWatch)
+        return nextWatch
     }
 
     /// Calls `cb` once after `ms` milliseconds.
@@ -140,21 +158,32 @@ public final class Watcher: @unchecked Sendable {
                     var off = 0
                     while off + 16 <= n {
                         let wd = buf.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: off, as: Int32.self) }
+                        let mask = buf.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: off + 4, as: UInt32.self) }
                         let len = Int(buf.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: off + 12, as: UInt32.self) })
-                        wds.insert(wd)
+                        var name: String?
                         if len > 0, off + 16 + len <= n {
-                            let raw = buf[(off + 16)..<(off + 16 + len)]
-                            let name = String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                            lock.lock()
-                            if dirs[wd]?.names.contains(name) == true { named.insert(wd) }
-                            lock.unlock()
+                            name = String(decoding: buf[(off + 16)..<(off + 16 + len)].prefix { $0 != 0 }, as: UTF8.self)
                         }
+                        lock.lock()
+                        if mask & UInt32(IN_IGNORED) != 0 {
+                            // The path is gone and so is its watch; its number may be given again.
+                            for id in byWd.removeValue(forKey: wd) ?? [] { watches.removeValue(forKey: id) }
+                        } else {
+                            for id in byWd[wd] ?? [] {
+                                guard let w = watches[id] else { continue }
+                                if let names = w.names {
+                                    if let name, names.contains(name) { named.insert(id) }
+                                } else if mask & UInt32(IN_MODIFY) != 0 {
+                                    wds.insert(id)
+                                }
+                            }
+                        }
+                        lock.unlock()
                         off += 16 + len
                     }
                 }
                 lock.lock()
-                for wd in wds { if let cb = files[wd] { due.append(cb) } }
-                for wd in named { if let cb = dirs[wd]?.cb { due.append(cb) } }
+                for id in wds.union(named) { if let cb = watches[id]?.cb { due.append(cb) } }
                 lock.unlock()
             }
             for cb in due { cb() }
