@@ -19,11 +19,10 @@ struct StatusKey: Equatable {
     var changed: Int?
 }
 
-/// What a stale `status` is rendered from.
-struct Stale: Error {
-    var key: StatusKey
-    var record: SessionRecord
-    var context: RenderContext
+/// A cached `status` still good, or what to render it again from.
+enum CacheLookup {
+    case hit(Rendered)
+    case stale(StatusKey, SessionRecord, RenderContext)
 }
 
 /// A rendered `status`, served again while its key holds and before `until`, the
@@ -83,18 +82,18 @@ extension Hive {
         let file: SessionFile = json ? .statusJSON : .status
         let now = Timestamp.now()
         guard let s = live(name) else { return nil }
-        let found = s.with { inside -> Result<Rendered, Stale> in
+        let found = s.with { inside -> CacheLookup in
             let key = StatusKey(version: inside.machine.record.version, output: inside.machine.live.output?.milliseconds,
                                 branch: inside.handles.git?.status?.branch, changed: inside.handles.git?.status?.changes.count)
             if let hit = inside.handles.statusCache[file], hit.key == key, hit.until.map({ now < $0 }) ?? true {
-                return .success(hit.rendered)
+                return .hit(hit.rendered)
             }
-            return .failure(Stale(key: key, record: inside.machine.record, context: context(inside, now: now)))
+            return .stale(key, inside.machine.record, context(inside, now: now))
         }
         let r: SessionRecord, ctx: RenderContext, key: StatusKey
         switch found {
-        case .success(let hit): return hit
-        case .failure(let stale): (key, r, ctx) = (stale.key, stale.record, stale.context)
+        case .hit(let hit): return hit
+        case .stale(let k, let record, let context): (key, r, ctx) = (k, record, context)
         }
         let text = json ? StatusRenderer.json(r, ctx) : StatusRenderer.text(r, ctx)
         let rendered = Rendered(bytes: Array(text.utf8), mtime: StatusRenderer.activity(r, ctx), version: r.version)
