@@ -2,7 +2,7 @@ import Foundation
 import HiveCore
 import SystemPackage
 
-/// Git: a worktree per session where asked, and the `git` file.
+/// Git: the `git` file (worktrees are `Worktrees`').
 ///
 /// Decisions, stated once:
 /// - git runs on `gitQueue` or a session's queues, never on a FUSE worker.
@@ -16,129 +16,14 @@ import SystemPackage
 ///   read `git` in the last `gitReaderMS`: nobody reading costs no `git status`.
 /// - Commits are noticed from inotify on HEAD and the index, with one `rev-parse`.
 extension Hive {
-    // MARK: worktrees
-
-    /// Where a session's agent runs: its worktree (made now, the first time: `made`)
-    /// or its `dir`. A reason when it cannot: the session then fails with it.
-    func workplace(_ s: LiveSession, spec: SessionSpec, dir: String) -> Result<(dir: String, made: Bool), HiveError> {
-        guard spec.wantsWorktree else { return .success((dir, false)) }
-        let (existing, known) = s.with { ($0.machine.record.worktree, $0.machine.record.workdir) }
-        if let existing, Sys.stat(existing) != nil { return .success((known ?? existing, false)) }
-        let name = s.name
-        let what = "worktree=\(spec.worktree)"
-        let top: String
-        switch git.place(dir) {
-        case .bare: return .failure(.invalid("\(what): \(dir) is a bare repository; a worktree needs one with a work tree"))
-        case .notARepository(let why):
-            let said = why.contains("not a git repository") ? "" : " (\(why))"
-            return .failure(.invalid("\(what): \(dir) is not in a git repository\(said)"))
-        case .workTree(let t): top = t
-        }
-        guard let base = git.head(top) else {
-            return .failure(.invalid("\(what): \(top) has no commit yet to branch from"))
-        }
-        guard let branch = spec.worktreeBranch(session: name) else { return .success((dir, false)) }
-        if let why = git.refusesBranch(top, branch) { return .failure(.invalid("\(what): \(why)")) }
-        if git.branchExists(top, branch) {
-            return .failure(.exists("\(what): branch \(branch) exists in \(top); hivefs never reuses one (name another with worktree=BRANCH)"))
-        }
-        let path = config.worktreesDir + "/" + (top.split(separator: "/").last.map(String.init) ?? "repo") + "/" + name
-        if Sys.stat(path) != nil { return .failure(.exists("\(what): \(path) exists; hivefs never writes over it")) }
-        do { try Sys.makeDirectories(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])) } catch {
-            return .failure(error.hive("\(what): cannot create the folder for \(path)"))
-        }
-        if let why = git.addWorktree(top, path: path, branch: branch, base: base) {
-            return .failure(.io("\(what): git worktree add failed: \(why)"))
-        }
-        let copied: Int
-        switch copyIncluded(top: top, into: path) {
-        case .success(let n): copied = n
-        case .failure(let why):
-            // Nothing of anyone's is in it yet: undo it whole rather than leave half of it.
-            git.run(top, ["worktree", "remove", "--force", "--", path])
-            git.run(top, ["branch", "-D", "--", branch])
-            return .failure(why)
-        }
-        let inner = Hive.relative(dir, under: top)
-        let workdir = inner.isEmpty ? path : path + "/" + inner
-        // A folder git does not track (empty, or all ignored) is not in the worktree: make it.
-        try? Sys.makeDirectories(workdir, mode: 0o755)
-        var detail = "\(branch) at \(path) from \(base.prefix(7)) \(git.subject(top, base) ?? "")"
-        if copied > 0 { detail += "; \(copied) file\(copied == 1 ? "" : "s") copied from .hiveinclude" }
-        var e = Event(session: name, kind: GitEventKind.worktree, detail: detail)
-        e.branch = branch; e.base = base; e.worktree = path; e.repo = top; e.workdir = workdir; e.head = base
-        step(s, .record(e, durable: true))
-        return .success((workdir, true))
-    }
-
-    /// The base commit and repository of a session without a worktree whose dir is in one,
-    /// so `git` can show what changed since it started.
-    func repositoryFacts(_ dir: String) -> (repo: String, head: String)? {
-        guard case .workTree(let top) = git.place(dir), let head = git.head(top) else { return nil }
-        return (top, head)
-    }
-
-    /// Copies the untracked files `.hiveinclude` names (gitignore syntax) from the main
-    /// checkout into the new worktree; the number copied, or why it could not.
-    private func copyIncluded(top: String, into path: String) -> Result<Int, HiveError> {
-        let list = top + "/.hiveinclude"
-        guard Sys.stat(list) != nil else { return .success(0) }
-        guard let files = git.matching(top, patterns: list) else {
-            return .failure(.invalid(".hiveinclude: git could not read it as gitignore patterns"))
-        }
-        for f in files {
-            let src = top + "/" + f, dst = path + "/" + f
-            guard let st = Sys.stat(src) else { continue }
-            do throws(Errno) {
-                if let slash = dst.lastIndex(of: "/") { try Sys.makeDirectories(String(dst[..<slash]), mode: 0o755) }
-                guard Sys.stat(dst) == nil else { continue }  // never over a file of the branch's
-                guard let bytes = Sys.readFile(src, limit: Int.max, followLinks: true) else { throw Errno(rawValue: errno) }
-                try Sys.writeFileAtomically(dst, bytes, mode: st.st_mode & 0o7777)
-            } catch {
-                return .failure(error.hive(".hiveinclude: cannot copy \(f)"))
-            }
-        }
-        return .success(files.count)
-    }
-
-    /// `dir` relative to `top` (both resolved), or "" when it is `top` or outside it.
-    static func relative(_ dir: String, under top: String) -> String {
-        func real(_ p: String) -> String {
-            guard let r = realpath(p, nil) else { return p }
-            defer { free(r) }
-            return String(cString: r)
-        }
-        let d = real(dir), t = real(top)
-        return d.hasPrefix(t + "/") ? String(d.dropFirst(t.count + 1)) : ""
-    }
-
-    /// At `rmdir`: the worktree goes only if it holds no change (never forced); the
-    /// branch always stays. Either way an event says what happened and where.
+    /// At `rmdir`: the history entry's `git` shows the work tree as it was left; the
+    /// worktree goes only if it holds no change (`Worktrees.retire`).
     func retireWorktree(_ s: LiveSession) {
         let r = s.record
-        let wt = r.worktree, repo = r.repo, branch = r.branch
         unwatchGit(s)
-        // The history entry's `git` shows the work tree as it was left.
-        let last = git.facts(gitFolder(r), repo: repo, worktree: wt, base: r.base, now: { .now() })
+        let last = git.facts(gitFolder(r), repo: r.repo, worktree: r.worktree, base: r.base, now: { .now() })
         s.with { $0.handles.git = last }
-        guard let wt, let repo, Sys.stat(wt) != nil else { return }
-        let name = s.name
-        let pending = git.pendingChanges(wt)
-        if pending == 0 {
-            if let why = git.removeWorktree(repo, path: wt) {
-                step(s, .record(Event(session: name, kind: GitEventKind.worktreeKept,
-                              detail: "kept at \(wt): git would not remove it: \(why)"), durable: true))
-            } else {
-                var e = Event(session: name, kind: GitEventKind.worktreeRemoved,
-                              detail: "\(wt) removed; branch \(branch ?? "-") stays")
-                e.branch = branch
-                step(s, .record(e, durable: true))
-            }
-        } else {
-            let what = pending.map { "\($0) uncommitted or untracked change\($0 == 1 ? "" : "s")" } ?? "git could not tell its changes"
-            step(s, .record(Event(session: name, kind: GitEventKind.worktreeKept,
-                          detail: "kept at \(wt): \(what); branch \(branch ?? "-")"), durable: true))
-        }
+        if let e = worktrees.retire(r) { step(s, .record(e, durable: true)) }
     }
 
     // MARK: the git file

@@ -83,13 +83,16 @@ extension Hive {
         if let why = Hive.badDir(dir) { return step(s, .launchFailed("bad dir: \(dir): \(why)"), place) }
         let workdir: String
         let madeWorktree: Bool
-        switch workplace(s, spec: spec, dir: dir) {
-        case .success(let w): (workdir, madeWorktree) = w
+        switch worktrees.workplace(record, dir: dir) {
+        case .success(let w):
+            workdir = w.dir
+            madeWorktree = w.made != nil
+            if let e = w.made { step(s, .record(e, durable: true), place) }
         case .failure(let e): return step(s, .launchFailed(e.reason), place)
         }
         record = s.record
         // Without a worktree, in a repository: what changed is counted from HEAD at the first start.
-        let repository = spec.wantsWorktree || record.repo != nil ? nil : repositoryFacts(dir)
+        let repository = spec.wantsWorktree || record.repo != nil ? nil : worktrees.repositoryFacts(dir)
         var plan = LaunchPlan(name: name, spec: spec, workdir: workdir, record: record,
                               launch: AgentLaunch(reportCommand: config.hookCommand + [store.hooksLogPath(name)],
                                                   conversation: record.agentSession, ranBefore: record.started != nil),

@@ -34,6 +34,7 @@ public final class Hive: @unchecked Sendable {
     /// The agents the user defines, read again when their folder changes.
     let agentFiles: AgentFiles
     let git = Git()
+    let worktrees: Worktrees
     /// Where git runs for the `git` files, off the FUSE workers and the session queues.
     let gitQueue = DispatchQueue(label: "hivefs.git", attributes: .concurrent)
     /// Where `[on]` commands run.
@@ -55,6 +56,7 @@ public final class Hive: @unchecked Sendable {
         self.tmux = Tmux(socket: config.socket)
         self.watcher = try Watcher(logger: logger)
         self.agentFiles = AgentFiles(folder: config.agentsDir)
+        self.worktrees = Worktrees(git: git, folder: config.worktreesDir)
         self.settings = MachineSettings(quietAfterMS: config.quietAfterMS, defaultIdleTimeout: config.idleTimeout,
                                         budgetKills: config.budgetKills, prices: config.prices)
     }
