@@ -113,13 +113,12 @@ extension Hive {
     /// Counts what the agent's transcripts gained since the last read: the main
     /// one and its subagents'. Call on `s.ingest`.
     func readTranscripts(_ s: LiveSession) {
-        let (main, format, start) = s.with { ($0.machine.record.transcript, $0.machine.adapter.transcript, $0.machine.ledger) }
-        guard let format, let main else { return }
+        let (main, adapter, start) = s.with { ($0.machine.record.transcript, $0.machine.adapter, $0.machine.ledger) }
+        guard let format = adapter.transcript, let main else { return }
         var files = [main]
-        if format == .claude {
-            let folder = ClaudePaths.subagentsFolder(transcript: main)
-            files += Sys.listDirectory(folder).filter { $0.hasSuffix(".jsonl") }.map { folder + "/" + $0 }
-            files += s.subagentTranscripts.sorted().filter { !files.contains($0) }
+        // Transcripts of the agent's own beside the main one (Claude Code's subagents').
+        if let runtime = adapter as? any AgentRuntime {
+            files += runtime.moreTranscripts(main: main, reported: s.subagentTranscripts).filter { !files.contains($0) }
         }
         var ledger = start
         for file in files {

@@ -18,6 +18,10 @@ protocol AgentRuntime: AgentAdapter {
     /// conversation but not its file (Codex's rollout); nil until it exists.
     func transcript(conversation: String, env: [String: String], hive: Hive) -> String?
 
+    /// Transcripts whose tokens count beside the main one: those the agent keeps
+    /// beside it, and those its reports named (`reported`).
+    func moreTranscripts(main: String, reported: Set<String>) -> [String]
+
     /// Whether `whilePrinting` does anything.
     var watchesWhilePrinting: Bool { get }
 
@@ -30,6 +34,7 @@ extension AgentRuntime {
     func checkLaunchable(_ spec: SessionSpec) throws(HiveError) {}
     func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {}
     func transcript(conversation: String, env: [String: String], hive: Hive) -> String? { nil }
+    func moreTranscripts(main: String, reported: Set<String>) -> [String] { [] }
     var watchesWhilePrinting: Bool { false }
     func whilePrinting(_ hive: Hive, _ s: LiveSession) {}
 }

@@ -53,6 +53,13 @@ extension ClaudeAgent: AgentRuntime {
         trustFolder(hive, s, plan)
     }
 
+    /// Its subagents' transcripts: in the folder beside the session's, and those its hooks named.
+    func moreTranscripts(main: String, reported: Set<String>) -> [String] {
+        let folder = ClaudePaths.subagentsFolder(transcript: main)
+        let beside = Sys.listDirectory(folder).filter { $0.hasSuffix(".jsonl") }.map { folder + "/" + $0 }
+        return beside + reported.sorted().filter { !beside.contains($0) }
+    }
+
     /// Marks the folder Claude Code will run in trusted in its configuration, when
     /// hivefs made it (a worktree) or the user asked (`trust=yes`). A failure is an
     /// error event; the agent starts anyway, and its trust dialog shows in `permission`.
