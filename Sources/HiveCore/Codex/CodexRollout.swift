@@ -1,15 +1,5 @@
 import Foundation
 
-/// The kinds of transcript a `TranscriptLedger` reads.
-public enum TranscriptFormat: Sendable {
-    /// Claude Code's transcript: usage per API message, repeated per content block.
-    case claude
-    /// Codex CLI's rollout: `token_count` events carrying the session's running totals.
-    case codex
-    /// Gemini CLI's chat record: one line per message, tokens on the model's.
-    case gemini
-}
-
 extension TranscriptLedger {
     /// The key under which a Codex session's running totals are kept.
     static let codexTotals = "codex|total"

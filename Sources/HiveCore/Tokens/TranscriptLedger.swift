@@ -1,14 +1,14 @@
 import Foundation
 
-/// Counts the tokens of a Claude Code session from its transcript files, read
-/// incrementally: each call takes the bytes appended since the last one.
+/// Counts the tokens of a session from its agent's transcript files, read
+/// incrementally: each call takes the bytes appended since the last one. Each
+/// format's lines are read in its agent's folder (`Claude/ClaudeTranscript`,
+/// `Codex/CodexRollout`, `Gemini/GeminiChat`).
 ///
-/// Claude Code writes one transcript line per content block, each repeating its API
-/// message's `message.id` and `requestId` with usage that grows line by line. Summing
-/// lines would count a message several times and keeping the first would undercount
-/// its output, so usage is grouped by message and each field's largest value is
-/// kept: the totals are exact whatever order the lines arrive in and however often
-/// the same line is read again. Subagent transcripts go through the same ledger.
+/// Usage is grouped by message and each field's largest value is kept (Claude Code
+/// repeats a message's usage, growing, on each of its lines): the totals are exact
+/// whatever order the lines arrive in and however often the same line is read
+/// again. Subagent transcripts go through the same ledger.
 ///
 /// The ledger is `Codable` so that a restarted daemon reads on from where it was.
 public struct TranscriptLedger: Sendable, Equatable, Codable {
@@ -63,37 +63,6 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
 
     /// Where reading `file` goes on from.
     public func offset(_ file: String) -> Int64 { offsets[file] ?? 0 }
-
-    /// Reads one transcript line.
-    public mutating func read(line: ArraySlice<UInt8>) {
-        guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line)), let l = object as? [String: Any] else {
-            skipped += 1
-            return
-        }
-        if l["type"] as? String == "cost-state" {
-            // Written as the agent exits (and again on resume): the running total so far.
-            if let usd = (l["totalCostUSD"] as? NSNumber)?.doubleValue, usd.isFinite, usd >= 0 {
-                agentCostUSD = usd
-                sinceAgentCost = [:]
-            }
-            return
-        }
-        guard l["type"] as? String == "assistant", let m = l["message"] as? [String: Any] else { return }
-        let sidechain = l["isSidechain"] as? Bool == true
-        let model = m["model"] as? String ?? ""
-        if !sidechain && model != "<synthetic>" {
-            if !model.isEmpty { self.model = model }
-            if let blocks = m["content"] as? [[String: Any]],
-               let text = blocks.last(where: { $0["type"] as? String == "text" })?["text"] as? String {
-                lastText = text
-            }
-        }
-        guard let u = m["usage"] as? [String: Any] else { return }
-        let usage = TranscriptLedger.usage(u)
-        let id = (m["id"] as? String) ?? (l["uuid"] as? String) ?? "line-\(messages.count)"
-        count(usage, key: id + "|" + ((l["requestId"] as? String) ?? ""), model: model)
-    }
 
     /// Counts what `usage` adds to the message `key`: each field's largest value is
     /// the message's, so a line read again, or repeated with growing counts, adds
@@ -169,26 +138,5 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
         }
         let (usd, unpriced) = priced(byModel)
         return (usd, unpriced, .prices)
-    }
-}
-
-/// Where Claude Code keeps a session's transcript.
-public enum ClaudePaths {
-    /// The folder name Claude Code gives a project: its directory with every
-    /// character that is not a letter or digit replaced by `-`.
-    public static func projectFolder(_ dir: String) -> String {
-        String(String.UnicodeScalarView(dir.unicodeScalars.map { s -> Unicode.Scalar in
-            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") ? s : "-"
-        }))
-    }
-
-    /// `CONFIG/projects/FOLDER/SESSION.jsonl`.
-    public static func transcript(configDir: String, dir: String, session: String) -> String {
-        configDir + "/projects/" + projectFolder(dir) + "/" + session + ".jsonl"
-    }
-
-    /// The folder of a session's subagent transcripts, beside its own transcript.
-    public static func subagentsFolder(transcript: String) -> String {
-        (transcript.hasSuffix(".jsonl") ? String(transcript.dropLast(6)) : transcript) + "/subagents"
     }
 }
