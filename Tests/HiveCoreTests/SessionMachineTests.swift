@@ -502,3 +502,27 @@ final class SessionMachineReplayTests: XCTestCase {
         XCTAssertEqual(Event.parse(jsonLine: Data(withIt.jsonLine.utf8))?.resumeTo, .working)
     }
 }
+
+/// The inputs the other tests reach only on the way.
+final class SessionMachineEdgeTests: XCTestCase {
+    func testAnEffectThatFailedIsAnErrorEventAndTheWritesRefusal() {
+        var h = MachineHarness()
+        h.started()
+        let fx = h.feed(.refused(HiveError(.notPermitted, "cannot freeze 42"), uid: 9))
+        XCTAssertEqual(fx.events.map(\.detail), ["EPERM cannot freeze 42"])
+        XCTAssertEqual(fx.events.first?.uid, 9)
+        XCTAssertEqual(fx.refusal?.errno, .notPermitted)
+        XCTAssertEqual(h.state, .starting, "nothing else changes")
+    }
+
+    func testTheQuestionWatchGivesUpAndThawingARunningSessionDoesNothing() {
+        var h = MachineHarness(agent: ClaudeAgent())
+        h.started()
+        h.feed(.report({ var r = AgentReport(kind: AgentEventKind.permission); r.wish = .waiting("permission Bash"); return r }(),
+                       time: h.now.wall, hookEnd: 5, transcriptFound: nil))
+        XCTAssertTrue(h.feed(.questionPoll(triesLeft: 0)).isEmpty, "no tries left")
+        XCTAssertFalse(h.m.live.questionWatch, "a later wait watches again")
+        XCTAssertTrue(h.feed(.thawed).isEmpty, "not paused")
+        XCTAssertTrue(h.feed(.frozen(reason: "budget: 1 tokens of 1")).events.map(\.reason) == ["budget: 1 tokens of 1"])
+    }
+}
