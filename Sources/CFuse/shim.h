@@ -36,6 +36,7 @@ static inline unsigned int hive_fuse_req_uid(fuse_req_t req) {
 }
 
 static inline void hive_fuse_fi_set_direct_io(struct fuse_file_info *fi, int on) { fi->direct_io = on ? 1 : 0; }
+static inline void hive_fuse_fi_set_keep_cache(struct fuse_file_info *fi, int on) { fi->keep_cache = on ? 1 : 0; }
 static inline void hive_fuse_fi_set_nonseekable(struct fuse_file_info *fi, int on) { fi->nonseekable = on ? 1 : 0; }
 static inline int hive_fuse_fi_flags(const struct fuse_file_info *fi) { return fi->flags; }
 static inline uint64_t hive_fuse_fi_fh(const struct fuse_file_info *fi) { return fi->fh; }

@@ -18,6 +18,11 @@ extension Bridge {
         if accmode != O_RDONLY && d?.mode.isWritable != true { return reply.err(.denied("read-only file")) }
         guard let d else { return reply.err(.notFound("gone")) }
         let f = OpenFile(node: node)
+        // A file kept until changed, opened only to be read, is read through the page cache.
+        let group: String? = {
+            if accmode == O_RDONLY, case .content(let g, _) = d.cache { return g }
+            return nil
+        }()
         switch d.source {
         case .disk(let path):
             do throws(Errno) {
@@ -26,31 +31,61 @@ extension Bridge {
                 return reply.err(error == .tooManySymbolicLinkLevels
                     ? .io("\(path) is a symbolic link; hivefs serves only its own files") : .notFound(path))
             }
+            if let group, let st = Sys.stat(f.diskFd) {
+                return openKept(f, ino, group: group, Stamp(mode: d.mode, disk: st), expires: nil, reply)
+            }
         case .refreshed(let render, let refresh):
             // Served from what was last known; a stale answer is refreshed first, but
             // only waited for briefly (the table's bound), and never on this worker.
             return refresh { [self] in
-                if let c = render(.read) { f.setSnapshot(c) }
-                reply.open(handle: files.add(f), directIO: true)
+                if let c = render(.read) {
+                    f.setSnapshot(c)
+                    if let group {
+                        return openKept(f, ino, group: group, Stamp(mode: d.mode, content: c), expires: c.expires, reply)
+                    }
+                }
+                reply.open(handle: files.add(f), directIO: true, keepCache: false)
             }
         case .slow(let render):
             return slow.async { [self] in
                 if let c = render(.read) { f.setSnapshot(c) }
-                reply.open(handle: files.add(f), directIO: true)
+                reply.open(handle: files.add(f), directIO: true, keepCache: false)
             }
         case .rendered(let render):
             if accmode != O_WRONLY {
                 guard let c = render(.read) else { return reply.err(.notFound("gone")) }
                 f.setSnapshot(c)
+                if let group {
+                    return openKept(f, ino, group: group, Stamp(mode: d.mode, content: c), expires: c.expires, reply)
+                }
             } else if let v = d.poll?.version() {
                 f.setVersion(v)
             }
         }
-        reply.open(handle: files.add(f), directIO: true)
+        reply.open(handle: files.add(f), directIO: true, keepCache: false)
+    }
+
+    /// Opens a kept file, which shows `now`, to be read through the page cache; the
+    /// pages the kernel keeps are kept only if they show just that. Content that
+    /// expires is read around the cache, and so is a file whose size the kernel
+    /// holds is not its size now (a change whose drop is on its way: made sure of).
+    private func openKept(_ f: OpenFile, _ ino: UInt64, group: String, _ now: Stamp, expires: Timestamp?,
+                          _ reply: Replier) {
+        guard expires == nil else { return reply.open(handle: files.add(f), directIO: true, keepCache: false) }
+        let held = kept.entry(ino)
+        if let a = held?.attributes, !a.sameAttributes(now) {
+            dropLater(ino)
+            return reply.open(handle: files.add(f), directIO: true, keepCache: false)
+        }
+        f.kept = (ino: ino, group: group)
+        let same = held.map { !$0.mixedPages && $0.pages.map { $0.sameBytes(now) } == true } ?? false
+        reply.open(handle: files.add(f), directIO: false, keepCache: same)
     }
 
     func read(_ handle: UInt64, size: Int, offset: Int64, _ reply: Replier) {
         guard let f = files.get(handle) else { return reply.err(HiveError(.badFileDescriptor, "not open")) }
+        if traceReads { log.info("read \(f.node) offset \(offset) size \(size)") }
+        if let k = f.kept { return readKept(f, ino: k.ino, group: k.group, size: size, offset: offset, reply) }
         if f.diskFd >= 0 {
             do throws(Errno) {
                 reply.buf(try Sys.pread(f.diskFd, count: size, offset: offset))
@@ -78,6 +113,40 @@ extension Bridge {
         case .disk:
             serve()
         }
+    }
+
+    /// A read that fills the kernel's pages: the file as it is now, at any offset
+    /// (so the pages show one rendering, whichever page is asked for), recorded as
+    /// what the pages show. Pages that may be outdated already (a change announced
+    /// while rendering, a file gone) are given all the same, and then dropped.
+    private func readKept(_ f: OpenFile, ino: UInt64, group: String, size: Int, offset: Int64, _ reply: Replier) {
+        let mark = kept.mark()
+        let d = file(f.node)
+        var bytes: [UInt8]?
+        var stamp: Stamp?
+        switch d?.source {
+        case .rendered(let render)?, .refreshed(let render, _)?:
+            if let d, let c = render(.read) {
+                f.setSnapshot(c)
+                if c.expires == nil { stamp = Stamp(mode: d.mode, content: c) }
+            }
+            if case .refreshed(_, let refresh)? = d?.source, offset == 0 { refresh {} }
+        case .disk(let path)?:
+            // The file now, not the one the handle opened: it may have been written again.
+            if let d, let fd = try? Sys.openRead(path) {
+                if let st = Sys.stat(fd.rawValue), let b = try? Sys.pread(fd.rawValue, count: size, offset: offset) {
+                    bytes = b
+                    stamp = Stamp(mode: d.mode, disk: st)
+                }
+                try? fd.close()
+            }
+            if bytes == nil { bytes = (try? Sys.pread(f.diskFd, count: size, offset: offset)) ?? [] }
+        default:
+            break
+        }
+        let recorded = stamp.map { kept.keepPages(ino, f.node, group: group, $0, since: mark) } ?? false
+        if !recorded { dropLater(ino) }
+        reply.buf(bytes ?? f.slice(from: Int(offset), count: size))
     }
 
     /// A write is taken whole or not at all: its full byte count once it has taken
@@ -114,7 +183,17 @@ extension Bridge {
         guard let f = files.get(handle) else { return reply.err(HiveError(.badFileDescriptor, "not open")) }
         // Files with no counter (logs, the root's) are always readable.
         guard let counter = file(f.node)?.poll, let current = counter.version() else { return reply.poll(Self.readable) }
-        if current != f.currentVersion { return reply.poll(Self.changedEvents) }
+        if current != f.currentVersion {
+            // The read that follows must reach us (and catch the handle up), not pages
+            // that another handle's read may have brought up to date.
+            if let k = f.kept, kept.entry(k.ino) != nil {
+                return notifier.async { [self] in
+                    drop([k.ino])
+                    reply.poll(Self.changedEvents)
+                }
+            }
+            return reply.poll(Self.changedEvents)
+        }
         files.setWaiter(f, waiter, group: counter.group)
         // A change between the check and the registration must not be missed.
         if let now = counter.version(), now != f.currentVersion { wake(counter.group) }

@@ -14,7 +14,7 @@ extension Bridge {
         guard let node = inodes.node(ino) else { return reply.err(.notFound("no such inode")) }
         attributes(node, ino: ino) { result in
             switch result {
-            case .success(let (a, cache)): reply.attr(a, timeout: Bridge.timeouts(cache).attr)
+            case .success(let (a, t)): reply.attr(a, timeout: t.attr)
             case .failure(let e): reply.err(e)
             }
         }
@@ -32,7 +32,7 @@ extension Bridge {
             return reply.err(.invalid("control and spec files can only be truncated to 0"))
         }
         if changes.size != nil, let handle, let f = files.get(handle) { f.setPending([]) }
-        attributes(node, ino: ino) { result in
+        attributes(node, ino: ino, keeping: false) { result in
             switch result {
             case .success(let (a, _)): reply.attr(a, timeout: 0)
             case .failure(let e): reply.err(e)
@@ -44,7 +44,7 @@ extension Bridge {
         guard let node = inodes.node(ino), node.isDirectory else {
             return reply.err(HiveError(.notDirectory, "not a directory"))
         }
-        reply.open(handle: files.add(OpenFile(node: node)), directIO: false)
+        reply.open(handle: files.add(OpenFile(node: node)), directIO: false, keepCache: false)
     }
 
     func readdir(_ ino: UInt64, size: Int, offset: Int64, _ reply: Replier) {

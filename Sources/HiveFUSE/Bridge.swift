@@ -6,32 +6,65 @@ import Logging
 /// The FUSE bridge: serves a `TreeTable` to the kernel without knowing any file of
 /// it. It maps requests on inodes to the table's descriptions, and errors to errnos.
 /// Decisions, stated once:
-/// - Every file is `direct_io`: reads always reach us, so sizes that change between
-///   `stat` and `read` never cut a read short, and logs read from any offset.
 /// - What the kernel may keep is the table's `CachePolicy`, kept at most
-///   `Bridge.cacheSeconds`: names and directories are kept, a file's attributes are
-///   not (`stat` is always current: `tail -f` polls it), and what the table says
-///   comes and goes is not kept at all. What changes otherwise (a session made, a
-///   history entry pruned) the table announces, and the kernel is told to drop it.
-///   This spares a lookup and an attribute request per path component on every open.
-/// - Rendered files are rendered into the open handle; a read at offset 0 renders again.
+///   `Bridge.cacheSeconds`: names and directories are kept; what the table says
+///   comes and goes is not. What changes otherwise (a session made, a history entry
+///   pruned) the table announces, and the kernel is told to drop it. This spares a
+///   lookup and an attribute request per path component on every open.
+/// - Files that grow or change unannounced (`CachePolicy.name`: logs, `control`,
+///   the screen) are `direct_io` with an attribute timeout of 0: every `read` and
+///   `stat` reaches us, sizes that change between `stat` and `read` never cut a
+///   read short, and logs read from any offset.
+/// - Files kept until changed (`CachePolicy.content`) are opened for reading
+///   without `direct_io`, and their attributes are kept: a read of a file that did
+///   not change is served from the kernel's page cache and never reaches us (its
+///   open and release do). `KeptFiles` records what the kernel was given. An open
+///   renders the file and keeps the kernel's pages (`keep_cache`) only when they
+///   show exactly that; if the size the kernel holds is not the file's now (a change
+///   whose announcement is on its way), that one open is `direct_io`. Every read
+///   renders the file as it is now (the page cache, not the handle, holds one
+///   rendering), so pages of an outdated rendering are never given after the drop.
+///   Content that expires (a count of seconds ticking) and handles opened for
+///   writing are served as `direct_io` files are (writes through the page cache
+///   would hold its pages locked while we wait on the change they make).
+/// - When the table announces a change of a group (`TreeNotice.changed`), what the
+///   kernel keeps of the group's files is rendered again and compared, and the
+///   inodes that no longer agree are dropped (`fuse_lowlevel_notify_inval_inode`:
+///   attributes and pages), before poll waiters of the group are woken. Off a FUSE
+///   worker (the runtime's queues, its watcher) that happens before `heard` returns,
+///   so whatever the announcer does next (answer a write) follows the drop. On a FUSE
+///   worker (a mkdir, a refused write recorded as it is refused) it is queued on
+///   `notifier` instead (DESIGN.md §9: the kernel may wait, to drop a page, for a
+///   reply that only that worker would send).
+/// - Answers to writes, mkdir and rmdir are sent from `notifier` (`AfterNotices`),
+///   after whatever drop was queued there before them: `echo start > control; cat
+///   state` never reads a stale page.
+/// - A poll that finds a kept file changed since its handle's rendering first has
+///   the kernel drop the file, so the read that follows reaches us (and catches the
+///   handle up) instead of the page cache, which other handles may have refreshed.
+/// - Rendered files of `direct_io` handles are rendered into the open handle; a read
+///   at offset 0 renders again.
 /// - Slow sources (tmux) and refreshes (git) run on runtime queues and reply when
 ///   done; no libfuse worker waits on them.
-/// - Poll wake-ups and invalidations are sent from `notifier`, a queue of our own,
+/// - Poll wake-ups and the drops announced by directories are sent from `notifier`,
 ///   never from a FUSE worker (DESIGN.md §9).
 /// - Nothing is made, moved, linked or deleted but directories the table lets be
 ///   made or removed: create, mknod, symlink and link are EACCES, rename and unlink EPERM.
 /// - Every request is answered exactly once, through its `Replier`, and no Swift error
 ///   crosses into C: each path of `serve` ends in one reply.
 ///
-/// Threads: `serve` runs on libfuse's workers, and its deferred replies on `slow` or
-/// the table's queues; `inodes` and `files` are safe from any of them. The kernel
-/// cache is set by `Mount.serve` and used by `notifier` only, under `kernelLock`.
+/// Threads: `serve` runs on libfuse's workers, and its deferred replies on `slow`,
+/// `notifier` or the table's queues; `inodes`, `files` and `kept` are safe from any
+/// of them. The kernel cache is set by `Mount.serve` and used under `kernelLock`,
+/// never by a thread marked as a FUSE worker.
 public final class Bridge: @unchecked Sendable {
     let tree: TreeTable
     let inodes = InodeTable()
     let files = OpenFiles()
+    let kept = KeptFiles()
     let log: Logger
+    /// Whether each read that reaches us is logged (tests count them).
+    let traceReads: Bool
     let notifier = DispatchQueue(label: "hivefs.notify")
     let slow = DispatchQueue(label: "hivefs.slow", attributes: .concurrent)
     /// How long the kernel may keep what the table lets it keep, without asking.
@@ -40,9 +73,10 @@ public final class Bridge: @unchecked Sendable {
     private var kernel: KernelCache?
     private let kernelLock = NSLock()
 
-    public init(tree: TreeTable, logger: Logger) {
+    public init(tree: TreeTable, logger: Logger, traceReads: Bool = false) {
         self.tree = tree
         self.log = logger
+        self.traceReads = traceReads
         tree.watch { [weak self] notice in self?.heard(notice) }
     }
 
@@ -52,11 +86,18 @@ public final class Bridge: @unchecked Sendable {
     }
 
     /// How long the kernel may keep a node's name (entry) and attributes.
-    static func timeouts(_ cache: CachePolicy) -> (entry: Double, attr: Double) {
+    struct Timeouts: Equatable {
+        var entry: Double
+        var attr: Double
+    }
+
+    /// The timeouts of a policy, for attributes that are not recorded as kept.
+    static func timeouts(_ cache: CachePolicy) -> Timeouts {
         switch cache {
-        case .never: return (0, 0)
-        case .name: return (cacheSeconds, 0)
-        case .nameAndAttributes: return (cacheSeconds, cacheSeconds)
+        case .never: return Timeouts(entry: 0, attr: 0)
+        case .name: return Timeouts(entry: cacheSeconds, attr: 0)
+        case .nameAndAttributes: return Timeouts(entry: cacheSeconds, attr: cacheSeconds)
+        case .content(_, let keepsName): return Timeouts(entry: keepsName ? cacheSeconds : 0, attr: 0)
         }
     }
 
@@ -68,14 +109,15 @@ public final class Bridge: @unchecked Sendable {
         case let .setattr(ino, changes, handle): setattr(ino, changes, handle, reply)
         case let .open(ino, flags): open(ino, flags: flags, reply)
         case let .read(handle, size, offset): read(handle, size: size, offset: offset, reply)
-        case let .write(handle, bytes, offset, uid): write(handle, bytes, offset: offset, uid: uid, reply)
+        case let .write(handle, bytes, offset, uid):
+            write(handle, bytes, offset: offset, uid: uid, AfterNotices(reply: reply, queue: notifier))
         case let .release(handle): release(handle, reply)
         case let .opendir(ino): opendir(ino, reply)
         case let .readdir(ino, size, offset): readdir(ino, size: size, offset: offset, reply)
         case let .releasedir(handle): release(handle, reply)
         case let .poll(handle, waiter): poll(handle, waiter, reply)
-        case let .mkdir(parent, name, uid): mkdir(parent, name, uid: uid, reply)
-        case let .rmdir(parent, name, uid): rmdir(parent, name, uid: uid, reply)
+        case let .mkdir(parent, name, uid): mkdir(parent, name, uid: uid, AfterNotices(reply: reply, queue: notifier))
+        case let .rmdir(parent, name, uid): rmdir(parent, name, uid: uid, AfterNotices(reply: reply, queue: notifier))
         case let .unlink(parent, name): unlink(parent, name, reply)
         case .create: reply.err(.denied("no files can be created in hivefs; sessions are made with mkdir"))
         case .link: reply.err(.denied("no files can be created in hivefs"))
@@ -85,11 +127,20 @@ public final class Bridge: @unchecked Sendable {
 
     // MARK: notices
 
-    /// Passes on a change the table announced, from a queue that serves no request.
+    /// Passes on a change the table announced: drops what it made stale, then wakes
+    /// the polls. Now when the caller serves no FUSE request, else from `notifier`.
     func heard(_ notice: TreeNotice) {
         switch notice {
         case .changed(let group):
-            wake(group)
+            if FuseWorker.isCurrent {
+                notifier.async { [self] in
+                    recheck(group)
+                    wakeNow(group)
+                }
+            } else {
+                recheck(group)
+                wake(group)
+            }
         case .attributesChanged(let node):
             notifier.async { [self] in
                 kernelLock.lock(); defer { kernelLock.unlock() }
@@ -98,6 +149,8 @@ public final class Bridge: @unchecked Sendable {
             }
         case .nameChanged(let directory, let name):
             notifier.async { [self] in
+                // What was kept of the files under it is no longer anything's.
+                drop(kept.under(directory.names + [name]))
                 kernelLock.lock(); defer { kernelLock.unlock() }
                 guard let kernel, let parent = inodes.known(directory) else { return }
                 kernel.invalidate(parent: parent, name: name)
@@ -107,9 +160,57 @@ public final class Bridge: @unchecked Sendable {
 
     /// Wakes the polls waiting on the files of `group` (every file's when nil).
     func wake(_ group: String?) {
-        notifier.async { [self] in
-            for waiter in files.takeWaiters(group) { waiter.wake() }
+        notifier.async { [self] in wakeNow(group) }
+    }
+
+    private func wakeNow(_ group: String?) {
+        for waiter in files.takeWaiters(group) { waiter.wake() }
+    }
+
+    /// Checks what the kernel keeps of `group`'s files (every group's when nil)
+    /// against the files now, and has it drop what no longer agrees.
+    func recheck(_ group: String?) {
+        let stale = kept.announce(group).filter { !agrees($0.entry) }.map(\.ino)
+        drop(stale)
+    }
+
+    /// Whether what the kernel keeps of a file is what the file shows now.
+    private func agrees(_ e: KeptFiles.Entry) -> Bool {
+        guard case .file(let d)? = tree.describe(e.node), case .content = d.cache, let now = stamp(d) else { return false }
+        if let a = e.attributes, !a.sameAttributes(now) { return false }
+        if e.mixedPages { return false }
+        if let p = e.pages, !p.sameBytes(now) { return false }
+        return true
+    }
+
+    /// What a kept file shows now, found without slow work; nil when it cannot be
+    /// kept (gone, slow, or expiring).
+    private func stamp(_ d: FileDescription) -> Stamp? {
+        switch d.source {
+        case .rendered(let render), .refreshed(let render, _):
+            guard let c = render(.stat), c.expires == nil else { return nil }
+            return Stamp(mode: d.mode, content: c)
+        case .disk(let path):
+            return Sys.stat(path).map { Stamp(mode: d.mode, disk: $0) }
+        case .slow:
+            return nil
         }
+    }
+
+    /// Has the kernel drop the attributes and pages of `inos`, forgetting first that
+    /// it kept them. Never on a FUSE worker.
+    func drop(_ inos: [UInt64]) {
+        guard !inos.isEmpty else { return }
+        kept.forget(inos)
+        kernelLock.lock(); defer { kernelLock.unlock() }
+        guard let kernel else { return }
+        for ino in inos { kernel.invalidate(ino: ino) }
+    }
+
+    /// `drop`, from `notifier`: for a worker that gave the kernel what it must not keep
+    /// (the drop waits for the page its reply fills, then drops it).
+    func dropLater(_ ino: UInt64) {
+        notifier.async { [self] in drop([ino]) }
     }
 
     // MARK: descriptions
@@ -120,29 +221,42 @@ public final class Bridge: @unchecked Sendable {
         return d
     }
 
-    /// Calls `body` with a node's attributes and cache policy: at once, or from the
-    /// slow queue for a slow source, whose size is known only by rendering it.
-    func attributes(_ node: TreeNode, ino: UInt64,
-                    _ body: @escaping @Sendable (Result<(Attributes, CachePolicy), HiveError>) -> Void) {
+    /// Calls `body` with a node's attributes and how long the kernel may keep them:
+    /// at once, or from the slow queue for a slow source, whose size is known only by
+    /// rendering it. Attributes of a kept file are recorded as kept (`KeptFiles`)
+    /// when `keeping`, and then given the timeout of kept things.
+    func attributes(_ node: TreeNode, ino: UInt64, keeping: Bool = true,
+                    _ body: @escaping @Sendable (Result<(Attributes, Timeouts), HiveError>) -> Void) {
         switch tree.describe(node) {
         case nil:
             body(.failure(.notFound(node.description)))
         case .directory(let d)?:
-            body(.success((Attributes(ino: ino, isDirectory: true, mode: d.mode, size: 0, mtime: d.mtime), d.cache)))
+            body(.success((Attributes(ino: ino, isDirectory: true, mode: d.mode, size: 0, mtime: d.mtime), Bridge.timeouts(d.cache))))
         case .file(let d)?:
-            let sized: @Sendable (FileContent?) -> Result<(Attributes, CachePolicy), HiveError> = { c in
+            let mark = kept.mark()
+            let given: @Sendable (Stamp?) -> Timeouts = { [self] stamp in
+                var t = Bridge.timeouts(d.cache)
+                if keeping, case .content(let group, _) = d.cache, let stamp,
+                   kept.keepAttributes(ino, node, group: group, stamp, since: mark) {
+                    t.attr = Bridge.cacheSeconds
+                }
+                return t
+            }
+            // Slow content, and content that expires, is never kept.
+            let sized: @Sendable (FileContent?, Bool) -> Result<(Attributes, Timeouts), HiveError> = { c, keepable in
                 guard let c else { return .failure(.notFound(node.description)) }
-                return .success((Attributes(ino: ino, isDirectory: false, mode: d.mode, size: c.bytes.count, mtime: c.mtime), d.cache))
+                let a = Attributes(ino: ino, isDirectory: false, mode: d.mode, size: c.bytes.count, mtime: c.mtime)
+                return .success((a, given(keepable && c.expires == nil ? Stamp(mode: d.mode, content: c) : nil)))
             }
             switch d.source {
             case .disk(let path):
                 guard let st = Sys.stat(path) else { return body(.failure(.notFound(path))) }
-                let mtime = Timestamp(milliseconds: Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000)
-                body(.success((Attributes(ino: ino, isDirectory: false, mode: d.mode, size: Int(st.st_size), mtime: mtime), d.cache)))
+                let s = Stamp(mode: d.mode, disk: st)
+                body(.success((Attributes(ino: ino, isDirectory: false, mode: d.mode, size: s.size, mtime: s.mtime), given(s))))
             case .rendered(let render), .refreshed(let render, _):
-                body(sized(render(.stat)))
+                body(sized(render(.stat), true))
             case .slow(let render):
-                slow.async { body(sized(render(.stat))) }
+                slow.async { body(sized(render(.stat), false)) }
             }
         }
     }
@@ -152,11 +266,8 @@ public final class Bridge: @unchecked Sendable {
         let ino = inodes.ino(node)
         attributes(node, ino: ino) { result in
             switch result {
-            case .success(let (a, cache)):
-                let t = Bridge.timeouts(cache)
-                reply.entry(a, entryTimeout: t.entry, attrTimeout: t.attr)
-            case .failure(let e):
-                reply.err(e)
+            case .success(let (a, t)): reply.entry(a, entryTimeout: t.entry, attrTimeout: t.attr)
+            case .failure(let e): reply.err(e)
             }
         }
     }

@@ -31,9 +31,10 @@ struct FuseReplier: Replier, @unchecked Sendable {
         fuse_reply_attr(req, &st, timeout)
     }
 
-    func open(handle: UInt64, directIO: Bool) {
+    func open(handle: UInt64, directIO: Bool, keepCache: Bool) {
         var fi = info
-        if directIO { hive_fuse_fi_set_direct_io(&fi, 1) }
+        hive_fuse_fi_set_direct_io(&fi, directIO ? 1 : 0)
+        hive_fuse_fi_set_keep_cache(&fi, keepCache ? 1 : 0)
         hive_fuse_fi_set_fh(&fi, handle)
         fuse_reply_open(req, &fi)
     }
@@ -111,6 +112,7 @@ final class FusePollWaiter: PollWaiter, @unchecked Sendable {
 struct FuseKernelCache: KernelCache, @unchecked Sendable {
     let session: OpaquePointer
 
+    /// Attributes and every page (offset 0, length 0: to the end).
     func invalidate(ino: UInt64) { _ = fuse_lowlevel_notify_inval_inode(session, ino, 0, 0) }
 
     func invalidate(parent: UInt64, name: String) {

@@ -16,6 +16,9 @@ final class OpenFile: @unchecked Sendable {
     /// A file descriptor on the state directory for files served from disk (set
     /// before the handle is shared; closed by `OpenFiles.remove`'s caller).
     var diskFd: Int32 = -1
+    /// Set (before the handle is shared) when the handle reads through the kernel's
+    /// page cache: its inode and the group whose changes drop it.
+    var kept: (ino: UInt64, group: String)?
     /// A poll waiting for the next change, and the group whose changes wake it.
     fileprivate var waiter: PollWaiter?
     fileprivate var group: String?

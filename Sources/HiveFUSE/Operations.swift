@@ -4,12 +4,14 @@ import HiveCore
 
 // The libfuse low-level callbacks: thin shims that turn what libfuse passes into a
 // `Request` and hand it to the bridge with a `FuseReplier`. The bridge replies
-// exactly once; nothing here throws or traps, so nothing crosses into C.
+// exactly once; nothing here throws or traps, so nothing crosses into C. While the
+// bridge serves, the thread is marked as a FUSE worker (`FuseWorker`).
 
 private func serve(_ req: fuse_req_t?, _ request: Request, _ fi: UnsafeMutablePointer<fuse_file_info>? = nil) {
     let reply = FuseReplier(req, fi)
     guard let data = fuse_req_userdata(req) else { return reply.err(.io("no bridge for the request")) }
-    Unmanaged<Bridge>.fromOpaque(data).takeUnretainedValue().serve(request, reply)
+    let bridge = Unmanaged<Bridge>.fromOpaque(data).takeUnretainedValue()
+    FuseWorker.serving { bridge.serve(request, reply) }
 }
 
 private func name(_ p: UnsafePointer<CChar>?) -> String {

@@ -36,14 +36,20 @@ extension Hive {
     /// `git` or `git.json` as the facts stand; never runs git.
     public func renderGit(_ name: String, json: Bool) -> Rendered? {
         guard let s = live(name) else { return nil }
-        let (facts, r) = s.with { ($0.handles.git, $0.machine.record) }
+        let (facts, r, changes) = s.with { ($0.handles.git, $0.machine.record, $0.handles.gitChanges) }
         var f = facts ?? GitFacts()
         if facts == nil {
             f.repo = r.repo; f.worktree = r.worktree ?? r.repo
             f.error = "git has not answered yet; read again"
         }
         let text = json ? GitRenderer.json(f) : GitRenderer.text(f)
-        return Rendered(bytes: Array(text.utf8), mtime: f.updated ?? r.created, version: 0)
+        return Rendered(bytes: Array(text.utf8), mtime: f.updated ?? r.created, version: r.version &+ changes)
+    }
+
+    /// The change counter `poll()` on `git` compares: the record's and the facts'.
+    public func gitVersion(_ name: String) -> UInt64? {
+        guard let s = live(name) else { return nil }
+        return s.with { $0.machine.record.version &+ $0.handles.gitChanges }
     }
 
     /// A read of `git`: counts the reader and, when the facts are stale, refreshes them
@@ -106,14 +112,20 @@ extension Hive {
             let facts = git.facts(folder, repo: r.repo, worktree: r.worktree, base: r.base, now: { .now() })
             if let oid = facts.status?.oid { s.ingest.async { [self] in noteHead(s, oid) } }
             let (again, waiters) = s.with { inside in
+                var was = inside.handles.git, now = facts
+                was?.updated = nil
+                now.updated = nil
+                if was != now { inside.handles.gitChanges &+= 1 }
                 inside.handles.git = facts
                 inside.handles.gitRefreshing = false
                 defer { inside.handles.gitWaiters = [] }
                 return (inside.handles.gitDirty && Sys.monotonicMS() - inside.handles.gitReadMS < config.gitReaderMS,
                         inside.handles.gitWaiters)
             }
-            for w in waiters { w() }
+            // Told first, so that what a mount keeps of `git` is dropped before the
+            // reads waiting for these facts go on.
             onChange?(r.name)
+            for w in waiters { w() }
             if again { refreshGit(s) }
         }
     }

@@ -7,6 +7,8 @@ public struct Rendered: Sendable {
     public var mtime: Timestamp
     /// The session's change counter when rendered, for `poll()`.
     public var version: UInt64
+    /// When it changes with the clock, unannounced (`status` while a second it shows ticks).
+    public var until: Timestamp? = nil
 }
 
 /// What a session's `status` shows besides its record (whose version changes with
@@ -40,7 +42,9 @@ extension Hive {
         if file == .status || file == .statusJSON { return renderStatus(name, json: file == .statusJSON) }
         guard let (r, ctx) = snapshot(name) else { return nil }
         let text: String
-        var mtime = StatusRenderer.activity(r, ctx)
+        // The last event, not the terminal's output: every change of what these files
+        // show is an event, announced (`onChange`), so a kernel keeping them is told.
+        var mtime = r.lastEvent
         var version = r.version
         switch file {
         case .state:
@@ -96,8 +100,9 @@ extension Hive {
         case .stale(let k, let record, let context): (key, r, ctx) = (k, record, context)
         }
         let text = json ? StatusRenderer.json(r, ctx) : StatusRenderer.text(r, ctx)
-        let rendered = Rendered(bytes: Array(text.utf8), mtime: StatusRenderer.activity(r, ctx), version: r.version)
-        let cached = CachedStatus(key: key, until: StatusRenderer.unchangedUntil(r, ctx), rendered: rendered)
+        let until = StatusRenderer.unchangedUntil(r, ctx)
+        let rendered = Rendered(bytes: Array(text.utf8), mtime: StatusRenderer.activity(r, ctx), version: r.version, until: until)
+        let cached = CachedStatus(key: key, until: until, rendered: rendered)
         s.with { $0.handles.statusCache[file] = cached }
         return rendered
     }

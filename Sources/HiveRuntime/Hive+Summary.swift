@@ -28,5 +28,7 @@ extension Hive {
         } catch {
             log.error("\(r.name): cannot write its summary: \(error)")
         }
+        // What a mount keeps of an earlier run's summary is dropped.
+        onChange?(r.name)
     }
 }

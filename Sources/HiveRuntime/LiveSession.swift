@@ -61,6 +61,8 @@ struct Handles {
     var transcriptWatch: (path: String, wd: Int32)?
     /// The `git` file's facts as git last gave them.
     var git: GitFacts?
+    /// How many times the facts changed (besides their time), for `poll()` on `git`.
+    var gitChanges: UInt64 = 0
     /// A refresh runs; `gitDirty` asks for another after it.
     var gitRefreshing = false
     var gitDirty = true

@@ -58,6 +58,12 @@ public enum Sys {
         return buf
     }
 
+    /// An open file's status, or nil if it cannot be asked.
+    public static func stat(_ fd: Int32) -> Glibc.stat? {
+        var st = Glibc.stat()
+        return hive_fstat(fd, &st) == 0 ? st : nil
+    }
+
     /// The size of an open file, or nil if it cannot be asked.
     public static func size(_ fd: FileDescriptor) -> Int64? {
         var st = Glibc.stat()

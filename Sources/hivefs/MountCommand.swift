@@ -140,7 +140,9 @@ struct Daemon {
         defer { Sys.close(lock) }
         try? Sys.writeFileAtomically(config.stateDir + "/daemon.pid", Array("\(getpid())\n".utf8))
         let hive = try Hive(config: config, logger: logger)
-        let bridge = Bridge(tree: HiveTree(hive: hive), logger: logger)
+        // Each read that reaches the daemon is logged when asked (the tests count them).
+        let traceReads = ProcessInfo.processInfo.environment["HIVEFS_TRACE_READS"] == "1"
+        let bridge = Bridge(tree: HiveTree(hive: hive), logger: logger, traceReads: traceReads)
         hive.start()
         logger.info("serving \(config.mountpoint) from \(config.stateDir) (tmux -L \(config.socket))")
         let rc = try Mount.serve(bridge, at: config.mountpoint, logger: logger) {

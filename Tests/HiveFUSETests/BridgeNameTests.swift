@@ -87,7 +87,7 @@ final class BridgeNameTests: BridgeTestCase {
 
         XCTAssertEqual(ask(.readdir(ino: ino("status"), size: 4096, offset: 0)).errno, .noSuchFileOrDirectory)
         XCTAssertEqual(ask(.opendir(ino: ino("status"))).errno, .notDirectory)
-        XCTAssertEqual(ask(.opendir(ino: s)), .open(handle: 1, directIO: false))
+        XCTAssertEqual(ask(.opendir(ino: s)), .open(handle: 1, directIO: false, keepCache: false))
     }
 
     func testMkdirOnlyWhereTheTableMakesDirectories() {

@@ -7,7 +7,7 @@ import SystemPackage
 enum Reply: Equatable {
     case entry(Attributes, entryTimeout: Double, attrTimeout: Double)
     case attr(Attributes, timeout: Double)
-    case open(handle: UInt64, directIO: Bool)
+    case open(handle: UInt64, directIO: Bool, keepCache: Bool)
     case buf([UInt8])
     case directory([DirectoryEntry], from: Int, size: Int)
     case write(Int)
@@ -28,7 +28,7 @@ enum Reply: Equatable {
     }
 
     var handle: UInt64? {
-        if case .open(let h, _) = self { return h }
+        if case .open(let h, _, _) = self { return h }
         return nil
     }
 
@@ -63,7 +63,9 @@ final class RecordingReplier: Replier, @unchecked Sendable {
         record(.entry(attributes, entryTimeout: entryTimeout, attrTimeout: attrTimeout))
     }
     func attr(_ attributes: Attributes, timeout: Double) { record(.attr(attributes, timeout: timeout)) }
-    func open(handle: UInt64, directIO: Bool) { record(.open(handle: handle, directIO: directIO)) }
+    func open(handle: UInt64, directIO: Bool, keepCache: Bool) {
+        record(.open(handle: handle, directIO: directIO, keepCache: keepCache))
+    }
     func buf(_ bytes: [UInt8]) { record(.buf(bytes)) }
     func directory(_ entries: [DirectoryEntry], from offset: Int, size: Int) {
         record(.directory(entries, from: offset, size: size))
@@ -80,13 +82,18 @@ final class RecordingWaiter: PollWaiter, @unchecked Sendable {
     func wake() { wakes.update { $0 += 1 } }
 }
 
-/// The kernel's cache; records what it was told to drop.
+/// The kernel's cache; records what it was told to drop, and whether the thread
+/// that told it was serving a request.
 final class RecordingKernel: KernelCache, @unchecked Sendable {
     enum Dropped: Equatable {
         case attributes(UInt64)
         case name(parent: UInt64, String)
     }
     let dropped = Shared<[Dropped]>([])
-    func invalidate(ino: UInt64) { dropped.update { $0.append(.attributes(ino)) } }
+    let onWorker = Shared<[Bool]>([])
+    func invalidate(ino: UInt64) {
+        onWorker.update { $0.append(FuseWorker.isCurrent) }
+        dropped.update { $0.append(.attributes(ino)) }
+    }
     func invalidate(parent: UInt64, name: String) { dropped.update { $0.append(.name(parent: parent, name)) } }
 }

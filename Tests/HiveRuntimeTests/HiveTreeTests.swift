@@ -97,7 +97,7 @@ final class HiveTreeTests: XCTestCase {
         XCTAssertNil(file("status")?.poll)
     }
 
-    func testTheSummaryIsListedAndFoundOnlyOnceWrittenAndNeverKept() throws {
+    func testTheSummaryIsListedAndFoundOnlyOnceWrittenAndItsNameNeverKept() throws {
         try make("a")
         XCTAssertFalse(names(node("a", directory: true))?.contains("summary") ?? true)
         XCTAssertNil(tree.lookup(node("a", directory: true), "summary"))
@@ -107,8 +107,54 @@ final class HiveTreeTests: XCTestCase {
         hive.store.writeSessionFile("a", "summary", "done\n")
         XCTAssertEqual(names(node("a", directory: true))?.filter { $0.hasPrefix("summary") }, ["summary"])
         XCTAssertEqual(tree.lookup(node("a", directory: true), "summary"), node("a", "summary"))
-        XCTAssertEqual(file("a", "summary")?.cache, .never)
-        XCTAssertEqual(file("a", "state")?.cache, .name)
+        XCTAssertEqual(file("a", "summary")?.cache, .content(group: "a", keepsName: false))
+        XCTAssertEqual(file("a", "state")?.cache, .content(group: "a"))
+    }
+
+    func testWhatChangesOnlyByAnnouncedChangesIsKeptWholeAndTheRestByName() throws {
+        try make("a")
+        for kept in ["agent", "command", "dir", "mode", "model", "prompt", "setup", "trust", "worktree",
+                     "files", "git", "git.json", "permission", "permission.json", "state", "status", "status.json"] {
+            XCTAssertEqual(file("a", kept)?.cache, .content(group: "a"), kept)
+        }
+        for named in ["control", "events", "events.jsonl", "log", "screen"] {
+            XCTAssertEqual(file("a", named)?.cache, .name, named)
+        }
+        for root in ["control", "events", "status", "status.json"] { XCTAssertEqual(file(root)?.cache, .name, root) }
+        let entry = "a-20260101T000000Z"
+        try FileManager.default.createDirectory(atPath: hive.store.historyEntryDir(entry), withIntermediateDirectories: true)
+        try Data("new\n".utf8).write(to: URL(fileURLWithPath: hive.store.historyEntryDir(entry) + "/state"))
+        XCTAssertEqual(file("history", entry, "state")?.cache, .content(group: "history/" + entry))
+    }
+
+    func testContentKeptUntilChangedNeverExpiresUnannouncedWhileNothingTicks() throws {
+        try make("a")
+        guard case .rendered(let render)? = file("a", "status")?.source, let status = render(.read) else {
+            return XCTFail("no status")
+        }
+        XCTAssertNil(status.expires, "a new session's status shows no second ticking")
+        guard let (r, _) = hive.snapshot("a") else { return XCTFail("no session") }
+        guard case .rendered(let state)? = file("a", "state")?.source else { return XCTFail("no state") }
+        XCTAssertEqual(state(.read)?.mtime, r.lastEvent, "the time of the last event, announced like every change")
+        XCTAssertNil(state(.read)?.expires)
+    }
+
+    func testAWrittenSummaryIsAnnounced() throws {
+        try make("a")
+        let heard = Shared<[TreeNotice]>([])
+        tree.watch { n in heard.update { $0.append(n) } }
+        guard let s = hive.live("a") else { return XCTFail("no session") }
+        hive.writeSummary(s)
+        XCTAssertNotNil(Sys.stat(hive.store.sessionDir("a") + "/summary"))
+        XCTAssertEqual(heard.get, [.changed(group: "a")])
+    }
+
+    func testGitIsPolledByTheRecordsAndTheFactsCounters() throws {
+        try make("a")
+        guard let (r, _) = hive.snapshot("a") else { return XCTFail("no session") }
+        XCTAssertEqual(file("a", "git")?.poll?.version(), r.version)
+        guard case .refreshed(let render, _)? = file("a", "git.json")?.source else { return XCTFail("git not refreshed") }
+        XCTAssertEqual(render(.read)?.version, r.version, "the rendering carries the counter poll compares")
     }
 
     func testHistoryEntriesShowTheFilesTheyKept() throws {

@@ -4,11 +4,16 @@ public struct FileContent: Sendable, Equatable {
     public var mtime: Timestamp
     /// The counter the content was rendered at, compared with `PollCounter` by `poll()`.
     public var version: UInt64
+    /// When this content changes by itself, with no change announced (a count of
+    /// seconds it shows ticks then); nil when only an announced change changes it.
+    /// Content that expires is never kept by a client (`CachePolicy.content`).
+    public var expires: Timestamp?
 
-    public init(bytes: [UInt8], mtime: Timestamp, version: UInt64 = 0) {
+    public init(bytes: [UInt8], mtime: Timestamp, version: UInt64 = 0, expires: Timestamp? = nil) {
         self.bytes = bytes
         self.mtime = mtime
         self.version = version
+        self.expires = expires
     }
 }
 

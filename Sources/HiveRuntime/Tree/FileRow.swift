@@ -19,6 +19,20 @@ struct FileRow: Sendable {
         case record
         /// The state's: only a change of state (`state`).
         case state
+        /// The record's and git's facts': anything shown changed (`git`).
+        case git
+    }
+
+    /// What a client may keep of it (`CachePolicy`), decided for each directory.
+    enum Cache: Sendable {
+        /// The name only: it grows, or changes unannounced (`CachePolicy.name`).
+        case name
+        /// The name, attributes and content until a change of its directory is
+        /// announced (`CachePolicy.content`); the name not when `keepsName` is false.
+        case content(keepsName: Bool)
+
+        /// Kept until changed, name and all.
+        static let content = Cache.content(keepsName: true)
     }
 
     /// The writes it takes.
@@ -46,12 +60,12 @@ struct FileRow: Sendable {
     let name: String
     let mode: Mode
     let source: Source
-    let cache: CachePolicy
+    let cache: Cache
     let poll: Poll
     let write: Write
     let listed: Listed
 
-    init(_ name: String, _ source: @escaping Source, mode: Mode = .readOnly, cache: CachePolicy = .name,
+    init(_ name: String, _ source: @escaping Source, mode: Mode = .readOnly, cache: Cache = .name,
          poll: Poll = .none, write: Write = .none, listed: Listed = .always) {
         self.name = name
         self.mode = mode
@@ -63,7 +77,7 @@ struct FileRow: Sendable {
     }
 
     /// A session file's row (a history entry's too), named for it.
-    init(_ file: SessionFile, _ source: @escaping Source, mode: Mode = .readOnly, cache: CachePolicy = .name,
+    init(_ file: SessionFile, _ source: @escaping Source, mode: Mode = .readOnly, cache: Cache = .name,
          poll: Poll = .none, write: Write = .none, listed: Listed = .always) {
         self.init(file.rawValue, source, mode: mode, cache: cache, poll: poll, write: write, listed: listed)
     }

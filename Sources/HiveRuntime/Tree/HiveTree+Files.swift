@@ -15,36 +15,38 @@ extension HiveTree {
 
     /// A session's files, in listing order.
     static let sessionFiles: [FileRow] = [
-        FileRow(.agent, rendered(.agent), mode: .whileNew, poll: .record, write: .spec),
-        FileRow(.command, rendered(.command), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.agent, rendered(.agent), mode: .whileNew, cache: .content, poll: .record, write: .spec),
+        FileRow(.command, rendered(.command), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.control, rendered(.control), mode: .readWrite, poll: .record, write: .control),
-        FileRow(.dir, rendered(.dir), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.dir, rendered(.dir), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.events, onDisk(.events)),
         FileRow(.eventsJSONL, onDisk(.eventsJSONL)),
-        FileRow(.files, rendered(.files), poll: .record),
-        FileRow(.git, git(.git), poll: .record),
-        FileRow(.gitJSON, git(.gitJSON), poll: .record),
+        FileRow(.files, rendered(.files), cache: .content, poll: .record),
+        FileRow(.git, git(.git), cache: .content, poll: .git),
+        FileRow(.gitJSON, git(.gitJSON), cache: .content, poll: .git),
         FileRow(.log, onDisk(.log)),
-        FileRow(.mode, rendered(.mode), mode: .whileNew, poll: .record, write: .spec),
-        FileRow(.model, rendered(.model), mode: .whileNew, poll: .record, write: .spec),
-        FileRow(.permission, rendered(.permission), poll: .record),
-        FileRow(.permissionJSON, rendered(.permissionJSON), poll: .record),
-        FileRow(.prompt, rendered(.prompt), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.mode, rendered(.mode), mode: .whileNew, cache: .content, poll: .record, write: .spec),
+        FileRow(.model, rendered(.model), mode: .whileNew, cache: .content, poll: .record, write: .spec),
+        FileRow(.permission, rendered(.permission), cache: .content, poll: .record),
+        FileRow(.permissionJSON, rendered(.permissionJSON), cache: .content, poll: .record),
+        FileRow(.prompt, rendered(.prompt), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.screen, screen),
-        FileRow(.setup, rendered(.setup), mode: .whileNew, poll: .record, write: .spec),
-        FileRow(.state, rendered(.state), poll: .state),
-        FileRow(.status, rendered(.status), poll: .record),
-        FileRow(.statusJSON, rendered(.statusJSON), poll: .record),
-        FileRow(.summary, onDisk(.summary), cache: .never, listed: .whenOnDisk),
-        FileRow(.summaryJSON, onDisk(.summaryJSON), cache: .never, listed: .whenOnDisk),
-        FileRow(.trust, rendered(.trust), mode: .whileNew, poll: .record, write: .spec),
-        FileRow(.worktree, rendered(.worktree), mode: .whileNew, poll: .record, write: .spec),
+        FileRow(.setup, rendered(.setup), mode: .whileNew, cache: .content, poll: .record, write: .spec),
+        FileRow(.state, rendered(.state), cache: .content, poll: .state),
+        // Kept only while nothing it shows ticks (`Rendered.until`): an ended session's.
+        FileRow(.status, rendered(.status), cache: .content, poll: .record),
+        FileRow(.statusJSON, rendered(.statusJSON), cache: .content, poll: .record),
+        // They come when a run ends and go when it starts again: their names are not kept.
+        FileRow(.summary, onDisk(.summary), cache: .content(keepsName: false), listed: .whenOnDisk),
+        FileRow(.summaryJSON, onDisk(.summaryJSON), cache: .content(keepsName: false), listed: .whenOnDisk),
+        FileRow(.trust, rendered(.trust), mode: .whileNew, cache: .content, poll: .record, write: .spec),
+        FileRow(.worktree, rendered(.worktree), mode: .whileNew, cache: .content, poll: .record, write: .spec),
     ]
 
     /// A history entry's files: a session's as they read at removal, each listed
-    /// and found only if the entry has it.
+    /// and found only if the entry has it. They never change: kept until pruned.
     static let historyFiles: [FileRow] = SessionFile.frozen.map { f in
-        FileRow(f.rawValue, { t, entry in t.hive.historyPath(entry, f).map { .disk($0) } }, listed: .whenOnDisk)
+        FileRow(f.rawValue, { t, entry in t.hive.historyPath(entry, f).map { .disk($0) } }, cache: .content, listed: .whenOnDisk)
     }
 
     // MARK: sources
@@ -77,5 +79,5 @@ extension HiveTree {
 
 extension Rendered {
     /// The same content, as a table serves it.
-    var content: FileContent { FileContent(bytes: bytes, mtime: mtime, version: version) }
+    var content: FileContent { FileContent(bytes: bytes, mtime: mtime, version: version, expires: until) }
 }

@@ -11,8 +11,14 @@ import HiveCore
 /// - A name found stands for the same node while it exists; directories change only
 ///   when a session of the same name is made again (`TreeNotice.attributesChanged`)
 ///   or a history entry is pruned (`nameChanged`), so names and directories may be
-///   kept. Files' attributes are never kept: sizes change. `summary`, which comes
-///   when the session ends, is never kept at all.
+///   kept. Files that change only by a session's announced change (`Hive.onChange`,
+///   told as `TreeNotice.changed` of the session's name) are kept whole, content
+///   and all (`CachePolicy.content`, group: the session's name): spec files, `state`,
+///   `files`, `permission`, `git`, `summary`, and `status` while nothing it shows
+///   ticks. History entries' files never change (group `history/ENTRY`, never
+///   announced; pruning drops them). Logs, `control`, the screen and the root's
+///   files grow or change unannounced: only their names are kept. `summary`, which
+///   comes when a run ends and goes when it starts again, keeps no name.
 /// - A session's files are described without asking whether the session still
 ///   exists: each source answers for itself when it is gone (a render is nil, a disk
 ///   file is missing), as a handle opened before an `rmdir` expects.
@@ -151,16 +157,17 @@ public final class HiveTree: TreeTable, Sendable {
             return .directory(DirectoryDescription(mtime: Timestamp(milliseconds: Int64(st.st_mtim.tv_sec) * 1000),
                                                    removal: .refused(.denied("history is never deleted; nothing here can be removed"))))
         case .rootFile(let row):
-            return file(row, "")
+            return file(row, "", group: "")
         case .sessionFile(let s, let row):
-            return file(row, s)
+            return file(row, s, group: s)
         case .historyFile(let e, let row):
-            return file(row, e)
+            return file(row, e, group: Self.historyName + "/" + e)
         }
     }
 
-    /// A row described for the directory named `place`.
-    private func file(_ row: FileRow, _ place: String) -> NodeDescription? {
+    /// A row described for the directory named `place`, whose files' changes are
+    /// announced as `group`'s.
+    private func file(_ row: FileRow, _ place: String, group: String) -> NodeDescription? {
         guard let source = row.source(self, place) else { return nil }
         let mode: FileMode
         switch row.mode {
@@ -170,7 +177,12 @@ public final class HiveTree: TreeTable, Sendable {
             let writable = SessionFile(rawValue: row.name).map { hive.isWritable(place, $0) } ?? false
             mode = writable ? .readWrite : .readOnly
         }
-        return .file(FileDescription(mode: mode, source: source, cache: row.cache,
+        let cache: CachePolicy
+        switch row.cache {
+        case .name: cache = .name
+        case .content(let keepsName): cache = .content(group: group, keepsName: keepsName)
+        }
+        return .file(FileDescription(mode: mode, source: source, cache: cache,
                                      poll: poll(row.poll, place), write: write(row, place)))
     }
 
@@ -179,6 +191,7 @@ public final class HiveTree: TreeTable, Sendable {
         case .none: return nil
         case .record: return PollCounter(group: s) { [hive] in hive.snapshot(s)?.0.version }
         case .state: return PollCounter(group: s) { [hive] in hive.snapshot(s)?.0.stateVersion }
+        case .git: return PollCounter(group: s) { [hive] in hive.gitVersion(s) }
         }
     }
 
