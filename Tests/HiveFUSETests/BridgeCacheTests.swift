@@ -292,14 +292,14 @@ final class BridgeCacheTests: BridgeTestCase {
 }
 
 /// Records one answer and what the kernel had been told to drop when it came.
-final class AnsweredAfter: Replier, @unchecked Sendable {
+final class AnsweredAfter: ReplyRecording, @unchecked Sendable {
     private let kernel: RecordingKernel
     private let seen = Shared<(Reply, [RecordingKernel.Dropped])?>(nil)
     private let arrived = DispatchSemaphore(value: 0)
 
     init(_ kernel: RecordingKernel) { self.kernel = kernel }
 
-    private func record(_ r: Reply) {
+    func record(_ r: Reply) {
         seen.set((r, kernel.dropped.get))
         arrived.signal()
     }
@@ -311,20 +311,4 @@ final class AnsweredAfter: Replier, @unchecked Sendable {
     }
 
     var reply: Reply? { seen.get?.0 }
-
-    func entry(_ attributes: Attributes, entryTimeout: Double, attrTimeout: Double) {
-        record(.entry(attributes, entryTimeout: entryTimeout, attrTimeout: attrTimeout))
-    }
-    func attr(_ attributes: Attributes, timeout: Double) { record(.attr(attributes, timeout: timeout)) }
-    func open(handle: UInt64, directIO: Bool, keepCache: Bool) {
-        record(.open(handle: handle, directIO: directIO, keepCache: keepCache))
-    }
-    func buf(_ bytes: [UInt8]) { record(.buf(bytes)) }
-    func directory(_ entries: [DirectoryEntry], from offset: Int, size: Int) {
-        record(.directory(entries, from: offset, size: size))
-    }
-    func write(_ count: Int) { record(.write(count)) }
-    func poll(_ events: UInt32) { record(.poll(events)) }
-    func err(_ error: HiveError) { record(.err(error.errno)) }
-    func ok() { record(.ok) }
 }

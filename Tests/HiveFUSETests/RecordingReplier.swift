@@ -39,12 +39,12 @@ enum Reply: Equatable {
 }
 
 /// Records the replies to one request, from whatever thread gives them.
-final class RecordingReplier: Replier, @unchecked Sendable {
+final class RecordingReplier: ReplyRecording, @unchecked Sendable {
     private let lock = NSLock()
     private var replies: [Reply] = []
     private let arrived = DispatchSemaphore(value: 0)
 
-    private func record(_ r: Reply) {
+    func record(_ r: Reply) {
         lock.lock(); replies.append(r); lock.unlock()
         arrived.signal()
     }
@@ -58,22 +58,6 @@ final class RecordingReplier: Replier, @unchecked Sendable {
         arrived.signal()
         return all.first
     }
-
-    func entry(_ attributes: Attributes, entryTimeout: Double, attrTimeout: Double) {
-        record(.entry(attributes, entryTimeout: entryTimeout, attrTimeout: attrTimeout))
-    }
-    func attr(_ attributes: Attributes, timeout: Double) { record(.attr(attributes, timeout: timeout)) }
-    func open(handle: UInt64, directIO: Bool, keepCache: Bool) {
-        record(.open(handle: handle, directIO: directIO, keepCache: keepCache))
-    }
-    func buf(_ bytes: [UInt8]) { record(.buf(bytes)) }
-    func directory(_ entries: [DirectoryEntry], from offset: Int, size: Int) {
-        record(.directory(entries, from: offset, size: size))
-    }
-    func write(_ count: Int) { record(.write(count)) }
-    func poll(_ events: UInt32) { record(.poll(events)) }
-    func err(_ error: HiveError) { record(.err(error.errno)) }
-    func ok() { record(.ok) }
 }
 
 /// A poll waiting; counts its wake-ups.
@@ -96,4 +80,27 @@ final class RecordingKernel: KernelCache, @unchecked Sendable {
         dropped.update { $0.append(.attributes(ino)) }
     }
     func invalidate(parent: UInt64, name: String) { dropped.update { $0.append(.name(parent: parent, name)) } }
+}
+
+/// A replier that turns each reply into a `Reply` value and hands it to `record`.
+protocol ReplyRecording: Replier {
+    func record(_ r: Reply)
+}
+
+extension ReplyRecording {
+    func entry(_ attributes: Attributes, entryTimeout: Double, attrTimeout: Double) {
+        record(.entry(attributes, entryTimeout: entryTimeout, attrTimeout: attrTimeout))
+    }
+    func attr(_ attributes: Attributes, timeout: Double) { record(.attr(attributes, timeout: timeout)) }
+    func open(handle: UInt64, directIO: Bool, keepCache: Bool) {
+        record(.open(handle: handle, directIO: directIO, keepCache: keepCache))
+    }
+    func buf(_ bytes: [UInt8]) { record(.buf(bytes)) }
+    func directory(_ entries: [DirectoryEntry], from offset: Int, size: Int) {
+        record(.directory(entries, from: offset, size: size))
+    }
+    func write(_ count: Int) { record(.write(count)) }
+    func poll(_ events: UInt32) { record(.poll(events)) }
+    func err(_ error: HiveError) { record(.err(error.errno)) }
+    func ok() { record(.ok) }
 }
