@@ -65,8 +65,6 @@ extension Hive {
                 if let runtime = s.adapter as? any AgentRuntime, runtime.watchesWhilePrinting {
                     s.ingest.async { [self] in runtime.whilePrinting(self, s) }
                 }
-            case .readTranscripts:
-                onIngest(s, place) { [self] in readTranscripts(s) }
             case .saveLedger:
                 // Reading again from an older save counts nothing twice, so this only
                 // bounds what a restarted daemon reads again; the file can be large.

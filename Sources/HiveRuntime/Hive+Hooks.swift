@@ -77,6 +77,10 @@ extension Hive {
 
     /// One record of `hooks.log`: what it means, told to the session's machine.
     private func record(_ s: LiveSession, _ line: ArraySlice<UInt8>, end: Int64, base: String) {
+        // What reading the record needs of the session, in one look.
+        let (adapter, known, thread, env) = s.with {
+            ($0.machine.adapter, $0.machine.record.transcript, $0.machine.record.agentSession, $0.machine.record.spec.env)
+        }
         let time: Timestamp
         let report: AgentReport
         switch HookRecord.parse(line) {
@@ -84,7 +88,7 @@ extension Hive {
             time = rec.time
             // A question is told apart from the prompt by the screen, when the record is fresh.
             let fresh = Timestamp.now().milliseconds - rec.time.milliseconds < 2000
-            report = s.adapter.report(rec.payload, ReportContext(base: base) { [tmux] in fresh ? tmux.capture(s.name) : nil })
+            report = adapter.report(rec.payload, ReportContext(base: base) { [tmux] in fresh ? tmux.capture(s.name) : nil })
             // A new status-line snapshot: its cost, not an event.
             if report.isCostSnapshot { return readStatusLine(s) }
         case .failure(let m):
@@ -94,9 +98,8 @@ extension Hive {
         if let sub = report.subagentTranscript { s.subagentTranscripts.insert(sub) }
         // An agent that names its conversation but not its transcript (Codex): looked up once.
         var found: String?
-        let (known, thread, env) = s.with { ($0.machine.record.transcript, $0.machine.record.agentSession, $0.machine.record.spec.env) }
         if known == nil, report.transcript == nil, let thread = report.agentSession ?? thread,
-           let runtime = s.adapter as? any AgentRuntime {
+           let runtime = adapter as? any AgentRuntime {
             found = runtime.transcript(conversation: thread, env: env, hive: self)
         }
         step(s, .report(report, time: time, hookEnd: end, transcriptFound: found), .ingest)

@@ -41,8 +41,6 @@ public enum SessionEffect: Sendable, Equatable {
     case gitChanged
     /// Look at the agent while its terminal prints (its runtime's `whilePrinting`).
     case whilePrinting
-    /// Count the transcripts' new lines.
-    case readTranscripts
     /// Save the token ledger soon (it bounds what a restart reads again).
     case saveLedger
 }
