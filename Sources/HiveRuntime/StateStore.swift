@@ -27,7 +27,7 @@ public final class StateStore: @unchecked Sendable {
     private let lock = NSLock()
     private var writers: [String: (jsonl: FileDescriptor, text: FileDescriptor)] = [:]
     private var rootEvents: FileDescriptor?
-    private let log: Logger
+    let log: Logger
     /// Events the state directory refused, in order, waiting to be written.
     private var held: [Pending] = []
     private var trouble: DiskTrouble?

@@ -484,7 +484,7 @@ final class SessionMachineReplayTests: XCTestCase {
         XCTAssertEqual(again.record, h.m.record)
         XCTAssertEqual(again.record.resumeTo, .waiting)
         var resumed = again
-        resumed.handle(.thawed, at: h.now)
+        _ = resumed.handle(.thawed, at: h.now)
         XCTAssertEqual(resumed.record.state, .waiting, "a restarted daemon resumes to the state it was paused in")
         XCTAssertNil(resumed.record.permission, "read from the screen again, as a new question")
         XCTAssertEqual(resumed.record.lastPermissionID, 1)

@@ -35,7 +35,7 @@ final class PersistenceTests: MountedTestCase {
     func testAFolderACrashLeftWithoutALogDoesNotBlockItsName() throws {
         m.crashDaemon()
         try FileManager.default.createDirectory(atPath: m.state + "/sessions/half", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: m.state + "/sessions/half/events.jsonl", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: m.state + "/sessions/half/events.jsonl", contents: Data()))
         XCTAssertNoThrow(try m.mount())
         XCTAssertFalse(m.sh("ls $MNT").out.contains("half"))
         XCTAssertEqual(mkdir(m.mnt + "/half", 0o755), 0, "the name is free again")

@@ -144,7 +144,7 @@ final class HiveTreeTests: XCTestCase {
         let heard = Shared<[TreeNotice]>([])
         tree.watch { n in heard.update { $0.append(n) } }
         guard let s = hive.live("a") else { return XCTFail("no session") }
-        hive.writeSummary(s)
+        hive.summaries.write(s)
         XCTAssertNotNil(Sys.stat(hive.store.sessionDir("a") + "/summary"))
         XCTAssertEqual(heard.get, [.changed(group: "a")])
     }

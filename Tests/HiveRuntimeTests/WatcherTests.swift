@@ -31,7 +31,7 @@ final class WatcherTests: XCTestCase {
         XCTAssertTrue(waitFor { b.value > before.1 }, "the other watch stays")
         XCTAssertEqual(a.value, before.0, "the removed one is not called")
         let file = dir + "/log"
-        FileManager.default.createFile(atPath: file, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: nil))
         let wf = try XCTUnwrap(w.watchWrites(file) { f.bump() })
         let h = try XCTUnwrap(FileHandle(forWritingAtPath: file))
         h.write(Data("x".utf8))

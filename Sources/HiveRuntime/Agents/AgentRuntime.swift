@@ -12,11 +12,11 @@ protocol AgentRuntime: AgentAdapter {
 
     /// Writes what the agent reads at start and fills in `plan`; runs on the session's
     /// queue, before the agent's command line is made.
-    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError)
+    func prepare(_ parts: Parts, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError)
 
     /// Where the transcript of `conversation` is, once the agent reports the
     /// conversation but not its file (Codex's rollout); nil until it exists.
-    func transcript(conversation: String, env: [String: String], hive: Hive) -> String?
+    func transcript(conversation: String, env: [String: String], parts: Parts) -> String?
 
     /// Transcripts whose tokens count beside the main one: those the agent keeps
     /// beside it, and those its reports named (`reported`).
@@ -27,16 +27,16 @@ protocol AgentRuntime: AgentAdapter {
 
     /// Looks at a live agent while its terminal prints (the quiet check calls it at
     /// most once per quiet-after); on the session's `ingest` queue.
-    func whilePrinting(_ hive: Hive, _ s: LiveSession)
+    func whilePrinting(_ parts: Parts, _ s: LiveSession)
 }
 
 extension AgentRuntime {
     func checkLaunchable(_ spec: SessionSpec) throws(HiveError) {}
-    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {}
-    func transcript(conversation: String, env: [String: String], hive: Hive) -> String? { nil }
+    func prepare(_ parts: Parts, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {}
+    func transcript(conversation: String, env: [String: String], parts: Parts) -> String? { nil }
     func moreTranscripts(main: String, reported: Set<String>) -> [String] { [] }
     var watchesWhilePrinting: Bool { false }
-    func whilePrinting(_ hive: Hive, _ s: LiveSession) {}
+    func whilePrinting(_ parts: Parts, _ s: LiveSession) {}
 }
 
 /// An agent's start as it is being prepared: what its adapter is given, what the

@@ -3,8 +3,8 @@ import HiveCore
 /// What Aider needs of the machine: its chat history kept in the session's folder.
 extension AiderAgent: AgentRuntime {
     /// The history is loaded again on restart, when there is one.
-    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
-        let history = hive.store.aiderHistoryPath(plan.name)
+    func prepare(_ parts: Parts, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
+        let history = parts.store.aiderHistoryPath(plan.name)
         plan.launch.historyFile = history
         plan.launch.resume = Sys.stat(history) != nil
     }

@@ -19,14 +19,14 @@ extension ClaudeAgent: AgentRuntime {
     /// A new conversation with an id hivefs picks, or (on restart, once a transcript
     /// exists) the same one resumed; hivefs's hooks written to the session's settings
     /// file either way.
-    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
-        let name = plan.name, spec = plan.spec, store = hive.store, config = hive.config
+    func prepare(_ parts: Parts, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
+        let name = plan.name, spec = plan.spec, store = parts.store, config = parts.config
         let known = plan.record.agentSession, transcript = plan.record.transcript
         let resume = known != nil && transcript.map { Sys.stat($0) != nil } == true
         let session = known ?? UUID().uuidString.lowercased()
         let command = plan.launch.reportCommand.map(Text.shellQuote).joined(separator: " ")
         let program = (try? CommandLineWords.split(spec.command).first) ?? nil
-        let version = ClaudeVersions.shared.version(program ?? "claude", env: spec.env, log: hive.log)
+        let version = ClaudeVersions.shared.version(program ?? "claude", env: spec.env, log: parts.log)
         // Claude Code's status line carries its cost live; the user's own status line
         // runs from hivefs's, so it still shows.
         let own = spec.env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
@@ -50,7 +50,7 @@ extension ClaudeAgent: AgentRuntime {
         plan.agentSession = session
         // Resuming, the transcript is the one the agent reported; new, where Claude Code puts it.
         plan.transcript = (resume ? transcript : nil) ?? ClaudePaths.transcript(configDir: configDir, dir: dir, session: session)
-        trustFolder(hive, s, plan)
+        trustFolder(parts, s, plan)
     }
 
     /// Its subagents' transcripts: in the folder beside the session's, and those its hooks named.
@@ -63,15 +63,15 @@ extension ClaudeAgent: AgentRuntime {
     /// Marks the folder Claude Code will run in trusted in its configuration, when
     /// hivefs made it (a worktree) or the user asked (`trust=yes`). A failure is an
     /// error event; the agent starts anyway, and its trust dialog shows in `permission`.
-    private func trustFolder(_ hive: Hive, _ s: LiveSession, _ plan: LaunchPlan) {
+    private func trustFolder(_ parts: Parts, _ s: LiveSession, _ plan: LaunchPlan) {
         guard plan.record.worktree != nil || plan.spec.wantsWorktree || plan.spec.trustsDir else { return }
-        let file = ClaudeTrust.configFile(env: AgentEnvironment.compose(overrides: plan.spec.env), home: hive.config.home)
+        let file = ClaudeTrust.configFile(env: AgentEnvironment.compose(overrides: plan.spec.env), home: parts.config.home)
         do {
             if try ClaudeTrust.trust(plan.workdir, file: file) {
-                hive.step(s, .record(Event(session: s.name, kind: "trust", detail: "\(plan.workdir) marked trusted in \(file)"), durable: true))
+                parts.machines.step(s, .record(Event(session: s.name, kind: "trust", detail: "\(plan.workdir) marked trusted in \(file)"), durable: true))
             }
         } catch {
-            hive.errorEvent(s.name, HiveError(error.errno, "cannot mark \(plan.workdir) trusted: \(error.reason)"), uid: getuid())
+            parts.machines.refused(s.name, HiveError(error.errno, "cannot mark \(plan.workdir) trusted: \(error.reason)"))
         }
     }
 }

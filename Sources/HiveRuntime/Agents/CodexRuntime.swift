@@ -6,15 +6,15 @@ import HiveCore
 /// terminal title read for the thread and for a turn running.
 extension CodexAgent: AgentRuntime {
     /// A thread it reported goes on (`codex resume ID`).
-    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
+    func prepare(_ parts: Parts, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
         plan.launch.resume = plan.launch.conversation != nil
     }
 
     /// The rollout of thread `id`: under `$CODEX_HOME/sessions/YYYY/MM/DD/`
     /// (`CODEX_HOME` from the session's environment, then hivefs's, else
     /// `~/.codex`), newest days first. Nil until Codex has written it.
-    func transcript(conversation id: String, env: [String: String], hive: Hive) -> String? {
-        let home = env["CODEX_HOME"] ?? ProcessInfo.processInfo.environment["CODEX_HOME"] ?? hive.config.home + "/.codex"
+    func transcript(conversation id: String, env: [String: String], parts: Parts) -> String? {
+        let home = env["CODEX_HOME"] ?? ProcessInfo.processInfo.environment["CODEX_HOME"] ?? parts.config.home + "/.codex"
         let sessions = CodexPaths.sessionsFolder(codexHome: home)
         for year in Sys.listDirectory(sessions).reversed() {
             for month in Sys.listDirectory(sessions + "/" + year).reversed() {
@@ -36,27 +36,27 @@ extension CodexAgent: AgentRuntime {
     /// this looks for the thread (`findThread`) until it is known, and while the
     /// session is `starting` or `idle`, reads the terminal's title and screen for a
     /// turn running (`CodexScreen`), which makes it `working`.
-    func whilePrinting(_ hive: Hive, _ s: LiveSession) {
-        findThread(hive, s)
+    func whilePrinting(_ parts: Parts, _ s: LiveSession) {
+        findThread(parts, s)
         let (state, version) = s.with { ($0.machine.record.state, $0.machine.record.version) }
         guard state == .starting || state == .idle else { return }
-        let title = hive.tmux.run(["display-message", "-p", "-t", Tmux.target(s.name), "#{pane_title}"])
-        guard title.ok, let screen = hive.tmux.capture(s.name),
+        let title = parts.tmux.run(["display-message", "-p", "-t", Tmux.target(s.name), "#{pane_title}"])
+        guard title.ok, let screen = parts.tmux.capture(s.name),
               CodexScreen.busy(title: title.stdout.trimmingWhitespace(), screen: screen) else { return }
-        hive.step(s, .turnRunning(version: version), .ingest)
+        parts.machines.step(s, .turnRunning(version: version), .ingest)
     }
 
     /// Codex keeps its thread's rollout open from the thread's first turn on, so the
     /// agent's open files name the thread before any notification does (a first
     /// turn cut short sends none): the thread and its rollout are taken from there,
     /// and its tokens are counted while the turn runs.
-    private func findThread(_ hive: Hive, _ s: LiveSession) {
+    private func findThread(_ parts: Parts, _ s: LiveSession) {
         let r = s.record
         let known = r.agentSession, transcript = r.transcript, pid = r.pid, live = r.state.isLive
         guard live, known == nil || transcript == nil, let pid, let (path, thread) = CodexAgent.openRollout(pid: pid),
               known == nil || known == thread else { return }
-        hive.step(s, .conversation(thread, transcript: path), .ingest)
-        hive.readTranscripts(s)
+        parts.machines.step(s, .conversation(thread, transcript: path), .ingest)
+        parts.machines.readTranscripts(s)
     }
 
     /// The rollout among the open files of process `pid`, and its thread.

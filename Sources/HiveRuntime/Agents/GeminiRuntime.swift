@@ -5,9 +5,9 @@ import HiveCore
 extension GeminiAgent: AgentRuntime {
     /// A session it reported goes on (`--resume ID`); its hooks come through the
     /// settings file `GEMINI_CLI_SYSTEM_SETTINGS_PATH` names.
-    func prepare(_ hive: Hive, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
+    func prepare(_ parts: Parts, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
         plan.launch.resume = plan.launch.conversation != nil
-        plan.env["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] = try settings(hive, plan)
+        plan.env["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] = try settings(parts, plan)
     }
 
     /// Writes the session's settings with hivefs's hooks and returns their path, for
@@ -15,7 +15,7 @@ extension GeminiAgent: AgentRuntime {
     /// machine's system settings (`/etc/gemini-cli/settings.json`, or the file the
     /// variable already names), so those are carried over into it; the user's and
     /// the project's settings are read as always and keep their own hooks.
-    private func settings(_ hive: Hive, _ plan: LaunchPlan) throws(HiveError) -> String {
+    private func settings(_ parts: Parts, _ plan: LaunchPlan) throws(HiveError) -> String {
         let env = plan.spec.env, name = plan.name
         let system = env["GEMINI_CLI_SYSTEM_SETTINGS_PATH"]
             ?? ProcessInfo.processInfo.environment["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] ?? "/etc/gemini-cli/settings.json"
@@ -27,7 +27,7 @@ extension GeminiAgent: AgentRuntime {
             base = object
         }
         let command = plan.launch.reportCommand.map(Text.shellQuote).joined(separator: " ")
-        let path = hive.store.geminiSettingsPath(name)
+        let path = parts.store.geminiSettingsPath(name)
         do {
             try Sys.writeFileAtomically(path, Array(GeminiHooks.settings(hookCommand: command, base: base).utf8))
         } catch {

@@ -5,12 +5,12 @@ import HiveCore
 extension HiveTree {
     /// The root's files, besides `history/` and the sessions.
     static let rootFiles: [FileRow] = [
-        FileRow("control", { t, _ in .rendered { _ in t.hive.renderRootControl().content } },
+        FileRow("control", { t, _ in .rendered { _ in t.hive.views.renderRootControl().content } },
                 mode: .readWrite, write: .rootControl),
         FileRow("events", { t, _ in .disk(t.hive.store.rootEventsPath) }),
-        FileRow("status", { t, _ in .rendered { _ in t.hive.renderRootStatus().content } }),
+        FileRow("status", { t, _ in .rendered { _ in t.hive.views.renderRootStatus().content } }),
         // Read, it refreshes every session's git facts; a `stat` (`ls -l`) does not.
-        FileRow("status.json", { t, _ in .rendered { p in t.hive.renderRootStatusJSON(reading: p == .read).content } }),
+        FileRow("status.json", { t, _ in .rendered { p in t.hive.views.renderRootStatusJSON(reading: p == .read).content } }),
     ]
 
     /// A session's files, in listing order.
@@ -46,32 +46,32 @@ extension HiveTree {
     /// A history entry's files: a session's as they read at removal, each listed
     /// and found only if the entry has it. They never change: kept until pruned.
     static let historyFiles: [FileRow] = SessionFile.frozen.map { f in
-        FileRow(f.rawValue, { t, entry in t.hive.historyPath(entry, f).map { .disk($0) } }, cache: .content, listed: .whenOnDisk)
+        FileRow(f.rawValue, { t, entry in t.hive.views.historyPath(entry, f).map { .disk($0) } }, cache: .content, listed: .whenOnDisk)
     }
 
     // MARK: sources
 
     /// Rendered by `Hive.render` from the session's record.
     static func rendered(_ f: SessionFile) -> FileRow.Source {
-        { t, s in .rendered { _ in t.hive.render(s, f)?.content } }
+        { t, s in .rendered { _ in t.hive.views.render(s, f)?.content } }
     }
 
     /// On disk in the session's folder (`Hive.diskPath`).
     static func onDisk(_ f: SessionFile) -> FileRow.Source {
-        { t, s in t.hive.diskPath(s, f).map { .disk($0) } }
+        { t, s in t.hive.views.diskPath(s, f).map { .disk($0) } }
     }
 
-    /// Rendered from git's last answer (`Hive.renderGit`), which a read refreshes
+    /// Rendered from git's last answer (`GitView.render`), which a read refreshes
     /// when stale (`Hive.readGit`), never on a thread that serves requests.
     static func git(_ f: SessionFile) -> FileRow.Source {
-        { t, s in .refreshed({ _ in t.hive.render(s, f)?.content }, refresh: { done in t.hive.readGit(s, done: done) }) }
+        { t, s in .refreshed({ _ in t.hive.views.render(s, f)?.content }, refresh: { done in t.hive.views.readGit(s, done: done) }) }
     }
 
     /// The terminal (`Hive.screen`): captured from tmux while the session is live,
     /// which is slow; else the final screen saved on disk. Its time is the session's end.
     static let screen: FileRow.Source = { t, s in
         let render: Render = { _ in
-            FileContent(bytes: t.hive.screen(s), mtime: t.hive.snapshot(s)?.0.ended ?? t.mountTime)
+            FileContent(bytes: t.hive.views.screen(s), mtime: t.hive.snapshot(s)?.0.ended ?? t.mountTime)
         }
         return t.hive.snapshot(s)?.0.state.isLive == true ? .slow(render) : .rendered(render)
     }

@@ -174,7 +174,7 @@ public final class HiveTree: TreeTable, Sendable {
         case .readOnly: mode = .readOnly
         case .readWrite: mode = .readWrite
         case .whileNew:
-            let writable = SessionFile(rawValue: row.name).map { hive.isWritable(place, $0) } ?? false
+            let writable = SessionFile(rawValue: row.name).map { hive.views.isWritable(place, $0) } ?? false
             mode = writable ? .readWrite : .readOnly
         }
         let cache: CachePolicy
@@ -191,7 +191,7 @@ public final class HiveTree: TreeTable, Sendable {
         case .none: return nil
         case .record: return PollCounter(group: s) { [hive] in hive.snapshot(s)?.0.version }
         case .state: return PollCounter(group: s) { [hive] in hive.snapshot(s)?.0.stateVersion }
-        case .git: return PollCounter(group: s) { [hive] in hive.gitVersion(s) }
+        case .git: return PollCounter(group: s) { [hive] in hive.views.gitVersion(s) }
         }
     }
 

@@ -15,13 +15,14 @@ extension Hive {
         case .written:
             return
         case .held:
-            lock.lock(); let first = !diskRetrying; diskRetrying = true; lock.unlock()
+            let first = diskRetrying.withLock { was in defer { was = true }; return !was }
             guard first else { return }
             onChange?("")
             for name in sessionNames() { onChange?(name) }
             scheduleDiskRetry()
         case .recovered(let t):
-            lock.lock(); diskRetrying = false; let all = Array(sessions.values); lock.unlock()
+            diskRetrying.withLock { $0 = false }
+            let all = registry.all()
             let detail = "the state directory takes writes again after \(t.errno) since \(t.since.rfc3339); "
                 + "\(t.held) event\(t.held == 1 ? "" : "s") held in memory meanwhile written"
             log.notice("\(detail)")
@@ -36,7 +37,7 @@ extension Hive {
             DispatchQueue.global(qos: .utility).async { [self] in
                 let outcome = store.retryHeld()
                 if case .held = outcome { return scheduleDiskRetry() }
-                if case .written = outcome { lock.lock(); diskRetrying = false; lock.unlock(); return }
+                if case .written = outcome { diskRetrying.withLock { $0 = false }; return }
                 noteDisk(outcome)
             }
         }

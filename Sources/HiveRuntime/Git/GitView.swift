@@ -2,7 +2,8 @@ import Foundation
 import HiveCore
 import SystemPackage
 
-/// Git: the `git` file (worktrees are `Worktrees`').
+/// Git's facts about each session's work tree: the `git` file, and the commits
+/// told as events (worktrees are `Worktrees`').
 ///
 /// Decisions, stated once:
 /// - git runs on `gitQueue` or a session's queues, never on a FUSE worker.
@@ -15,27 +16,40 @@ import SystemPackage
 ///   moving) only mark the facts stale, and refresh them at once while someone has
 ///   read `git` in the last `gitReaderMS`: nobody reading costs no `git status`.
 /// - Commits are noticed from inotify on HEAD and the index, with one `rev-parse`.
-extension Hive {
+final class GitView: Sendable {
+    let parts: Parts
+    let git: Git
+    let worktrees: Worktrees
+    /// Where git runs for the `git` files, off the FUSE workers and the session queues.
+    let gitQueue = DispatchQueue(label: "hivefs.git", attributes: .concurrent)
+    private var config: HiveConfig { parts.config }
+    private var watcher: Watcher { parts.watcher }
+
+    init(_ parts: Parts, git: Git, worktrees: Worktrees) {
+        self.parts = parts
+        self.git = git
+        self.worktrees = worktrees
+    }
+
     /// At `rmdir`: the history entry's `git` shows the work tree as it was left; the
     /// worktree goes only if it holds no change (`Worktrees.retire`).
-    func retireWorktree(_ s: LiveSession) {
+    func retire(_ s: LiveSession) {
         let r = s.record
-        unwatchGit(s)
-        let last = git.facts(gitFolder(r), repo: r.repo, worktree: r.worktree, base: r.base, now: { .now() })
+        unwatch(s)
+        let last = git.facts(folder(r), repo: r.repo, worktree: r.worktree, base: r.base, now: { .now() })
         s.with { $0.handles.git = last }
-        if let e = worktrees.retire(r) { step(s, .record(e, durable: true)) }
+        if let e = worktrees.retire(r) { parts.machines.step(s, .record(e, durable: true)) }
     }
 
     // MARK: the git file
 
     /// The folder whose git state a session shows: where its agent runs, else its dir.
-    func gitFolder(_ r: SessionRecord) -> String {
+    func folder(_ r: SessionRecord) -> String {
         r.workdir ?? (r.spec.dir.isEmpty ? config.home : r.spec.dir)
     }
 
     /// `git` or `git.json` as the facts stand; never runs git.
-    public func renderGit(_ name: String, json: Bool) -> Rendered? {
-        guard let s = live(name) else { return nil }
+    func render(_ s: LiveSession, json: Bool) -> Rendered {
         let (facts, r, changes) = s.with { ($0.handles.git, $0.machine.record, $0.handles.gitChanges) }
         var f = facts ?? GitFacts()
         if facts == nil {
@@ -47,16 +61,14 @@ extension Hive {
     }
 
     /// The change counter `poll()` on `git` compares: the record's and the facts'.
-    public func gitVersion(_ name: String) -> UInt64? {
-        guard let s = live(name) else { return nil }
-        return s.with { $0.machine.record.version &+ $0.handles.gitChanges }
+    func version(_ s: LiveSession) -> UInt64 {
+        s.with { $0.machine.record.version &+ $0.handles.gitChanges }
     }
 
     /// A read of `git`: counts the reader and, when the facts are stale, refreshes them
     /// in the background. `done` is called at once, unless git has never answered for
     /// this session: then when it does, or after `gitWaitMS`, whichever is first.
-    public func readGit(_ name: String, done: @escaping @Sendable () -> Void) {
-        guard let s = live(name) else { return done() }
+    func read(_ s: LiveSession, done: @escaping @Sendable () -> Void) {
         let (known, fresh) = s.with { inside in
             inside.handles.gitReadMS = Sys.monotonicMS()
             let age = inside.handles.git?.updated.map { Timestamp.now().milliseconds - $0.milliseconds } ?? Int64.max
@@ -64,12 +76,12 @@ extension Hive {
         }
         if fresh { return done() }
         if known {
-            refreshGit(s)
+            refresh(s)
             return done()
         }
         let once = Once(done)
         s.with { $0.handles.gitWaiters.append { once.run() } }
-        refreshGit(s)
+        refresh(s)
         gitQueue.asyncAfter(deadline: .now() + .milliseconds(config.gitWaitMS)) { once.run() }
     }
 
@@ -78,28 +90,28 @@ extension Hive {
     /// facts never known, marked stale by a change, or older than `gitStatusFreshMS`
     /// (what no report marked: a file edited by hand). A dashboard re-reading every
     /// second thus costs a `git status` per change, and one per session a minute.
-    func readGitForStatus(_ s: LiveSession) {
+    func readForStatus(_ s: LiveSession) {
         let needed = s.with { inside in
             inside.handles.gitReadMS = Sys.monotonicMS()
             let age = inside.handles.git?.updated.map { Timestamp.now().milliseconds - $0.milliseconds } ?? Int64.max
             return inside.handles.git == nil || inside.handles.gitDirty || age >= config.gitStatusFreshMS
         }
-        if needed { refreshGit(s) }
+        if needed { refresh(s) }
     }
 
     /// Something may have changed the work tree: the facts are stale, and are asked
     /// for again now if someone reads them.
-    func gitChanged(_ s: LiveSession) {
+    func changed(_ s: LiveSession) {
         let reading = s.with { inside in
             inside.handles.gitDirty = true
             return Sys.monotonicMS() - inside.handles.gitReadMS < config.gitReaderMS
         }
-        if reading { refreshGit(s) }
+        if reading { refresh(s) }
     }
 
     /// Asks git for the facts; one refresh at a time per session, and one more after
     /// it if something changed meanwhile.
-    func refreshGit(_ s: LiveSession) {
+    func refresh(_ s: LiveSession) {
         let r = s.with { inside -> SessionRecord? in
             if inside.handles.gitRefreshing { inside.handles.gitDirty = true; return nil }
             inside.handles.gitRefreshing = true
@@ -108,7 +120,7 @@ extension Hive {
         }
         guard let r else { return }
         gitQueue.async { [self] in
-            let folder = gitFolder(r)
+            let folder = folder(r)
             let facts = git.facts(folder, repo: r.repo, worktree: r.worktree, base: r.base, now: { .now() })
             if let oid = facts.status?.oid { s.ingest.async { [self] in noteHead(s, oid) } }
             let (again, waiters) = s.with { inside in
@@ -124,31 +136,31 @@ extension Hive {
             }
             // Told first, so that what a mount keeps of `git` is dropped before the
             // reads waiting for these facts go on.
-            onChange?(r.name)
+            parts.machines.changed(r.name)
             for w in waiters { w() }
-            if again { refreshGit(s) }
+            if again { refresh(s) }
         }
     }
 
     /// Watches the work tree's HEAD and index, and HEAD's reflog (a commit moves the
     /// branch in the shared refs, and then appends there), so commits are seen
     /// without a reader.
-    func watchGit(_ s: LiveSession) {
+    func watch(_ s: LiveSession) {
         let (has, r) = s.with { (!$0.handles.gitWatches.isEmpty, $0.machine.record) }
-        guard !has, r.repo != nil, let dir = git.gitDir(gitFolder(r)) else { return }
-        let changed: @Sendable () -> Void = { [weak self, weak s] in
+        guard !has, r.repo != nil, let dir = git.gitDir(folder(r)) else { return }
+        let moved: @Sendable () -> Void = { [weak self, weak s] in
             guard let self, let s else { return }
             s.ingest.async { self.checkHead(s) }
-            self.gitChanged(s)
+            self.changed(s)
         }
         try? Sys.makeDirectories(dir + "/logs")
-        let wds = [watcher.watchNames(in: dir, ["HEAD", "index", "ORIG_HEAD"], changed),
-                   watcher.watchNames(in: dir + "/logs", ["HEAD"], changed)].compactMap { $0 }
+        let wds = [watcher.watchNames(in: dir, ["HEAD", "index", "ORIG_HEAD"], moved),
+                   watcher.watchNames(in: dir + "/logs", ["HEAD"], moved)].compactMap { $0 }
         s.with { $0.handles.gitWatches = wds }
         s.ingest.async { [self] in checkHead(s) }
     }
 
-    func unwatchGit(_ s: LiveSession) {
+    func unwatch(_ s: LiveSession) {
         let wds = s.with { inside in
             defer { inside.handles.gitWatches = [] }
             return inside.handles.gitWatches
@@ -159,7 +171,7 @@ extension Hive {
     /// One `rev-parse` on the session's ingest queue: did HEAD move?
     private func checkHead(_ s: LiveSession) {
         let r = s.record
-        guard r.repo != nil, let oid = git.head(gitFolder(r)) else { return }
+        guard r.repo != nil, let oid = git.head(folder(r)) else { return }
         noteHead(s, oid)
     }
 
@@ -168,18 +180,18 @@ extension Hive {
     private func noteHead(_ s: LiveSession, _ oid: String) {
         let r = s.record
         guard let last = r.head, last != oid, r.repo != nil else { return }
-        let folder = gitFolder(r)
+        let folder = folder(r)
         if let commits = git.commits(folder, from: last, to: oid), !commits.isEmpty {
             for (i, (hash, subject)) in commits.enumerated() {
                 var e = Event(session: r.name, kind: GitEventKind.commit, detail: hash + " " + subject)
                 if i == commits.count - 1 { e.head = oid }
-                step(s, .record(e, durable: true))
+                parts.machines.step(s, .record(e, durable: true))
             }
         } else {
             var e = Event(session: r.name, kind: GitEventKind.head,
                           detail: "moved to \(oid.prefix(7)) \(git.subject(folder, oid) ?? "")")
             e.head = oid
-            step(s, .record(e, durable: true))
+            parts.machines.step(s, .record(e, durable: true))
         }
     }
 }

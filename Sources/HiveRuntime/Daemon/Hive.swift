@@ -1,15 +1,24 @@
 import Foundation
 import HiveCore
 import Logging
+import Synchronization
 
 /// The daemon: the registry of sessions and the wiring between their machines
-/// (`SessionMachine`, in the core, which decide) and the machine's world (tmux,
-/// processes, git, the state directory, inotify), which this runtime drives. The
-/// state directory is the truth; the machines are its live view.
+/// (`SessionMachine`, in the core, which decide) and the parts that carry out what
+/// they decide on the machine's world. The state directory is the truth; the
+/// machines are its live view.
+///
+/// The parts, each a type of its own that reaches a machine only through `step`
+/// (`Machines`, Parts.swift):
+/// - `Processes`: tmux, the agent's processes, launch, adoption, ends.
+/// - `Reports`: `hooks.log` and transcripts, read into reports and tokens.
+/// - `GitView`: git's facts for the `git` files, and commits as events.
+/// - `Views`: what reads of the tree see, rendered from copies.
+/// - `Summaries`, `OnCommands`: the summary of an ended run, the `[on]` commands.
 ///
 /// Threads, queues and locks, in one place:
-/// - `lock` (the registry's) guards `sessions`, `rootError` and `diskRetrying`
-///   only. It is never held while a session's mutex is taken.
+/// - The registry's lock guards the sessions by name and the root's last refusal
+///   only (Registry.swift). It is never held while a session's mutex is taken.
 /// - Each session's `inside` mutex guards its machine and handles (LiveSession).
 ///   Held briefly; appends to its log happen under it (their order is the
 ///   machine's); nothing waits for a queue while holding it.
@@ -19,7 +28,7 @@ import Logging
 ///   waits for `queue`, and no queue waits for itself.
 /// - The watcher's thread (inotify, pidfds, timers) only hands work to a
 ///   session's queues or steps a machine; it never blocks.
-/// - `gitQueue` runs git for the `git` files; `notifyQueue` runs `[on]` commands.
+/// - `GitView`'s queue runs git for the `git` files; `OnCommands`' runs `[on]`.
 /// - FUSE workers render from copies and hand writes to a session's `queue`; no
 ///   worker waits for slow work (the bridge's rule, HiveFUSE/Bridge.swift).
 public final class Hive: @unchecked Sendable {
@@ -28,26 +37,24 @@ public final class Hive: @unchecked Sendable {
     public let tmux: Tmux
     let watcher: Watcher
     let log: Logger
-    let lock = NSLock()
-    var sessions: [String: LiveSession] = [:]
-    var rootError: Event?
+    let registry = Registry()
     /// The agents the user defines, read again when their folder changes.
     let agentFiles: AgentFiles
-    let git = Git()
-    let worktrees: Worktrees
-    /// Where git runs for the `git` files, off the FUSE workers and the session queues.
-    let gitQueue = DispatchQueue(label: "hivefs.git", attributes: .concurrent)
-    /// Where `[on]` commands run.
-    let notifyQueue = DispatchQueue(label: "hivefs.on", attributes: .concurrent)
+    let processes: Processes
+    let reports: Reports
+    let gitView: GitView
+    let views: Views
+    let summaries: Summaries
+    let onCommands: OnCommands
     /// Called after a session changes (its name), from a thread that serves no FUSE request.
     public var onChange: (@Sendable (String) -> Void)?
-    /// Whether a retry of the events the state directory refused is scheduled.
-    var diskRetrying = false
     /// Called when a name in the tree comes to stand for something new or goes away
     /// other than by the caller's own `rmdir`, so a mount can drop what it cached.
     public var onTreeChange: (@Sendable (TreeChange) -> Void)?
     /// What every session's machine is told of the configuration.
     let settings: MachineSettings
+    /// Whether a retry of the events the state directory refused is scheduled (Hive+Disk).
+    let diskRetrying = Mutex(false)
 
     public init(config: HiveConfig, logger: Logger) throws(HiveError) {
         self.config = config
@@ -55,10 +62,21 @@ public final class Hive: @unchecked Sendable {
         self.store = try StateStore(root: config.stateDir, logger: logger)
         self.tmux = Tmux(socket: config.socket)
         self.watcher = try Watcher(logger: logger)
-        self.agentFiles = AgentFiles(folder: config.agentsDir)
-        self.worktrees = Worktrees(git: git, folder: config.worktreesDir)
+        let agentFiles = AgentFiles(folder: config.agentsDir)
+        self.agentFiles = agentFiles
         self.settings = MachineSettings(quietAfterMS: config.quietAfterMS, defaultIdleTimeout: config.idleTimeout,
                                         budgetKills: config.budgetKills, prices: config.prices)
+        let machines = Machines()
+        let parts = Parts(config: config, store: store, tmux: tmux, watcher: watcher, log: logger, machines: machines)
+        let git = Git()
+        let worktrees = Worktrees(git: git, folder: config.worktreesDir)
+        reports = Reports(parts)
+        gitView = GitView(parts, git: git, worktrees: worktrees)
+        processes = Processes(parts, worktrees: worktrees, reports: reports, gitView: gitView) { agentFiles.current().catalog }
+        views = Views(parts, registry: registry, gitView: gitView)
+        summaries = Summaries(parts, gitView: gitView)
+        onCommands = OnCommands(config: config, log: logger)
+        machines.hive = self
     }
 
     /// The agents a session can run now: the built-in ones and the user's files.
@@ -77,12 +95,33 @@ public final class Hive: @unchecked Sendable {
     /// Stops watching; token counts and records are saved so the next daemon reads on from them.
     public func stop() {
         watcher.stop()
-        lock.lock(); let all = Array(sessions.values); lock.unlock()
-        for s in all {
-            s.ingest.sync { saveLedger(s) }
+        for s in registry.all() {
+            s.ingest.sync { reports.saveLedger(s) }
             saveRecord(s)
         }
     }
+
+    /// Reads every session back from disk, registers it, and matches it with tmux:
+    /// the reports written while no daemon ran become events first, then each machine
+    /// is told what tmux says.
+    func adoptAll() {
+        let panes = tmux.panes()
+        let catalog = agents()
+        for loaded in store.loadAll() {
+            let s = LiveSession(machine: machine(loaded.record, agents: catalog))
+            // A long replay is saved, so the next start need not do it again.
+            if loaded.replayed >= Hive.replaySaveThreshold { saveRecord(s) }
+            reports.loadLedger(s)
+            registry.add(s)
+            for why in loaded.links { errorEvent(s.name, HiveError(.tooManySymbolicLinkLevels, why), uid: getuid()) }
+            reports.follow(s)
+            let state = loaded.record.state
+            if state.isLive || (state == .new && panes[s.name] != nil) { processes.adopt(s, pane: panes[s.name]) }
+        }
+    }
+
+    /// Events replayed at start past which the record is saved at once.
+    static let replaySaveThreshold = 1000
 
     /// Saves a session's record now (between its appends), so a restart replays nothing.
     func saveRecord(_ s: LiveSession) {
@@ -92,44 +131,22 @@ public final class Hive: @unchecked Sendable {
         }
     }
 
-    // MARK: lookups
-
-    func live(_ name: String) -> LiveSession? {
-        lock.lock(); defer { lock.unlock() }
-        return sessions[name]
-    }
-
-    /// The names of the sessions, sorted.
-    public func sessionNames() -> [String] {
-        lock.lock(); defer { lock.unlock() }
-        return sessions.keys.sorted()
-    }
-
-    public func exists(_ name: String) -> Bool { live(name) != nil }
-
-    /// A copy of the session's record and what rendering it needs.
-    public func snapshot(_ name: String) -> (SessionRecord, RenderContext)? {
-        guard let s = live(name) else { return nil }
-        return s.with { ($0.machine.record, context($0, now: .now())) }
-    }
-
-    /// What rendering a session needs besides its record; call with its mutex held.
-    func context(_ inside: LiveSession.Inside, now: Timestamp) -> RenderContext {
-        var ctx = inside.machine.context(now)
-        ctx.socket = config.socket
-        ctx.gitBranch = inside.handles.git?.status?.branch
-        ctx.gitChanged = inside.handles.git?.status?.changes.count
-        ctx.disk = store.diskTrouble.map { "\($0.errno) since \($0.since.rfc3339), \($0.held) events held in memory" }
-        ctx.reports = inside.machine.reports
-        return ctx
-    }
-
     /// A new machine for a record, with the agent its spec names.
     func machine(_ record: SessionRecord, agents: AgentCatalog) -> SessionMachine {
         SessionMachine(record: record, adapter: agents.adapterOrMissing(record.spec.agent), settings: settings)
     }
 
-    // MARK: events
+    // MARK: lookups
+
+    func live(_ name: String) -> LiveSession? { registry.get(name) }
+
+    /// The names of the sessions, sorted.
+    public func sessionNames() -> [String] { registry.names() }
+
+    public func exists(_ name: String) -> Bool { live(name) != nil }
+
+    /// A copy of the session's record and what rendering it needs.
+    public func snapshot(_ name: String) -> (SessionRecord, RenderContext)? { views.snapshot(name) }
 
     /// Records a refused write as an `error` event, shown on reading `control`.
     func errorEvent(_ name: String?, _ err: HiveError, uid: UInt32) {
@@ -139,18 +156,9 @@ public final class Hive: @unchecked Sendable {
             let e = Event(session: name ?? "-", kind: EventKind.error, detail: "\(err.errnoName) \(err.reason)",
                           uid: uid, reason: err.reason, errno: err.errnoName)
             noteDisk(store.appendRootOnly(e))
-            lock.lock(); rootError = e; lock.unlock()
+            registry.rootError = e
             log.notice("root control refused: \(err)")
             onChange?("")
         }
     }
-}
-
-/// Where an effect is carried out from: the session's `queue` (for a writer, whose
-/// uid refusals carry), its `ingest` queue, or another thread (the watcher's, a
-/// FUSE worker's), which hands slow work to one of the two.
-enum Place: Equatable {
-    case queue(uid: UInt32)
-    case ingest
-    case elsewhere
 }

@@ -1,44 +1,59 @@
 import Foundation
 import HiveCore
 
-/// A file's content as a read sees it, and its modification time.
-public struct Rendered: Sendable {
-    public var bytes: [UInt8]
-    public var mtime: Timestamp
-    /// The session's change counter when rendered, for `poll()`.
-    public var version: UInt64
-    /// When it changes with the clock, unannounced (`status` while a second it shows ticks).
-    public var until: Timestamp? = nil
-}
+/// What reads of the tree see: each file rendered from a copy of its session's
+/// record, taken under the session's mutex and rendered outside it. Never runs
+/// git or waits for a queue; only `screen` runs tmux (the bridge calls it off its
+/// workers).
+final class Views: Sendable {
+    let parts: Parts
+    let registry: Registry
+    let gitView: GitView
+    private var config: HiveConfig { parts.config }
+    private var store: StateStore { parts.store }
 
-/// What a session's `status` shows besides its record (whose version changes with
-/// every event and token count) and the clock: the terminal's last output and git's
-/// branch.
-struct StatusKey: Equatable {
-    var version: UInt64
-    var output: Int64?
-    var branch: String?
-    var changed: Int?
-}
+    init(_ parts: Parts, registry: Registry, gitView: GitView) {
+        self.parts = parts
+        self.registry = registry
+        self.gitView = gitView
+    }
 
-/// A cached `status` still good, or what to render it again from.
-enum CacheLookup {
-    case hit(Rendered)
-    case stale(StatusKey, SessionRecord, RenderContext)
-}
+    /// A copy of the session's record and what rendering it needs.
+    func snapshot(_ name: String) -> (SessionRecord, RenderContext)? {
+        guard let s = registry.get(name) else { return nil }
+        return s.with { ($0.machine.record, context($0, now: .now())) }
+    }
 
-/// A rendered `status`, served again while its key holds and before `until`, the
-/// next tick of a count of seconds it shows.
-struct CachedStatus {
-    var key: StatusKey
-    var until: Timestamp?
-    var rendered: Rendered
-}
+    /// What rendering a session needs besides its record; call with its mutex held.
+    func context(_ inside: LiveSession.Inside, now: Timestamp) -> RenderContext {
+        var ctx = inside.machine.context(now)
+        ctx.socket = config.socket
+        ctx.gitBranch = inside.handles.git?.status?.branch
+        ctx.gitChanged = inside.handles.git?.status?.changes.count
+        ctx.disk = store.diskTrouble.map { "\($0.errno) since \($0.since.rfc3339), \($0.held) events held in memory" }
+        ctx.reports = inside.machine.reports
+        return ctx
+    }
 
-extension Hive {
+    /// `git` or `git.json` as git's facts stand; nil if the session is gone.
+    func git(_ name: String, json: Bool) -> Rendered? {
+        registry.get(name).map { gitView.render($0, json: json) }
+    }
+
+    /// The change counter `poll()` on `git` compares.
+    func gitVersion(_ name: String) -> UInt64? {
+        registry.get(name).map { gitView.version($0) }
+    }
+
+    /// A read of `git` (see `GitView.read`).
+    func readGit(_ name: String, done: @escaping @Sendable () -> Void) {
+        guard let s = registry.get(name) else { return done() }
+        gitView.read(s, done: done)
+    }
+
     /// Renders a session file that is not a log; nil if the session is gone.
-    public func render(_ name: String, _ file: SessionFile) -> Rendered? {
-        if file == .git || file == .gitJSON { return renderGit(name, json: file == .gitJSON) }
+    func render(_ name: String, _ file: SessionFile) -> Rendered? {
+        if file == .git || file == .gitJSON { return git(name, json: file == .gitJSON) }
         if file == .status || file == .statusJSON { return renderStatus(name, json: file == .statusJSON) }
         guard let (r, ctx) = snapshot(name) else { return nil }
         let text: String
@@ -85,7 +100,7 @@ extension Hive {
     func renderStatus(_ name: String, json: Bool) -> Rendered? {
         let file: SessionFile = json ? .statusJSON : .status
         let now = Timestamp.now()
-        guard let s = live(name) else { return nil }
+        guard let s = registry.get(name) else { return nil }
         let found = s.with { inside -> CacheLookup in
             let key = StatusKey(version: inside.machine.record.version, output: inside.machine.live.output?.milliseconds,
                                 branch: inside.handles.git?.status?.branch, changed: inside.handles.git?.status?.changes.count)
@@ -108,9 +123,9 @@ extension Hive {
     }
 
     /// The root `status` table.
-    public func renderRootStatus() -> Rendered {
+    func renderRootStatus() -> Rendered {
         let now = Timestamp.now()
-        lock.lock(); let all = sessions.sorted { $0.key < $1.key }.map(\.value); lock.unlock()
+        let all = registry.all()
         let rows = all.map { s in s.with { ($0.machine.record, context($0, now: now)) } }
         let mtime = rows.map { StatusRenderer.activity($0.0, $0.1) }.max() ?? now
         return Rendered(bytes: Array(RootStatusRenderer.text(rows).utf8), mtime: mtime, version: 0)
@@ -118,23 +133,23 @@ extension Hive {
 
     /// The root `status.json`: every session's `status.json`, each served from its cache.
     /// A read of it (`reading`; not a `stat`, as `ls -l` makes) keeps their `branch` and
-    /// `changed` current (see `readGitForStatus`).
-    public func renderRootStatusJSON(reading: Bool) -> Rendered {
-        lock.lock(); let live = sessions.sorted { $0.key < $1.key }.map(\.value); lock.unlock()
-        if reading { for s in live { readGitForStatus(s) } }
+    /// `changed` current (see `GitView.readForStatus`).
+    func renderRootStatusJSON(reading: Bool) -> Rendered {
+        let live = registry.all()
+        if reading { for s in live { gitView.readForStatus(s) } }
         let each = live.compactMap { renderStatus($0.name, json: true) }
         return Rendered(bytes: RootStatusRenderer.json(each.map(\.bytes)), mtime: each.map(\.mtime).max() ?? Timestamp.now(), version: 0)
     }
 
     /// The root `control` usage and its last error.
-    public func renderRootControl() -> Rendered {
-        lock.lock(); let e = rootError; lock.unlock()
+    func renderRootControl() -> Rendered {
+        let e = registry.rootError
         return Rendered(bytes: Array(ControlUsage.text(usage: ControlUsage.root, lastError: e).utf8),
                         mtime: e?.time ?? Timestamp(milliseconds: 0), version: 0)
     }
 
     /// Where a log-like file of a session lives on disk.
-    public func diskPath(_ name: String, _ file: SessionFile) -> String? {
+    func diskPath(_ name: String, _ file: SessionFile) -> String? {
         switch file {
         case .events: return store.eventsTextPath(name)
         case .eventsJSONL: return store.eventsJSONLPath(name)
@@ -147,7 +162,7 @@ extension Hive {
     }
 
     /// Whether a session file is writable now (spec files only while `new`).
-    public func isWritable(_ name: String, _ file: SessionFile) -> Bool {
+    func isWritable(_ name: String, _ file: SessionFile) -> Bool {
         if file == .control { return true }
         guard file.specKey != nil, let (r, _) = snapshot(name) else { return false }
         return r.state == .new
@@ -155,14 +170,14 @@ extension Hive {
 
     /// The visible rows of a live session's terminal, or its saved final screen.
     /// Runs tmux: call it off the FUSE workers.
-    public func screen(_ name: String) -> [UInt8] {
+    func screen(_ name: String) -> [UInt8] {
         guard let (r, _) = snapshot(name) else { return [] }
-        if r.state.isLive, let text = tmux.capture(name) { return Array(text.utf8) }
+        if r.state.isLive, let text = parts.tmux.capture(name) { return Array(text.utf8) }
         return Sys.readFile(store.screenPath(name)) ?? []
     }
 
     /// A file of a history entry, on disk, if it exists.
-    public func historyPath(_ entry: String, _ file: SessionFile) -> String? {
+    func historyPath(_ entry: String, _ file: SessionFile) -> String? {
         guard !entry.contains("/"), entry != ".", entry != ".." else { return nil }
         let path = store.historyEntryDir(entry) + "/" + file.rawValue
         return Sys.stat(path) != nil ? path : nil

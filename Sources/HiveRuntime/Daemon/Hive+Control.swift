@@ -54,7 +54,10 @@ extension Hive {
                 return reply(error)
             }
         }
-        for case .pruneHistory(let olderThan) in commands { pruneHistory(olderThan: olderThan, uid: uid) }
+        for case .pruneHistory(let olderThan) in commands {
+            store.pruneHistory(olderThan: olderThan, uid: uid) { [onTreeChange] in onTreeChange?(.historyEntryGone($0)) }
+            onChange?("")
+        }
         let group = DispatchGroup()
         for s in created {
             group.enter()
@@ -74,36 +77,6 @@ extension Hive {
         try (catalog.adapterOrMissing(spec.agent) as? any AgentRuntime)?.checkLaunchable(spec)
     }
 
-    /// Deletes the history entries removed more than `olderThan` seconds ago (the time
-    /// in their names), the only way anything is deleted; each is told in the root events.
-    func pruneHistory(olderThan: Int64, uid: UInt32) {
-        let cutoff = Timestamp.now().milliseconds - olderThan * 1000
-        var removed = 0
-        for entry in store.historyEntries() {
-            guard let removedAt = Hive.historyTime(entry), removedAt.milliseconds < cutoff else { continue }
-            do {
-                try FileManager.default.removeItem(atPath: store.historyEntryDir(entry))
-                removed += 1
-                onTreeChange?(.historyEntryGone(entry))
-                store.appendRootOnly(Event(session: "-", kind: "history.pruned", detail: entry, uid: uid))
-            } catch {
-                store.appendRootOnly(Event(session: "-", kind: EventKind.error, detail: "EIO cannot delete history/\(entry): \(error)", uid: uid))
-            }
-        }
-        store.appendRootOnly(Event(session: "-", kind: "history.pruned",
-                                   detail: "\(removed) entr\(removed == 1 ? "y" : "ies") removed more than \(olderThan)s ago", uid: uid))
-        onChange?("")
-    }
-
-    /// When a history entry was removed, from its name: `NAME-YYYYMMDDTHHMMSSZ[-N]`.
-    static func historyTime(_ entry: String) -> Timestamp? {
-        let parts = entry.split(separator: "-")
-        guard let stamp = parts.last(where: { $0.count == 16 && $0.hasSuffix("Z") && $0.contains("T") }) else { return nil }
-        let s = String(stamp)
-        let iso = "\(s.prefix(4))-\(s.dropFirst(4).prefix(2))-\(s.dropFirst(6).prefix(2))T\(s.dropFirst(9).prefix(2)):\(s.dropFirst(11).prefix(2)):\(s.dropFirst(13).prefix(2))Z"
-        return Timestamp(rfc3339: iso)
-    }
-
     /// `mkdir NAME`: a `new` session with the default spec.
     public func mkdir(_ name: String, uid: UInt32) throws(HiveError) {
         try SessionName.validate(name)
@@ -113,19 +86,17 @@ extension Hive {
     }
 
     private func create(_ name: String, spec: SessionSpec, uid: UInt32) throws(HiveError) -> LiveSession {
-        lock.lock()
-        if sessions[name] != nil { lock.unlock(); throw .exists("session '\(name)' exists") }
-        lock.unlock()
+        if exists(name) { throw .exists("session '\(name)' exists") }
         try store.createSession(name)
         let now = Timestamp.now()
         var detail = "agent \(spec.agent.rawValue)"
         if !spec.dir.isEmpty { detail += " dir \(spec.dir)" }
         let e = Event(time: now, session: name, kind: EventKind.created, detail: detail, uid: uid, state: .new, spec: spec)
         let s = LiveSession(machine: machine(SessionRecord(name: name, spec: spec, created: now), agents: agents()))
-        lock.lock(); sessions[name] = s; lock.unlock()
+        registry.add(s)
         onTreeChange?(.sessionMade(name))
         step(s, .record(e, durable: true))
-        follow(s)
+        reports.follow(s)
         return s
     }
 
@@ -163,14 +134,14 @@ extension Hive {
             guard !state.isLive else {
                 return reply(.busy("\(name) is \(state.rawValue); kill it before removing it"))
             }
-            retireWorktree(s)
+            gitView.retire(s)
             let now = Timestamp.now()
             step(s, .record(Event(time: now, session: name, kind: EventKind.removed, detail: "to history", uid: uid), durable: true))
-            unfollow(s)
+            reports.unfollow(s)
             freezeViews(s)
             do throws(HiveError) {
                 let entry = try store.moveToHistory(name, at: now)
-                lock.lock(); sessions.removeValue(forKey: name); lock.unlock()
+                registry.remove(name)
                 log.info("\(name) moved to history/\(entry)")
                 onChange?(name)
                 reply(nil)
@@ -184,7 +155,7 @@ extension Hive {
     private func freezeViews(_ s: LiveSession) {
         let name = s.name
         for file in SessionFile.frozen where !file.isOnDisk && file != .screen {
-            if let r = render(name, file) { store.writeSessionFile(name, file.rawValue, String(decoding: r.bytes, as: UTF8.self)) }
+            if let r = views.render(name, file) { store.writeSessionFile(name, file.rawValue, String(decoding: r.bytes, as: UTF8.self)) }
         }
         if Sys.stat(store.screenPath(name)) == nil { store.writeSessionFile(name, "screen", "") }
     }

@@ -5,7 +5,7 @@ import Synchronization
 /// A session while the daemon runs: its machine, the one owner of its state, and
 /// the daemon's handles on its agent (watches, pidfd, git's facts).
 ///
-/// Who touches what (the runtime's threads are listed at the top of Hive.swift):
+/// Who touches what (the runtime's threads are listed at the top of Daemon/Hive.swift):
 /// - `inside` (a `Mutex`) holds the machine and the handles. Every read or change
 ///   takes it briefly; appends to the log are made while it is held, so the log's
 ///   order is the machine's. Nothing else is locked while it is held, and no code

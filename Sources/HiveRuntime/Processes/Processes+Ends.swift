@@ -1,0 +1,103 @@
+import Foundation
+import HiveCore
+
+/// Watching a running agent and ending it: its pidfd and terminal output, its exit
+/// as the launcher recorded it, a kill of its whole process tree.
+extension Processes {
+    // MARK: watching
+
+    /// After a start or an adoption: the agent's end (pidfd), its terminal, its git work tree.
+    func watchAgent(_ s: LiveSession) {
+        gitView.watch(s)
+        watchLog(s)
+        let (pane, generation) = s.with { ($0.handles.panePid, $0.handles.generation) }
+        guard let pane else { return }
+        do {
+            let fd = try Sys.pidfdOpen(pane)
+            let token = watcher.watchExit(pidfd: fd) { [weak self, weak s] in
+                guard let self, let s else { return }
+                s.queue.async { self.agentExited(s, generation: generation) }
+            }
+            s.with { $0.handles.pidfd = (fd, token) }
+        } catch {
+            s.queue.async { [self] in agentExited(s, generation: generation) }
+        }
+    }
+
+    func watchLog(_ s: LiveSession) {
+        guard s.with({ $0.handles.logWatch == nil }) else { return }
+        let wd = watcher.watchWrites(store.logPath(s.name)) { [weak self, weak s] in
+            guard let self, let s else { return }
+            s.ingest.async { self.step(s, .output, .ingest) }
+        }
+        s.with { $0.handles.logWatch = wd }
+    }
+
+    // MARK: ending
+
+    /// The agent's process ended (seen through its pidfd).
+    func agentExited(_ s: LiveSession, generation: Int) {
+        let current = s.with { $0.handles.generation == generation && $0.machine.record.state.isLive }
+        guard current else { return }
+        step(s, .ended(finishExit(s)), .queue(uid: getuid()))
+    }
+
+    /// Keeps the last screen of an agent that ended, closes its terminal, and says how it ended.
+    func finishExit(_ s: LiveSession) -> Ending {
+        let name = s.name
+        s.ingest.sync { reports.ingestHooks(s) }  // its last reports come before its end
+        let pane = tmux.pane(name)
+        if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
+        tmux.killSession(name)
+        closeWatches(s)
+        var how = Ending()
+        if let report = Sys.readFile(store.launchErrorPath(name)) {
+            how.launchError = String(decoding: report, as: UTF8.self).trimmingWhitespace()
+        }
+        if let recorded = readExitStatus(name) { (how.status, how.signal) = recorded }
+        how.paneDead = pane?.dead == true
+        how.paneStatus = pane?.status
+        how.paneSignal = pane?.signal
+        return how
+    }
+
+    func closeWatches(_ s: LiveSession) {
+        let (fd, wd) = s.with { inside in
+            inside.handles.generation += 1
+            defer { inside.handles.pidfd = nil; inside.handles.logWatch = nil }
+            return (inside.handles.pidfd, inside.handles.logWatch)
+        }
+        if let fd { watcher.unwatchExit(pidfd: fd.fd, token: fd.token) }
+        if let wd { watcher.unwatchWrites(wd) }
+    }
+
+    /// Ends the agent: TERM to the whole tree, KILL after the grace period, waits
+    /// until no process is left, then closes the terminal. Returns why it could not.
+    func terminate(_ s: LiveSession) -> HiveError? {
+        let name = s.name
+        let scope = s.with { inside in
+            inside.handles.generation += 1
+            return inside.handles.scope(inside.machine.record)
+        }
+        if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
+        var failure: HiveError?
+        if let scope {
+            do { try ProcessTree.terminate(scope, graceMS: config.killGraceMS) } catch { failure = error }
+        }
+        tmux.killSession(name)
+        closeWatches(s)
+        return failure
+    }
+
+    /// The launcher's `exit N` or `signal N`, if it wrote one.
+    func readExitStatus(_ name: String) -> (status: Int32?, signal: Int32?)? {
+        guard let b = Sys.readFile(store.exitStatusPath(name)) else { return nil }
+        let words = String(decoding: b, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard words.count == 2, let n = Int32(words[1]) else { return nil }
+        switch words[0] {
+        case "exit": return (n, nil)
+        case "signal": return (nil, n)
+        default: return nil
+        }
+    }
+}

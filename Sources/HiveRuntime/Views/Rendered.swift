@@ -1,0 +1,36 @@
+import Foundation
+import HiveCore
+
+/// A file's content as a read sees it, and its modification time.
+public struct Rendered: Sendable {
+    public var bytes: [UInt8]
+    public var mtime: Timestamp
+    /// The session's change counter when rendered, for `poll()`.
+    public var version: UInt64
+    /// When it changes with the clock, unannounced (`status` while a second it shows ticks).
+    public var until: Timestamp? = nil
+}
+
+/// What a session's `status` shows besides its record (whose version changes with
+/// every event and token count) and the clock: the terminal's last output and git's
+/// branch.
+struct StatusKey: Equatable {
+    var version: UInt64
+    var output: Int64?
+    var branch: String?
+    var changed: Int?
+}
+
+/// A cached `status` still good, or what to render it again from.
+enum CacheLookup {
+    case hit(Rendered)
+    case stale(StatusKey, SessionRecord, RenderContext)
+}
+
+/// A rendered `status`, served again while its key holds and before `until`, the
+/// next tick of a count of seconds it shows.
+struct CachedStatus {
+    var key: StatusKey
+    var until: Timestamp?
+    var rendered: Rendered
+}
