@@ -66,12 +66,12 @@ extension Bridge {
     }
 
     /// Opens a kept file, which shows `now`, to be read through the page cache; the
-    /// pages the kernel keeps are kept only if they show just that. Content that
-    /// expires is read around the cache, and so is a file whose size the kernel
-    /// holds is not its size now (a change whose drop is on its way: made sure of).
+    /// pages the kernel keeps are kept only if they show just that. A file whose size
+    /// the kernel holds is not its size now (a change whose drop is on its way: made
+    /// sure of) is read around the cache. Content that expires is checked again then.
     private func openKept(_ f: OpenFile, _ ino: UInt64, group: String, _ now: Stamp, expires: Timestamp?,
                           _ reply: Replier) {
-        guard expires == nil else { return reply.open(handle: files.add(f), directIO: true, keepCache: false) }
+        if let expires { recheck(group, at: expires) }
         let held = kept.entry(ino)
         if let a = held?.attributes, !a.sameAttributes(now) {
             dropLater(ino)
@@ -128,7 +128,8 @@ extension Bridge {
         case .rendered(let render)?, .refreshed(let render, _)?:
             if let d, let c = render(.read) {
                 f.setSnapshot(c)
-                if c.expires == nil { stamp = Stamp(mode: d.mode, content: c) }
+                stamp = Stamp(mode: d.mode, content: c)
+                if let expires = c.expires { recheck(group, at: expires) }
             }
             if case .refreshed(_, let refresh)? = d?.source, offset == 0 { refresh {} }
         case .disk(let path)?:

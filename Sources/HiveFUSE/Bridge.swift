@@ -24,9 +24,11 @@ import Logging
 ///   whose announcement is on its way), that one open is `direct_io`. Every read
 ///   renders the file as it is now (the page cache, not the handle, holds one
 ///   rendering), so pages of an outdated rendering are never given after the drop.
-///   Content that expires (a count of seconds ticking) and handles opened for
-///   writing are served as `direct_io` files are (writes through the page cache
-///   would hold its pages locked while we wait on the change they make).
+///   Content that expires (a count of seconds ticking: a live `status`) is kept
+///   until then, and its group checked again at that time, as if a change had been
+///   announced. Handles opened for writing are served as `direct_io` files are
+///   (writes through the page cache would hold its pages locked while we wait on
+///   the change they make).
 /// - When the table announces a change of a group (`TreeNotice.changed`), what the
 ///   kernel keeps of the group's files is rendered again and compared, and the
 ///   inodes that no longer agree are dropped (`fuse_lowlevel_notify_inval_inode`:
@@ -72,6 +74,8 @@ public final class Bridge: @unchecked Sendable {
     /// The mounted session's cache, for invalidations; nil before mounting and after unmounting.
     private var kernel: KernelCache?
     private let kernelLock = NSLock()
+    /// The checks set for kept content that expires (`recheck(_:at:)`).
+    private let expiring = Expiring()
 
     public init(tree: TreeTable, logger: Logger, traceReads: Bool = false) {
         self.tree = tree
@@ -168,32 +172,57 @@ public final class Bridge: @unchecked Sendable {
     }
 
     /// Checks what the kernel keeps of `group`'s files (every group's when nil)
-    /// against the files now, and has it drop what no longer agrees.
+    /// against the files now, and has it drop what no longer agrees. What agrees and
+    /// shows a count of seconds is checked again when the count ticks.
     func recheck(_ group: String?) {
-        let stale = kept.announce(group).filter { !agrees($0.entry) }.map(\.ino)
+        var stale: [UInt64] = []
+        for (ino, entry) in kept.announce(group) {
+            switch agreement(entry) {
+            case .stale: stale.append(ino)
+            case .agrees(let expires): if let expires { recheck(entry.group, at: expires) }
+            }
+        }
         drop(stale)
     }
 
-    /// Whether what the kernel keeps of a file is what the file shows now.
-    private func agrees(_ e: KeptFiles.Entry) -> Bool {
-        guard case .file(let d)? = tree.describe(e.node), case .content = d.cache, let now = stamp(d) else { return false }
-        if let a = e.attributes, !a.sameAttributes(now) { return false }
-        if e.mixedPages { return false }
-        if let p = e.pages, !p.sameBytes(now) { return false }
-        return true
+    /// Whether what the kernel keeps of a file is what it shows now, and until when.
+    private enum Agreement {
+        case stale
+        case agrees(until: Timestamp?)
     }
 
-    /// What a kept file shows now, found without slow work; nil when it cannot be
-    /// kept (gone, slow, or expiring).
-    private func stamp(_ d: FileDescription) -> Stamp? {
+    private func agreement(_ e: KeptFiles.Entry) -> Agreement {
+        guard case .file(let d)? = tree.describe(e.node), case .content = d.cache, let (now, expires) = stamp(d) else { return .stale }
+        if let a = e.attributes, !a.sameAttributes(now) { return .stale }
+        if e.mixedPages { return .stale }
+        if let p = e.pages, !p.sameBytes(now) { return .stale }
+        return .agrees(until: expires)
+    }
+
+    /// What a kept file shows now, and when it changes unannounced (a count of
+    /// seconds ticking), found without slow work; nil when it cannot be kept (gone
+    /// or slow).
+    private func stamp(_ d: FileDescription) -> (Stamp, expires: Timestamp?)? {
         switch d.source {
         case .rendered(let render), .refreshed(let render, _):
-            guard let c = render(.stat), c.expires == nil else { return nil }
-            return Stamp(mode: d.mode, content: c)
+            guard let c = render(.stat) else { return nil }
+            return (Stamp(mode: d.mode, content: c), c.expires)
         case .disk(let path):
-            return Sys.stat(path).map { Stamp(mode: d.mode, disk: $0) }
+            return Sys.stat(path).map { (Stamp(mode: d.mode, disk: $0), nil) }
         case .slow:
             return nil
+        }
+    }
+
+    /// Kept content that expires (a `status` whose seconds tick) is kept like any
+    /// other until then, and its group checked again at that time: a change nobody
+    /// announces is then dropped as an announced one is. One check per group and time.
+    func recheck(_ group: String, at expires: Timestamp) {
+        guard expiring.add(group, expires.milliseconds) else { return }
+        let wait = max(0, expires.milliseconds - Timestamp.now().milliseconds) + 1
+        notifier.asyncAfter(deadline: .now() + .milliseconds(Int(wait))) { [self] in
+            expiring.remove(group, expires.milliseconds)
+            recheck(group)
         }
     }
 
@@ -242,11 +271,13 @@ public final class Bridge: @unchecked Sendable {
                 }
                 return t
             }
-            // Slow content, and content that expires, is never kept.
-            let sized: @Sendable (FileContent?, Bool) -> Result<(Attributes, Timeouts), HiveError> = { c, keepable in
+            // Slow content is never kept; content that expires is kept until then.
+            let sized: @Sendable (FileContent?, Bool) -> Result<(Attributes, Timeouts), HiveError> = { [self] c, keepable in
                 guard let c else { return .failure(.notFound(node.description)) }
                 let a = Attributes(ino: ino, isDirectory: false, mode: d.mode, size: c.bytes.count, mtime: c.mtime)
-                return .success((a, given(keepable && c.expires == nil ? Stamp(mode: d.mode, content: c) : nil)))
+                let t = given(keepable ? Stamp(mode: d.mode, content: c) : nil)
+                if t.attr > 0, let expires = c.expires, case .content(let group, _) = d.cache { recheck(group, at: expires) }
+                return .success((a, t))
             }
             switch d.source {
             case .disk(let path):
@@ -270,5 +301,20 @@ public final class Bridge: @unchecked Sendable {
             case .failure(let e): reply.err(e)
             }
         }
+    }
+}
+
+/// The checks set for kept content that expires, by group and time (ms).
+private final class Expiring: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set: Set<String> = []
+
+    /// Adds one; false when it was set already.
+    func add(_ group: String, _ ms: Int64) -> Bool {
+        lock.withLock { set.insert("\(ms) \(group)").inserted }
+    }
+
+    func remove(_ group: String, _ ms: Int64) {
+        lock.withLock { _ = set.remove("\(ms) \(group)") }
     }
 }

@@ -129,14 +129,34 @@ struct Daemon {
     let config: HiveConfig
     let logger: Logger
 
+    /// How long a new daemon waits for one that has unmounted and is still saving
+    /// its sessions, so `hivefs unmount && hivefs mount` works.
+    static let exitingDaemonWaitMS = 5000
+
+    /// The state directory's lock, held while the daemon runs. Held by a daemon whose
+    /// mount is gone (it is saving and exiting), it is waited for a little; held by
+    /// one still mounted, it is refused at once.
+    private func takeLock() throws -> Int32 {
+        let path = config.stateDir + "/daemon.lock"
+        let deadline = Sys.monotonicMS() + Int64(Daemon.exitingDaemonWaitMS)
+        while true {
+            do {
+                return try Sys.lockFile(path)
+            } catch .wouldBlock {
+                if Mount.status(config.mountpoint) != .mounted, Sys.monotonicMS() < deadline {
+                    Sys.sleep(ms: 20)
+                    continue
+                }
+                throw ValidationError("another hivefs daemon is using \(config.stateDir) (see its daemon.pid)")
+            } catch {
+                throw ValidationError("cannot lock \(path): \(error)")
+            }
+        }
+    }
+
     func run() throws {
         try Sys.makeDirectories(config.stateDir)
-        let lock: Int32
-        do {
-            lock = try Sys.lockFile(config.stateDir + "/daemon.lock")
-        } catch {
-            throw ValidationError("another hivefs daemon is using \(config.stateDir)")
-        }
+        let lock = try takeLock()
         defer { Sys.close(lock) }
         try? Sys.writeFileAtomically(config.stateDir + "/daemon.pid", Array("\(getpid())\n".utf8))
         let hive = try Hive(config: config, logger: logger)

@@ -12,7 +12,7 @@ import HiveCore
 ///     k/model       0444, rendered "opus\n"
 ///     k/setup       0444, rendered from `setup`
 ///     k/summary     0444, on disk (DIR/summary), its name not kept
-///     k/status      0444, rendered "idle 3s\n", expiring while `ticking`
+///     k/status      0444, rendered from `statusText`, expiring 100 ms on while `ticking`
 ///     k/flaky       0444, rendered; its second rendering for a read (the first read's,
 ///                   after the open's) announces a change of "k" while rendering
 ///     k/control     0600, commands: set `agent` to what is written, then announce "k"
@@ -24,6 +24,7 @@ final class BridgeCacheTests: BridgeTestCase {
     let setup = Shared("make\n")
     let kVersion = Shared<UInt64>(1)
     let ticking = Shared(false)
+    let statusText = Shared("idle 3s\n")
     let flakyReads = Shared(0)
     /// Where `k/control` announces from: the writing thread, or a queue of its own.
     let announceFrom = Shared<DispatchQueue?>(nil)
@@ -32,7 +33,7 @@ final class BridgeCacheTests: BridgeTestCase {
     override func setUpWithError() throws {
         try super.setUpWithError()
         let tree = self.tree, mtime = self.mtime, agent = self.agent, otherAgent = self.otherAgent
-        let setup = self.setup, kVersion = self.kVersion, ticking = self.ticking
+        let setup = self.setup, kVersion = self.kVersion, ticking = self.ticking, statusText = self.statusText
         let flakyReads = self.flakyReads, announceFrom = self.announceFrom
         let kept = CachePolicy.content(group: "k")
         let dir = DirectoryDescription(mtime: mtime, removal: .refused(.busy("kept")))
@@ -48,8 +49,8 @@ final class BridgeCacheTests: BridgeTestCase {
         tree.set(Self.node("k", "summary"), .file(FileDescription(mode: .readOnly, source: .disk(self.dir + "/summary"),
                                                                    cache: .content(group: "k", keepsName: false))))
         tree.set(Self.node("k", "status"), .file(FileDescription(mode: .readOnly, source: .rendered { _ in
-            FileContent(bytes: Array("idle 3s\n".utf8), mtime: mtime,
-                        expires: ticking.get ? Timestamp(milliseconds: Timestamp.now().milliseconds + 1000) : nil)
+            FileContent(bytes: Array(statusText.get.utf8), mtime: mtime,
+                        expires: ticking.get ? Timestamp(milliseconds: Timestamp.now().milliseconds + 100) : nil)
         }, cache: kept)))
         tree.set(Self.node("k", "flaky"), .file(FileDescription(mode: .readOnly, source: .rendered { purpose in
             if purpose == .read, flakyReads.update({ $0 += 1; return $0 }) == 2 {
@@ -101,6 +102,16 @@ final class BridgeCacheTests: BridgeTestCase {
 
     var drops: [RecordingKernel.Dropped] { kernel.dropped.get }
 
+    /// Waits up to two seconds for `cond`.
+    func waitFor(_ cond: () -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(2)
+        while Date() < end {
+            if cond() { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return cond()
+    }
+
     // MARK: opens
 
     func testAKeptFileIsReadThroughThePageCacheKeptOnlyWhileItShowsTheSame() {
@@ -144,17 +155,32 @@ final class BridgeCacheTests: BridgeTestCase {
         opened(directIO: false, keepCache: true, cat("k", "agent").0)
     }
 
-    func testHandlesForWritingAndExpiringContentGoAroundThePageCache() {
-        guard case .entry(_, _, let attr) = ask(.lookup(parent: ino("k"), name: "status")) else { return XCTFail("no entry") }
-        XCTAssertEqual(attr, Bridge.cacheSeconds, "not ticking: kept")
-        ticking.set(true)
-        guard case .attr(_, let t) = ask(.getattr(ino: ino("k", "status"))) else { return XCTFail("no attr") }
-        XCTAssertEqual(t, 0, "content that expires is not kept")
-        opened(directIO: true, keepCache: false, cat("k", "status").0)
+    func testHandlesForWritingGoAroundThePageCache() {
         opened(directIO: true, keepCache: false, ask(.open(ino: ino("k", "control"), flags: O_WRONLY)))
         opened(directIO: true, keepCache: false, cat("k", "log").0)
         guard case .entry(_, _, let logAttr) = ask(.lookup(parent: ino("k"), name: "log")) else { return XCTFail("no log") }
         XCTAssertEqual(logAttr, 0, "a log's attributes are never kept")
+    }
+
+    func testExpiringContentIsKeptUntilItExpiresAndDroppedThenIfItChanged() {
+        ticking.set(true)
+        let status = ino("k", "status")
+        guard case .attr(_, let t) = ask(.getattr(ino: status)) else { return XCTFail("no attr") }
+        XCTAssertEqual(t, Bridge.cacheSeconds, "kept until it expires")
+        opened(directIO: false, keepCache: false, cat("k", "status").0)
+        opened(directIO: false, keepCache: true, cat("k", "status").0)
+        // Its seconds tick, unannounced: once it expires it is checked, and dropped.
+        statusText.set("idle 4s\n")
+        XCTAssertTrue(waitFor { self.drops == [.attributes(status)] }, "dropped when it expired: \(drops)")
+        XCTAssertEqual(kernel.onWorker.get, [false])
+        let (reply, text) = cat("k", "status")
+        opened(directIO: false, keepCache: false, reply)
+        XCTAssertEqual(text, "idle 4s\n")
+        // Unchanged when it expires: kept, and checked again at its next expiry.
+        ticking.set(false)
+        _ = cat("k", "status")
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(drops, [.attributes(status)], "unchanged: not dropped again")
     }
 
     func testAKeptFileOnDiskKeepsNoNameAndIsReadAsItIsNow() throws {

@@ -59,14 +59,36 @@ final class KernelCacheTests: MountedTestCase {
         assertReadFromTheCache("w/state")
     }
 
-    func testAnEndedSessionsStatusAndSummaryAreKeptAndALiveStatusIsNot() {
-        newShell("e", "sleep 300")
-        // Live, its idle seconds tick: every read reaches the daemon.
-        _ = m.read("e/status")
-        let before = readsReached("e/status")
-        _ = m.read("e/status")
-        XCTAssertGreaterThan(readsReached("e/status"), before, "a status whose seconds tick is not kept")
+    func testALiveStatusIsKeptUntilItsSecondsTick() {
+        newShell("t", "sleep 300")
+        _ = waitUntil(5) { self.m.state("t") == "idle" }
+        for file in ["status", "status.json"] {
+            // Its idle seconds tick once a second: five reads in a moment reach the
+            // daemon once, or twice if a second ticked among them.
+            _ = m.read("t/" + file)
+            let before = readsReached("t/" + file)
+            for _ in 0..<5 { _ = m.read("t/" + file) }
+            XCTAssertLessThanOrEqual(readsReached("t/" + file) - before, 1, "\(file) between its ticks is read from the cache")
+        }
+        // A handle open from before sees the tick, and so do cat and stat.
+        let fd = open(m.mnt + "/t/status", O_RDONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        func pread0() -> String {
+            var buf = [UInt8](repeating: 0, count: 65536)
+            let n = pread(fd, &buf, buf.count, 0)
+            return String(decoding: buf[0..<max(0, n)], as: UTF8.self)
+        }
+        let first = pread0()
+        XCTAssertTrue(first.contains("idle"), first)
+        XCTAssertTrue(waitUntil(5) { pread0() != first }, "the open handle never saw the seconds tick")
+        let now = m.read("t/status") ?? ""
+        XCTAssertNotEqual(now, first)
+        XCTAssertEqual(m.sh("stat -c %s $MNT/t/status").out, "\(now.utf8.count)\n")
+    }
 
+    func testAnEndedSessionsStatusAndSummaryAreKept() {
+        newShell("e", "sleep 300")
         XCTAssertEqual(m.write("e/control", "kill\n"), 0)
         XCTAssertTrue(waitUntil(5) { (self.m.read("e/summary.json") ?? "").contains("killed") })
         for file in ["status", "status.json", "summary", "summary.json"] { assertReadFromTheCache("e/" + file) }

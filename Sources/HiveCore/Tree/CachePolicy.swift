@@ -18,7 +18,8 @@ public enum CachePolicy: Sendable, Equatable {
     /// the announcement returns (so a write answered after it is never followed by a
     /// stale read), and checks again at each open that what it kept is what the file
     /// says now. Content that expires (`FileContent.expires`: a count of seconds
-    /// ticking) is not kept: it changes with the clock, unannounced. A name that
+    /// ticking) is kept until then, and checked again at that time as if a change
+    /// had been announced: it changes with the clock, unannounced. A name that
     /// comes and goes (a summary) is not kept (`keepsName` false).
     case content(group: String, keepsName: Bool = true)
 }
