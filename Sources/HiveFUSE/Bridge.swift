@@ -236,6 +236,23 @@ public final class Bridge: @unchecked Sendable {
         for ino in inos { kernel.invalidate(ino: ino) }
     }
 
+    /// Has the kernel drop everything it keeps, once serving is over: a tree detached
+    /// while in use stays alive for the files still open, and their reads must get
+    /// ENOTCONN rather than pages of a daemon that is gone. Waits at most `ms` (the
+    /// kernel may wait for a page whose read no worker answers any more).
+    public func dropEverything(waitingAtMost ms: Int) {
+        let done = DispatchSemaphore(value: 0)
+        let t = Thread { [self] in
+            drop(kept.all())
+            done.signal()
+        }
+        t.name = "hivefs-drop"
+        t.start()
+        if done.wait(timeout: .now() + .milliseconds(ms)) == .timedOut {
+            log.warning("the kernel did not drop what it keeps of the tree within \(ms) ms")
+        }
+    }
+
     /// `drop`, from `notifier`: for a worker that gave the kernel what it must not keep
     /// (the drop waits for the page its reply fills, then drops it).
     func dropLater(_ ino: UInt64) {

@@ -117,6 +117,12 @@ final class KeptFiles: @unchecked Sendable {
         return entries.filter { group == nil || $0.value.group == group }.map { (ino: $0.key, entry: $0.value) }
     }
 
+    /// Every inode kept.
+    func all() -> [UInt64] {
+        lock.lock(); defer { lock.unlock() }
+        return Array(entries.keys)
+    }
+
     /// Forgets what the kernel is about to be told to drop.
     func forget(_ inos: [UInt64]) {
         lock.lock(); defer { lock.unlock() }

@@ -66,6 +66,7 @@ public enum Mount {
         detach.start()
         let rc = withExtendedLifetime(ops) { hive_fuse_loop_mt(se, 16) }
         detach.served()
+        bridge.dropEverything(waitingAtMost: 1000)
         fuse_session_unmount(se)
         return rc
     }

@@ -129,13 +129,13 @@ struct Daemon {
     let config: HiveConfig
     let logger: Logger
 
-    /// How long a new daemon waits for one that has unmounted and is still saving
-    /// its sessions, so `hivefs unmount && hivefs mount` works.
+    /// How long a new daemon waits for the one holding the state directory to exit:
+    /// one that has unmounted still saves its sessions, and `hivefs unmount && hivefs
+    /// mount` must work.
     static let exitingDaemonWaitMS = 5000
 
-    /// The state directory's lock, held while the daemon runs. Held by a daemon whose
-    /// mount is gone (it is saving and exiting), it is waited for a little; held by
-    /// one still mounted, it is refused at once.
+    /// The state directory's lock, held while the daemon runs; waited for a little,
+    /// then refused with the reason.
     private func takeLock() throws -> Int32 {
         let path = config.stateDir + "/daemon.lock"
         let deadline = Sys.monotonicMS() + Int64(Daemon.exitingDaemonWaitMS)
@@ -143,11 +143,14 @@ struct Daemon {
             do {
                 return try Sys.lockFile(path)
             } catch .wouldBlock {
-                if Mount.status(config.mountpoint) != .mounted, Sys.monotonicMS() < deadline {
-                    Sys.sleep(ms: 20)
-                    continue
+                guard Sys.monotonicMS() < deadline else {
+                    var holder = ""
+                    if let bytes = Sys.readFile(config.stateDir + "/daemon.pid") {
+                        holder = " (pid " + String(decoding: bytes, as: UTF8.self).trimmingWhitespace() + ")"
+                    }
+                    throw ValidationError("another hivefs daemon is using " + config.stateDir + holder)
                 }
-                throw ValidationError("another hivefs daemon is using \(config.stateDir) (see its daemon.pid)")
+                Sys.sleep(ms: 20)
             } catch {
                 throw ValidationError("cannot lock \(path): \(error)")
             }

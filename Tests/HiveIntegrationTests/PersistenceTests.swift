@@ -61,6 +61,21 @@ final class PersistenceTests: MountedTestCase {
         XCTAssertEqual(m.pid("bg"), pid)
     }
 
+    func testAMountRightAfterAnUnmountWaitsForTheOldDaemonAndASecondDaemonIsRefused() throws {
+        newShell("bg", "sleep 300")
+        let other = m.root + "/other"
+        XCTAssertEqual(mkdir(other, 0o755), 0)
+        let second = m.sh("'\(MountFixture.binary)' mount \(other) --state \(m.state) --socket \(m.socket) --foreground")
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertTrue(second.err.contains("another hivefs daemon is using \(m.state) (pid \(m.daemon ?? 0))"), second.err)
+        let old = m.daemon
+        XCTAssertEqual(m.sh("'\(MountFixture.binary)' unmount $MNT").status, 0)
+        // At once, while the old daemon may still be saving its sessions.
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertEqual(m.state("bg"), "idle")
+        if let old { var st: Int32 = 0; waitpid(old, &st, 0) }
+    }
+
     func testUnmountWhileBusyEndsCleanlyAndReadersAreNotLeftHanging() throws {
         newShell("busy", "sleep 300")
         guard let pid = m.pid("busy") else { return XCTFail("no pid") }

@@ -18,8 +18,8 @@ final class AgentFilesTests: XCTestCase {
         let path = folder + "/" + name
         try? text.write(toFile: path, atomically: true, encoding: .utf8)
         switch AgentFiles.read(path) {
-        case .success: return nil
-        case .failure(let p): return p.text
+        case .defined: return nil
+        case .refused(let p): return p.text
         }
     }
 
@@ -38,7 +38,7 @@ final class AgentFilesTests: XCTestCase {
             approve = ["y", "Enter"]
             """
         try text.write(toFile: folder + "/mini.toml", atomically: true, encoding: .utf8)
-        guard case .success(let d) = AgentFiles.read(folder + "/mini.toml") else { return XCTFail("refused") }
+        guard case .defined(let d) = AgentFiles.read(folder + "/mini.toml") else { return XCTFail("refused") }
         XCTAssertEqual(d.name, "mini")
         XCTAssertEqual(d.command, "mini-agent --plain")
         XCTAssertEqual(d.resume, "mini-agent --continue")
@@ -82,7 +82,7 @@ extension AgentFilesTests {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let example = repo.appendingPathComponent("contrib/agents/example.toml").path
         try FileManager.default.copyItem(atPath: example, toPath: folder + "/my-agent.toml")
-        guard case .success(let d) = AgentFiles.read(folder + "/my-agent.toml") else {
+        guard case .defined(let d) = AgentFiles.read(folder + "/my-agent.toml") else {
             return XCTFail("refused: \(AgentFiles.read(folder + "/my-agent.toml"))")
         }
         XCTAssertEqual(d.reports, .notify)

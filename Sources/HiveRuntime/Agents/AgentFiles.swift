@@ -10,15 +10,29 @@ import TOMLKit
 /// The folder is read again when a file in it changed (by name, size and
 /// modification time), so a new or edited file counts without a restart.
 final class AgentFiles: @unchecked Sendable {
-    /// A file that defines nothing, and why.
-    struct Problem: Error, Equatable, Sendable {
-        var file: String
-        var line: Int?
-        var reason: String
-        /// The agent its name would have given, if it is a valid name.
+    /// A file that defines nothing: its refusal, EINVAL with the file, the line and
+    /// the reason (`agents/NAME.toml:3: prompt must be a string`), and the agent its
+    /// name would have given, if it is a valid name.
+    struct Problem: Equatable, Sendable {
+        var error: HiveError
         var agent: AgentName?
 
-        var text: String { file + (line.map { ":\($0)" } ?? "") + ": " + reason }
+        init(file: String, line: Int?, reason: String, agent: AgentName?) {
+            self.init(.invalid(file + (line.map { ":\($0)" } ?? "") + ": " + reason), agent: agent)
+        }
+
+        init(_ error: HiveError, agent: AgentName?) {
+            self.error = error
+            self.agent = agent
+        }
+
+        var text: String { error.reason }
+    }
+
+    /// What a file comes to: an agent, or a refusal.
+    enum Reading {
+        case defined(DefinedAgent.Definition)
+        case refused(Problem)
     }
 
     let folder: String
@@ -41,8 +55,8 @@ final class AgentFiles: @unchecked Sendable {
         var problems: [Problem] = []
         for n in names {
             switch AgentFiles.read(folder + "/" + n) {
-            case .success(let d): agents.append(DefinedAgent(d))
-            case .failure(let p): problems.append(p)
+            case .defined(let d): agents.append(DefinedAgent(d))
+            case .refused(let p): problems.append(p)
             }
         }
         let refused = Dictionary(problems.compactMap { p in p.agent.map { ($0, p.text) } }) { a, _ in a }
@@ -57,7 +71,7 @@ final class AgentFiles: @unchecked Sendable {
     static let keyKeys: Set<String> = ["interrupt", "approve", "deny"]
 
     /// One file, checked.
-    static func read(_ path: String) -> Result<DefinedAgent.Definition, Problem> {
+    static func read(_ path: String) -> Reading {
         let file = String(path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...])
         let word = String(file.dropLast(".toml".count))
         let shown = "agents/" + file
@@ -66,46 +80,46 @@ final class AgentFiles: @unchecked Sendable {
                     agent: AgentName.isValid(word) ? AgentName(rawValue: word) : nil)
         }
         guard AgentName.isValid(word) else {
-            return .failure(problem("'\(Text.printable(word))' cannot name an agent: a lowercase letter, then lowercase letters, digits, '-' and '_'"))
+            return .refused(problem("'\(Text.printable(word))' cannot name an agent: a lowercase letter, then lowercase letters, digits, '-' and '_'"))
         }
         let name = AgentName(rawValue: word)
         guard !AgentCatalog.isBuiltIn(name) else {
-            return .failure(Problem(file: shown, line: nil, reason: "\(name) is a built-in agent; name the file otherwise", agent: nil))
+            return .refused(Problem(file: shown, line: nil, reason: "\(name) is a built-in agent; name the file otherwise", agent: nil))
         }
         guard let bytes = Sys.readFile(path, followLinks: true) else {
-            return .failure(problem("cannot read it: \(String(cString: strerror(errno)))"))
+            return .refused(problem("cannot read it: \(String(cString: strerror(errno)))"))
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(problem("not UTF-8 text")) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { return .refused(problem("not UTF-8 text")) }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
-            return .failure(Problem(file: shown, line: e.source.begin.line, reason: e.description, agent: name))
+            return .refused(Problem(file: shown, line: e.source.begin.line, reason: e.description, agent: name))
         } catch {
-            return .failure(problem("not TOML: \(error)"))
+            return .refused(problem("not TOML: \(error)"))
         }
-        do throws(Problem) {
-            return .success(try definition(table, name: name, file: shown, text: text))
+        do throws(HiveError) {
+            return .defined(try definition(table, name: name, file: shown, text: text))
         } catch {
-            return .failure(error)
+            return .refused(Problem(error, agent: name))
         }
     }
 
-    private static func definition(_ t: TOMLTable, name: AgentName, file: String, text: String) throws(Problem) -> DefinedAgent.Definition {
-        func fail(_ reason: String, _ key: String, _ table: String? = nil) -> Problem {
-            Problem(file: file, line: line(of: key, table: table, in: text), reason: reason, agent: name)
+    private static func definition(_ t: TOMLTable, name: AgentName, file: String, text: String) throws(HiveError) -> DefinedAgent.Definition {
+        func fail(_ reason: String, _ key: String, _ table: String? = nil) -> HiveError {
+            Problem(file: file, line: line(of: key, table: table, in: text), reason: reason, agent: name).error
         }
-        func unknown(_ keys: [String], _ allowed: Set<String>, _ table: String?) throws(Problem) {
+        func unknown(_ keys: [String], _ allowed: Set<String>, _ table: String?) throws(HiveError) {
             if let k = keys.sorted().first(where: { !allowed.contains($0) }) {
                 throw fail("unknown key '\(k)'" + (table.map { " in [\($0)]" } ?? "") + "; keys: " + allowed.sorted().joined(separator: ", "), k, table)
             }
         }
-        func string(_ t: TOMLTable, _ key: String, _ table: String? = nil) throws(Problem) -> String? {
+        func string(_ t: TOMLTable, _ key: String, _ table: String? = nil) throws(HiveError) -> String? {
             guard let v = t[key] else { return nil }
             guard let s = v.string else { throw fail("\(key) must be a string", key, table) }
             return s
         }
-        func words(_ t: TOMLTable, _ key: String, _ table: String? = nil) throws(Problem) -> [String]? {
+        func words(_ t: TOMLTable, _ key: String, _ table: String? = nil) throws(HiveError) -> [String]? {
             guard let v = t[key] else { return nil }
             guard let a = v.array else { throw fail("\(key) must be an array of strings", key, table) }
             var out: [String] = []
@@ -115,7 +129,7 @@ final class AgentFiles: @unchecked Sendable {
             }
             return out
         }
-        func commandLine(_ key: String) throws(Problem) -> String? {
+        func commandLine(_ key: String) throws(HiveError) -> String? {
             guard let line = try string(t, key) else { return nil }
             let words: [String]
             do throws(HiveError) { words = try CommandLineWords.split(line) } catch { throw fail("\(key): \(error.reason)", key) }
@@ -125,7 +139,7 @@ final class AgentFiles: @unchecked Sendable {
 
         try unknown(t.keys, topKeys, nil)
         guard let command = try commandLine("command") else {
-            throw Problem(file: file, line: nil, reason: "command is missing: the program to run, and its arguments", agent: name)
+            throw Problem(file: file, line: nil, reason: "command is missing: the program to run, and its arguments", agent: name).error
         }
         var d = DefinedAgent.Definition(name: name, file: file, command: command)
         d.resume = try commandLine("resume")
@@ -155,7 +169,7 @@ final class AgentFiles: @unchecked Sendable {
         if let v = t["screen"] {
             guard let screen = v.table else { throw fail("screen must be a table: [screen]", "screen") }
             try unknown(screen.keys, screenKeys, "screen")
-            func pattern(_ key: String) throws(Problem) -> ScreenPattern? {
+            func pattern(_ key: String) throws(HiveError) -> ScreenPattern? {
                 guard let source = try string(screen, key, "screen") else { return nil }
                 do { return try ScreenPattern(source) } catch { throw fail("\(key): \(error.reason)", key, "screen") }
             }
@@ -166,7 +180,7 @@ final class AgentFiles: @unchecked Sendable {
         if let v = t["keys"] {
             guard let keys = v.table else { throw fail("keys must be a table: [keys]", "keys") }
             try unknown(keys.keys, keyKeys, "keys")
-            func keyList(_ key: String) throws(Problem) -> [String]? {
+            func keyList(_ key: String) throws(HiveError) -> [String]? {
                 guard let list = try words(keys, key, "keys") else { return nil }
                 for k in list where !KeyNames.isValid(k) {
                     throw fail("\(key): '\(Text.printable(k))' is not a key tmux knows (Enter, Escape, C-c, a letter…)", key, "keys")
