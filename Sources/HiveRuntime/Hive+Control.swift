@@ -85,12 +85,12 @@ extension Hive {
                 try FileManager.default.removeItem(atPath: store.historyEntryDir(entry))
                 removed += 1
                 onTreeChange?(.historyEntryGone(entry))
-                store.appendRootOnly(Event(session: "-", kind: "history.pruned", detail: entry, uid: uid))
+                store.appendRootOnly(Event(session: "-", kind: EventKind.historyPruned, detail: entry, uid: uid))
             } catch {
                 store.appendRootOnly(Event(session: "-", kind: EventKind.error, detail: "EIO cannot delete history/\(entry): \(error)", uid: uid))
             }
         }
-        store.appendRootOnly(Event(session: "-", kind: "history.pruned",
+        store.appendRootOnly(Event(session: "-", kind: EventKind.historyPruned,
                                    detail: "\(removed) entr\(removed == 1 ? "y" : "ies") removed more than \(olderThan)s ago", uid: uid))
         onChange?("")
     }
