@@ -1,43 +1,5 @@
 import Foundation
 
-/// The kinds of event an agent reports through its hooks, normalized so that
-/// every agent's events read the same way in `events`.
-public enum AgentEventKind {
-    public static let prompt = "prompt"
-    public static let tool = "tool"
-    public static let toolDone = "tool.done"
-    public static let toolFailed = "tool.failed"
-    public static let permission = "permission"
-    public static let notification = "notification"
-    public static let idle = "idle"
-    public static let stopFailed = "stop.failed"
-    public static let subagentStart = "subagent.start"
-    public static let subagentStop = "subagent.stop"
-    public static let compact = "compact"
-    /// A compaction is over (Claude Code's PostCompact).
-    public static let compacted = "compact.done"
-    /// The agent's own check refused a tool call (Claude Code's auto mode).
-    public static let toolDenied = "tool.denied"
-    /// The turn was stopped by a person: Escape, or No at a permission menu.
-    public static let interrupt = "interrupt"
-    public static let agentStart = "agent.start"
-    public static let agentEnd = "agent.end"
-    /// A hook event hivefs has no kind for (a newer agent's); kept, detail names it.
-    public static let hook = "hook"
-    /// A record that could not be read: kept on disk as it came, reason in the detail.
-    public static let unreadable = "hook.unreadable"
-    /// The state was corrected from what the terminal shows (a report was missed).
-    public static let screen = "screen"
-    /// The agent said on its screen that it refused hivefs's hooks.
-    public static let hooksRefused = "hooks.refused"
-
-    /// Every kind above: the kinds whose events may carry a new state.
-    public static let all: Set<String> = [
-        prompt, tool, toolDone, toolFailed, permission, notification, idle, stopFailed, subagentStart,
-        subagentStop, compact, compacted, toolDenied, interrupt, agentStart, agentEnd, hook, unreadable, screen, hooksRefused,
-    ]
-}
-
 /// What the agent's state should become after a report, before the daemon weighs
 /// it against the state it has (a paused or ended session keeps its state).
 public enum StateWish: Sendable, Equatable {
@@ -98,7 +60,8 @@ public struct FileTouch: Sendable, Hashable, Comparable, Codable {
 /// What one hook record means, agent-neutral: the event to show, and what it
 /// changes in the session.
 public struct AgentReport: Sendable, Equatable {
-    public var kind: String
+    /// The kind of the event it is recorded as.
+    public var kind: EventKind
     /// One line for people: the tool and its target, the prompt's first line.
     public var detail: String
     public var wish: StateWish?
@@ -121,19 +84,20 @@ public struct AgentReport: Sendable, Equatable {
 
     /// The record that says the agent's status-line snapshot changed.
     public static var costSnapshot: AgentReport {
-        var r = AgentReport(kind: "")
+        // Never recorded as an event, so of no kind.
+        var r = AgentReport(kind: .unknown(""))
         r.isCostSnapshot = true
         return r
     }
 
-    public init(kind: String, detail: String = "") {
+    public init(kind: EventKind, detail: String = "") {
         self.kind = kind
         self.detail = detail
     }
 
     /// A record that could not be understood; it changes nothing but the count.
     public static func unreadable(_ why: String, bytes: Int) -> AgentReport {
-        AgentReport(kind: AgentEventKind.unreadable, detail: "\(why) (\(bytes) bytes kept in hooks.log)")
+        AgentReport(kind: EventKind.hookUnreadable, detail: "\(why) (\(bytes) bytes kept in hooks.log)")
     }
 
     /// A payload that is not a JSON object, with the report that says why.
@@ -158,7 +122,7 @@ public struct AgentReport: Sendable, Equatable {
 
     /// The end of a turn: idle, with the agent's last message (its first line shown).
     public static func turnEnded(_ last: String?) -> AgentReport {
-        var r = AgentReport(kind: AgentEventKind.idle, detail: last.map { ClaudeHooks.firstLine($0) } ?? "")
+        var r = AgentReport(kind: EventKind.idle, detail: last.map { ClaudeHooks.firstLine($0) } ?? "")
         r.message = last
         r.wish = .idle(nil)
         r.clearsTool = true

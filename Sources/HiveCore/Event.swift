@@ -1,61 +1,10 @@
 import Foundation
 
-/// The kinds of event hivefs records. Those an agent reports (through its hooks)
-/// are listed in `AgentEventKind`.
-public enum EventKind {
-    /// The session directory was made; carries the spec.
-    public static let created = "created"
-    /// A spec file was written while the session was `new`.
-    public static let spec = "spec"
-    /// A command written to `control`, with the writer's uid.
-    public static let control = "control"
-    /// The session's state changed; carries the new state and, where known, pid, exit and reason.
-    public static let state = "state"
-    /// A write to `control` was refused; carries the errno and the reason.
-    public static let error = "error"
-    /// The daemon found the session again after a restart.
-    public static let adopted = "adopted"
-    /// The session was moved to `history/`.
-    public static let removed = "removed"
-    /// A policy was set or fired: `key` names it (`idle-timeout`, `budget`), `value` holds it.
-    public static let policy = "policy"
-    /// The state directory takes writes again after refusing them; carries the errno it gave.
-    public static let disk = "disk"
-    /// Something the daemon refused at start that is not a session's (an agent file
-    /// with a mistake): root `events` only.
-    public static let warning = "warning"
-}
-
-/// The kinds of event about a session's git work tree.
-public enum GitEventKind {
-    /// The session's worktree was made: branch, path, base.
-    public static let worktree = "worktree"
-    /// Its worktree was removed with the session (it held no change).
-    public static let worktreeRemoved = "worktree.removed"
-    /// Its worktree was kept at removal (it held changes), and where.
-    public static let worktreeKept = "worktree.kept"
-    /// HEAD gained a commit: its hash and subject.
-    public static let commit = "git.commit"
-    /// HEAD moved otherwise (a reset, a checkout).
-    public static let head = "git.head"
-}
-
-/// The events of the questions an agent asks (`permission`).
-public enum PermissionEventKind {
-    /// The agent asks a question (seen on its screen): carries it, with its id.
-    public static let asked = "permission.asked"
-    /// hivefs pressed the keys of an answer (`approve`, `deny`, `answer`).
-    public static let answered = "permission.answered"
-    /// The question left the screen without an answer through hivefs.
-    public static let gone = "permission.gone"
-    public static let all: Set<String> = [asked, answered, gone]
-}
-
 /// One record of a session's event log: a line of `events` and of `events.jsonl`.
 public struct Event: Sendable, Equatable, Codable {
     public var time: Timestamp
     public var session: String
-    public var kind: String
+    public var kind: EventKind
     /// For people: the tool and its target, the command, the new state. Kept as it
     /// came (a path may hold any byte); every file that shows it escapes it to one line.
     public var detail: String
@@ -100,7 +49,7 @@ public struct Event: Sendable, Equatable, Codable {
     /// `resume` returns to.
     public var resumeTo: SessionState?
 
-    public init(time: Timestamp = .now(), session: String, kind: String, detail: String = "",
+    public init(time: Timestamp = .now(), session: String, kind: EventKind, detail: String = "",
                 uid: UInt32? = nil, state: SessionState? = nil, pid: Int32? = nil, exit: Int32? = nil,
                 reason: String? = nil, errno: String? = nil, key: String? = nil, value: String? = nil,
                 spec: SessionSpec? = nil) {
@@ -120,7 +69,7 @@ public struct Event: Sendable, Equatable, Codable {
     /// `TIME KIND DETAIL\n`, the line of a session's `events`.
     public var textLine: String {
         let d = Text.oneLine(detail)
-        let k = Text.oneLine(kind).replacingOccurrences(of: " ", with: "_")
+        let k = Text.oneLine(kind.rawValue).replacingOccurrences(of: " ", with: "_")
         return d.isEmpty ? "\(time.rfc3339) \(k)\n" : "\(time.rfc3339) \(k) \(d)\n"
     }
 
@@ -132,7 +81,7 @@ public struct Event: Sendable, Equatable, Codable {
         var w = JSONWriter()
         w.string("time", time.rfc3339)
         w.string("session", session)
-        w.string("kind", kind)
+        w.string("kind", kind.rawValue)
         w.string("detail", detail)
         if let uid { w.int("uid", Int64(uid)) }
         if let state { w.string("state", state.rawValue) }

@@ -14,12 +14,12 @@ extension StateStore {
                 try FileManager.default.removeItem(atPath: historyEntryDir(entry))
                 removed += 1
                 gone(entry)
-                appendRootOnly(Event(session: "-", kind: "history.pruned", detail: entry, uid: uid))
+                appendRootOnly(Event(session: "-", kind: EventKind.historyPruned, detail: entry, uid: uid))
             } catch {
                 appendRootOnly(Event(session: "-", kind: EventKind.error, detail: "EIO cannot delete history/\(entry): \(error)", uid: uid))
             }
         }
-        appendRootOnly(Event(session: "-", kind: "history.pruned",
+        appendRootOnly(Event(session: "-", kind: EventKind.historyPruned,
                              detail: "\(removed) entr\(removed == 1 ? "y" : "ies") removed more than \(olderThan)s ago", uid: uid))
     }
 

@@ -176,11 +176,11 @@ final class DefinedAgentAdapterTests: XCTestCase {
         let a = DefinedAgent(try definition())
         let payload = Array(DefinedAgent.notifyPayload.utf8)
         let idle = a.report(payload, ReportContext(base: "/") { "mini> " })
-        XCTAssertEqual(idle.kind, AgentEventKind.idle)
+        XCTAssertEqual(idle.kind, EventKind.idle)
         XCTAssertEqual(idle.wish, .idle(nil))
         let asked = a.report(payload, ReportContext(base: "/") { "Write notes.txt? [y/n]" })
         XCTAssertEqual(asked.wish, .asking("Write notes.txt? [y/n]"))
-        XCTAssertEqual(a.report(Array("{}".utf8), ReportContext(base: "/")).kind, AgentEventKind.unreadable)
+        XCTAssertEqual(a.report(Array("{}".utf8), ReportContext(base: "/")).kind, EventKind.hookUnreadable)
         var d = try definition()
         d.reports = .hooks
         d.notify = []
@@ -188,7 +188,7 @@ final class DefinedAgentAdapterTests: XCTestCase {
         XCTAssertTrue(hooks.reportsTurns)
         XCTAssertTrue(hooks.readsHooksVariable)
         XCTAssertEqual(hooks.report(Array(#"{"hook_event_name":"UserPromptSubmit","prompt":"go"}"#.utf8), ReportContext(base: "/")).kind,
-                       AgentEventKind.prompt, "records in Claude Code's hook format")
+                       EventKind.prompt, "records in Claude Code's hook format")
     }
 
     func testAPatternThatIsNoRegularExpressionIsRefused() {

@@ -4,7 +4,7 @@ import XCTest
 
 /// Agent events, as the runtime writes them from hook reports.
 enum Agent {
-    static func event(_ kind: String, at ms: Int64, _ detail: String = "", state: SessionState? = nil, reason: String? = nil,
+    static func event(_ kind: EventKind, at ms: Int64, _ detail: String = "", state: SessionState? = nil, reason: String? = nil,
                       tool: String? = nil, action: String? = nil, path: String? = nil, hook: Int64? = nil,
                       agentSession: String? = nil, model: String? = nil, message: String? = nil,
                       transcript: String? = nil) -> Event {
@@ -32,32 +32,32 @@ final class AgentEventRecordTests: XCTestCase {
     }
 
     func testAToolStartSetsTheTool() throws {
-        let r = try replay([Agent.event("tool", at: 30, "Edit Sources/a.swift", state: .working, tool: "Edit Sources/a.swift")])
+        let r = try replay([Agent.event(.tool, at: 30, "Edit Sources/a.swift", state: .working, tool: "Edit Sources/a.swift")])
         XCTAssertEqual(r.tool, "Edit Sources/a.swift")
         XCTAssertEqual(r.state, .working)
     }
 
     func testAToolsEndClearsIt() throws {
-        for kind in ["tool.done", "tool.failed", "prompt", "idle", "stop.failed", "agent.end"] {
-            let r = try replay([Agent.event("tool", at: 30, tool: "Bash make"), Agent.event(kind, at: 40, "Bash make")])
-            XCTAssertNil(r.tool, kind)
+        for kind: EventKind in [.toolDone, .toolFailed, .prompt, .idle, .stopFailed, .agentEnd] {
+            let r = try replay([Agent.event(.tool, at: 30, tool: "Bash make"), Agent.event(kind, at: 40, "Bash make")])
+            XCTAssertNil(r.tool, kind.rawValue)
         }
     }
 
     func testOtherReportsKeepTheTool() throws {
-        for kind in ["notification", "subagent.start", "subagent.stop", "compact", "hook", "hook.unreadable", "agent.start"] {
-            let r = try replay([Agent.event("tool", at: 30, tool: "Task builder: Build"), Agent.event(kind, at: 40)])
-            XCTAssertEqual(r.tool, "Task builder: Build", kind)
+        for kind: EventKind in [.notification, .subagentStart, .subagentStop, .compact, .hook, .hookUnreadable, .agentStart] {
+            let r = try replay([Agent.event(.tool, at: 30, tool: "Task builder: Build"), Agent.event(kind, at: 40)])
+            XCTAssertEqual(r.tool, "Task builder: Build", kind.rawValue)
         }
     }
 
     func testANewToolReplacesTheOld() throws {
-        let r = try replay([Agent.event("tool", at: 30, tool: "Read a"), Agent.event("tool", at: 31, tool: "Read b")])
+        let r = try replay([Agent.event(.tool, at: 30, tool: "Read a"), Agent.event(.tool, at: 31, tool: "Read b")])
         XCTAssertEqual(r.tool, "Read b")
     }
 
     func testPermissionWaitsWithItsReason() throws {
-        let r = try replay([Agent.event("permission", at: 30, "Bash rm -rf build", state: .waiting,
+        let r = try replay([Agent.event(.permission, at: 30, "Bash rm -rf build", state: .waiting,
                                         reason: "permission Bash rm -rf build", tool: "Bash rm -rf build")])
         XCTAssertEqual(r.state, .waiting)
         XCTAssertEqual(r.reason, "permission Bash rm -rf build")
@@ -67,8 +67,8 @@ final class AgentEventRecordTests: XCTestCase {
 
     func testIdleWithItsStateClearsTheTool() throws {
         let r = try replay([
-            Agent.event("permission", at: 30, state: .waiting, reason: "permission Bash rm", tool: "Bash rm"),
-            Agent.event("idle", at: 40, "Done.", state: .idle, message: "Done.\nAll good."),
+            Agent.event(.permission, at: 30, state: .waiting, reason: "permission Bash rm", tool: "Bash rm"),
+            Agent.event(.idle, at: 40, "Done.", state: .idle, message: "Done.\nAll good."),
         ])
         XCTAssertEqual(r.state, .idle)
         XCTAssertNil(r.reason, "the wait is over")
@@ -77,13 +77,13 @@ final class AgentEventRecordTests: XCTestCase {
     }
 
     func testAFailedStopKeepsItsReason() throws {
-        let r = try replay([Agent.event("stop.failed", at: 30, "rate_limit: x", state: .idle, reason: "rate_limit: x")])
+        let r = try replay([Agent.event(.stopFailed, at: 30, "rate_limit: x", state: .idle, reason: "rate_limit: x")])
         XCTAssertEqual(r.state, .idle)
         XCTAssertEqual(r.reason, "rate_limit: x")
     }
 
     func testAgentEventsWithoutAStateLeaveItAlone() throws {
-        let r = try replay([Agent.event("notification", at: 30, "[idle_prompt] Claude is waiting for your input")])
+        let r = try replay([Agent.event(.notification, at: 30, "[idle_prompt] Claude is waiting for your input")])
         XCTAssertEqual(r.state, .working)
         XCTAssertEqual(r.stateVersion, 2, "new→starting→working")
         XCTAssertEqual(r.eventCount, 4)
@@ -91,7 +91,7 @@ final class AgentEventRecordTests: XCTestCase {
     }
 
     func testScreenEventsCarryAState() throws {
-        let r = try replay([Agent.event("screen", at: 30, "waiting: trust", state: .waiting,
+        let r = try replay([Agent.event(.screen, at: 30, "waiting: trust", state: .waiting,
                                         reason: "workspace trust dialog (answer with: keys 1, or attach)")])
         XCTAssertEqual(r.state, .waiting)
         XCTAssertEqual(r.reason, "workspace trust dialog (answer with: keys 1, or attach)")
@@ -101,8 +101,8 @@ final class AgentEventRecordTests: XCTestCase {
         // Escape on a permission prompt fires no hook; the screen says the agent is idle again.
         // An idle agent runs no tool, so `status` should not go on showing it.
         let r = try replay([
-            Agent.event("permission", at: 30, state: .waiting, reason: "permission Bash rm -rf /", tool: "Bash rm -rf /"),
-            Agent.event("screen", at: 40, "idle: the screen shows the prompt (no report ended the wait)", state: .idle),
+            Agent.event(.permission, at: 30, state: .waiting, reason: "permission Bash rm -rf /", tool: "Bash rm -rf /"),
+            Agent.event(.screen, at: 40, "idle: the screen shows the prompt (no report ended the wait)", state: .idle),
         ])
         XCTAssertEqual(r.state, .idle)
         XCTAssertNil(r.reason)
@@ -110,20 +110,20 @@ final class AgentEventRecordTests: XCTestCase {
     }
 
     func testAQuietTerminalGoingIdleClearsTheToolToo() throws {
-        let r = try replay([Agent.event("tool", at: 30, tool: "Bash make"), Log.state(.idle, at: 40)])
+        let r = try replay([Agent.event(.tool, at: 30, tool: "Bash make"), Log.state(.idle, at: 40)])
         XCTAssertEqual(r.state, .idle)
         XCTAssertNil(r.tool)
     }
 
     func testFilesAreCounted() throws {
         let r = try replay([
-            Agent.event("tool.done", at: 30, action: "read", path: "Sources/a.swift"),
-            Agent.event("tool.done", at: 31, action: "read", path: "Sources/a.swift"),
-            Agent.event("tool.done", at: 32, action: "edit", path: "Sources/a.swift"),
-            Agent.event("tool.done", at: 33, action: "create", path: "README.md"),
-            Agent.event("tool.done", at: 34, action: "search", path: "."),
-            Agent.event("tool.done", at: 35, action: "edit"),
-            Agent.event("tool.done", at: 36, path: "orphan"),
+            Agent.event(.toolDone, at: 30, action: "read", path: "Sources/a.swift"),
+            Agent.event(.toolDone, at: 31, action: "read", path: "Sources/a.swift"),
+            Agent.event(.toolDone, at: 32, action: "edit", path: "Sources/a.swift"),
+            Agent.event(.toolDone, at: 33, action: "create", path: "README.md"),
+            Agent.event(.toolDone, at: 34, action: "search", path: "."),
+            Agent.event(.toolDone, at: 35, action: "edit"),
+            Agent.event(.toolDone, at: 36, path: "orphan"),
         ])
         XCTAssertEqual(r.files, [
             FileTouch(action: "read", path: "Sources/a.swift"): 2,
@@ -135,10 +135,10 @@ final class AgentEventRecordTests: XCTestCase {
 
     func testHookOffsetIsTheLargest() throws {
         let r = try replay([
-            Agent.event("prompt", at: 30, hook: 100),
-            Agent.event("tool", at: 31, hook: 300),
-            Agent.event("tool.done", at: 32, hook: 200),
-            Agent.event("notification", at: 33),
+            Agent.event(.prompt, at: 30, hook: 100),
+            Agent.event(.tool, at: 31, hook: 300),
+            Agent.event(.toolDone, at: 32, hook: 200),
+            Agent.event(.notification, at: 33),
         ])
         XCTAssertEqual(r.hookOffset, 300)
         XCTAssertEqual(try replay([]).hookOffset, 0)
@@ -146,17 +146,17 @@ final class AgentEventRecordTests: XCTestCase {
 
     func testAgentFactsAreKeptUntilReplaced() throws {
         var r = try replay([
-            Agent.event("agent.start", at: 30, state: .idle, agentSession: "4f1c", model: "claude-sonnet-4-5-20250929",
+            Agent.event(.agentStart, at: 30, state: .idle, agentSession: "4f1c", model: "claude-sonnet-4-5-20250929",
                         transcript: "/home/ana/.claude/projects/-home-ana-src-app/4f1c.jsonl"),
-            Agent.event("idle", at: 40, message: "First answer."),
-            Agent.event("prompt", at: 50, "next", state: .working),
+            Agent.event(.idle, at: 40, message: "First answer."),
+            Agent.event(.prompt, at: 50, "next", state: .working),
         ])
         XCTAssertEqual(r.agentSession, "4f1c")
         XCTAssertEqual(r.model, "claude-sonnet-4-5-20250929")
         XCTAssertEqual(r.transcript, "/home/ana/.claude/projects/-home-ana-src-app/4f1c.jsonl")
         XCTAssertEqual(r.message, "First answer.", "an event without a message keeps the last one")
 
-        r.apply(Agent.event("agent.start", at: 60, agentSession: "9a9a", model: "claude-opus-4-5-20251101",
+        r.apply(Agent.event(.agentStart, at: 60, agentSession: "9a9a", model: "claude-opus-4-5-20251101",
                             message: "Second.", transcript: "/t/9a9a.jsonl"))
         XCTAssertEqual(r.agentSession, "9a9a")
         XCTAssertEqual(r.model, "claude-opus-4-5-20251101")
@@ -166,7 +166,7 @@ final class AgentEventRecordTests: XCTestCase {
 
     func testPausedKeepsTheReason() throws {
         var r = try replay([
-            Agent.event("permission", at: 30, state: .waiting, reason: "permission Bash rm", tool: "Bash rm"),
+            Agent.event(.permission, at: 30, state: .waiting, reason: "permission Bash rm", tool: "Bash rm"),
             Log.state(.paused, at: 40),
         ])
         XCTAssertEqual(r.state, .paused)
@@ -178,21 +178,21 @@ final class AgentEventRecordTests: XCTestCase {
     }
 
     func testTheEndClearsTheTool() throws {
-        let r = try replay([Agent.event("tool", at: 30, tool: "Bash sleep 100"), Log.state(.killed, at: 40, exit: 143, reason: "kill")])
+        let r = try replay([Agent.event(.tool, at: 30, tool: "Bash sleep 100"), Log.state(.killed, at: 40, exit: 143, reason: "kill")])
         XCTAssertNil(r.tool)
         XCTAssertEqual(r.state, .killed)
     }
 
     func testFilesRenderer() throws {
         let r = try replay([
-            Agent.event("tool.done", at: 30, action: "read", path: "Sources/b.swift"),
-            Agent.event("tool.done", at: 31, action: "edit", path: "Sources/b.swift"),
-            Agent.event("tool.done", at: 32, action: "edit", path: "Sources/b.swift"),
-            Agent.event("tool.done", at: 33, action: "create", path: "README.md"),
-            Agent.event("tool.done", at: 34, action: "search", path: "."),
-            Agent.event("tool.done", at: 35, action: "read", path: "/etc/hosts"),
-            Agent.event("tool.done", at: 36, action: "write", path: "docs/odd\nname.md"),
-            Agent.event("tool.done", at: 37, action: "read", path: "Sources/a b.swift"),
+            Agent.event(.toolDone, at: 30, action: "read", path: "Sources/b.swift"),
+            Agent.event(.toolDone, at: 31, action: "edit", path: "Sources/b.swift"),
+            Agent.event(.toolDone, at: 32, action: "edit", path: "Sources/b.swift"),
+            Agent.event(.toolDone, at: 33, action: "create", path: "README.md"),
+            Agent.event(.toolDone, at: 34, action: "search", path: "."),
+            Agent.event(.toolDone, at: 35, action: "read", path: "/etc/hosts"),
+            Agent.event(.toolDone, at: 36, action: "write", path: "docs/odd\nname.md"),
+            Agent.event(.toolDone, at: 37, action: "read", path: "Sources/a b.swift"),
         ])
         XCTAssertEqual(FilesRenderer.text(r), """
         search 1 .
@@ -212,7 +212,7 @@ final class AgentEventRecordTests: XCTestCase {
     }
 
     func testEventJSONLineWithTheAgentFieldsRoundTrips() throws {
-        let e = Agent.event("permission", at: 512, "Bash rm -rf \"build\"", state: .waiting, reason: "permission Bash rm",
+        let e = Agent.event(.permission, at: 512, "Bash rm -rf \"build\"", state: .waiting, reason: "permission Bash rm",
                             tool: "Bash rm -rf \"build\"", action: "edit", path: "Sources/Ü ber\ta.swift", hook: 9_876_543_210,
                             agentSession: "30ce6fc8-632a-45fd-8429-cec8b657956a", model: "claude-opus-4-5-20251101",
                             message: "Done.\n\nAll \"good\" \\ 🐝", transcript: "/home/ana/.claude/projects/-x/30ce.jsonl")
@@ -235,10 +235,10 @@ final class AgentEventRecordTests: XCTestCase {
 
     func testReplayingAgentEventsFromJSONLGivesTheSameRecord() throws {
         let events = Agent.started() + [
-            Agent.event("agent.start", at: 30, agentSession: "4f1c", model: "m", transcript: "/t.jsonl"),
-            Agent.event("tool", at: 31, state: .working, tool: "Edit a.swift", hook: 100),
-            Agent.event("tool.done", at: 32, action: "edit", path: "a.swift", hook: 200),
-            Agent.event("idle", at: 33, state: .idle, hook: 300, message: "ok"),
+            Agent.event(.agentStart, at: 30, agentSession: "4f1c", model: "m", transcript: "/t.jsonl"),
+            Agent.event(.tool, at: 31, state: .working, tool: "Edit a.swift", hook: 100),
+            Agent.event(.toolDone, at: 32, action: "edit", path: "a.swift", hook: 200),
+            Agent.event(.idle, at: 33, state: .idle, hook: 300, message: "ok"),
         ]
         let back = events.map(\.jsonLine).joined().split(separator: "\n").compactMap { Event.parse(jsonLine: Data($0.utf8)) }
         XCTAssertEqual(back, events)

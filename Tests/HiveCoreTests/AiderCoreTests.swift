@@ -11,16 +11,16 @@ final class AiderCoreTests: XCTestCase {
     func testWaitingIsIdleUnlessTheScreenAsks() {
         let payload = Array(AiderNotify.payload.utf8)
         let idle = AiderNotify.report(payload, screen: "aider: done\n> \n")
-        XCTAssertEqual(idle.kind, AgentEventKind.idle)
+        XCTAssertEqual(idle.kind, EventKind.idle)
         XCTAssertEqual(idle.wish?.state, .idle)
         let ask = AiderNotify.report(payload, screen: "src/a.py\nAdd file to the chat? (Y)es/(N)o [Yes]: \n\n")
-        XCTAssertEqual(ask.kind, AgentEventKind.permission)
+        XCTAssertEqual(ask.kind, EventKind.permission)
         XCTAssertEqual(ask.detail, "Add file to the chat?")
         XCTAssertEqual(ask.wish?.state, .waiting)
-        XCTAssertEqual(AiderNotify.report(payload, screen: nil).kind, AgentEventKind.idle)
+        XCTAssertEqual(AiderNotify.report(payload, screen: nil).kind, EventKind.idle)
         let answered = "Add file to the chat? (Y)es/(N)o [Yes]: y\naider: done\n> \n"
-        XCTAssertEqual(AiderNotify.report(payload, screen: answered).kind, AgentEventKind.idle, "an answered question is not asked")
-        XCTAssertEqual(AiderNotify.report(Array("{}".utf8), screen: nil).kind, AgentEventKind.unreadable)
+        XCTAssertEqual(AiderNotify.report(payload, screen: answered).kind, EventKind.idle, "an answered question is not asked")
+        XCTAssertEqual(AiderNotify.report(Array("{}".utf8), screen: nil).kind, EventKind.hookUnreadable)
     }
 
     /// Aider 0.86.2's questions name what they are about on the line above.

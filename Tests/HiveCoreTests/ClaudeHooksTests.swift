@@ -37,26 +37,26 @@ enum Hook {
 
 final class ClaudeHooksKindTests: XCTestCase {
     /// One realistic payload per event, and the kind it must give.
-    private var cases: [(event: String, fields: [String: Any], kind: String)] { [
-        ("SessionStart", ["source": "startup", "model": "claude-sonnet-4-5-20250929"], "agent.start"),
-        ("UserPromptSubmit", ["prompt": "Can you create a README file in this repo?"], "prompt"),
-        ("PreToolUse", ["tool_name": "Bash", "tool_input": ["command": "git status"]], "tool"),
-        ("PermissionRequest", ["tool_name": "Bash", "tool_input": ["command": "rm -rf build"]], "permission"),
+    private var cases: [(event: String, fields: [String: Any], kind: EventKind)] { [
+        ("SessionStart", ["source": "startup", "model": "claude-sonnet-4-5-20250929"], .agentStart),
+        ("UserPromptSubmit", ["prompt": "Can you create a README file in this repo?"], .prompt),
+        ("PreToolUse", ["tool_name": "Bash", "tool_input": ["command": "git status"]], .tool),
+        ("PermissionRequest", ["tool_name": "Bash", "tool_input": ["command": "rm -rf build"]], .permission),
         ("PostToolUse", ["tool_name": "Read", "tool_input": ["file_path": "/home/ana/src/app/a.swift"],
-                         "tool_response": ["type": "text"]], "tool.done"),
+                         "tool_response": ["type": "text"]], .toolDone),
         ("PostToolUseFailure", ["tool_name": "Bash", "tool_input": ["command": "git log"], "error": "Exit code 128",
-                                "is_interrupt": false], "tool.failed"),
+                                "is_interrupt": false], .toolFailed),
         ("PermissionDenied", ["tool_name": "Bash", "tool_input": ["command": "touch risky-file"],
-                              "reason": "The scripted safety check flags this call."], "tool.denied"),
-        ("Notification", ["message": "Claude is waiting for your input", "notification_type": "idle_prompt"], "notification"),
-        ("SubagentStart", ["agent_id": "a05fb78", "agent_type": "builder"], "subagent.start"),
-        ("SubagentStop", ["agent_id": "a05fb78", "agent_type": "builder", "stop_hook_active": false], "subagent.stop"),
-        ("PreCompact", ["trigger": "auto", "custom_instructions": ""], "compact"),
-        ("PostCompact", ["trigger": "manual"], "compact.done"),
-        ("Stop", ["stop_hook_active": false, "last_assistant_message": "Done."], "idle"),
-        ("StopFailure", ["error_type": "rate_limit", "error_message": "Rate limited"], "stop.failed"),
-        ("Interrupt", ["source": "user", "reason": "permission_denied", "via": "terminal"], "interrupt"),
-        ("SessionEnd", ["reason": "logout"], "agent.end"),
+                              "reason": "The scripted safety check flags this call."], .toolDenied),
+        ("Notification", ["message": "Claude is waiting for your input", "notification_type": "idle_prompt"], .notification),
+        ("SubagentStart", ["agent_id": "a05fb78", "agent_type": "builder"], .subagentStart),
+        ("SubagentStop", ["agent_id": "a05fb78", "agent_type": "builder", "stop_hook_active": false], .subagentStop),
+        ("PreCompact", ["trigger": "auto", "custom_instructions": ""], .compact),
+        ("PostCompact", ["trigger": "manual"], .compactDone),
+        ("Stop", ["stop_hook_active": false, "last_assistant_message": "Done."], .idle),
+        ("StopFailure", ["error_type": "rate_limit", "error_message": "Rate limited"], .stopFailed),
+        ("Interrupt", ["source": "user", "reason": "permission_denied", "via": "terminal"], .interrupt),
+        ("SessionEnd", ["reason": "logout"], .agentEnd),
     ] }
 
     func testEveryEventHasItsKind() {
@@ -64,7 +64,7 @@ final class ClaudeHooksKindTests: XCTestCase {
         for c in cases {
             let r = Hook.report(c.event, c.fields)
             XCTAssertEqual(r.kind, c.kind, c.event)
-            XCTAssertTrue(AgentEventKind.all.contains(r.kind), c.event)
+            XCTAssertTrue(r.kind.isAgentReport, c.event)
             XCTAssertEqual(r.agentSession, Hook.session, c.event)
             XCTAssertEqual(r.transcript, Hook.transcript, c.event)
         }
@@ -76,7 +76,7 @@ final class ClaudeHooksKindTests: XCTestCase {
 
     func testAnUnknownEventIsKeptAsHook() {
         let r = Hook.report("TeammateIdle", ["teammate": "x"])
-        XCTAssertEqual(r.kind, "hook")
+        XCTAssertEqual(r.kind, .hook)
         XCTAssertEqual(r.detail, "TeammateIdle")
         XCTAssertNil(r.wish)
         XCTAssertNil(r.touch)
@@ -87,7 +87,7 @@ final class ClaudeHooksKindTests: XCTestCase {
 
     func testAnUnknownEventNameIsShownOnOneShortLine() {
         let r = Hook.report("Weird\nEvent")
-        XCTAssertEqual(r.kind, "hook")
+        XCTAssertEqual(r.kind, .hook)
         XCTAssertEqual(r.detail, "Weird")
         let long = Hook.report(String(repeating: "x", count: 500))
         XCTAssertEqual(long.detail, String(repeating: "x", count: 60) + "…")
@@ -166,7 +166,7 @@ final class ClaudeHooksDetailTests: XCTestCase {
 
     func testPromptShowsItsFirstLine() {
         let r = Hook.report("UserPromptSubmit", ["prompt": "Fix the login bug\nIt fails when the password has a space."])
-        XCTAssertEqual(r.kind, "prompt")
+        XCTAssertEqual(r.kind, .prompt)
         XCTAssertEqual(r.detail, "Fix the login bug")
         XCTAssertTrue(r.clearsTool)
         XCTAssertNil(r.tool)
@@ -177,7 +177,7 @@ final class ClaudeHooksDetailTests: XCTestCase {
             "command": "test -d docs && echo \"exists\" || echo \"does not exist\"",
             "description": "Check if docs directory exists",
         ], ["permission_suggestions": [["type": "addRules", "behavior": "allow"]]])
-        XCTAssertEqual(r.kind, "permission")
+        XCTAssertEqual(r.kind, .permission)
         XCTAssertEqual(r.detail, "Bash test -d docs && echo \"exists\" || echo \"does not exist\"")
         XCTAssertEqual(r.tool, r.detail)
         XCTAssertEqual(r.wish, .waiting("permission Bash test -d docs && echo \"exists\" || echo \"does not exist\""))
@@ -185,7 +185,7 @@ final class ClaudeHooksDetailTests: XCTestCase {
 
     func testToolDoneAndFailed() {
         let done = Hook.tool("PostToolUse", "Bash", ["command": "swift build"], ["tool_response": ["stdout": "ok", "stderr": ""]])
-        XCTAssertEqual(done.kind, "tool.done")
+        XCTAssertEqual(done.kind, .toolDone)
         XCTAssertEqual(done.detail, "Bash swift build")
         XCTAssertTrue(done.clearsTool)
         XCTAssertNil(done.tool)
@@ -195,7 +195,7 @@ final class ClaudeHooksDetailTests: XCTestCase {
             "error": "Exit code 128\nfatal: your current branch 'main' does not have any commits yet",
             "is_interrupt": false,
         ])
-        XCTAssertEqual(failed.kind, "tool.failed")
+        XCTAssertEqual(failed.kind, .toolFailed)
         XCTAssertEqual(failed.detail, "Bash git log --oneline -10 — Exit code 128")
         XCTAssertTrue(failed.clearsTool)
         XCTAssertEqual(failed.wish, .working)
@@ -246,7 +246,7 @@ final class ClaudeHooksWishTests: XCTestCase {
     func testNotificationsThatAskAPersonMeanWaiting() {
         let perm = Hook.report("Notification", ["message": "Claude needs your permission to use Bash",
                                                 "notification_type": "permission_prompt"])
-        XCTAssertEqual(perm.kind, "notification")
+        XCTAssertEqual(perm.kind, .notification)
         XCTAssertEqual(perm.detail, "[permission_prompt] Claude needs your permission to use Bash")
         XCTAssertEqual(perm.wish, .asking("Claude needs your permission to use Bash"))
 
@@ -279,7 +279,7 @@ final class ClaudeHooksWishTests: XCTestCase {
     func testStopMeansIdleWithTheLastMessage() {
         let text = "All 42 tests pass.\n\nI changed Login.swift and added a test."
         let r = Hook.report("Stop", ["stop_hook_active": false, "last_assistant_message": text])
-        XCTAssertEqual(r.kind, "idle")
+        XCTAssertEqual(r.kind, .idle)
         XCTAssertEqual(r.wish, .idle(nil))
         XCTAssertEqual(r.message, text, "the whole message is kept; the detail has its first line")
         XCTAssertEqual(r.detail, "All 42 tests pass.")
@@ -294,7 +294,7 @@ final class ClaudeHooksWishTests: XCTestCase {
     func testStopFailureMeansIdleWithTheError() {
         let r = Hook.report("StopFailure", ["error_type": "rate_limit",
                                             "error_message": "You have hit your usage limit\nResets at 5pm"])
-        XCTAssertEqual(r.kind, "stop.failed")
+        XCTAssertEqual(r.kind, .stopFailed)
         XCTAssertEqual(r.detail, "rate_limit: You have hit your usage limit")
         XCTAssertEqual(r.wish, .idle("rate_limit: You have hit your usage limit"))
         XCTAssertTrue(r.clearsTool)
@@ -323,7 +323,7 @@ final class ClaudeHooksWishTests: XCTestCase {
     func testAnInterruptEndsTheTurn() {
         for reason in ["stop", "permission_denied"] {
             let r = Hook.report("Interrupt", ["source": "user", "reason": reason, "via": "terminal"])
-            XCTAssertEqual(r.kind, "interrupt")
+            XCTAssertEqual(r.kind, .interrupt)
             XCTAssertEqual(r.detail, reason)
             XCTAssertEqual(r.wish, .idle(nil))
             XCTAssertTrue(r.clearsTool)
@@ -333,7 +333,7 @@ final class ClaudeHooksWishTests: XCTestCase {
     func testAPermissionDeniedByAutoModeNamesTheCallAndWhy() {
         let r = Hook.tool("PermissionDenied", "Bash", ["command": "touch risky-file"],
                           ["reason": "The scripted safety check flags this call.\nMore."])
-        XCTAssertEqual(r.kind, "tool.denied")
+        XCTAssertEqual(r.kind, .toolDenied)
         XCTAssertEqual(r.detail, "Bash touch risky-file — The scripted safety check flags this call.")
         XCTAssertNil(r.wish, "the turn goes on")
     }
@@ -401,7 +401,7 @@ final class ClaudeHooksTouchTests: XCTestCase {
 final class ClaudeHooksBadInputTests: XCTestCase {
     private func assertUnreadable(_ payload: [UInt8], _ reason: String, file: StaticString = #filePath, line: UInt = #line) {
         let r = ClaudeHooks.report(payload, base: Hook.base)
-        XCTAssertEqual(r.kind, "hook.unreadable", file: file, line: line)
+        XCTAssertEqual(r.kind, .hookUnreadable, file: file, line: line)
         XCTAssertEqual(r.detail, "\(reason) (\(payload.count) bytes kept in hooks.log)", file: file, line: line)
         XCTAssertNil(r.wish, file: file, line: line)
         XCTAssertNil(r.touch, file: file, line: line)
@@ -452,7 +452,7 @@ final class ClaudeHooksOneLineTests: XCTestCase {
         let prompt = String(repeating: "refactor the parser ", count: 52_429)  // just over 1 MB
         XCTAssertGreaterThan(prompt.utf8.count, 1_000_000)
         let r = Hook.report("UserPromptSubmit", ["prompt": prompt])
-        XCTAssertEqual(r.kind, "prompt")
+        XCTAssertEqual(r.kind, .prompt)
         XCTAssertLessThanOrEqual(r.detail.count, 201)
         XCTAssertGreaterThanOrEqual(r.detail.count, 190, "shortened, not emptied")
         XCTAssertTrue(r.detail.hasPrefix("refactor the parser refactor"), String(r.detail.prefix(40)))

@@ -16,7 +16,7 @@ final class CodexCoreTests: XCTestCase {
     func testATurnCompleteIsIdleWithTheMessageAndThread() {
         let p = #"{"type":"agent-turn-complete","thread-id":"0199a213","turn-id":"3","cwd":"/w","input-messages":["fix it"],"last-assistant-message":"Fixed.\nAll tests pass."}"#
         let r = CodexNotify.report(Array(p.utf8))
-        XCTAssertEqual(r.kind, AgentEventKind.idle)
+        XCTAssertEqual(r.kind, EventKind.idle)
         XCTAssertEqual(r.detail, "Fixed.", "the first line, as for every agent")
         XCTAssertEqual(r.message, "Fixed.\nAll tests pass.")
         XCTAssertEqual(r.agentSession, "0199a213")
@@ -26,14 +26,14 @@ final class CodexCoreTests: XCTestCase {
 
     func testANullMessageAndOtherTypesAndGarbage() {
         let null = CodexNotify.report(Array(#"{"type":"agent-turn-complete","thread-id":"t","last-assistant-message":null}"#.utf8))
-        XCTAssertEqual(null.kind, AgentEventKind.idle)
+        XCTAssertEqual(null.kind, EventKind.idle)
         XCTAssertEqual(null.detail, "")
         XCTAssertNil(null.message)
         let other = CodexNotify.report(Array(#"{"type":"approval-requested","thread-id":"t"}"#.utf8))
-        XCTAssertEqual(other.kind, AgentEventKind.notification)
+        XCTAssertEqual(other.kind, EventKind.notification)
         XCTAssertNil(other.wish, "an unknown notification changes no state")
         for bad in ["", "not json", "[1]", #"{"thread-id":"t"}"#] {
-            XCTAssertEqual(CodexNotify.report(Array(bad.utf8)).kind, AgentEventKind.unreadable, bad)
+            XCTAssertEqual(CodexNotify.report(Array(bad.utf8)).kind, EventKind.hookUnreadable, bad)
         }
     }
 
@@ -42,7 +42,7 @@ final class CodexCoreTests: XCTestCase {
     func testTheTitleThreadsNotificationIsNotTheSessions() {
         let p = #"{"type":"agent-turn-complete","thread-id":"01a2494d-4f77","turn-id":"t","cwd":"/w","client":"codex-tui","input-messages":["Generate a concise, single-line task title of at most 36 characters and under five words where possible. Do not answer the request.\n\nUser prompt:\nPlease [[ask touch made.txt]]"],"last-assistant-message":"{\"title\": \"Touch the file\"}"}"#
         let r = CodexNotify.report(Array(p.utf8))
-        XCTAssertEqual(r.kind, AgentEventKind.notification)
+        XCTAssertEqual(r.kind, EventKind.notification)
         XCTAssertEqual(r.detail, "title: Touch the file")
         XCTAssertNil(r.wish, "the session's turn goes on")
         XCTAssertNil(r.agentSession, "not the conversation's thread")

@@ -58,12 +58,12 @@ final class EventTests: XCTestCase {
     }
 
     func testJSONLineStartsWithTimeSessionKindDetail() {
-        let line = Event(time: t(0), session: "s", kind: "error", detail: "d", errno: "EINVAL").jsonLine
+        let line = Event(time: t(0), session: "s", kind: .error, detail: "d", errno: "EINVAL").jsonLine
         XCTAssertEqual(line, #"{"time":"2026-11-24T10:00:00.000Z","session":"s","kind":"error","detail":"d","errno":"EINVAL"}"# + "\n")
     }
 
     func testAbsentOptionalsAreLeftOut() {
-        let line = Event(time: t(0), session: "s", kind: "created").jsonLine
+        let line = Event(time: t(0), session: "s", kind: .created).jsonLine
         for key in ["uid", "state", "pid", "exit", "reason", "errno", "key", "value", "spec"] {
             XCTAssertFalse(line.contains("\"\(key)\""), key)
         }
@@ -83,7 +83,7 @@ final class EventTests: XCTestCase {
     func testUnknownKeysFromNewerWritersAreIgnored() {
         let line = #"{"time":"2026-11-24T10:00:00.000Z","session":"s","kind":"tool","detail":"Edit a.swift","tokens":12,"extra":{"x":[1]}}"#
         let e = Event.parse(jsonLine: Data(line.utf8))
-        XCTAssertEqual(e?.kind, "tool")
+        XCTAssertEqual(e?.kind, .tool)
         XCTAssertEqual(e?.detail, "Edit a.swift")
         XCTAssertEqual(e?.time, t(0))
     }
@@ -91,23 +91,23 @@ final class EventTests: XCTestCase {
     // MARK: events
 
     func testTextLineFormat() {
-        let e = Event(time: t(512), session: "auth", kind: "tool", detail: "Edit src/auth/login.swift")
+        let e = Event(time: t(512), session: "auth", kind: .tool, detail: "Edit src/auth/login.swift")
         XCTAssertEqual(e.textLine, "2026-11-24T10:00:00.512Z tool Edit src/auth/login.swift\n")
     }
 
     func testTextLineWithoutDetailHasNoTrailingSpace() {
-        let e = Event(time: t(0), session: "a", kind: "adopted")
+        let e = Event(time: t(0), session: "a", kind: .adopted)
         XCTAssertEqual(e.textLine, "2026-11-24T10:00:00.000Z adopted\n")
     }
 
     func testRootTextLineLeadsWithTheSession() {
-        let e = Event(time: t(0), session: "auth", kind: "state", detail: "working")
+        let e = Event(time: t(0), session: "auth", kind: .state, detail: "working")
         XCTAssertEqual(e.rootTextLine, "auth 2026-11-24T10:00:00.000Z state working\n")
     }
 
     func testNewlinesAndControlCharactersStayOnOneLine() {
         let detail = "first\nsecond\r\nthird\tcol\u{1B}[31mred\u{7F}\u{0} back\\slash"
-        let e = Event(time: t(0), session: "a", kind: "control", detail: detail)
+        let e = Event(time: t(0), session: "a", kind: .control, detail: detail)
         let line = e.textLine
         XCTAssertEqual(line, "2026-11-24T10:00:00.000Z control first\\nsecond\\r\\nthird\\tcol\\x1b[31mred\\x7f\\x00 back\\\\slash\n")
         XCTAssertEqual(line.unicodeScalars.filter { $0 == "\n" }.count, 1)
@@ -116,7 +116,7 @@ final class EventTests: XCTestCase {
     }
 
     func testTextAndJSONCarryTheSameDetail() throws {
-        let e = Event(time: t(3), session: "a", kind: "send", detail: "say \"hi\"\nplease")
+        let e = Event(time: t(3), session: "a", kind: .unknown("send"), detail: "say \"hi\"\nplease")
         let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(e.jsonLine.utf8)) as? [String: Any])
         let detail = try XCTUnwrap(obj["detail"] as? String)
         XCTAssertEqual(e.textLine, "\(obj["time"] as? String ?? "?") \(obj["kind"] as? String ?? "?") \(Text.oneLine(detail))\n")
@@ -124,7 +124,7 @@ final class EventTests: XCTestCase {
 
     func testEventKindNames() {
         XCTAssertEqual([EventKind.created, EventKind.spec, EventKind.control, EventKind.state,
-                        EventKind.error, EventKind.adopted, EventKind.removed],
+                        EventKind.error, EventKind.adopted, EventKind.removed].map(\.rawValue),
                        ["created", "spec", "control", "state", "error", "adopted", "removed"])
     }
 }

@@ -115,7 +115,7 @@ final class FuzzTests: XCTestCase {
                 XCTAssertFalse(m.reason.isEmpty)
             case .success(let rec):
                 let report = ClaudeHooks.report(rec.payload, base: "/w")
-                if report.kind == AgentEventKind.unreadable { unreadable += 1 }
+                if report.kind == EventKind.hookUnreadable { unreadable += 1 }
                 let e = Event(session: "s", kind: report.kind, detail: report.detail)
                 let text = e.textLine
                 if text.filter({ $0 == "\n" }).count != 1 || !text.hasSuffix("\n") {

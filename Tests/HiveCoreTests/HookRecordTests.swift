@@ -248,7 +248,7 @@ final class HookBinaryTests: XCTestCase {
                 XCTAssertTrue(r.encoded, "a payload with newlines is encoded")
             } else {
                 XCTAssertFalse(r.encoded, "a one-line payload is written as it came")
-                XCTAssertEqual(ClaudeHooks.report(r.payload, base: "/").kind, "tool")
+                XCTAssertEqual(ClaudeHooks.report(r.payload, base: "/").kind, .tool)
             }
         }
         XCTAssertEqual(expected.count, 0, "payloads missing from the log")
@@ -259,7 +259,7 @@ final class HookBinaryTests: XCTestCase {
         XCTAssertEqual(records.count, 1)
         XCTAssertEqual(records.first?.payload, [])
         XCTAssertEqual(records.first?.encoded, true)
-        XCTAssertEqual(records.first.map { ClaudeHooks.report($0.payload, base: "/").kind }, "hook.unreadable")
+        XCTAssertEqual(records.first.map { ClaudeHooks.report($0.payload, base: "/").kind }, .hookUnreadable)
     }
 
     func testAPayloadEndingInItsOnlyNewlineComesBackWhole() throws {

@@ -36,7 +36,7 @@ struct MachineHarness {
     }
 
     var state: SessionState { m.record.state }
-    var lastKinds: [String] { log.suffix(3).map(\.kind) }
+    var lastKinds: [EventKind] { log.suffix(3).map(\.kind) }
 }
 
 extension Array where Element == SessionEffect {
@@ -120,7 +120,7 @@ final class SessionMachineControlTests: XCTestCase {
         h.started()
         h.feed(.frozen(reason: nil))
         XCTAssertEqual(h.m.record.resumeTo, .idle, "paused while starting: idle")
-        var r = AgentReport(kind: AgentEventKind.prompt, detail: "go")
+        var r = AgentReport(kind: EventKind.prompt, detail: "go")
         r.wish = .working
         h.feed(.report(r, time: h.now.wall, hookEnd: 10, transcriptFound: nil))
         XCTAssertEqual(h.state, .paused, "a report changes no paused state")
@@ -168,7 +168,7 @@ final class SessionMachineControlTests: XCTestCase {
 }
 
 final class SessionMachineReportTests: XCTestCase {
-    private func report(_ kind: String, _ wish: StateWish?, detail: String = "") -> AgentReport {
+    private func report(_ kind: EventKind, _ wish: StateWish?, detail: String = "") -> AgentReport {
         var r = AgentReport(kind: kind, detail: detail)
         r.wish = wish
         return r
@@ -177,7 +177,7 @@ final class SessionMachineReportTests: XCTestCase {
     func testReportsMoveTheStateAndCarryWhatTheyTell() {
         var h = MachineHarness(agent: ClaudeAgent())
         h.started()
-        var r = report(AgentEventKind.tool, .working, detail: "Edit a.swift")
+        var r = report(EventKind.tool, .working, detail: "Edit a.swift")
         r.tool = "Edit a.swift"
         r.touch = FileTouch(action: "edit", path: "a.swift")
         r.mayChangeFiles = true
@@ -208,18 +208,18 @@ final class SessionMachineReportTests: XCTestCase {
     func testAWaitWithoutItsQuestionReadsTheScreenUntilTheQuestionShows() {
         var h = MachineHarness(agent: ClaudeAgent())
         h.started()
-        let fx = h.feed(.report(report(AgentEventKind.permission, .waiting("permission Bash")), time: h.now.wall, hookEnd: 10, transcriptFound: nil))
+        let fx = h.feed(.report(report(EventKind.permission, .waiting("permission Bash")), time: h.now.wall, hookEnd: 10, transcriptFound: nil))
         XCTAssertEqual(h.state, .waiting)
         XCTAssertEqual(fx.notAppends, [.after(ms: 300, .questionPoll(triesLeft: 40))])
         XCTAssertEqual(h.feed(.questionPoll(triesLeft: 40)).notAppends, [.capture(.question), .after(ms: 300, .questionPoll(triesLeft: 39))])
         let asked = h.feed(.screen(ScreenMenuTests.bashMenu, .question))
-        XCTAssertEqual(asked.events.map(\.kind), [PermissionEventKind.asked])
+        XCTAssertEqual(asked.events.map(\.kind), [EventKind.permissionAsked])
         XCTAssertEqual(h.m.record.permission?.id, 1)
         XCTAssertEqual(h.m.live.questionSeenMS, h.now.ms)
         XCTAssertEqual(h.feed(.questionPoll(triesLeft: 39)).notAppends, [], "known: the polling stops")
         XCTAssertTrue(h.feed(.screen(ScreenMenuTests.bashMenu, .question)).events.isEmpty, "the same question is not asked twice")
         let gone = h.feed(.screen("❯ ", .question))
-        XCTAssertEqual(gone.events.map(\.kind), [PermissionEventKind.gone])
+        XCTAssertEqual(gone.events.map(\.kind), [EventKind.permissionGone])
         XCTAssertNil(h.m.record.permission)
         XCTAssertEqual(h.m.record.lastPermissionID, 1)
     }
@@ -260,7 +260,7 @@ final class SessionMachineReportTests: XCTestCase {
     func testTheScreenCorrectsAReportThatDidNotCome() {
         var h = MachineHarness(agent: ClaudeAgent())
         h.started()
-        h.feed(.report(report(AgentEventKind.prompt, .working), time: h.now.wall, hookEnd: 10, transcriptFound: nil))
+        h.feed(.report(report(EventKind.prompt, .working), time: h.now.wall, hookEnd: 10, transcriptFound: nil))
         let v = h.m.record.version
         XCTAssertTrue(h.feed(.screen("❯ ", .reconcile(version: v - 1))).events.isEmpty, "a report came since: it knows better")
         let fx = h.feed(.screen("╭──╮\n│ > │\n╰──╯", .reconcile(version: v)))
@@ -271,11 +271,11 @@ final class SessionMachineReportTests: XCTestCase {
         var w = MachineHarness(agent: ClaudeAgent())
         w.started()
         let told = w.feed(.screen("Settings error: /s/a/claude-settings.json\n✻ esc to interrupt", .reconcile(version: w.m.record.version)))
-        XCTAssertEqual(told.events.map(\.kind), [AgentEventKind.hooksRefused])
+        XCTAssertEqual(told.events.map(\.kind), [EventKind.hooksRefused])
         XCTAssertTrue(w.feed(.screen("Settings error: /s/a/claude-settings.json\n✻ esc to interrupt", .reconcile(version: w.m.record.version))).events
-            .allSatisfy { $0.kind != AgentEventKind.hooksRefused }, "told once a start")
+            .allSatisfy { $0.kind != EventKind.hooksRefused }, "told once a start")
         let dialog = w.feed(.screen(ScreenMenuTests.trustDialog, .reconcile(version: w.m.record.version)))
-        XCTAssertEqual(dialog.events.map(\.kind), [PermissionEventKind.asked], "the trust dialog is a question")
+        XCTAssertEqual(dialog.events.map(\.kind), [EventKind.permissionAsked], "the trust dialog is a question")
     }
 
     func testTurnRunningAndAConversationFoundOnTheMachine() {
@@ -392,7 +392,7 @@ final class SessionMachineLifecycleTests: XCTestCase {
         XCTAssertEqual(lost.log.suffix(2).map(\.detail), ["exited lost", "restart (restore)"])
         var new = MachineHarness()
         let starting = new.feed(.adopt(Adoption(pane: true, dead: false, agentPid: 50, restore: false)))
-        XCTAssertEqual(starting.events.map { $0.kind + " " + $0.detail }, ["state starting pid 50", "adopted pid 50"],
+        XCTAssertEqual(starting.events.map { $0.kind.rawValue + " " + $0.detail }, ["state starting pid 50", "adopted pid 50"],
                        "the daemon died while launching it: adopted too")
         XCTAssertTrue(MachineHarness().m.record.state == .new)
         var never = MachineHarness()
@@ -474,7 +474,7 @@ final class SessionMachineReplayTests: XCTestCase {
     func testTheLogGivesTheRecordBack() throws {
         var h = MachineHarness(agent: ClaudeAgent())
         h.started()
-        h.feed(.report({ var r = AgentReport(kind: AgentEventKind.prompt, detail: "go"); r.wish = .working; return r }(),
+        h.feed(.report({ var r = AgentReport(kind: EventKind.prompt, detail: "go"); r.wish = .working; return r }(),
                        time: h.now.wall, hookEnd: 10, transcriptFound: nil))
         h.feed(.screen(ScreenMenuTests.bashMenu, .question))
         h.feed(.command(.pause, uid: 1))
@@ -518,7 +518,7 @@ final class SessionMachineEdgeTests: XCTestCase {
     func testTheQuestionWatchGivesUpAndThawingARunningSessionDoesNothing() {
         var h = MachineHarness(agent: ClaudeAgent())
         h.started()
-        h.feed(.report({ var r = AgentReport(kind: AgentEventKind.permission); r.wish = .waiting("permission Bash"); return r }(),
+        h.feed(.report({ var r = AgentReport(kind: EventKind.permission); r.wish = .waiting("permission Bash"); return r }(),
                        time: h.now.wall, hookEnd: 5, transcriptFound: nil))
         XCTAssertTrue(h.feed(.questionPoll(triesLeft: 0)).isEmpty, "no tries left")
         XCTAssertFalse(h.m.live.questionWatch, "a later wait watches again")

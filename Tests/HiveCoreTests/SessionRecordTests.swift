@@ -149,7 +149,7 @@ final class SessionRecordReplayTests: XCTestCase {
     func testUnknownKindsCountButChangeNothingElse() throws {
         let r = try XCTUnwrap(SessionRecord.replay([
             Log.created(at: 0),
-            Event(time: t(50), session: "auth", kind: "future.kind", detail: "Edit x", state: .killed),
+            Event(time: t(50), session: "auth", kind: .unknown("future.kind"), detail: "Edit x", state: .killed),
         ]))
         XCTAssertEqual(r.state, .new)
         XCTAssertEqual(r.eventCount, 2)
@@ -335,7 +335,7 @@ final class SessionStateTests: XCTestCase {
 /// The questions an agent asks, folded from `permission.*` events.
 final class SessionRecordPermissionTests: XCTestCase {
     private func asked(_ id: Int, at ms: Int64) -> Event {
-        var e = Event(time: t(ms), session: "auth", kind: PermissionEventKind.asked, detail: "\(id) tool", state: .waiting)
+        var e = Event(time: t(ms), session: "auth", kind: EventKind.permissionAsked, detail: "\(id) tool", state: .waiting)
         e.permission = Permission(id: id, kind: .tool, tool: "Bash", subject: "ls", question: "Do you want to proceed?",
                                   options: [.init(label: "Yes"), .init(label: "No")], focus: 0, style: .menu, approve: 0, deny: 1)
         return e
@@ -345,7 +345,7 @@ final class SessionRecordPermissionTests: XCTestCase {
         var r = try XCTUnwrap(SessionRecord.replay([Log.created(), Log.state(.working, at: 1), asked(1, at: 2)]))
         XCTAssertEqual(r.state, .waiting)
         XCTAssertEqual(r.permission?.id, 1)
-        var answered = Event(time: t(3), session: "auth", kind: PermissionEventKind.answered, detail: "1 1: Yes", state: .working)
+        var answered = Event(time: t(3), session: "auth", kind: EventKind.permissionAnswered, detail: "1 1: Yes", state: .working)
         answered.permission = r.permission
         r.apply(answered)
         XCTAssertNil(r.permission)

@@ -30,13 +30,13 @@ final class StateStoreCheckpointTests: XCTestCase {
             switch i % 5 {
             case 0: out.append(Event(time: at, session: session, kind: EventKind.state, detail: "working", state: .working, pid: 42))
             case 1:
-                var e = Event(time: at, session: session, kind: "tool", detail: "Edit src/\(i).swift")
+                var e = Event(time: at, session: session, kind: EventKind.tool, detail: "Edit src/\(i).swift")
                 e.tool = "Edit src/\(i).swift"; e.action = "edit"; e.path = "src/\(i % 7).swift"; e.hook = Int64(i * 100)
                 out.append(e)
             case 2: out.append(Event(time: at, session: session, kind: EventKind.state, detail: "idle", state: .idle))
             case 3: out.append(Event(time: at, session: session, kind: EventKind.error, detail: "EINVAL bad", reason: "bad", errno: "EINVAL"))
             default:
-                var e = Event(time: at, session: session, kind: "prompt", detail: "do \(i)")
+                var e = Event(time: at, session: session, kind: EventKind.prompt, detail: "do \(i)")
                 e.message = "line \(i)\nnext"
                 out.append(e)
             }

@@ -115,11 +115,11 @@ public struct DefinedAgent: AgentAdapter {
             return .unreadable("not hivefs's notification for \(name)", bytes: payload.count)
         }
         if let q = context.screen().flatMap(question) {
-            var r = AgentReport(kind: AgentEventKind.permission, detail: q.question)
+            var r = AgentReport(kind: EventKind.permission, detail: q.question)
             r.wish = .asking(q.question)
             return r
         }
-        var r = AgentReport(kind: AgentEventKind.idle, detail: "waiting for input")
+        var r = AgentReport(kind: EventKind.idle, detail: "waiting for input")
         r.wish = .idle(nil)
         r.mayChangeFiles = true
         return r

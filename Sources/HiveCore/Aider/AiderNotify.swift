@@ -20,11 +20,11 @@ public enum AiderNotify {
             return .unreadable("not hivefs's Aider notification", bytes: payload.count)
         }
         if let q = screen.flatMap(question) {
-            var r = AgentReport(kind: AgentEventKind.permission, detail: q)
+            var r = AgentReport(kind: EventKind.permission, detail: q)
             r.wish = .asking(q)
             return r
         }
-        var r = AgentReport(kind: AgentEventKind.idle, detail: "waiting for input")
+        var r = AgentReport(kind: EventKind.idle, detail: "waiting for input")
         r.wish = .idle(nil)
         r.mayChangeFiles = true
         return r

@@ -44,44 +44,44 @@ public enum ClaudeHooks {
         let target = toolName.isEmpty ? "" : ToolTarget.describe(toolName, input, base: base)
         switch event {
         case "SessionStart":
-            var r = AgentReport(kind: AgentEventKind.agentStart)
+            var r = AgentReport(kind: EventKind.agentStart)
             let model = modelName(p["model"])
             r.detail = join([p["source"] as? String, model, (p["session_id"] as? String).map { "session " + $0 }])
             r.model = model
             r.wish = .ready
             return r
         case "UserPromptSubmit":
-            var r = AgentReport(kind: AgentEventKind.prompt, detail: firstLine(p["prompt"] as? String ?? ""))
+            var r = AgentReport(kind: EventKind.prompt, detail: firstLine(p["prompt"] as? String ?? ""))
             r.wish = .working
             r.clearsTool = true
             return r
         case "PreToolUse":
-            var r = AgentReport(kind: AgentEventKind.tool, detail: target)
+            var r = AgentReport(kind: EventKind.tool, detail: target)
             r.tool = target
             r.wish = .working
             return r
         case "PostToolUse":
-            var r = AgentReport(kind: AgentEventKind.toolDone, detail: target)
+            var r = AgentReport(kind: EventKind.toolDone, detail: target)
             r.clearsTool = true
             r.wish = .working
             r.touch = ToolTarget.touch(toolName, input, response: p["tool_response"], base: base)
             return r
         case "PostToolUseFailure":
             let err = firstLine(p["error"] as? String ?? "")
-            var r = AgentReport(kind: AgentEventKind.toolFailed, detail: join([target, err.isEmpty ? nil : "— " + err]))
+            var r = AgentReport(kind: EventKind.toolFailed, detail: join([target, err.isEmpty ? nil : "— " + err]))
             if p["is_interrupt"] as? Bool == true { r.detail += " (interrupted)" }
             r.clearsTool = true
             r.wish = .working
             return r
         case "PermissionRequest":
-            var r = AgentReport(kind: AgentEventKind.permission, detail: target)
+            var r = AgentReport(kind: EventKind.permission, detail: target)
             r.tool = target
             r.wish = .waiting("permission " + target)
             return r
         case "Notification":
             let message = firstLine(p["message"] as? String ?? "")
             let type = p["notification_type"] as? String
-            var r = AgentReport(kind: AgentEventKind.notification, detail: join([type.map { "[\($0)]" }, message]))
+            var r = AgentReport(kind: EventKind.notification, detail: join([type.map { "[\($0)]" }, message]))
             if asksAPerson(type: type, message: message) { r.wish = .asking(message.isEmpty ? (type ?? "notification") : message) }
             return r
         case "Stop":
@@ -90,43 +90,43 @@ public enum ClaudeHooks {
             let type = p["error_type"] as? String
             let text = (p["error_message"] as? String) ?? (p["error"] as? String)
             let why = join([type.map { $0 + ":" }, text.map { firstLine($0) }])
-            var r = AgentReport(kind: AgentEventKind.stopFailed, detail: why)
+            var r = AgentReport(kind: EventKind.stopFailed, detail: why)
             r.wish = .idle(why.isEmpty ? "stop failed" : why)
             r.clearsTool = true
             return r
         case "SubagentStart":
-            var r = AgentReport(kind: AgentEventKind.subagentStart,
+            var r = AgentReport(kind: EventKind.subagentStart,
                                 detail: join([p["agent_type"] as? String, p["agent_id"] as? String]))
             r.wish = .working
             return r
         case "SubagentStop":
-            var r = AgentReport(kind: AgentEventKind.subagentStop,
+            var r = AgentReport(kind: EventKind.subagentStop,
                                 detail: join([p["agent_type"] as? String, p["agent_id"] as? String]))
             r.subagentTranscript = p["agent_transcript_path"] as? String
             return r
         case "PreCompact":
-            return AgentReport(kind: AgentEventKind.compact, detail: p["trigger"] as? String ?? "")
+            return AgentReport(kind: EventKind.compact, detail: p["trigger"] as? String ?? "")
         case "PostCompact":
-            return AgentReport(kind: AgentEventKind.compacted, detail: p["trigger"] as? String ?? "")
+            return AgentReport(kind: EventKind.compactDone, detail: p["trigger"] as? String ?? "")
         case "PermissionDenied":
             // Auto mode's own check refused a call (a person's "No" is an Interrupt).
             let why = firstLine(p["reason"] as? String ?? "")
-            var r = AgentReport(kind: AgentEventKind.toolDenied, detail: join([target, why.isEmpty ? nil : "— " + why]))
+            var r = AgentReport(kind: EventKind.toolDenied, detail: join([target, why.isEmpty ? nil : "— " + why]))
             r.clearsTool = true
             return r
         case "Interrupt":
             // Escape during a stream or a tool (`stop`), or a person's No or Escape at a
             // permission menu (`permission_denied`): the turn is over either way.
-            var r = AgentReport(kind: AgentEventKind.interrupt, detail: p["reason"] as? String ?? "")
+            var r = AgentReport(kind: EventKind.interrupt, detail: p["reason"] as? String ?? "")
             r.wish = .idle(nil)
             r.clearsTool = true
             return r
         case "SessionEnd":
-            var r = AgentReport(kind: AgentEventKind.agentEnd, detail: p["reason"] as? String ?? "")
+            var r = AgentReport(kind: EventKind.agentEnd, detail: p["reason"] as? String ?? "")
             r.clearsTool = true
             return r
         default:
-            return AgentReport(kind: AgentEventKind.hook, detail: firstLine(event, limit: 60))
+            return AgentReport(kind: EventKind.hook, detail: firstLine(event, limit: 60))
         }
     }
 

@@ -25,11 +25,11 @@ public enum CodexNotify {
         case "agent-turn-complete" where isTitleThread(p):
             // Not the session's thread: its turn says nothing of the conversation's.
             let title = titleText(p["last-assistant-message"] as? String)
-            return AgentReport(kind: AgentEventKind.notification, detail: "title" + (title.map { ": " + ClaudeHooks.firstLine($0, limit: 60) } ?? ""))
+            return AgentReport(kind: EventKind.notification, detail: "title" + (title.map { ": " + ClaudeHooks.firstLine($0, limit: 60) } ?? ""))
         case "agent-turn-complete":
             r = .turnEnded(p["last-assistant-message"] as? String)
         default:
-            r = AgentReport(kind: AgentEventKind.notification, detail: "[\(ClaudeHooks.firstLine(type, limit: 60))]")
+            r = AgentReport(kind: EventKind.notification, detail: "[\(ClaudeHooks.firstLine(type, limit: 60))]")
         }
         r.agentSession = (p["thread-id"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         return r

@@ -46,15 +46,15 @@ public enum GeminiHooks {
         var r: AgentReport
         switch event {
         case "SessionStart":
-            r = AgentReport(kind: AgentEventKind.agentStart, detail: ClaudeHooks.join([p["source"] as? String,
+            r = AgentReport(kind: EventKind.agentStart, detail: ClaudeHooks.join([p["source"] as? String,
                 (p["session_id"] as? String).map { "session " + $0 }]))
             r.wish = .ready
         case "BeforeAgent":
-            r = AgentReport(kind: AgentEventKind.prompt, detail: ClaudeHooks.firstLine(p["prompt"] as? String ?? ""))
+            r = AgentReport(kind: EventKind.prompt, detail: ClaudeHooks.firstLine(p["prompt"] as? String ?? ""))
             r.wish = .working
             r.clearsTool = true
         case "BeforeTool":
-            r = AgentReport(kind: AgentEventKind.tool, detail: target)
+            r = AgentReport(kind: EventKind.tool, detail: target)
             r.tool = target
             r.wish = .working
         case "AfterTool":
@@ -62,9 +62,9 @@ public enum GeminiHooks {
             let error = (response?["error"] as? String).flatMap { $0.isEmpty ? nil : $0 }
                 ?? ((response?["error"] as? [String: Any])?["message"] as? String)
             if let error {
-                r = AgentReport(kind: AgentEventKind.toolFailed, detail: ClaudeHooks.join([target, "— " + ClaudeHooks.firstLine(error)]))
+                r = AgentReport(kind: EventKind.toolFailed, detail: ClaudeHooks.join([target, "— " + ClaudeHooks.firstLine(error)]))
             } else {
-                r = AgentReport(kind: AgentEventKind.toolDone, detail: target)
+                r = AgentReport(kind: EventKind.toolDone, detail: target)
                 r.touch = touch(tool, input, base: base)
             }
             r.clearsTool = true
@@ -73,16 +73,16 @@ public enum GeminiHooks {
         case "Notification":
             let message = ClaudeHooks.firstLine(p["message"] as? String ?? "")
             let type = p["notification_type"] as? String
-            r = AgentReport(kind: AgentEventKind.notification, detail: ClaudeHooks.join([type.map { "[\($0)]" }, message]))
+            r = AgentReport(kind: EventKind.notification, detail: ClaudeHooks.join([type.map { "[\($0)]" }, message]))
             if type == "ToolPermission" { r.wish = .asking(message.isEmpty ? "permission" : message) }
         case "AfterAgent":
             r = .turnEnded(p["prompt_response"] as? String)
         case "PreCompress":
-            r = AgentReport(kind: AgentEventKind.compact, detail: p["trigger"] as? String ?? "")
+            r = AgentReport(kind: EventKind.compact, detail: p["trigger"] as? String ?? "")
         case "SessionEnd":
-            r = AgentReport(kind: AgentEventKind.agentEnd, detail: p["reason"] as? String ?? "")
+            r = AgentReport(kind: EventKind.agentEnd, detail: p["reason"] as? String ?? "")
         default:
-            r = AgentReport(kind: AgentEventKind.hook, detail: ClaudeHooks.firstLine(event, limit: 60))
+            r = AgentReport(kind: EventKind.hook, detail: ClaudeHooks.firstLine(event, limit: 60))
         }
         r.agentSession = (p["session_id"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         r.transcript = (p["transcript_path"] as? String).flatMap { $0.isEmpty ? nil : $0 }

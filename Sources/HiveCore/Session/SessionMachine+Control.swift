@@ -135,7 +135,7 @@ extension SessionMachine {
 
     /// The keys were pressed: the question is answered, and the agent works on.
     mutating func answered(_ known: Permission, choice: Int, _ out: inout Effects) {
-        var e = Event(time: out.now.wall, session: name, kind: PermissionEventKind.answered,
+        var e = Event(time: out.now.wall, session: name, kind: EventKind.permissionAnswered,
                       detail: "\(known.id) \(choice + 1): \(known.options[choice].label)", state: .working)
         e.permission = known
         emit(e, durable: true, &out)

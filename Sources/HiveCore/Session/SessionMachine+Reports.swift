@@ -78,7 +78,7 @@ extension SessionMachine {
             live.toldRefusedReports = true
             // Reports since the start show the hooks work; only a refusal before any is news.
             if record.hookOffset == live.hooksAtLaunch {
-                emit(Event(time: out.now.wall, session: name, kind: AgentEventKind.hooksRefused, detail: detail), &out)
+                emit(Event(time: out.now.wall, session: name, kind: EventKind.hooksRefused, detail: detail), &out)
             }
         }
         // A question the screen shows is recorded with its options (`permission`).
@@ -103,7 +103,7 @@ extension SessionMachine {
             target = .idle
             detail = "idle: the screen shows the prompt (no report ended the \(record.state == .waiting ? "wait" : "turn"))"
         }
-        var e = Event(time: out.now.wall, session: name, kind: AgentEventKind.screen, detail: detail, state: target)
+        var e = Event(time: out.now.wall, session: name, kind: EventKind.screen, detail: detail, state: target)
         e.reason = seen.reason
         emit(e, &out)
     }
@@ -126,14 +126,14 @@ extension SessionMachine {
             let p = seen.permission(id: (r.lastPermissionID ?? 0) + 1, tool: seen.kind == .tool ? announced?.0 : nil,
                                     subject: seen.kind == .tool ? announced?.1 : nil)
             live.questionSeenMS = out.now.ms
-            var e = Event(time: out.now.wall, session: name, kind: PermissionEventKind.asked,
+            var e = Event(time: out.now.wall, session: name, kind: EventKind.permissionAsked,
                           detail: "\(p.id) \(p.kind.rawValue): \(p.question)", state: .waiting, reason: p.reason)
             e.permission = p
             emit(e, durable: true, &out)
             return true
         }
         guard let known = r.permission else { return false }
-        var e = Event(time: out.now.wall, session: name, kind: PermissionEventKind.gone, detail: "\(known.id) left the screen unanswered")
+        var e = Event(time: out.now.wall, session: name, kind: EventKind.permissionGone, detail: "\(known.id) left the screen unanswered")
         e.permission = known
         emit(e, durable: true, &out)
         return false

@@ -72,11 +72,11 @@ public struct SessionMachine: Sendable {
         case .turnRunning(let version):
             // A report that came meanwhile (the turn's end) knows better.
             guard record.version == version, record.state == .starting || record.state == .idle else { break }
-            emit(Event(time: now.wall, session: name, kind: AgentEventKind.screen, detail: "working: the screen shows a turn running",
+            emit(Event(time: now.wall, session: name, kind: EventKind.screen, detail: "working: the screen shows a turn running",
                        state: .working), &out)
         case .conversation(let id, let transcript):
             guard record.agentSession == nil || record.transcript == nil else { break }
-            var e = Event(time: now.wall, session: name, kind: AgentEventKind.agentStart, detail: "thread \(id)")
+            var e = Event(time: now.wall, session: name, kind: EventKind.agentStart, detail: "thread \(id)")
             e.agentSession = id
             e.transcript = transcript
             emit(e, &out)

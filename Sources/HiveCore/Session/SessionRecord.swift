@@ -99,7 +99,7 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         if let v = e.repo { repo = v }
         if let v = e.workdir { workdir = v }
         if let v = e.head { head = v }
-        if e.kind == GitEventKind.worktreeRemoved { worktree = nil }
+        if e.kind == EventKind.worktreeRemoved { worktree = nil }
         if let v = e.resumeTo { resumeTo = v }
         switch e.kind {
         case EventKind.created, EventKind.spec:
@@ -114,25 +114,25 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             budgetSpent = false
         case EventKind.policy where e.key == "budget.spent":
             budgetSpent = true
-        case AgentEventKind.prompt:
+        case EventKind.prompt:
             prompts += 1
             tool = nil
-        case AgentEventKind.tool:
+        case EventKind.tool:
             tool = e.tool
             if let name = e.tool?.split(separator: " ").first { tools[String(name), default: 0] += 1 }
-        case AgentEventKind.permission:
+        case EventKind.permission:
             tool = e.tool
-        case PermissionEventKind.asked:
+        case EventKind.permissionAsked:
             if let p = e.permission { permission = p; lastPermissionID = max(lastPermissionID ?? 0, p.id) }
-        case PermissionEventKind.answered, PermissionEventKind.gone:
+        case EventKind.permissionAnswered, EventKind.permissionGone:
             if e.permission == nil || e.permission?.id == permission?.id { permission = nil }
-        case AgentEventKind.toolDone, AgentEventKind.toolFailed, AgentEventKind.idle,
-             AgentEventKind.stopFailed, AgentEventKind.agentEnd:
+        case EventKind.toolDone, EventKind.toolFailed, EventKind.idle,
+             EventKind.stopFailed, EventKind.agentEnd:
             tool = nil
         default:
             break
         }
-        if let s = e.state, e.kind == EventKind.state || AgentEventKind.all.contains(e.kind) || PermissionEventKind.all.contains(e.kind) {
+        if let s = e.state, e.kind == EventKind.state || e.kind.isAgentReport || e.kind.isPermissionQuestion {
             enter(s, e)
         }
     }

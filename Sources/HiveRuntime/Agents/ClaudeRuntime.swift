@@ -68,7 +68,7 @@ extension ClaudeAgent: AgentRuntime {
         let file = ClaudeTrust.configFile(env: AgentEnvironment.compose(overrides: plan.spec.env), home: parts.config.home)
         do {
             if try ClaudeTrust.trust(plan.workdir, file: file) {
-                parts.machines.step(s, .record(Event(session: s.name, kind: "trust", detail: "\(plan.workdir) marked trusted in \(file)"), durable: true))
+                parts.machines.step(s, .record(Event(session: s.name, kind: EventKind.trust, detail: "\(plan.workdir) marked trusted in \(file)"), durable: true))
             }
         } catch {
             parts.machines.refused(s.name, HiveError(error.errno, "cannot mark \(plan.workdir) trusted: \(error.reason)"))

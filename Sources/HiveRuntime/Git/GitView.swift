@@ -183,12 +183,12 @@ final class GitView: Sendable {
         let folder = folder(r)
         if let commits = git.commits(folder, from: last, to: oid), !commits.isEmpty {
             for (i, (hash, subject)) in commits.enumerated() {
-                var e = Event(session: r.name, kind: GitEventKind.commit, detail: hash + " " + subject)
+                var e = Event(session: r.name, kind: EventKind.gitCommit, detail: hash + " " + subject)
                 if i == commits.count - 1 { e.head = oid }
                 parts.machines.step(s, .record(e, durable: true))
             }
         } else {
-            var e = Event(session: r.name, kind: GitEventKind.head,
+            var e = Event(session: r.name, kind: EventKind.gitHead,
                           detail: "moved to \(oid.prefix(7)) \(git.subject(folder, oid) ?? "")")
             e.head = oid
             parts.machines.step(s, .record(e, durable: true))

@@ -59,7 +59,7 @@ struct Worktrees: Sendable {
         try? Sys.makeDirectories(workdir, mode: 0o755)
         var detail = "\(branch) at \(path) from \(base.prefix(7)) \(git.subject(top, base) ?? "")"
         if copied > 0 { detail += "; \(copied) file\(copied == 1 ? "" : "s") copied from .hiveinclude" }
-        var e = Event(session: name, kind: GitEventKind.worktree, detail: detail)
+        var e = Event(session: name, kind: EventKind.worktree, detail: detail)
         e.branch = branch; e.base = base; e.worktree = path; e.repo = top; e.workdir = workdir; e.head = base
         return .success((workdir, e))
     }
@@ -113,12 +113,12 @@ struct Worktrees: Sendable {
         let pending = git.pendingChanges(wt)
         guard pending == 0 else {
             let what = pending.map { "\($0) uncommitted or untracked change\($0 == 1 ? "" : "s")" } ?? "git could not tell its changes"
-            return Event(session: r.name, kind: GitEventKind.worktreeKept, detail: "kept at \(wt): \(what); branch \(branch ?? "-")")
+            return Event(session: r.name, kind: EventKind.worktreeKept, detail: "kept at \(wt): \(what); branch \(branch ?? "-")")
         }
         if let why = git.removeWorktree(repo, path: wt) {
-            return Event(session: r.name, kind: GitEventKind.worktreeKept, detail: "kept at \(wt): git would not remove it: \(why)")
+            return Event(session: r.name, kind: EventKind.worktreeKept, detail: "kept at \(wt): git would not remove it: \(why)")
         }
-        var e = Event(session: r.name, kind: GitEventKind.worktreeRemoved, detail: "\(wt) removed; branch \(branch ?? "-") stays")
+        var e = Event(session: r.name, kind: EventKind.worktreeRemoved, detail: "\(wt) removed; branch \(branch ?? "-") stays")
         e.branch = branch
         return e
     }

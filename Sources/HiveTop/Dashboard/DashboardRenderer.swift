@@ -1,3 +1,5 @@
+import HiveCore
+
 /// Draws the dashboard into a frame of the terminal's size.
 ///
 ///     hivefs top  ~/hive  5 sessions: 2 working, 1 waiting, 2 idle  $0.42  21:03:05
@@ -184,10 +186,10 @@ public enum DashboardRenderer {
             let kind = String(parts[1])
             let detail = parts.count > 2 ? String(parts[2]) : ""
             var kindStyle = Style(bold: true)
-            switch kind {
-            case "error": kindStyle = Style(.red, bold: true)
-            case "permission", "notification": kindStyle = Style(.yellow, bold: true)
-            case "state": kindStyle = stateStyle(detail.split(separator: " ").first.map(String.init) ?? "")
+            switch EventKind(rawValue: kind) {
+            case .error: kindStyle = Style(.red, bold: true)
+            case .permission, .notification: kindStyle = Style(.yellow, bold: true)
+            case .state: kindStyle = stateStyle(detail.split(separator: " ").first.map(String.init) ?? "")
             default: break
             }
             return Line([Span(time + " ", Style(dim: true)), Span(kind, kindStyle), Span(" " + detail)]).fitted(width)
