@@ -6,8 +6,7 @@ public struct FileContent: Sendable, Equatable {
     public var version: UInt64
     /// When this content changes by itself, with no change announced (a count of
     /// seconds it shows ticks then); nil when only an announced change changes it.
-    /// When the content changes with the clock, unannounced: a client keeps it
-    /// until then at most (`CachePolicy.content`).
+    /// A client keeps it until then at most (`CachePolicy.content`).
     public var expires: Timestamp?
 
     public init(bytes: [UInt8], mtime: Timestamp, version: UInt64 = 0, expires: Timestamp? = nil) {
