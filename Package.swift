@@ -47,6 +47,15 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The link between hosts: 9P2000.L serving of the tree (the codec is the core's).
+        .target(
+            name: "HiveLink",
+            dependencies: [
+                "HiveCore", "HiveRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // `hivefs top`: a dashboard that reads and writes only the mount's files.
         .target(
             name: "HiveTop",
@@ -64,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "hivefs",
             dependencies: [
-                "HiveCore", "HiveRuntime", "HiveFUSE", "HiveHook", "HiveTop",
+                "HiveCore", "HiveRuntime", "HiveFUSE", "HiveHook", "HiveTop", "HiveLink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <signal.h>
 #include <errno.h>
+#include <sys/socket.h>
 
 int hive_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 int hive_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
@@ -55,5 +56,15 @@ int hive_winsize(int fd, unsigned short *rows, unsigned short *cols) {
     if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return -1;
     *rows = ws.ws_row;
     *cols = ws.ws_col;
+    return 0;
+}
+
+int hive_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }
+
+int hive_peer_uid(int fd, uid_t *uid) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return -1;
+    *uid = cred.uid;
     return 0;
 }

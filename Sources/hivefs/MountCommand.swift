@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HiveCore
 import HiveFUSE
+import HiveLink
 import HiveRuntime
 import Logging
 
@@ -165,12 +166,21 @@ struct Daemon {
         let hive = try Hive(config: config, logger: logger)
         // Each read that reaches the daemon is logged when asked (the tests count them).
         let traceReads = ProcessInfo.processInfo.environment["HIVEFS_TRACE_READS"] == "1"
-        let bridge = Bridge(tree: HiveTree(hive: hive), logger: logger, traceReads: traceReads)
+        let tree = HiveTree(hive: hive)
+        let bridge = Bridge(tree: tree, logger: logger, traceReads: traceReads)
         hive.start()
+        // The same tree for other hosts, through `hivefs serve --stdio` over ssh.
+        let link = LinkListener(tree: tree, path: LinkListener.socketPath(stateDir: config.stateDir), logger: logger)
+        do {
+            try link.start()
+        } catch {
+            logger.warning("\(error); other hosts cannot reach this one")
+        }
         logger.info("serving \(config.mountpoint) from \(config.stateDir) (tmux -L \(config.socket))")
         let rc = try Mount.serve(bridge, at: config.mountpoint, logger: logger) {
             logger.info("mounted at \(config.mountpoint)")
         }
+        link.stop()
         hive.stop()
         logger.info("unmounted \(config.mountpoint); agents keep running")
         // A positive status is the signal that ended the loop (SIGINT, SIGTERM): a clean stop.

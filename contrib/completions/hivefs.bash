@@ -173,13 +173,13 @@ _hivefs() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    mount|unmount|new|status|top|attach|hook|help)
+    mount|unmount|new|status|top|attach|serve|hook|help)
         # Offer subcommand argument completions
         "_hivefs_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'mount unmount new status top attach hook help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'mount unmount new status top attach serve hook help' -- "${cur}"))
         ;;
     esac
 }
@@ -375,6 +375,26 @@ _hivefs_attach() {
     case "${positional_number}" in
     1)
         __hivefs_add_completions -W "$(__hivefs_custom_complete ---completion attach -- positional@0 "${COMP_CWORD}" "$(__hivefs_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_hivefs_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--stdio --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --config)
+    __hivefs_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--config')
+        __hivefs_add_completions -o plusdirs -fX '!*.@(toml)'
         return
         ;;
     esac

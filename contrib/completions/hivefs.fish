@@ -34,6 +34,8 @@ function __hivefs_parse_tokens -S
             __hivefs_parse_subcommand 0 'mount=' 'interval=' 'once' 'size=' 'config=' 'version' 'h/help'
         case 'attach'
             __hivefs_parse_subcommand 1 'mount=' 'config=' 'version' 'h/help'
+        case 'serve'
+            __hivefs_parse_subcommand 0 'stdio' 'state=' 'config=' 'version' 'h/help'
         case 'hook'
             __hivefs_parse_subcommand 2 'status=' 'version' 'h/help'
         case 'help'
@@ -99,6 +101,7 @@ complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivef
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivefs" -eq 1' -fa 'status' -d 'Print the root status table, or one session\'s status.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivefs" -eq 1' -fa 'top' -d 'A live dashboard of every session; keys attach to, send to, pause, resume, interrupt, kill, remove and create them.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivefs" -eq 1' -fa 'attach' -d 'Attach this terminal to a session\'s tmux session (detach with C-b d).'
+complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivefs" -eq 1' -fa 'serve' -d 'Serve this host\'s tree on stdin and stdout, for another host\'s hivefs (run over ssh).'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivefs" -eq 1' -fa 'hook' -d 'Append a hook payload (the argument, else stdin) to a session\'s hooks.log; run by agents\' hooks, always exits 0.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivefs" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivefs mount" -eq 1' -fa '(__hivefs_complete_directories)'
@@ -148,6 +151,11 @@ complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options 
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs attach" config' -l 'config' -d 'The config file.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'toml\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs attach" version' -l 'version' -d 'Show the version.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs attach" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs serve" stdio' -l 'stdio' -d 'Serve on stdin and stdout (the only way offered).'
+complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs serve" state' -l 'state' -d 'The state directory (default $XDG_STATE_HOME/hivefs).' -rfa '(__hivefs_complete_directories)'
+complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs serve" config' -l 'config' -d 'The config file.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'toml\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs serve" version' -l 'version' -d 'Show the version.'
+complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs serve" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_positional "hivefs hook" -eq 1' -F
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs hook" status' -l 'status' -d 'Claude Code\'s status line: keep its snapshot (stdin) in this file, tell LOG, run the user\'s command.' -rF
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs hook" version' -l 'version' -d 'Show the version.'

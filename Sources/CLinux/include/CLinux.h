@@ -27,4 +27,9 @@ int hive_signal_pipe(const int *signals, int count);
 /* The size of the terminal on fd (TIOCGWINSZ): 0, or -1 with errno. */
 int hive_winsize(int fd, unsigned short *rows, unsigned short *cols);
 
+/* accept4(fd, NULL, NULL, SOCK_CLOEXEC): -1 with errno on failure. */
+int hive_accept_cloexec(int fd);
+/* The uid of the process at the other end of a Unix socket (SO_PEERCRED): 0, or -1 with errno. */
+int hive_peer_uid(int fd, uid_t *uid);
+
 #endif

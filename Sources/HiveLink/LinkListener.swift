@@ -1,0 +1,145 @@
+import Foundation
+import HiveCore
+import HiveRuntime
+import Logging
+import SystemPackage
+
+/// The daemon's end of the link: a Unix socket in its state directory
+/// (`link.sock`, mode 0600) on which each connection is a 9P2000.L client served
+/// the daemon's own tree (`NinePServer`). `hivefs serve --stdio`, which another
+/// host's daemon runs here over ssh, relays its stdin and stdout to one such
+/// connection; nothing listens on a network port.
+///
+/// Threads: one accepts; each connection has one reading it, which hands whole
+/// messages to its server in order. Replies are written whole, under the
+/// connection's lock, from whichever thread has them.
+public final class LinkListener: @unchecked Sendable {
+    public let path: String
+    let tree: TreeTable
+    let log: Logger
+    private let lock = NSLock()
+    private var listening: FileDescriptor?
+    private var connections: [Int32: Connection] = [:]
+
+    public init(tree: TreeTable, path: String, logger: Logger) {
+        self.tree = tree
+        self.path = path
+        self.log = logger
+    }
+
+    /// The socket's path in a state directory.
+    public static func socketPath(stateDir: String) -> String { stateDir + "/link.sock" }
+
+    /// Listens, and serves each connection of the daemon's own user on a thread.
+    public func start() throws(HiveError) {
+        let fd: FileDescriptor
+        do {
+            fd = try Sys.listenUnix(path)
+        } catch {
+            throw error.hive("cannot listen on \(path)")
+        }
+        lock.withLock { listening = fd }
+        let t = Thread { [self] in accept(fd) }
+        t.name = "hivefs-link"
+        t.start()
+    }
+
+    /// Stops listening and closes every connection.
+    public func stop() {
+        let (fd, all) = lock.withLock { () -> (FileDescriptor?, [Connection]) in
+            defer { listening = nil; connections = [:] }
+            return (listening, Array(connections.values))
+        }
+        if let fd {
+            shutdown(fd.rawValue, Int32(SHUT_RDWR))
+            try? fd.close()
+            unlink(path)
+        }
+        for c in all { c.close() }
+    }
+
+    private func accept(_ listening: FileDescriptor) {
+        while true {
+            let accepted: (FileDescriptor, uid: uid_t)
+            do {
+                accepted = try Sys.accept(listening)
+            } catch {
+                if lock.withLock({ self.listening == nil }) { return }
+                log.warning("link: cannot accept on \(path): \(error)")
+                Sys.sleep(ms: 100)
+                continue
+            }
+            let (fd, peer) = accepted
+            guard peer == getuid() else {
+                log.warning("link: refused a connection from uid \(peer)")
+                try? fd.close()
+                continue
+            }
+            let c = Connection(fd: fd, tree: tree, log: log)
+            lock.withLock { connections[fd.rawValue] = c }
+            let t = Thread { [self] in
+                c.run()
+                _ = lock.withLock { connections.removeValue(forKey: fd.rawValue) }
+            }
+            t.name = "hivefs-link-conn"
+            t.start()
+        }
+    }
+
+    /// One client: its socket, its framer and its server.
+    final class Connection: @unchecked Sendable {
+        let fd: FileDescriptor
+        let log: Logger
+        private let writeLock = NSLock()
+        private var closed = false
+        private var server: NinePServer?
+
+        init(fd: FileDescriptor, tree: TreeTable, log: Logger) {
+            self.fd = fd
+            self.log = log
+            server = nil
+            server = NinePServer(tree: tree) { [weak self] bytes in self?.write(bytes) }
+        }
+
+        /// Reads messages until the client goes or sends what is no message.
+        func run() {
+            var framer = NinePFramer()
+            defer {
+                close()
+                writeLock.withLock { try? fd.close() }
+            }
+            while true {
+                let chunk: [UInt8]
+                do {
+                    chunk = try Sys.readSome(fd)
+                } catch {
+                    return
+                }
+                if chunk.isEmpty { return }
+                do throws(HiveError) {
+                    for m in try framer.take(chunk) { try server?.handle(m) }
+                } catch {
+                    // Said once, with the reason, then the link is closed.
+                    log.warning("link: closing a connection: \(error)")
+                    write(NinePCodec.encode(.error(error.errno), tag: NineP.noTag))
+                    return
+                }
+            }
+        }
+
+        func write(_ bytes: [UInt8]) {
+            writeLock.withLock {
+                guard !closed else { return }
+                do { try Sys.writeAll(fd, bytes) } catch { closed = true }
+            }
+        }
+
+        func close() {
+            writeLock.withLock {
+                guard !closed else { return }
+                closed = true
+                shutdown(fd.rawValue, Int32(SHUT_RDWR))
+            }
+        }
+    }
+}

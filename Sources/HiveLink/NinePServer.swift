@@ -1,0 +1,341 @@
+import Foundation
+import HiveCore
+import HiveRuntime
+import SystemPackage
+
+/// Serves a `TreeTable` over 9P2000.L to one client: the same table the FUSE
+/// bridge serves, with the same modes, errnos and writes, for another host's
+/// daemon (NineP.swift says what is spoken and why).
+///
+/// Decisions, stated once:
+/// - Requests are taken one at a time, in order, on the connection's queue; a slow
+///   source (a terminal's screen) or a refresh (git) answers later, from the
+///   table's queues, so nothing waits on slow work. Replies may come in any order;
+///   each carries its request's tag.
+/// - A fid is a node and, once opened, the open file: rendered files are rendered
+///   into it at open and again by a read from offset 0 (as the bridge's `direct_io`
+///   handles); files on disk are read at the offset asked, as they are now.
+/// - Every user of the link is the user running the daemon: the uid a write is
+///   made as is the daemon's, as it is for the local mount.
+///
+/// Threads: `handle` runs on the connection's queue; `fids` is behind `lock`
+/// because deferred replies touch it from other queues.
+public final class NinePServer: @unchecked Sendable {
+    let tree: TreeTable
+    /// Sends one whole message to the client; callable from any thread.
+    let send: @Sendable ([UInt8]) -> Void
+    let uid: UInt32
+    private let lock = NSLock()
+    private var fids: [UInt32: Fid] = [:]
+    private var paths: [TreeNode: UInt64] = [TreeNode.root: 1]
+    private var nextPath: UInt64 = 2
+    private var msize = NineP.maxMessage
+    private let slow = DispatchQueue(label: "hivefs.link.slow", attributes: .concurrent)
+
+    /// What a fid stands for.
+    final class Fid: @unchecked Sendable {
+        let node: TreeNode
+        var opened = false
+        var writing = false
+        var snapshot: [UInt8] = []
+        var pending: [UInt8] = []
+        init(node: TreeNode) { self.node = node }
+    }
+
+    public init(tree: TreeTable, uid: UInt32 = getuid(), send: @escaping @Sendable ([UInt8]) -> Void) {
+        self.tree = tree
+        self.uid = uid
+        self.send = send
+    }
+
+    /// Answers one whole message; a message that is none ends the link (thrown).
+    public func handle(_ message: [UInt8]) throws(HiveError) {
+        let (tag, decoded) = try NinePCodec.decodeRequest(message)
+        guard case .message(let request) = decoded else {
+            return reply(tag, .error(.notSupported))
+        }
+        serve(request, tag)
+    }
+
+    private func reply(_ tag: UInt16, _ response: NinePResponse) {
+        send(NinePCodec.encode(response, tag: tag))
+    }
+
+    private func fail(_ tag: UInt16, _ error: HiveError) {
+        reply(tag, .error(error.errno))
+    }
+
+    private func fid(_ n: UInt32) -> Fid? { lock.withLock { fids[n] } }
+
+    private func qid(_ node: TreeNode, version: UInt64 = 0) -> Qid {
+        let path = lock.withLock { () -> UInt64 in
+            if let p = paths[node] { return p }
+            defer { nextPath += 1 }
+            paths[node] = nextPath
+            return nextPath
+        }
+        return Qid(type: node.isDirectory ? Qid.directoryType : Qid.fileType,
+                   version: UInt32(truncatingIfNeeded: version), path: path)
+    }
+
+    private func serve(_ request: NinePRequest, _ tag: UInt16) {
+        switch request {
+        case .version(let asked, let version):
+            lock.withLock {
+                fids = [:]
+                msize = min(asked, NineP.maxMessage)
+            }
+            reply(tag, .version(msize: min(asked, NineP.maxMessage), version: version == NineP.version ? NineP.version : "unknown"))
+        case .attach(let f, _, _, _, _):
+            guard lock.withLock({ fids[f] == nil }) else { return fail(tag, HiveError(.badFileDescriptor, "fid \(f) is in use")) }
+            lock.withLock { fids[f] = Fid(node: .root) }
+            reply(tag, .attach(qid(.root)))
+        case .flush:
+            reply(tag, .flush)
+        case .walk(let f, let newFid, let names):
+            walk(f, newFid, names, tag)
+        case .lopen(let f, let flags):
+            open(f, flags, tag)
+        case .getattr(let f, _):
+            guard let fid = fid(f) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
+            attributes(fid.node, tag)
+        case .setattr(let f, let a):
+            let valid = a.valid, size = a.size
+            // A truncation to 0 (`echo x > file` opens with O_TRUNC) is taken, as the bridge takes it.
+            guard fid(f) != nil else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
+            guard valid & ~UInt32(0x8 | 0x20 | 0x40 | 0x80 | 0x100) == 0, valid & NinePSetAttributes.size == 0 || size == 0 else {
+                return fail(tag, HiveError(.notPermitted, "only a truncation to 0 is taken"))
+            }
+            reply(tag, .setattr)
+        case .readdir(let f, let offset, let count):
+            readdir(f, offset, count, tag)
+        case .read(let f, let offset, let count):
+            read(f, offset, count, tag)
+        case .write(let f, let offset, let data):
+            write(f, offset, data, tag)
+        case .clunk(let f):
+            let had = lock.withLock { fids.removeValue(forKey: f) != nil }
+            had ? reply(tag, .clunk) : fail(tag, HiveError(.badFileDescriptor, "no fid \(f)"))
+        case .mkdir(let d, let name, _, _):
+            mkdir(d, name, tag)
+        case .unlinkat(let d, let name, let flags):
+            unlink(d, name, flags, tag)
+        case .statfs:
+            reply(tag, .statfs(blockSize: 4096, nameLength: 255))
+        }
+    }
+
+    // MARK: names
+
+    private func walk(_ f: UInt32, _ newFid: UInt32, _ names: [String], _ tag: UInt16) {
+        guard let start = fid(f) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
+        var node = start.node
+        var qids: [Qid] = []
+        for name in names {
+            let next: TreeNode?
+            if name == ".." {
+                next = TreeNode(Array(node.names.dropLast()), isDirectory: true)
+            } else if name == "." || name.isEmpty || name.contains("/") {
+                next = nil
+            } else {
+                next = node.isDirectory ? tree.lookup(node, name) : nil
+            }
+            guard let found = next else { break }
+            node = found
+            qids.append(qid(found))
+        }
+        // The first name not found is ENOENT; a walk cut short later says how far it went.
+        if !names.isEmpty && qids.isEmpty { return fail(tag, .notFound(names[0])) }
+        if qids.count == names.count {
+            let taken = lock.withLock { () -> Bool in
+                if newFid != f, fids[newFid] != nil { return false }
+                fids[newFid] = Fid(node: node)
+                return true
+            }
+            guard taken else { return fail(tag, HiveError(.badFileDescriptor, "fid \(newFid) is in use")) }
+        }
+        reply(tag, .walk(qids))
+    }
+
+    private func attributes(_ node: TreeNode, _ tag: UInt16) {
+        switch tree.describe(node) {
+        case nil:
+            fail(tag, .notFound(node.description))
+        case .directory(let d)?:
+            var a = NinePAttributes(qid: qid(node), mode: UInt32(S_IFDIR) | UInt32(d.mode.rawValue))
+            a.nlink = 2
+            set(&a, d.mtime)
+            reply(tag, .getattr(a))
+        case .file(let d)?:
+            let sized: @Sendable (UInt64, Timestamp, UInt64) -> Void = { [self] size, mtime, version in
+                var a = NinePAttributes(qid: qid(node, version: version), mode: UInt32(S_IFREG) | UInt32(d.mode.rawValue))
+                a.size = size
+                a.dataVersion = version
+                set(&a, mtime)
+                reply(tag, .getattr(a))
+            }
+            switch d.source {
+            case .disk(let path):
+                guard let st = Sys.stat(path) else { return fail(tag, .notFound(node.description)) }
+                let ms = Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
+                sized(UInt64(st.st_size), Timestamp(milliseconds: ms), UInt64(st.st_size))
+            case .rendered(let render), .refreshed(let render, _):
+                guard let c = render(.stat) else { return fail(tag, .notFound(node.description)) }
+                sized(UInt64(c.bytes.count), c.mtime, c.version)
+            case .slow(let render):
+                slow.async { [self] in
+                    guard let c = render(.stat) else { return fail(tag, .notFound(node.description)) }
+                    sized(UInt64(c.bytes.count), c.mtime, c.version)
+                }
+            }
+        }
+    }
+
+    private func set(_ a: inout NinePAttributes, _ t: Timestamp) {
+        a.mtimeSeconds = UInt64(max(0, t.milliseconds / 1000))
+        a.mtimeNanoseconds = UInt64(max(0, t.milliseconds % 1000)) * 1_000_000
+        a.uid = uid
+        a.gid = getgid()
+    }
+
+    private func readdir(_ f: UInt32, _ offset: UInt64, _ count: UInt32, _ tag: UInt16) {
+        guard let fid = fid(f) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
+        guard let nodes = tree.listing(fid.node) else { return fail(tag, HiveError(.notDirectory, fid.node.description)) }
+        var entries: [NinePDirectoryEntry] = []
+        var used = 0
+        for (i, node) in nodes.enumerated().dropFirst(Int(min(offset, UInt64(nodes.count)))) {
+            let name = node.names.last ?? ""
+            let size = 13 + 8 + 1 + 2 + name.utf8.count
+            guard used + size <= Int(count) else { break }
+            used += size
+            entries.append(NinePDirectoryEntry(qid: qid(node), next: UInt64(i + 1), type: node.isDirectory ? 4 : 8, name: name))
+        }
+        reply(tag, .readdir(entries))
+    }
+
+    // MARK: files
+
+    private func open(_ f: UInt32, _ flags: UInt32, _ tag: UInt16) {
+        guard let fid = fid(f) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
+        let accmode = Int32(bitPattern: flags) & O_ACCMODE
+        let iounit = msizeNow() - 24
+        switch tree.describe(fid.node) {
+        case nil:
+            fail(tag, .notFound(fid.node.description))
+        case .directory?:
+            guard accmode == O_RDONLY else { return fail(tag, HiveError(.isDirectory, fid.node.description)) }
+            fid.opened = true
+            reply(tag, .lopen(qid(fid.node), iounit: iounit))
+        case .file(let d)?:
+            if accmode != O_RDONLY && !d.mode.isWritable { return fail(tag, .denied("read-only file")) }
+            fid.writing = accmode != O_RDONLY
+            fid.opened = true
+            let done: @Sendable (FileContent?) -> Void = { [self] c in
+                if let c { fid.snapshot = c.bytes }
+                reply(tag, .lopen(qid(fid.node), iounit: iounit))
+            }
+            switch d.source {
+            case .disk(let path):
+                guard Sys.stat(path) != nil else { return fail(tag, .notFound(fid.node.description)) }
+                done(nil)
+            case .rendered(let render):
+                done(accmode == O_WRONLY ? nil : render(.read))
+            case .slow(let render):
+                slow.async { done(render(.read)) }
+            case .refreshed(let render, let refresh):
+                refresh { done(render(.read)) }
+            }
+        }
+    }
+
+    private func msizeNow() -> UInt32 { lock.withLock { msize } }
+
+    private func read(_ f: UInt32, _ offset: UInt64, _ count: UInt32, _ tag: UInt16) {
+        guard let fid = fid(f), fid.opened else { return fail(tag, HiveError(.badFileDescriptor, "fid \(f) is not open")) }
+        let count = Int(min(count, msizeNow() - 24))
+        guard case .file(let d)? = tree.describe(fid.node) else { return fail(tag, .notFound(fid.node.description)) }
+        let slice: @Sendable () -> Void = { [self] in
+            let s = fid.snapshot
+            let from = Int(min(offset, UInt64(s.count)))
+            reply(tag, .read(Array(s[from..<min(s.count, from + count)])))
+        }
+        switch d.source {
+        case .disk(let path):
+            do throws(Errno) {
+                let fd = try Sys.openRead(path)
+                defer { try? fd.close() }
+                reply(tag, .read(try Sys.pread(fd.rawValue, count: count, offset: Int64(clamping: offset))))
+            } catch {
+                fail(tag, error == .tooManySymbolicLinkLevels ? .io("\(path) is a symbolic link") : error.hive("read failed"))
+            }
+        case .rendered(let render):
+            // A read from the start sees the file as it is now.
+            if offset == 0, let c = render(.read) { fid.snapshot = c.bytes }
+            slice()
+        case .refreshed(let render, let refresh):
+            if offset == 0, let c = render(.read) { fid.snapshot = c.bytes }
+            if offset == 0 { refresh {} }
+            slice()
+        case .slow(let render):
+            guard offset == 0 else { return slice() }
+            slow.async {
+                if let c = render(.read) { fid.snapshot = c.bytes }
+                slice()
+            }
+        }
+    }
+
+    private func write(_ f: UInt32, _ offset: UInt64, _ data: [UInt8], _ tag: UInt16) {
+        guard let fid = fid(f), fid.opened, fid.writing else { return fail(tag, HiveError(.badFileDescriptor, "fid \(f) is not open for writing")) }
+        guard case .file(let d)? = tree.describe(fid.node) else { return fail(tag, .notFound(fid.node.description)) }
+        let count = UInt32(data.count)
+        switch d.write {
+        case .none:
+            fail(tag, .denied("read-only file"))
+        case .commands(let perform):
+            perform(data, uid) { [self] err in
+                if let err { fail(tag, err) } else { reply(tag, .write(count: count)) }
+            }
+        case .value(let perform):
+            // Written whole from the start, in one write or several that go on where the last ended.
+            guard offset == UInt64(fid.pending.count) || offset == 0 else {
+                return fail(tag, .invalid("spec files are written whole, from the start"))
+            }
+            let value = (offset == 0 ? [] : fid.pending) + data
+            perform(value, uid) { [self] err in
+                if let err { return fail(tag, err) }
+                fid.pending = value
+                reply(tag, .write(count: count))
+            }
+        }
+    }
+
+    // MARK: directories
+
+    private func mkdir(_ d: UInt32, _ name: String, _ tag: UInt16) {
+        guard let dir = fid(d) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(d)")) }
+        guard case .directory(let desc)? = tree.describe(dir.node), let make = desc.make else {
+            return fail(tag, .denied("no directory can be made here"))
+        }
+        do throws(HiveError) {
+            reply(tag, .mkdir(qid(try make(name, uid))))
+        } catch {
+            fail(tag, error)
+        }
+    }
+
+    private func unlink(_ d: UInt32, _ name: String, _ flags: UInt32, _ tag: UInt16) {
+        guard let dir = fid(d) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(d)")) }
+        guard let node = tree.lookup(dir.node, name) else { return fail(tag, .notFound(name)) }
+        guard flags & NineP.removeDirectory != 0 else { return fail(tag, HiveError(.notPermitted, "hivefs never deletes files")) }
+        guard node.isDirectory, case .directory(let desc)? = tree.describe(node) else { return fail(tag, HiveError(.notDirectory, name)) }
+        switch desc.removal {
+        case .refused(let e):
+            fail(tag, e)
+        case .remove(let remove):
+            remove(uid) { [self] err in
+                if let err { fail(tag, err) } else { reply(tag, .unlinkat) }
+            }
+        }
+    }
+}
