@@ -14,8 +14,9 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 UNITDIR     ?= $(if $(filter 0,$(shell id -u)),$(PREFIX)/lib/systemd/user,$(HOME)/.local/share/systemd/user)
 APT_PKGS  := libfuse3-dev fuse3 tmux git pkg-config
 # The tests' fake Claude Code is a Python script; the completion tests run zsh and
-# fish; the man pages are checked with groff; Aider is installed in a venv.
-TEST_PKGS := python3 python3-venv zsh fish groff-base
+# fish; the man pages are checked with groff; Aider is installed in a venv; the
+# tests of other hosts start their own sshd in network namespaces of their own.
+TEST_PKGS := python3 python3-venv zsh fish groff-base openssh-server openssh-client iproute2
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: all deps agents build release test unit integration stress bench run install install-files uninstall completions clean

@@ -32,6 +32,11 @@ public final class LinkListener: @unchecked Sendable {
 
     /// Listens, and serves each connection of the daemon's own user on a thread.
     public func start() throws(HiveError) {
+        // One watcher for every connection's `.notices`.
+        tree.watch { [weak self] notice in
+            guard let self else { return }
+            for c in lock.withLock({ Array(connections.values) }) { c.heard(notice) }
+        }
         let fd: FileDescriptor
         do {
             fd = try Sys.listenUnix(path)
@@ -126,6 +131,8 @@ public final class LinkListener: @unchecked Sendable {
                 }
             }
         }
+
+        func heard(_ notice: TreeNotice) { server?.heard(notice) }
 
         func write(_ bytes: [UInt8]) {
             writeLock.withLock {

@@ -39,8 +39,16 @@ public final class NinePServer: @unchecked Sendable {
         var writing = false
         var snapshot: [UInt8] = []
         var pending: [UInt8] = []
+        /// `.notices`: lines not yet read, and the read waiting for the next ones.
+        var notices: [String] = []
+        var held: (tag: UInt16, count: Int)?
         init(node: TreeNode) { self.node = node }
     }
+
+    /// The root's `.notices`: a file of the server's, not the table's (NineP.swift).
+    static let noticesNode = TreeNode([".notices"], isDirectory: false)
+    /// Lines kept for a reader who does not read; past it, `overflow` says read everything again.
+    static let noticesKept = 10_000
 
     public init(tree: TreeTable, uid: UInt32 = getuid(), send: @escaping @Sendable ([UInt8]) -> Void) {
         self.tree = tree
@@ -90,7 +98,11 @@ public final class NinePServer: @unchecked Sendable {
             guard lock.withLock({ fids[f] == nil }) else { return fail(tag, HiveError(.badFileDescriptor, "fid \(f) is in use")) }
             lock.withLock { fids[f] = Fid(node: .root) }
             reply(tag, .attach(qid(.root)))
-        case .flush:
+        case .flush(let old):
+            // A held read of `.notices` is dropped unanswered; anything else was answered.
+            lock.withLock {
+                for fid in fids.values where fid.held?.tag == old { fid.held = nil }
+            }
             reply(tag, .flush)
         case .walk(let f, let newFid, let names):
             walk(f, newFid, names, tag)
@@ -137,6 +149,8 @@ public final class NinePServer: @unchecked Sendable {
                 next = TreeNode(Array(node.names.dropLast()), isDirectory: true)
             } else if name == "." || name.isEmpty || name.contains("/") {
                 next = nil
+            } else if node == .root && name == ".notices" {
+                next = NinePServer.noticesNode
             } else {
                 next = node.isDirectory ? tree.lookup(node, name) : nil
             }
@@ -158,6 +172,11 @@ public final class NinePServer: @unchecked Sendable {
     }
 
     private func attributes(_ node: TreeNode, _ tag: UInt16) {
+        if node == NinePServer.noticesNode {
+            var a = NinePAttributes(qid: qid(node), mode: UInt32(S_IFREG) | 0o444)
+            set(&a, .now())
+            return reply(tag, .getattr(a))
+        }
         switch tree.describe(node) {
         case nil:
             fail(tag, .notFound(node.description))
@@ -219,6 +238,11 @@ public final class NinePServer: @unchecked Sendable {
         guard let fid = fid(f) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
         let accmode = Int32(bitPattern: flags) & O_ACCMODE
         let iounit = msizeNow() - 24
+        if fid.node == NinePServer.noticesNode {
+            guard accmode == O_RDONLY else { return fail(tag, .denied("read-only file")) }
+            lock.withLock { fid.opened = true }
+            return reply(tag, .lopen(qid(fid.node), iounit: iounit))
+        }
         switch tree.describe(fid.node) {
         case nil:
             fail(tag, .notFound(fid.node.description))
@@ -253,6 +277,7 @@ public final class NinePServer: @unchecked Sendable {
     private func read(_ f: UInt32, _ offset: UInt64, _ count: UInt32, _ tag: UInt16) {
         guard let fid = fid(f), fid.opened else { return fail(tag, HiveError(.badFileDescriptor, "fid \(f) is not open")) }
         let count = Int(min(count, msizeNow() - 24))
+        if fid.node == NinePServer.noticesNode { return readNotices(fid, count, tag) }
         guard case .file(let d)? = tree.describe(fid.node) else { return fail(tag, .notFound(fid.node.description)) }
         let slice: @Sendable () -> Void = { [self] in
             let s = fid.snapshot
@@ -308,6 +333,54 @@ public final class NinePServer: @unchecked Sendable {
                 reply(tag, .write(count: count))
             }
         }
+    }
+
+    // MARK: notices
+
+    /// Passes a change of the tree to the readers of `.notices`: a line each
+    /// (`changed SESSION`, `changed *`, `attributes PATH`, `name PATH`).
+    public func heard(_ notice: TreeNotice) {
+        let line: String
+        switch notice {
+        case .changed(let group): line = "changed " + (group ?? "*")
+        case .attributesChanged(let node): line = "attributes /" + node.names.joined(separator: "/")
+        case .nameChanged(let dir, let name): line = "name /" + (dir.names + [name]).joined(separator: "/")
+        }
+        let answers = lock.withLock { () -> [(UInt16, [UInt8])] in
+            var out: [(UInt16, [UInt8])] = []
+            for fid in fids.values where fid.node == NinePServer.noticesNode && fid.opened {
+                fid.notices.append(line)
+                if fid.notices.count > NinePServer.noticesKept { fid.notices = ["overflow"] }
+                if let held = fid.held {
+                    fid.held = nil
+                    out.append((held.tag, takeNotices(fid, held.count)))
+                }
+            }
+            return out
+        }
+        for (tag, bytes) in answers { reply(tag, .read(bytes)) }
+    }
+
+    /// A read of `.notices`: the lines waiting, or held until there are some.
+    private func readNotices(_ fid: Fid, _ count: Int, _ tag: UInt16) {
+        let bytes = lock.withLock { () -> [UInt8]? in
+            if fid.notices.isEmpty {
+                fid.held = (tag, count)
+                return nil
+            }
+            return takeNotices(fid, count)
+        }
+        if let bytes { reply(tag, .read(bytes)) }
+    }
+
+    /// Whole lines, as many as `count` bytes hold (at least one); call under `lock`.
+    private func takeNotices(_ fid: Fid, _ count: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        while let first = fid.notices.first, out.isEmpty || out.count + first.utf8.count + 1 <= count {
+            out += Array(first.utf8) + [0x0A]
+            fid.notices.removeFirst()
+        }
+        return out
     }
 
     // MARK: directories

@@ -3,8 +3,10 @@ import Foundation
 import HiveCore
 import HiveFUSE
 import HiveHook
+import HiveLink
 import HiveRuntime
 import HiveTop
+import Logging
 
 struct UnmountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -108,9 +110,25 @@ struct StatusCommand: ParsableCommand {
 
     @Argument(help: "A session's name.", completion: SessionCompletion.any) var name: String?
     @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
+    @Option(name: .long, help: "Another host, by its name in [hosts]: its status, read over ssh.") var host: String?
     @OptionGroup var location: Location
 
     func run() throws {
+        if let host {
+            let file = try ConfigFile.load(location.config)
+            guard let entry = file.hosts[host] else {
+                throw ValidationError("no host \(host) in \(location.config) [hosts]" + (file.hosts.isEmpty ? "" : "; hosts: " + file.hosts.keys.sorted().joined(separator: ", ")))
+            }
+            let link = LinkClient(name: host, command: try entry.argv(), logger: Logger(label: "hivefs"))
+            defer { link.stop() }
+            do {
+                FileHandle.standardOutput.write(Data(try link.read((name.map { [$0] } ?? []) + ["status"])))
+            } catch {
+                warn("\(host): \(error.errnoName) \(error.reason)")
+                throw ExitCode(1)
+            }
+            return
+        }
         let mp = try location.mountpoint(mount)
         let path = name.map { mp + "/" + $0 + "/status" } ?? mp + "/status"
         guard let data = FileManager.default.contents(atPath: path) else {

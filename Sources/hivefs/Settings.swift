@@ -22,12 +22,15 @@ struct ConfigFile: Decodable {
     var on: [String: String] = [:]
     /// Seconds an `[on]` command may run before it is killed.
     var onTimeout: Double?
+    /// `[hosts]`: other machines, by the name they have here.
+    var hosts: [String: HostEntry] = [:]
 
     /// The keys the file may hold, at its top and in its tables.
     static let topKeys: Set<String> = ["mountpoint", "state", "socket", "worktrees", "idle-timeout", "quiet-after",
-                                       "kill-grace", "prices", "on", "on-timeout", "budget-action", "restore"]
+                                       "kill-grace", "prices", "on", "on-timeout", "budget-action", "restore", "hosts"]
     static let onKeys: Set<String> = ["waiting", "idle", "exited", "killed", "failed", "any"]
     static let priceKeys: Set<String> = ["input", "output", "cache_read", "cache_write", "cache_write_1h"]
+    static let hostKeys: Set<String> = ["destination", "ssh", "command"]
 
     init() {}
 
@@ -93,6 +96,7 @@ struct ConfigFile: Decodable {
         prices = try c.decodeIfPresent([String: PriceEntry].self, forKey: .prices) ?? [:]
         on = try c.decodeIfPresent([String: String].self, forKey: .on) ?? [:]
         onTimeout = try seconds(.onTimeout)
+        hosts = try c.decodeIfPresent([String: HostEntry].self, forKey: .hosts) ?? [:]
     }
 
     enum CodingKeys: String, CodingKey {
@@ -104,6 +108,7 @@ struct ConfigFile: Decodable {
         case restore
         case prices, on
         case onTimeout = "on-timeout"
+        case hosts
     }
 
     /// Reads the file if it exists; a file that exists but cannot be parsed is an error.
@@ -115,6 +120,9 @@ struct ConfigFile: Decodable {
             let table = try TOMLTable(string: text)
             try unknown(table.keys, allowed: topKeys, in: "")
             if let on = table["on"]?.table { try unknown(on.keys, allowed: onKeys, in: "[on]") }
+            for name in table["hosts"]?.table?.keys ?? [] {
+                if let h = table["hosts"]?.table?[name]?.table { try unknown(h.keys, allowed: hostKeys, in: "[hosts.\(name)]") }
+            }
             for model in table["prices"]?.table?.keys ?? [] {
                 if let p = table["prices"]?.table?[model]?.table { try unknown(p.keys, allowed: priceKeys, in: "[prices.\"\(model)\"]") }
             }

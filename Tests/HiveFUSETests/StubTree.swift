@@ -5,7 +5,7 @@ import HiveCore
 final class StubTree: TreeTable, @unchecked Sendable {
     private let lock = NSLock()
     private var nodes: [TreeNode: NodeDescription] = [:]
-    private var notice: (@Sendable (TreeNotice) -> Void)?
+    private var watchers: [@Sendable (TreeNotice) -> Void] = []
 
     func set(_ node: TreeNode, _ description: NodeDescription?) {
         lock.lock(); nodes[node] = description; lock.unlock()
@@ -13,8 +13,8 @@ final class StubTree: TreeTable, @unchecked Sendable {
 
     /// Announces a change, as the runtime would.
     func announce(_ n: TreeNotice) {
-        lock.lock(); let f = notice; lock.unlock()
-        f?(n)
+        lock.lock(); let all = watchers; lock.unlock()
+        for w in all { w(n) }
     }
 
     func lookup(_ parent: TreeNode, _ name: String) -> TreeNode? {
@@ -35,7 +35,7 @@ final class StubTree: TreeTable, @unchecked Sendable {
     }
 
     func watch(_ notice: @escaping @Sendable (TreeNotice) -> Void) {
-        lock.lock(); self.notice = notice; lock.unlock()
+        lock.lock(); watchers.append(notice); lock.unlock()
     }
 }
 

@@ -58,6 +58,33 @@ final class LinkTests: MountedTestCase {
         XCTAssertEqual(try c.ask(.clunk(fid: 3)), .error(.badFileDescriptor))
     }
 
+    func testChangesArePushedToAHeldReadOfNotices() throws {
+        newShell("a", "sleep 300")
+        _ = waitUntil(5) { self.m.state("a") == "idle" }
+        let c = try LinkClient(binary: MountFixture.binary, state: m.state)
+        defer { c.close() }
+        _ = try c.ask(.version(msize: 65536, version: NineP.version))
+        _ = try c.ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()))
+        XCTAssertEqual(try c.ask(.walk(fid: 0, newFid: 1, names: [".notices"])).walked, 1)
+        XCTAssertFalse(try c.ask(.lopen(fid: 1, flags: UInt32(O_RDONLY))).isError)
+        // A read with nothing to say is held, not answered empty.
+        c.send(NinePCodec.encode(.read(fid: 1, offset: 0, count: 4096), tag: 900))
+        XCTAssertEqual(try c.ask(.getattr(fid: 0, mask: 0x3FFF)).isError, false, "other requests are answered meanwhile")
+        XCTAssertEqual(m.write("a/control", "pause\n"), 0)
+        let (tag, pushed) = try c.next()
+        XCTAssertEqual(tag, 900)
+        guard case .read(let bytes) = pushed else { return XCTFail("\(pushed)") }
+        XCTAssertTrue(String(decoding: bytes, as: UTF8.self).split(separator: "\n").contains("changed a"),
+                      String(decoding: bytes, as: UTF8.self))
+        // A held read that is flushed is never answered (a fid opened now has heard nothing yet).
+        XCTAssertEqual(try c.ask(.walk(fid: 0, newFid: 2, names: [".notices"])).walked, 1)
+        XCTAssertFalse(try c.ask(.lopen(fid: 2, flags: UInt32(O_RDONLY))).isError)
+        c.send(NinePCodec.encode(.read(fid: 2, offset: 0, count: 4096), tag: 901))
+        XCTAssertEqual(try c.ask(.flush(oldTag: 901)), .flush)
+        XCTAssertEqual(m.write("a/control", "resume\n"), 0)
+        XCTAssertEqual(try c.ask(.clunk(fid: 2)), .clunk, "the next answer is the clunk's, not the flushed read's")
+    }
+
     func testGarbageClosesTheLinkWithTheReasonAndTheDaemonServesOn() throws {
         let c = try LinkClient(binary: MountFixture.binary, state: m.state)
         defer { c.close() }

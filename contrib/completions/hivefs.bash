@@ -302,13 +302,16 @@ _hivefs_status() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--mount --config)
+    non_repeating_options=(--mount --host --config)
     __hivefs_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--mount')
         __hivefs_add_completions -d
+        return
+        ;;
+    '--host')
         return
         ;;
     '--config')

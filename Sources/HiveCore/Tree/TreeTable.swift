@@ -13,7 +13,8 @@ public protocol TreeTable: AnyObject, Sendable {
     /// How to serve a node now; nil when it is gone.
     func describe(_ node: TreeNode) -> NodeDescription?
     /// Tells `notice` of changes a server must pass on, from threads that serve
-    /// no request. One watcher at a time: a second call replaces the first.
+    /// no request. Each call adds a watcher (the mount's bridge, the link's servers);
+    /// watchers are told in the order they came, and stay for the table's life.
     func watch(_ notice: @escaping @Sendable (TreeNotice) -> Void)
 }
 

@@ -79,6 +79,45 @@ public enum Spawn {
         return pid
     }
 
+    /// A child whose stdin, stdout and stderr are pipes to this process.
+    public struct Piped: Sendable {
+        public let pid: pid_t
+        /// Its stdin (written here), stdout and stderr (read here); close-on-exec.
+        public let input: FileDescriptor
+        public let output: FileDescriptor
+        public let errors: FileDescriptor
+    }
+
+    /// Starts `argv` (searched in PATH) in a session of its own (so it never takes
+    /// this process's terminal, and its group can be signalled whole), talking
+    /// through pipes.
+    public static func piped(_ argv: [String], environment: [String: String]? = nil) throws(HiveError) -> Piped {
+        var fds: [[Int32]] = []
+        for _ in 0..<3 {
+            var p: [Int32] = [-1, -1]
+            guard hive_pipe_cloexec(&p) == 0 else {
+                for f in fds.flatMap({ $0 }) { Glibc.close(f) }
+                throw Errno(rawValue: errno).hive("cannot make a pipe")
+            }
+            fds.append(p)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[0][0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1][1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[2][1], 2)
+        var pid: pid_t = 0
+        let rc = spawn(argv, actions: &actions, environment: environment, flags: hive_spawn_setsid_flag(), pid: &pid)
+        Glibc.close(fds[0][0]); Glibc.close(fds[1][1]); Glibc.close(fds[2][1])
+        guard rc == 0 else {
+            Glibc.close(fds[0][1]); Glibc.close(fds[1][0]); Glibc.close(fds[2][0])
+            throw HiveError(Errno(rawValue: rc), "cannot start \(argv.first ?? "?"): \(String(cString: strerror(rc)))")
+        }
+        return Piped(pid: pid, input: FileDescriptor(rawValue: fds[0][1]), output: FileDescriptor(rawValue: fds[1][0]),
+                     errors: FileDescriptor(rawValue: fds[2][0]))
+    }
+
     /// Starts `argv` (searched in this process's PATH) as a child that shares this
     /// process's terminal and process group, with default signal handling, and
     /// `environment` (this process's when nil).

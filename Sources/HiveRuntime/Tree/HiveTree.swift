@@ -1,3 +1,4 @@
+import Foundation
 import HiveCore
 
 /// hivefs's tree as data (DESIGN.md §1, §8), over the `Hive`:
@@ -31,6 +32,8 @@ public final class HiveTree: TreeTable, Sendable {
     public let hive: Hive
     /// The time of the root, `history/`, and a screen never ended.
     public let mountTime: Timestamp
+    /// Who hears of changes: the mount's bridge, the link's servers.
+    let watchers = TreeWatchers()
 
     public init(hive: Hive, mountTime: Timestamp = .now()) {
         self.hive = hive
@@ -216,14 +219,34 @@ public final class HiveTree: TreeTable, Sendable {
 
     // MARK: changes
 
-    /// Takes the Hive's `onChange` and `onTreeChange`: call it before `Hive.start`.
+    /// Adds a watcher of the Hive's `onChange` and `onTreeChange`: call it before `Hive.start`.
     public func watch(_ notice: @escaping @Sendable (TreeNotice) -> Void) {
-        hive.onChange = { name in notice(.changed(group: name.isEmpty ? nil : name)) }
-        hive.onTreeChange = { change in
+        let first = watchers.add(notice)
+        guard first else { return }
+        hive.onChange = { [watchers] name in watchers.tell(.changed(group: name.isEmpty ? nil : name)) }
+        hive.onTreeChange = { [watchers] change in
             switch change {
-            case .sessionMade(let name): notice(.attributesChanged(TreeNode.root.child(name, isDirectory: true)))
-            case .historyEntryGone(let entry): notice(.nameChanged(in: HiveTree.history, name: entry))
+            case .sessionMade(let name): watchers.tell(.attributesChanged(TreeNode.root.child(name, isDirectory: true)))
+            case .historyEntryGone(let entry): watchers.tell(.nameChanged(in: HiveTree.history, name: entry))
             }
         }
+    }
+}
+
+/// The watchers of a tree, told in the order they came.
+final class TreeWatchers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [@Sendable (TreeNotice) -> Void] = []
+
+    /// Adds one; true when it is the first.
+    func add(_ w: @escaping @Sendable (TreeNotice) -> Void) -> Bool {
+        lock.withLock {
+            all.append(w)
+            return all.count == 1
+        }
+    }
+
+    func tell(_ notice: TreeNotice) {
+        for w in lock.withLock({ all }) { w(notice) }
     }
 }

@@ -1,0 +1,340 @@
+import Foundation
+import HiveCore
+import HiveRuntime
+import Logging
+import SystemPackage
+
+/// One link to another host's daemon: a command that speaks 9P2000.L on its stdin
+/// and stdout (`ssh DEST hivefs serve --stdio`), and the requests sent over it.
+///
+/// Decisions, stated once:
+/// - One connection at a time. It is made when asked for and made again, with a
+///   backoff from 0.5 s to 30 s, after it drops; meanwhile every request fails at
+///   once with ENOTCONN and the reason (what ssh said, the exit status), so nothing
+///   waits on a link that is down.
+/// - A request not answered within `timeoutMS` fails with ENOTCONN, and the link is
+///   closed and made again: a cut link is found within that time, not after TCP's.
+/// - The far side's errors come back as its errno (`Rlerror`), with the request and
+///   host in the reason.
+/// - `.notices` is read for as long as the link is up; each line goes to `onNotice`.
+///
+/// Threads: `call` blocks its caller (never a FUSE worker) until the answer; the
+/// reader thread of each connection hands answers to their callers; `lock` guards
+/// the connection, the pending requests and the state.
+public final class LinkClient: @unchecked Sendable {
+    /// How the link stands.
+    public enum State: Equatable, Sendable {
+        case down(reason: String, since: Timestamp)
+        case up(since: Timestamp)
+    }
+
+    public let name: String
+    public let command: [String]
+    let log: Logger
+    let timeoutMS: Int
+    private let lock = NSLock()
+    private var connection: Connection?
+    private var current: State
+    private var nextTag: UInt16 = 1
+    private var nextFid: UInt32 = 2
+    private var backoffMS = 500
+    private var retryAfterMS: Int64 = 0
+    /// Lines of the far side's `.notices`, from the connection's reader thread.
+    public var onNotice: (@Sendable (String) -> Void)?
+    /// Every change of `state`.
+    public var onState: (@Sendable (State) -> Void)?
+
+    public init(name: String, command: [String], logger: Logger, timeoutMS: Int = 5000) {
+        self.name = name
+        self.command = command
+        self.log = logger
+        self.timeoutMS = timeoutMS
+        current = .down(reason: "not connected yet", since: .now())
+    }
+
+    public var state: State { lock.withLock { current } }
+
+    // MARK: requests
+
+    /// Sends `request` and waits for its answer; connects first if need be. A
+    /// refusal of the far side is its errno; a link that is down, or that gives no
+    /// answer in time, is ENOTCONN with the reason.
+    public func call(_ request: NinePRequest) throws(HiveError) -> NinePResponse {
+        let c = try connected()
+        let answer = try c.ask(request, timeoutMS: timeoutMS)
+        if case .error(let errno) = answer { throw HiveError(errno, "\(name): \(String(cString: strerror(errno.rawValue)))") }
+        return answer
+    }
+
+    /// A fid no other request of this client holds.
+    public func newFid() -> UInt32 {
+        lock.withLock {
+            defer { nextFid = nextFid == UInt32.max - 1 ? 2 : nextFid + 1 }
+            return nextFid
+        }
+    }
+
+    /// The whole of a file of the far side's tree, read through a fid of its own.
+    public func read(_ path: [String]) throws(HiveError) -> [UInt8] {
+        let fid = newFid()
+        _ = try call(.walk(fid: 0, newFid: fid, names: path))
+        defer { _ = try? call(.clunk(fid: fid)) }
+        _ = try call(.lopen(fid: fid, flags: UInt32(O_RDONLY)))
+        var out: [UInt8] = []
+        while true {
+            guard case .read(let chunk) = try call(.read(fid: fid, offset: UInt64(out.count), count: 1 << 16)) else {
+                throw HiveError(.badMessage, "\(name): a read answered with something else")
+            }
+            if chunk.isEmpty { return out }
+            out += chunk
+        }
+    }
+
+    /// Writes `bytes` to a file of the far side's tree in one write, as `echo` does.
+    public func write(_ path: [String], _ bytes: [UInt8]) throws(HiveError) {
+        let fid = newFid()
+        _ = try call(.walk(fid: 0, newFid: fid, names: path))
+        defer { _ = try? call(.clunk(fid: fid)) }
+        _ = try call(.lopen(fid: fid, flags: UInt32(O_WRONLY | O_TRUNC)))
+        _ = try call(.write(fid: fid, offset: 0, data: bytes))
+    }
+
+    // MARK: the connection
+
+    /// The connection, made now if there is none and the backoff allows.
+    private func connected() throws(HiveError) -> Connection {
+        let (existing, down) = lock.withLock { () -> (Connection?, State) in (connection, current) }
+        if let existing { return existing }
+        let now = Sys.monotonicMS()
+        let wait = lock.withLock { retryAfterMS - now }
+        if wait > 0, case .down(let reason, let since) = down {
+            throw HiveError(.socketNotConnected, "link to \(name) is down since \(since.rfc3339): \(reason)")
+        }
+        return try connect()
+    }
+
+    private func connect() throws(HiveError) -> Connection {
+        let c: Connection
+        do throws(HiveError) {
+            c = try Connection(command: command, client: self)
+            let version = try c.ask(.version(msize: NineP.maxMessage, version: NineP.version), tag: NineP.noTag, timeoutMS: timeoutMS)
+            guard case .version(_, NineP.version) = version else {
+                c.close()
+                throw HiveError(.protocolNotSupported, "\(name) does not speak \(NineP.version) (\(version))")
+            }
+            guard case .attach = try c.ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()), timeoutMS: timeoutMS) else {
+                c.close()
+                throw HiveError(.badMessage, "\(name) refused the attach")
+            }
+        } catch {
+            let reason = error.reason
+            dropped(nil, reason: reason)
+            throw HiveError(.socketNotConnected, "link to \(name) is down: \(reason)")
+        }
+        lock.withLock {
+            connection = c
+            backoffMS = 500
+            current = .up(since: .now())
+        }
+        log.info("link to \(name) is up")
+        onState?(.up(since: .now()))
+        followNotices(c)
+        return c
+    }
+
+    /// Reads `.notices` for as long as the connection lasts; a read is always waiting there.
+    private func followNotices(_ c: Connection) {
+        let fid: UInt32 = 1
+        c.send(.walk(fid: 0, newFid: fid, names: [".notices"])) { [self] r in
+            guard case .success(.walk(let q)) = r, q.count == 1 else { return }
+            c.send(.lopen(fid: fid, flags: UInt32(O_RDONLY))) { [self] r in
+                guard case .success(.lopen) = r else { return }
+                readNotices(c, fid: fid)
+            }
+        }
+    }
+
+    private func readNotices(_ c: Connection, fid: UInt32) {
+        c.send(.read(fid: fid, offset: 0, count: 1 << 16)) { [self] r in
+            guard case .success(.read(let bytes)) = r else { return }
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") { onNotice?(String(line)) }
+            readNotices(c, fid: fid)
+        }
+    }
+
+    /// A connection ended (or could not be made): every request waiting on it fails,
+    /// and the next is made after the backoff.
+    fileprivate func dropped(_ c: Connection?, reason: String) {
+        let changed = lock.withLock { () -> Bool in
+            if let c, connection !== c { return false }
+            connection = nil
+            retryAfterMS = Sys.monotonicMS() + Int64(backoffMS)
+            backoffMS = min(backoffMS * 2, 30_000)
+            if case .down(let was, _) = current, was == reason { return false }
+            current = .down(reason: reason, since: .now())
+            return true
+        }
+        guard changed else { return }
+        log.warning("link to \(name) is down: \(reason)")
+        onState?(state)
+    }
+
+    /// Closes the link; requests fail, and it is not made again until asked.
+    public func stop() {
+        let c = lock.withLock { () -> Connection? in
+            defer { connection = nil }
+            return connection
+        }
+        c?.close()
+    }
+
+    fileprivate func tag() -> UInt16 {
+        lock.withLock {
+            defer { nextTag = nextTag >= NineP.noTag - 1 ? 1 : nextTag + 1 }
+            return nextTag
+        }
+    }
+
+    /// One run of the command: its pipes, the requests waiting for answers, and the
+    /// thread that reads its answers.
+    final class Connection: @unchecked Sendable {
+        let child: Spawn.Piped
+        weak var client: LinkClient?
+        private let lock = NSLock()
+        private var waiting: [UInt16: @Sendable (Result<NinePResponse, HiveError>) -> Void] = [:]
+        private var closed: String?
+        private var said: [UInt8] = []
+
+        init(command: [String], client: LinkClient) throws(HiveError) {
+            child = try Spawn.piped(command)
+            self.client = client
+            let out = Thread { [self] in readAnswers() }
+            out.name = "hivefs-link-\(client.name)"
+            out.start()
+            let err = Thread { [self] in readErrors() }
+            err.name = "hivefs-link-err"
+            err.start()
+        }
+
+        /// Sends a request; `done` gets its answer, or the link's end.
+        func send(_ request: NinePRequest, tag: UInt16? = nil,
+                  _ done: @escaping @Sendable (Result<NinePResponse, HiveError>) -> Void) {
+            let t = tag ?? client?.tag() ?? 1
+            let refused = lock.withLock { () -> String? in
+                if let closed { return closed }
+                waiting[t] = done
+                return nil
+            }
+            if let refused { return done(.failure(HiveError(.socketNotConnected, refused))) }
+            do {
+                try Sys.writeAll(child.input, NinePCodec.encode(request, tag: t))
+            } catch {
+                close(because: "cannot write to \(client?.name ?? "the link"): \(error)")
+            }
+        }
+
+        /// Sends a request and waits at most `timeoutMS` for its answer.
+        func ask(_ request: NinePRequest, tag: UInt16? = nil, timeoutMS: Int) throws(HiveError) -> NinePResponse {
+            let box = AnswerBox()
+            send(request, tag: tag) { box.set($0) }
+            guard let answer = box.wait(ms: timeoutMS) else {
+                let why = "no answer from \(client?.name ?? "the far side") in \(timeoutMS / 1000) s"
+                close(because: why)
+                throw HiveError(.socketNotConnected, why)
+            }
+            return try answer.get()
+        }
+
+        private func readAnswers() {
+            var framer = NinePFramer()
+            while true {
+                let chunk: [UInt8]
+                do { chunk = try Sys.readSome(child.output) } catch { break }
+                if chunk.isEmpty { break }
+                do {
+                    for m in try framer.take(chunk) {
+                        let (tag, response) = try NinePCodec.decodeResponse(m)
+                        if tag == NineP.noTag, case .error(let e) = response, lock.withLock({ waiting[tag] == nil }) {
+                            // The far side closes the link, saying why.
+                            return close(because: "the far side closed the link: \(String(cString: strerror(e.rawValue)))")
+                        }
+                        let done = lock.withLock { waiting.removeValue(forKey: tag) }
+                        done?(.success(response))
+                    }
+                } catch {
+                    return close(because: "\(client?.name ?? "the far side") sent what is not 9P: \(error.reason)")
+                }
+            }
+            close(because: ended())
+        }
+
+        /// What the command said on stderr, kept for the reason it ended.
+        private func readErrors() {
+            while let chunk = try? Sys.readSome(child.errors), !chunk.isEmpty {
+                lock.withLock { said = Array((said + chunk).suffix(4096)) }
+            }
+        }
+
+        /// Why the command ended: its exit, and the last of what it said.
+        private func ended() -> String {
+            var status: Int32 = 0
+            var code: Int32?
+            for _ in 0..<50 {
+                if waitpid(child.pid, &status, WNOHANG) == child.pid { code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f); break }
+                Sys.sleep(ms: 10)
+            }
+            Sys.sleep(ms: 20)
+            let text = lock.withLock { String(decoding: said, as: UTF8.self) }
+            let last = text.split(separator: "\n").last.map { String($0).trimmingWhitespace() } ?? ""
+            var why = code.map { "`\(commandText)` exited \($0)" } ?? "`\(commandText)` closed its output"
+            if code == 127 || last.contains("command not found") || last.contains("No such file") {
+                why = "hivefs is not installed on \(client?.name ?? "the far side") (`\(commandText)`: \(last))"
+            } else if !last.isEmpty {
+                why += ": " + last
+            }
+            return why
+        }
+
+        private var commandText: String { (client?.command ?? []).joined(separator: " ") }
+
+        /// Ends the connection: its requests fail with `reason`, the command is killed.
+        func close(because reason: String = "closed") {
+            let pending = lock.withLock { () -> [@Sendable (Result<NinePResponse, HiveError>) -> Void]? in
+                guard closed == nil else { return nil }
+                closed = reason
+                defer { waiting = [:] }
+                return Array(waiting.values)
+            }
+            guard let pending else { return }
+            kill(-child.pid, SIGTERM)
+            try? child.input.close()
+            for done in pending { done(.failure(HiveError(.socketNotConnected, reason))) }
+            client?.dropped(self, reason: reason)
+            DispatchQueue.global().async { [child] in
+                var st: Int32 = 0
+                for _ in 0..<100 where waitpid(child.pid, &st, WNOHANG) == 0 { Sys.sleep(ms: 20) }
+                kill(-child.pid, SIGKILL)
+                waitpid(child.pid, &st, WNOHANG)
+                try? child.output.close()
+                try? child.errors.close()
+            }
+        }
+    }
+}
+
+/// An answer handed from the reader thread to a waiting caller.
+final class AnswerBox: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var value: Result<NinePResponse, HiveError>?
+
+    func set(_ v: Result<NinePResponse, HiveError>) {
+        lock.withLock { value = v }
+        ready.signal()
+    }
+
+    func wait(ms: Int) -> Result<NinePResponse, HiveError>? {
+        guard ready.wait(timeout: .now() + .milliseconds(ms)) == .success else { return nil }
+        return lock.withLock { value }
+    }
+}
