@@ -51,6 +51,14 @@ extension Bridge {
                 if let c = render(.read) { f.setSnapshot(c) }
                 reply.open(handle: files.add(f), directIO: true, keepCache: false)
             }
+        case .remote(let file):
+            // It must exist there (and the link be up) to be opened.
+            return file.attributes { [self] result in
+                switch result {
+                case .success: reply.open(handle: files.add(f), directIO: true, keepCache: false)
+                case .failure(let e): reply.err(e)
+                }
+            }
         case .rendered(let render):
             if accmode != O_WRONLY {
                 guard let c = render(.read) else { return reply.err(.notFound("gone")) }
@@ -94,6 +102,14 @@ extension Bridge {
             }
             return
         }
+        if case .file(let d)? = tree.describe(f.node), case .remote(let file) = d.source {
+            return file.read(offset: offset, count: size) { result in
+                switch result {
+                case .success(let bytes): reply.buf(bytes)
+                case .failure(let e): reply.err(e)
+                }
+            }
+        }
         let serve: @Sendable () -> Void = { reply.buf(f.slice(from: Int(offset), count: size)) }
         // A read from the start sees the file as it is now (sysfs-style re-read after poll).
         guard offset == 0, let d = file(f.node) else { return serve() }
@@ -110,7 +126,7 @@ extension Bridge {
             if let c = render(.read) { f.setSnapshot(c) }
             refresh {}
             serve()
-        case .disk:
+        case .disk, .remote:
             serve()
         }
     }

@@ -46,6 +46,9 @@ import Logging
 ///   handle up) instead of the page cache, which other handles may have refreshed.
 /// - Rendered files of `direct_io` handles are rendered into the open handle; a read
 ///   at offset 0 renders again.
+/// - Files of another host (`FileSource.remote`) are `direct_io`, never kept: their
+///   attributes, open and every read ask the link, and answer when it does, with
+///   its errno (ENOTCONN while it is down), never on a worker's time.
 /// - Slow sources (tmux) and refreshes (git) run on runtime queues and reply when
 ///   done; no libfuse worker waits on them.
 /// - Poll wake-ups and the drops announced by directories are sent from `notifier`,
@@ -209,7 +212,7 @@ public final class Bridge: @unchecked Sendable {
             return (Stamp(mode: d.mode, content: c), c.expires)
         case .disk(let path):
             return Sys.stat(path).map { (Stamp(mode: d.mode, disk: $0), nil) }
-        case .slow:
+        case .slow, .remote:
             return nil
         }
     }
@@ -305,6 +308,12 @@ public final class Bridge: @unchecked Sendable {
                 body(sized(render(.stat), true))
             case .slow(let render):
                 slow.async { body(sized(render(.stat), false)) }
+            case .remote(let file):
+                file.attributes { result in
+                    body(result.map { r in
+                        (Attributes(ino: ino, isDirectory: false, mode: d.mode, size: r.size, mtime: r.mtime), Bridge.timeouts(d.cache))
+                    })
+                }
             }
         }
     }

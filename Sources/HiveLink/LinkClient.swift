@@ -99,6 +99,74 @@ public final class LinkClient: @unchecked Sendable {
         _ = try call(.write(fid: fid, offset: 0, data: bytes))
     }
 
+    /// Runs `body` with a fid walked to `path`, clunked after.
+    private func walked<T>(_ path: [String], _ body: (UInt32) throws(HiveError) -> T) throws(HiveError) -> T {
+        let fid = newFid()
+        _ = try call(.walk(fid: 0, newFid: fid, names: path))
+        defer { _ = try? call(.clunk(fid: fid)) }
+        return try body(fid)
+    }
+
+    /// A node's attributes.
+    public func stat(_ path: [String]) throws(HiveError) -> NinePAttributes {
+        try walked(path) { fid throws(HiveError) in
+            guard case .getattr(let a) = try call(.getattr(fid: fid, mask: NinePAttributes.validMask)) else {
+                throw HiveError(.badMessage, "\(name): a getattr answered with something else")
+            }
+            return a
+        }
+    }
+
+    /// Bytes of a file at an offset, as a read of a file opened now gives them.
+    public func read(_ path: [String], offset: Int64, count: Int) throws(HiveError) -> [UInt8] {
+        try walked(path) { fid throws(HiveError) in
+            _ = try call(.lopen(fid: fid, flags: UInt32(O_RDONLY)))
+            guard case .read(let bytes) = try call(.read(fid: fid, offset: UInt64(max(0, offset)), count: UInt32(clamping: count))) else {
+                throw HiveError(.badMessage, "\(name): a read answered with something else")
+            }
+            return bytes
+        }
+    }
+
+    /// A directory's entries, with their kinds and permission bits.
+    func list(_ path: [String]) throws(HiveError) -> [Mirror.Entry] {
+        let names = try walked(path) { fid throws(HiveError) -> [NinePDirectoryEntry] in
+            _ = try call(.lopen(fid: fid, flags: UInt32(O_RDONLY)))
+            var all: [NinePDirectoryEntry] = []
+            while true {
+                guard case .readdir(let some) = try call(.readdir(fid: fid, offset: all.last?.next ?? 0, count: 1 << 16)) else {
+                    throw HiveError(.badMessage, "\(name): a readdir answered with something else")
+                }
+                if some.isEmpty { return all }
+                all += some
+            }
+        }
+        var out: [Mirror.Entry] = []
+        for e in names {
+            let isDirectory = e.qid.isDirectory
+            var mode: UInt16 = isDirectory ? 0o755 : 0o444
+            if !isDirectory, let a = try? stat(path + [e.name]) { mode = UInt16(a.mode & 0o777) }
+            out.append(Mirror.Entry(name: e.name, isDirectory: isDirectory, mode: mode))
+        }
+        return out
+    }
+
+    /// Makes a directory (a session) at `path`.
+    public func mkdir(_ path: [String]) throws(HiveError) {
+        guard let last = path.last else { throw HiveError(.fileExists, "\(name): the root exists") }
+        try walked(Array(path.dropLast())) { fid throws(HiveError) in
+            _ = try call(.mkdir(directoryFid: fid, name: last, mode: 0o755, gid: getgid()))
+        }
+    }
+
+    /// Removes a directory (a session, to its history) at `path`.
+    public func rmdir(_ path: [String]) throws(HiveError) {
+        guard let last = path.last else { throw HiveError(.resourceBusy, "\(name): the root cannot be removed") }
+        try walked(Array(path.dropLast())) { fid throws(HiveError) in
+            _ = try call(.unlinkat(directoryFid: fid, name: last, flags: NineP.removeDirectory))
+        }
+    }
+
     // MARK: the connection
 
     /// The connection, made now if there is none and the backoff allows.

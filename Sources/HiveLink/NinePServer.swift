@@ -206,6 +206,13 @@ public final class NinePServer: @unchecked Sendable {
                     guard let c = render(.stat) else { return fail(tag, .notFound(node.description)) }
                     sized(UInt64(c.bytes.count), c.mtime, c.version)
                 }
+            case .remote(let file):
+                file.attributes { [self] r in
+                    switch r {
+                    case .success(let a): sized(UInt64(a.size), a.mtime, a.version)
+                    case .failure(let e): fail(tag, e)
+                    }
+                }
             }
         }
     }
@@ -268,6 +275,11 @@ public final class NinePServer: @unchecked Sendable {
                 slow.async { done(render(.read)) }
             case .refreshed(let render, let refresh):
                 refresh { done(render(.read)) }
+            case .remote(let file):
+                file.attributes { [self] r in
+                    if case .failure(let e) = r { return fail(tag, e) }
+                    done(nil)
+                }
             }
         }
     }
@@ -301,6 +313,13 @@ public final class NinePServer: @unchecked Sendable {
             if offset == 0, let c = render(.read) { fid.snapshot = c.bytes }
             if offset == 0 { refresh {} }
             slice()
+        case .remote(let file):
+            file.read(offset: Int64(clamping: offset), count: count) { [self] r in
+                switch r {
+                case .success(let bytes): reply(tag, .read(bytes))
+                case .failure(let e): fail(tag, e)
+                }
+            }
         case .slow(let render):
             guard offset == 0 else { return slice() }
             slow.async {

@@ -30,6 +30,11 @@ struct HostEntry: Decodable, Equatable {
                   command: try c.decodeIfPresent(String.self, forKey: .command))
     }
 
+    /// A host's name, as `@NAME` shows it: letters, digits, '-', '_' and '.'.
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.first != "." && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+    }
+
     /// What runs on the far side when none is named.
     static let defaultCommand = "hivefs serve --stdio"
 

@@ -89,8 +89,15 @@ struct MountCommand: ParsableCommand {
         if Mount.status(mp) == .mounted {
             throw ValidationError("something is already mounted at \(mp); hivefs unmount \(mp) first")
         }
+        var hosts: [String: [String]] = [:]
+        for (name, entry) in file.hosts {
+            guard HostEntry.isValidName(name) else {
+                throw ValidationError("[hosts] \(name): a host's name is letters, digits, '-', '_' and '.'")
+            }
+            hosts[name] = try entry.argv()
+        }
         if foreground {
-            try Daemon(config: config, logger: logger).run()
+            try Daemon(config: config, logger: logger, hosts: hosts).run()
         } else {
             try background(config)
         }
@@ -129,6 +136,8 @@ struct MountCommand: ParsableCommand {
 struct Daemon {
     let config: HiveConfig
     let logger: Logger
+    /// Other hosts, by name: the command line of each one's link.
+    var hosts: [String: [String]] = [:]
 
     /// How long a new daemon waits for the one holding the state directory to exit:
     /// one that has unmounted still saves its sessions, and `hivefs unmount && hivefs
@@ -166,9 +175,11 @@ struct Daemon {
         let hive = try Hive(config: config, logger: logger)
         // Each read that reaches the daemon is logged when asked (the tests count them).
         let traceReads = ProcessInfo.processInfo.environment["HIVEFS_TRACE_READS"] == "1"
-        let tree = HiveTree(hive: hive)
+        let remote = HostsTable(logger: logger)
+        let tree = HiveTree(hive: hive, hosts: remote)
         let bridge = Bridge(tree: tree, logger: logger, traceReads: traceReads)
         hive.start()
+        for (name, argv) in hosts.sorted(by: { $0.key < $1.key }) { remote.add(name: name, command: argv) }
         // The same tree for other hosts, through `hivefs serve --stdio` over ssh.
         let link = LinkListener(tree: tree, path: LinkListener.socketPath(stateDir: config.stateDir), logger: logger)
         do {
@@ -181,6 +192,7 @@ struct Daemon {
             logger.info("mounted at \(config.mountpoint)")
         }
         link.stop()
+        remote.stop()
         hive.stop()
         logger.info("unmounted \(config.mountpoint); agents keep running")
         // A positive status is the signal that ended the loop (SIGINT, SIGTERM): a clean stop.

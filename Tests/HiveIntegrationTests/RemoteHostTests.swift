@@ -2,11 +2,13 @@ import Foundation
 import XCTest
 
 /// Another host over real ssh (SSHHost: sshd in a network namespace of the
-/// test's own): `hivefs status --host` reads its tree through `hivefs serve
-/// --stdio`, says why when it cannot, and fails fast on a cut link.
+/// test's own): the mount shows its tree under `@box`, and `hivefs status --host`
+/// reads it, through `hivefs serve --stdio`; each says why when it cannot, and
+/// fails fast on a cut link.
 final class RemoteHostTests: MountedTestCase {
     var box: SSHHost!
-    var config: String { m.root + "/hosts.toml" }
+    /// The config file the local daemon reads (MountFixture names it).
+    var config: String { m.root + "/none.toml" }
 
     override func prepare(_ m: MountFixture) throws {
         box = try SSHHost()
@@ -37,6 +39,60 @@ final class RemoteHostTests: MountedTestCase {
         let unknown = hivefs("status --host elsewhere")
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.err.contains("no host elsewhere in"), unknown.err)
+    }
+
+    func testTheOtherHostsTreeIsUnderAtItsNameAndSteeredFromHere() throws {
+        XCTAssertTrue(waitUntil(15) { self.m.sh("ls $MNT/@box").out.contains("far\n") }, "ls: " + m.sh("ls -a $MNT; ls $MNT/@box").out + m.sh("ls $MNT/@box").err + "\nlog: " + m.daemonLog)
+        XCTAssertTrue(m.sh("ls $MNT").out.contains("@box\n"))
+        XCTAssertEqual(m.read("@box/far/state"), "idle\n", m.daemonLog)
+        XCTAssertEqual(m.read("@box/far/agent"), box.daemon.read("far/agent"))
+        XCTAssertEqual(m.sh("stat -c %a $MNT/@box/far/control $MNT/@box/far/state").out, "600\n444\n")
+        XCTAssertEqual(m.sh("ls $MNT/@box/far").out, box.daemon.sh("ls $MNT/far").out)
+
+        // poll() on a file there wakes when it changes there.
+        let fd = open(m.mnt + "/@box/far/state", O_RDONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 64)
+        XCTAssertEqual(read(fd, &buf, 64), 5)
+        var p = pollfd(fd: fd, events: Int16(POLLIN | POLLPRI), revents: 0)
+        XCTAssertEqual(poll(&p, 1, 0), 0, "nothing changed yet")
+
+        // Control: the same effect and errnos as there.
+        XCTAssertEqual(m.write("@box/far/control", "pause\n"), 0)
+        XCTAssertEqual(box.daemon.read("far/state"), "paused\n", "taken there before the write returned")
+        XCTAssertEqual(poll(&p, 1, 5000), 1, "poll woke")
+        XCTAssertEqual(m.read("@box/far/state"), "paused\n")
+        XCTAssertEqual(m.write("@box/far/control", "fly away\n"), EINVAL)
+        XCTAssertEqual(m.write("@box/far/state", "x\n"), EACCES)
+        XCTAssertTrue((m.read("@box/far/control") ?? "").contains("EINVAL"))
+
+        // Sessions made and removed there.
+        XCTAssertEqual(m.write("@box/control", "new near agent=shell dir=\(box.daemon.root) command=\"sleep 300\"\n"), 0)
+        box.daemon.waitState("near", ["idle", "working"])
+        XCTAssertTrue(waitUntil(5) { self.m.sh("ls $MNT/@box").out.contains("near\n") }, "a session made there appears here")
+        XCTAssertEqual(m.write("@box/near/control", "kill\n"), 0)
+        box.daemon.waitState("near", ["killed"])
+        XCTAssertEqual(rmdir(m.mnt + "/@box/near"), 0)
+        XCTAssertFalse(box.daemon.sh("ls $MNT").out.contains("near\n"))
+        XCTAssertEqual(mkdir(m.mnt + "/@box/scratch", 0o755), 0)
+        XCTAssertEqual(box.daemon.read("scratch/state"), "new\n", "mkdir made a session there")
+        XCTAssertEqual(mkdir(m.mnt + "/@box/scratch", 0o755), -1)
+        XCTAssertEqual(errno, EEXIST)
+        XCTAssertEqual(rmdir(m.mnt + "/@box/far"), -1)
+        XCTAssertEqual(errno, EBUSY, "a running session there is refused as there")
+
+        // A cut link: reads fail with ENOTCONN within seconds, and @box/status says why.
+        box.cut()
+        let start = Date()
+        let cat = m.sh("cat $MNT/@box/far/state")
+        XCTAssertNotEqual(cat.status, 0)
+        XCTAssertTrue(cat.err.contains("Transport endpoint is not connected"), cat.err)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 9)
+        XCTAssertTrue((m.read("@box/status") ?? "").contains("link down since"), m.read("@box/status") ?? "")
+        XCTAssertEqual(m.read("far/state"), nil, "nothing of box is shown as this host's")
+        box.restore()
+        XCTAssertTrue(waitUntil(40) { self.m.read("@box/far/state") == "paused\n" }, "the link is made again by itself")
     }
 
     func testAHostWithoutHivefsOrWithoutTheKeyIsSaidSo() throws {

@@ -92,7 +92,10 @@ final class SSHHost {
         if let p = sshd {
             kill(p, SIGTERM)
             var st: Int32 = 0
-            _ = waitUntil(3) { waitpid(p, &st, WNOHANG) == p }
+            if !waitUntil(3, { waitpid(p, &st, WNOHANG) == p }) {
+                kill(p, SIGKILL)
+                waitpid(p, &st, 0)
+            }
         }
         // The sessions sshd started for the test (serve --stdio) end with the namespace's processes.
         for pid in sh("ip netns pids \(namespace) 2>/dev/null").out.split(separator: "\n").compactMap({ pid_t($0) }) {

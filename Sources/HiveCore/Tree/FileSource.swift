@@ -44,4 +44,29 @@ public enum FileSource: Sendable {
     /// waits for `refresh` (which answers within a bound) before rendering; a read
     /// from the start renders at once, then asks for a refresh without waiting.
     case refreshed(Render, refresh: Refresh)
+    /// A file of another host's tree, reached through a link: its attributes and its
+    /// bytes at any offset are asked for and answered later, or refused with an
+    /// errno (ENOTCONN while the link is down). Never kept by a client.
+    case remote(any RemoteFile)
+}
+
+/// What a file on another host says of itself.
+public struct RemoteAttributes: Sendable, Equatable {
+    public var size: Int
+    public var mtime: Timestamp
+    /// Its change counter there, for `poll()`.
+    public var version: UInt64
+
+    public init(size: Int, mtime: Timestamp, version: UInt64) {
+        self.size = size
+        self.mtime = mtime
+        self.version = version
+    }
+}
+
+/// A file of another host's tree. Every answer comes later, from the link's
+/// threads, exactly once.
+public protocol RemoteFile: Sendable {
+    func attributes(_ done: @escaping @Sendable (Result<RemoteAttributes, HiveError>) -> Void)
+    func read(offset: Int64, count: Int, _ done: @escaping @Sendable (Result<[UInt8], HiveError>) -> Void)
 }

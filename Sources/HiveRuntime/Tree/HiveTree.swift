@@ -25,6 +25,9 @@ import HiveCore
 ///   file is missing), as a handle opened before an `rmdir` expects.
 /// - Only the root takes `mkdir` (a `new` session), and only a session's directory
 ///   takes `rmdir` (to history); history is never removed.
+/// - `@NAME` at the root is another host's whole tree: every node under a name
+///   starting with '@' is `hosts`'s (HiveLink's `HostsTable`), which no session
+///   name can take.
 ///
 /// Threads: it holds nothing that changes, so any thread may ask it anything; what
 /// it serves is the `Hive`'s, under the Hive's lock.
@@ -34,9 +37,12 @@ public final class HiveTree: TreeTable, Sendable {
     public let mountTime: Timestamp
     /// Who hears of changes: the mount's bridge, the link's servers.
     let watchers = TreeWatchers()
+    /// Other hosts' trees, under `@NAME`.
+    public let hosts: (any TreeTable)?
 
-    public init(hive: Hive, mountTime: Timestamp = .now()) {
+    public init(hive: Hive, hosts: (any TreeTable)? = nil, mountTime: Timestamp = .now()) {
         self.hive = hive
+        self.hosts = hosts
         self.mountTime = mountTime
     }
 
@@ -88,7 +94,11 @@ public final class HiveTree: TreeTable, Sendable {
 
     // MARK: names
 
+    /// Whether a node is another host's (under `@NAME`).
+    static func isRemote(_ node: TreeNode) -> Bool { node.names.first?.hasPrefix("@") == true }
+
     public func lookup(_ parent: TreeNode, _ name: String) -> TreeNode? {
+        if let hosts, Self.isRemote(parent) || (parent == .root && name.hasPrefix("@")) { return hosts.lookup(parent, name) }
         guard parent.isDirectory, let p = place(parent) else { return nil }
         switch p {
         case .root:
@@ -110,12 +120,14 @@ public final class HiveTree: TreeTable, Sendable {
     }
 
     public func listing(_ directory: TreeNode) -> [TreeNode]? {
+        if let hosts, Self.isRemote(directory) { return hosts.listing(directory) }
         guard directory.isDirectory, let p = place(directory) else { return nil }
         switch p {
         case .root:
             var nodes = Self.rootFiles.map { directory.child($0.name, isDirectory: false) }
             nodes.append(Self.history)
             nodes += hive.sessionNames().map { directory.child($0, isDirectory: true) }
+            nodes += hosts?.listing(.root) ?? []
             return nodes.sorted { $0.name < $1.name }
         case .session(let s):
             guard hive.exists(s) else { return nil }
@@ -140,6 +152,7 @@ public final class HiveTree: TreeTable, Sendable {
     // MARK: descriptions
 
     public func describe(_ node: TreeNode) -> NodeDescription? {
+        if let hosts, Self.isRemote(node) { return hosts.describe(node) }
         guard let p = place(node), node.isDirectory == p.isDirectory else { return nil }
         switch p {
         case .root:
@@ -223,6 +236,7 @@ public final class HiveTree: TreeTable, Sendable {
     public func watch(_ notice: @escaping @Sendable (TreeNotice) -> Void) {
         let first = watchers.add(notice)
         guard first else { return }
+        hosts?.watch { [watchers] in watchers.tell($0) }
         hive.onChange = { [watchers] name in watchers.tell(.changed(group: name.isEmpty ? nil : name)) }
         hive.onTreeChange = { [watchers] change in
             switch change {

@@ -1,0 +1,222 @@
+import Foundation
+import HiveCore
+import HiveRuntime
+import Logging
+
+/// One other host under `@NAME`: its link, the mirror of its directories, and
+/// the descriptions of its nodes (HostsTable.swift says what is decided and why).
+///
+/// Threads: the mirror is refreshed on `refreshing`, one directory at a time, in
+/// order; requests for contents, attributes and writes run on `io` (they wait for
+/// the link, at most its timeout), never on the caller's thread.
+public final class RemoteHost: @unchecked Sendable {
+    public let name: String
+    public let link: LinkClient
+    let mirror = Mirror()
+    let log: Logger
+    private let announce: @Sendable (TreeNotice) -> Void
+    private let refreshing: DispatchQueue
+    private let io = DispatchQueue(label: "hivefs.host.io", attributes: .concurrent)
+
+    init(name: String, link: LinkClient, log: Logger, announce: @escaping @Sendable (TreeNotice) -> Void) {
+        self.name = name
+        self.link = link
+        self.log = log
+        self.announce = announce
+        refreshing = DispatchQueue(label: "hivefs.host.\(name)")
+    }
+
+    /// The group changes of the far side's session `s` are announced under here.
+    func group(_ s: String?) -> String { "@" + name + (s.map { "/" + $0 } ?? "") }
+
+    func start() {
+        link.onState = { [weak self] state in
+            guard let self else { return }
+            if case .up = state { refreshing.async { self.refreshAll() } }
+            announce(.changed(group: group(nil)))
+        }
+        link.onNotice = { [weak self] line in self?.heard(line) }
+        refreshing.async { [self] in refreshAll() }
+    }
+
+    func stop() { link.stop() }
+
+    // MARK: the mirror
+
+    /// Reads the far side's root and each of its directories again; the root's
+    /// names are shown once what is under them is known.
+    private func refreshAll() {
+        let root: [Mirror.Entry]
+        do throws(HiveError) {
+            root = try link.list([])
+        } catch {
+            return log.warning("@\(name): cannot read its root: \(error.errnoName) \(error.reason)")
+        }
+        for e in root where e.isDirectory { refresh([e.name]) }
+        mirror.set([], root)
+    }
+
+    /// Reads one directory of the far side into the mirror; nil when the link failed.
+    @discardableResult
+    private func refresh(_ path: [String]) -> [Mirror.Entry]? {
+        do throws(HiveError) {
+            let entries = try link.list(path)
+            mirror.set(path, entries)
+            return entries
+        } catch {
+            if error.errno == .noSuchFileOrDirectory { mirror.remove(path) }
+            log.warning("@\(name): cannot read /\(path.joined(separator: "/")): \(error.errnoName) \(error.reason)")
+            return nil
+        }
+    }
+
+    /// A line of the far side's `.notices`.
+    private func heard(_ line: String) {
+        let words = line.split(separator: " ", maxSplits: 1).map(String.init)
+        guard words.count == 2 else {
+            // `overflow`: read everything again.
+            return refreshing.async { [self] in
+                refreshAll()
+                announce(.changed(group: nil))
+            }
+        }
+        switch words[0] {
+        case "changed" where words[1] == "*":
+            refreshing.async { [self] in
+                refreshAll()
+                announce(.changed(group: group(nil)))
+            }
+        case "changed":
+            let s = words[1]
+            refreshing.async { [self] in
+                refresh([s])
+                mirror.bump(s)
+                announce(.changed(group: group(s)))
+            }
+        default:
+            // A name stands for something else (a session made again, an entry pruned).
+            refreshing.async { [self] in
+                refreshAll()
+                announce(.changed(group: nil))
+            }
+        }
+    }
+
+    // MARK: descriptions
+
+    func describe(_ path: [String], node: TreeNode) -> NodeDescription? {
+        if path.isEmpty {
+            return .directory(DirectoryDescription(mtime: .now(), cache: .never, make: { [self] dir, _ throws(HiveError) in
+                // mkdir @NAME/S: a session made there, as `mkdir` there would (waits at most the link's timeout).
+                try link.mkdir([dir])
+                // Known here before the answer, so the new directory can be looked up at once.
+                refresh([dir])
+                refresh([])
+                return node.child(dir, isDirectory: true)
+            }, removal: .refused(.busy("@\(name) is another host: remove it with `host remove \(name)` in the root control"))))
+        }
+        guard let entry = mirror.entry(path) else { return nil }
+        if entry.isDirectory {
+            return .directory(DirectoryDescription(mode: FileMode(rawValue: entry.mode), mtime: .now(), cache: .never,
+                                                   removal: .remove { [self] _, done in
+                io.async { [self] in
+                    do throws(HiveError) {
+                        try link.rmdir(path)
+                        refreshing.async { self.refresh(Array(path.dropLast())) }
+                        done(nil)
+                    } catch {
+                        done(error)
+                    }
+                }
+            }))
+        }
+        // The host's own `status` says why the link is down, and since when.
+        if path == ["status"], case .down(let reason, let since) = link.state {
+            let text = "host \(name): link down since \(since.rfc3339): \(reason)\n"
+            return .file(FileDescription(mode: .readOnly, source: .rendered { _ in FileContent(bytes: Array(text.utf8), mtime: since) },
+                                         cache: .never))
+        }
+        let session = path.count > 1 ? path[0] : nil
+        let mode = FileMode(rawValue: entry.mode)
+        return .file(FileDescription(mode: mode, source: .remote(RemoteFileReference(host: self, path: path)), cache: .never,
+                                     poll: PollCounter(group: group(session)) { [mirror] in mirror.version(session) },
+                                     write: writes(path, mode: mode)))
+    }
+
+    private func writes(_ path: [String], mode: FileMode) -> WriteKind {
+        guard mode.isWritable else { return .none }
+        let perform: Perform = { [self] bytes, _, done in
+            io.async { [self] in
+                do throws(HiveError) {
+                    try link.write(path, bytes)
+                    done(nil)
+                } catch {
+                    done(error)
+                }
+            }
+        }
+        return path.last == "control" ? .commands(perform) : .value(perform)
+    }
+
+    /// Runs `body` on the I/O queue and hands its outcome to `done`.
+    fileprivate func async<T: Sendable>(_ body: @escaping @Sendable () throws(HiveError) -> T,
+                                        _ done: @escaping @Sendable (Result<T, HiveError>) -> Void) {
+        io.async {
+            do throws(HiveError) { done(.success(try body())) } catch { done(.failure(error)) }
+        }
+    }
+}
+
+/// A file of a host's tree, read through its link.
+struct RemoteFileReference: RemoteFile {
+    let host: RemoteHost
+    let path: [String]
+
+    func attributes(_ done: @escaping @Sendable (Result<RemoteAttributes, HiveError>) -> Void) {
+        host.async({ [host, path] () throws(HiveError) -> RemoteAttributes in
+            let a = try host.link.stat(path)
+            let ms = Int64(a.mtimeSeconds) * 1000 + Int64(a.mtimeNanoseconds / 1_000_000)
+            return RemoteAttributes(size: Int(a.size), mtime: Timestamp(milliseconds: ms), version: a.dataVersion)
+        }, done)
+    }
+
+    func read(offset: Int64, count: Int, _ done: @escaping @Sendable (Result<[UInt8], HiveError>) -> Void) {
+        host.async({ [host, path] () throws(HiveError) -> [UInt8] in
+            try host.link.read(path, offset: offset, count: count)
+        }, done)
+    }
+}
+
+/// The far side's directories as last read: names, kinds and modes, and a change
+/// counter per session for poll(). Any thread; behind its lock.
+final class Mirror: @unchecked Sendable {
+    struct Entry: Sendable, Equatable {
+        var name: String
+        var isDirectory: Bool
+        var mode: UInt16
+    }
+
+    private let lock = NSLock()
+    private var directories: [[String]: [Entry]] = [:]
+    private var versions: [String: UInt64] = [:]
+
+    func set(_ path: [String], _ entries: [Entry]) { lock.withLock { directories[path] = entries } }
+
+    func remove(_ path: [String]) {
+        lock.withLock { directories = directories.filter { !$0.key.starts(with: path) } }
+    }
+
+    func listing(_ path: [String]) -> [Entry]? { lock.withLock { directories[path] } }
+
+    func entry(_ path: [String]) -> Entry? {
+        guard let last = path.last else { return nil }
+        return lock.withLock { directories[Array(path.dropLast())]?.first { $0.name == last } }
+    }
+
+    /// Whether the node is a directory; nil when the mirror knows no such node.
+    func kind(_ path: [String]) -> Bool? { entry(path)?.isDirectory }
+
+    func bump(_ session: String) { lock.withLock { versions[session, default: 0] &+= 1 } }
+
+    func version(_ session: String?) -> UInt64 { lock.withLock { versions[session ?? "", default: 0] } }
+}
