@@ -68,6 +68,10 @@ public enum RootCommand: Sendable, Equatable {
     case new(name: String, spec: SessionSpec)
     /// Delete the history entries removed more than this many seconds ago.
     case pruneHistory(olderThan: Int64)
+    /// Show another host as `@NAME`, reached by ssh at `destination`.
+    case hostAdd(name: String, destination: String)
+    /// Stop showing a host added with `hostAdd`.
+    case hostRemove(name: String)
 }
 
 /// Parses writes to `control` files. A write is checked whole: if any line is
@@ -176,6 +180,24 @@ public enum ControlParser {
         return out
     }
 
+    /// `host add NAME DESTINATION` or `host remove NAME`.
+    static func hostCommand(_ rest: String) throws(HiveError) -> RootCommand {
+        let words = rest.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        switch words.first {
+        case "add":
+            guard words.count == 3 else { throw .invalid("host add needs a name and an ssh destination: host add NAME DESTINATION") }
+            try HostName.validate(words[1])
+            try HostName.validateDestination(words[2])
+            return .hostAdd(name: words[1], destination: words[2])
+        case "remove":
+            guard words.count == 2 else { throw .invalid("host remove needs a name: host remove NAME") }
+            try HostName.validate(words[1])
+            return .hostRemove(name: words[1])
+        default:
+            throw .invalid("host takes add NAME DESTINATION or remove NAME")
+        }
+    }
+
     /// Parses one line of the root `control` file.
     public static func rootCommand(_ line: String, home: String, agents: AgentCatalog) throws(HiveError) -> RootCommand {
         let (verb, rest) = splitVerb(line)
@@ -185,9 +207,10 @@ public enum ControlParser {
             }
             return .pruneHistory(olderThan: try Durations.parse(String(rest.dropFirst("older-than=".count))))
         }
+        if verb == "host" { return try hostCommand(rest) }
         guard verb == "new" else {
             if verb.isEmpty { throw .invalid("no command given") }
-            throw .invalid("unknown command '\(Text.printable(verb))'; the root control file accepts: new NAME [KEY=VALUE ...], prune-history older-than=DURATION")
+            throw .invalid("unknown command '\(Text.printable(verb))'; the root control file accepts: new NAME [KEY=VALUE ...], prune-history older-than=DURATION, host add NAME DESTINATION, host remove NAME")
         }
         let words = try QuotedWords.split(rest)
         guard let name = words.first else { throw .invalid("new needs a session name: new NAME [KEY=VALUE ...]") }

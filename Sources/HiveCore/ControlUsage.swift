@@ -23,6 +23,8 @@ public enum ControlUsage {
             worktree=no|yes|BRANCH  setup="LINE"  mode=MODE  trust=no|yes  env.NAME=VALUE
             (values may be double-quoted; \\" and \\\\ escape)
         prune-history older-than=D delete history entries removed more than D ago (30d)
+        host add NAME DESTINATION  show another host as @NAME, reached by ssh at DESTINATION
+        host remove NAME           stop showing a host added so
 
         """
 

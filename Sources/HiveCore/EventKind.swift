@@ -36,6 +36,10 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     /// History entries were deleted (`prune`): one event names each, a last one counts
     /// them. Root `events` only.
     case historyPruned
+    /// A host was added at run time (`host add`): its name and destination. Root `events` only.
+    case hostAdded
+    /// A host added at run time was removed (`host remove`). Root `events` only.
+    case hostRemoved
     /// The folder the agent runs in was marked trusted in its configuration (a
     /// worktree hivefs made, or `trust=yes`), so no trust dialog holds it up.
     case trust
@@ -113,7 +117,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Every kind this build knows, each once: all the cases but `unknown`.
     public static let allKnown: [EventKind] = [
         .created, .spec, .control, .state, .error, .adopted, .removed, .policy, .disk, .warning,
-        .historyPruned, .trust,
+        .historyPruned, .hostAdded, .hostRemoved, .trust,
         .worktree, .worktreeRemoved, .worktreeKept, .gitCommit, .gitHead,
         .permissionAsked, .permissionAnswered, .permissionGone,
         .prompt, .tool, .toolDone, .toolFailed, .permission, .notification, .idle, .stopFailed,
@@ -135,6 +139,8 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
         case .disk: return "disk"
         case .warning: return "warning"
         case .historyPruned: return "history.pruned"
+        case .hostAdded: return "host.added"
+        case .hostRemoved: return "host.removed"
         case .trust: return "trust"
         case .worktree: return "worktree"
         case .worktreeRemoved: return "worktree.removed"

@@ -20,13 +20,70 @@ import Logging
 /// - `mkdir @NAME/S` waits for the far side on the FUSE worker (at most the link's
 ///   timeout): the table's `MakeDirectory` answers at once. Every other request
 ///   answers from the link's threads.
-public final class HostsTable: TreeTable, @unchecked Sendable {
+public final class HostsTable: TreeTable, HostControl, @unchecked Sendable {
     private let lock = NSLock()
     private var hosts: [String: RemoteHost] = [:]
+    /// Those added at run time (`host add`), by name: their destinations, kept in `savedIn`.
+    private var added: [String: String] = [:]
     private var notice: (@Sendable (TreeNotice) -> Void)?
     let log: Logger
+    /// Where the hosts added at run time are kept (`NAME DESTINATION` lines), so
+    /// they come back after a restart.
+    let savedIn: String?
+    /// The link's command line for a destination added at run time.
+    let command: @Sendable (String) -> [String]
 
-    public init(logger: Logger) { self.log = logger }
+    public init(logger: Logger, savedIn: String? = nil, command: @escaping @Sendable (String) -> [String] = { ["ssh", $0, "--", "hivefs serve --stdio"] }) {
+        self.log = logger
+        self.savedIn = savedIn
+        self.command = command
+    }
+
+    /// Adds the hosts added at run time before the last restart.
+    public func restore() {
+        guard let savedIn, let bytes = Sys.readFile(savedIn) else { return }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count == 2, (try? HostName.validate(words[0])) != nil, (try? HostName.validateDestination(words[1])) != nil,
+                  host(words[0]) == nil else { continue }
+            lock.withLock { added[words[0]] = words[1] }
+            add(name: words[0], command: command(words[1]))
+        }
+    }
+
+    // MARK: HostControl
+
+    public func add(name: String, destination: String) throws(HiveError) {
+        guard host(name) == nil else { throw .exists("host \(name) exists") }
+        lock.withLock { added[name] = destination }
+        try save()
+        add(name: name, command: command(destination))
+    }
+
+    public func remove(name: String) throws(HiveError) {
+        guard let h = host(name) else { throw .notFound("no host \(name)") }
+        guard lock.withLock({ added[name] != nil }) else {
+            throw HiveError(.notPermitted, "host \(name) is named in the config file: remove it there")
+        }
+        lock.withLock {
+            added[name] = nil
+            hosts[name] = nil
+        }
+        try save()
+        h.stop()
+        tell(.nameChanged(in: .root, name: "@" + name))
+        tell(.changed(group: nil))
+    }
+
+    private func save() throws(HiveError) {
+        guard let savedIn else { return }
+        let text = lock.withLock { added.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined() }
+        do {
+            try Sys.writeFileAtomically(savedIn, Array(text.utf8), mode: 0o600)
+        } catch {
+            throw error.hive("cannot save \(savedIn)")
+        }
+    }
 
     /// Adds a host, `command` being the link's (ssh … hivefs serve --stdio); the
     /// link is made at once, in the background.

@@ -2,6 +2,13 @@ import ArgumentParser
 import Foundation
 import HiveCore
 
+/// `[link]`: the ssh command line and the far side's command every host uses
+/// unless its own entry names others.
+struct LinkDefaults: Decodable, Equatable, Sendable {
+    var ssh: String?
+    var command: String?
+}
+
 /// One of `[hosts]`: `NAME = "ssh destination"`, or a table with `destination`,
 /// `ssh` (the ssh command line, default `ssh`) and `command` (what runs on the far
 /// side, default `hivefs serve --stdio`). The user's own ssh config, keys, agent
@@ -30,17 +37,19 @@ struct HostEntry: Decodable, Equatable {
                   command: try c.decodeIfPresent(String.self, forKey: .command))
     }
 
-    /// A host's name, as `@NAME` shows it: letters, digits, '-', '_' and '.'.
-    static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name.first != "." && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
-    }
-
     /// What runs on the far side when none is named.
     static let defaultCommand = "hivefs serve --stdio"
 
     /// The command line of the link: ssh, in batch mode (a password prompt would
     /// hang it), with no terminal, to the destination, running `command`.
-    func argv() throws -> [String] {
+    func argv(_ defaults: LinkDefaults? = nil) throws -> [String] {
+        do throws(HiveError) {
+            try HostName.validateDestination(destination)
+        } catch {
+            throw ValidationError("[hosts] destination: \(error.reason)")
+        }
+        let ssh = self.ssh ?? defaults?.ssh
+        let command = self.command ?? defaults?.command
         let sshWords: [String]
         do {
             sshWords = try CommandLineWords.split(ssh ?? "ssh")

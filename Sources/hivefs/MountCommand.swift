@@ -91,13 +91,21 @@ struct MountCommand: ParsableCommand {
         }
         var hosts: [String: [String]] = [:]
         for (name, entry) in file.hosts {
-            guard HostEntry.isValidName(name) else {
-                throw ValidationError("[hosts] \(name): a host's name is letters, digits, '-', '_' and '.'")
+            do throws(HiveError) {
+                try HostName.validate(name)
+            } catch {
+                throw ValidationError("[hosts] \(error.reason)")
             }
-            hosts[name] = try entry.argv()
+            hosts[name] = try entry.argv(file.link)
+        }
+        // A host added at run time (`host add NAME DEST`) is reached as [link] says.
+        let defaults = file.link
+        _ = try HostEntry(destination: "example").argv(defaults)
+        let hostCommand: @Sendable (String) -> [String] = { destination in
+            (try? HostEntry(destination: destination).argv(defaults)) ?? ["ssh", destination, "--", HostEntry.defaultCommand]
         }
         if foreground {
-            try Daemon(config: config, logger: logger, hosts: hosts).run()
+            try Daemon(config: config, logger: logger, hosts: hosts, hostCommand: hostCommand).run()
         } else {
             try background(config)
         }
@@ -138,6 +146,8 @@ struct Daemon {
     let logger: Logger
     /// Other hosts, by name: the command line of each one's link.
     var hosts: [String: [String]] = [:]
+    /// The link's command line for a host added at run time.
+    var hostCommand: @Sendable (String) -> [String] = { ["ssh", $0, "--", HostEntry.defaultCommand] }
 
     /// How long a new daemon waits for the one holding the state directory to exit:
     /// one that has unmounted still saves its sessions, and `hivefs unmount && hivefs
@@ -175,11 +185,13 @@ struct Daemon {
         let hive = try Hive(config: config, logger: logger)
         // Each read that reaches the daemon is logged when asked (the tests count them).
         let traceReads = ProcessInfo.processInfo.environment["HIVEFS_TRACE_READS"] == "1"
-        let remote = HostsTable(logger: logger)
+        let remote = HostsTable(logger: logger, savedIn: config.stateDir + "/hosts", command: hostCommand)
+        hive.hostControl = remote
         let tree = HiveTree(hive: hive, hosts: remote)
         let bridge = Bridge(tree: tree, logger: logger, traceReads: traceReads)
         hive.start()
         for (name, argv) in hosts.sorted(by: { $0.key < $1.key }) { remote.add(name: name, command: argv) }
+        remote.restore()
         // The same tree for other hosts, through `hivefs serve --stdio` over ssh.
         let link = LinkListener(tree: tree, path: LinkListener.socketPath(stateDir: config.stateDir), logger: logger)
         do {

@@ -24,13 +24,16 @@ struct ConfigFile: Decodable {
     var onTimeout: Double?
     /// `[hosts]`: other machines, by the name they have here.
     var hosts: [String: HostEntry] = [:]
+    /// `[link]`: how every host is reached unless its entry says otherwise.
+    var link: LinkDefaults?
 
     /// The keys the file may hold, at its top and in its tables.
     static let topKeys: Set<String> = ["mountpoint", "state", "socket", "worktrees", "idle-timeout", "quiet-after",
-                                       "kill-grace", "prices", "on", "on-timeout", "budget-action", "restore", "hosts"]
+                                       "kill-grace", "prices", "on", "on-timeout", "budget-action", "restore", "hosts", "link"]
     static let onKeys: Set<String> = ["waiting", "idle", "exited", "killed", "failed", "any"]
     static let priceKeys: Set<String> = ["input", "output", "cache_read", "cache_write", "cache_write_1h"]
     static let hostKeys: Set<String> = ["destination", "ssh", "command"]
+    static let linkKeys: Set<String> = ["ssh", "command"]
 
     init() {}
 
@@ -97,6 +100,7 @@ struct ConfigFile: Decodable {
         on = try c.decodeIfPresent([String: String].self, forKey: .on) ?? [:]
         onTimeout = try seconds(.onTimeout)
         hosts = try c.decodeIfPresent([String: HostEntry].self, forKey: .hosts) ?? [:]
+        link = try c.decodeIfPresent(LinkDefaults.self, forKey: .link)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -108,7 +112,7 @@ struct ConfigFile: Decodable {
         case restore
         case prices, on
         case onTimeout = "on-timeout"
-        case hosts
+        case hosts, link
     }
 
     /// Reads the file if it exists; a file that exists but cannot be parsed is an error.
@@ -120,6 +124,7 @@ struct ConfigFile: Decodable {
             let table = try TOMLTable(string: text)
             try unknown(table.keys, allowed: topKeys, in: "")
             if let on = table["on"]?.table { try unknown(on.keys, allowed: onKeys, in: "[on]") }
+            if let l = table["link"]?.table { try unknown(l.keys, allowed: linkKeys, in: "[link]") }
             for name in table["hosts"]?.table?.keys ?? [] {
                 if let h = table["hosts"]?.table?[name]?.table { try unknown(h.keys, allowed: hostKeys, in: "[hosts.\(name)]") }
             }

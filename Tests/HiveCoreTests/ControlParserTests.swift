@@ -258,10 +258,24 @@ final class RootCommandTests: XCTestCase {
         }) else { return nil }
         switch cmd {
         case .new(let name, let spec): return (name, spec)
-        case .pruneHistory:
+        case .pruneHistory, .hostAdd, .hostRemove:
             XCTFail("\(line) is not a new", file: file, line: lineNo)
             return nil
         }
+    }
+
+    func testHostAddAndRemove() {
+        XCTAssertEqual(try? ControlParser.rootCommand("host add box me@build-box", home: home, agents: .builtIn),
+                       .hostAdd(name: "box", destination: "me@build-box"))
+        XCTAssertEqual(try? ControlParser.rootCommand("host remove box", home: home, agents: .builtIn), .hostRemove(name: "box"))
+        refuse(.EINVAL, "host")
+        refuse(.EINVAL, "host add box")
+        refuse(.EINVAL, "host add box a b")
+        refuse(.EINVAL, "host add ../x me@box")
+        refuse(.EINVAL, "host add box -oProxyCommand=sh")
+        refuse(.EINVAL, "host add .box me@box")
+        refuse(.EINVAL, "host remove")
+        refuse(.EINVAL, "host move box")
     }
 
     func testPruneHistory() {

@@ -44,6 +44,7 @@ final class RemoteHostTests: MountedTestCase {
     func testTheOtherHostsTreeIsUnderAtItsNameAndSteeredFromHere() throws {
         XCTAssertTrue(waitUntil(15) { self.m.sh("ls $MNT/@box").out.contains("far\n") }, "ls: " + m.sh("ls -a $MNT; ls $MNT/@box").out + m.sh("ls $MNT/@box").err + "\nlog: " + m.daemonLog)
         XCTAssertTrue(m.sh("ls $MNT").out.contains("@box\n"))
+        XCTAssertEqual(m.write("control", "host remove box\n"), EPERM, "a host of the config file stays")
         XCTAssertEqual(m.read("@box/far/state"), "idle\n", m.daemonLog)
         XCTAssertEqual(m.read("@box/far/agent"), box.daemon.read("far/agent"))
         XCTAssertEqual(m.sh("stat -c %a $MNT/@box/far/control $MNT/@box/far/state").out, "600\n444\n")
@@ -129,5 +130,42 @@ final class RemoteHostTests: MountedTestCase {
         let again = hivefs("status --host box")
         XCTAssertEqual(again.status, 0, again.err)
         XCTAssertTrue(again.out.contains("far"))
+    }
+}
+
+/// `host add` and `host remove` in the root control: a host named at run time,
+/// reached as `[link]` says, kept across a restart of the daemon.
+final class RuntimeHostTests: MountedTestCase {
+    var box: SSHHost!
+
+    override func prepare(_ m: MountFixture) throws {
+        box = try SSHHost()
+        addTeardownBlock { [box] in box?.tearDown() }
+        try box.linkDefaults().write(toFile: m.root + "/none.toml", atomically: false, encoding: .utf8)
+        XCTAssertEqual(box.daemon.write("control", "new far agent=shell dir=\(box.daemon.root) command=\"sleep 300\"\n"), 0)
+        box.daemon.waitState("far", ["idle"])
+    }
+
+    func testAHostAddedAtRunTimeIsShownKeptAndRemoved() {
+        XCTAssertFalse(m.sh("ls $MNT").out.contains("@box"))
+        XCTAssertEqual(m.write("control", "host add box box\n"), 0)
+        XCTAssertTrue(waitUntil(15) { self.m.read("@box/far/state") == "idle\n" }, m.daemonLog)
+        XCTAssertTrue(m.sh("cat $MNT/events").out.contains("host.added box box"))
+        XCTAssertEqual(m.write("control", "host add box box\n"), EEXIST)
+        XCTAssertEqual(m.write("control", "host add evil -oProxyCommand=sh\n"), EINVAL)
+        XCTAssertTrue((m.read("control") ?? "").contains("EINVAL"))
+
+        // Kept across a restart of the daemon.
+        m.crashDaemon()
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertTrue(waitUntil(15) { self.m.read("@box/far/state") == "idle\n" }, "still there after a restart")
+
+        XCTAssertEqual(m.write("control", "host remove box\n"), 0)
+        XCTAssertFalse(m.sh("ls $MNT").out.contains("@box"))
+        XCTAssertNil(m.read("@box/far/state"))
+        XCTAssertEqual(m.write("control", "host remove box\n"), ENOENT)
+        m.crashDaemon()
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertFalse(m.sh("ls $MNT").out.contains("@box"), "and gone for good")
     }
 }

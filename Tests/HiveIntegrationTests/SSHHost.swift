@@ -84,6 +84,12 @@ final class SSHHost {
         return "[hosts.\(name)]\ndestination = \"\(name)\"\nssh = \"ssh -F \(sshConfig)\"\ncommand = \"\(serve.replacingOccurrences(of: "\"", with: "\\\""))\"\n"
     }
 
+    /// A `[link]` table reaching this host (for hosts added at run time).
+    func linkDefaults() -> String {
+        let serve = "'\(MountFixture.binary)' serve --stdio --state '\(daemon.state)'"
+        return "[link]\nssh = \"ssh -F \(sshConfig)\"\ncommand = \"\(serve.replacingOccurrences(of: "\"", with: "\\\""))\"\n"
+    }
+
     /// Cuts the link (the host side of the veth goes down), or restores it.
     func cut() { _ = sh("ip link set \(hostSide) down") }
     func restore() { _ = sh("ip link set \(hostSide) up") }

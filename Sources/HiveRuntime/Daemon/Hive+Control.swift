@@ -54,6 +54,30 @@ extension Hive {
                 return reply(error)
             }
         }
+        for command in commands {
+            switch command {
+            case .hostAdd(let name, let destination):
+                do throws(HiveError) {
+                    guard let hosts = hostControl else { throw HiveError(.notSupported, "this daemon reaches no other host") }
+                    try hosts.add(name: name, destination: destination)
+                    noteDisk(store.appendRootOnly(Event(session: "-", kind: .hostAdded, detail: "\(name) \(destination)", uid: uid)))
+                } catch {
+                    errorEvent(nil, error, uid: uid)
+                    return reply(error)
+                }
+            case .hostRemove(let name):
+                do throws(HiveError) {
+                    guard let hosts = hostControl else { throw HiveError(.notSupported, "this daemon reaches no other host") }
+                    try hosts.remove(name: name)
+                    noteDisk(store.appendRootOnly(Event(session: "-", kind: .hostRemoved, detail: name, uid: uid)))
+                } catch {
+                    errorEvent(nil, error, uid: uid)
+                    return reply(error)
+                }
+            default:
+                break
+            }
+        }
         for case .pruneHistory(let olderThan) in commands {
             store.pruneHistory(olderThan: olderThan, uid: uid) { [onTreeChange] in onTreeChange?(.historyEntryGone($0)) }
             onChange?("")

@@ -53,6 +53,8 @@ public final class Hive: @unchecked Sendable {
     public var onTreeChange: (@Sendable (TreeChange) -> Void)?
     /// What every session's machine is told of the configuration.
     let settings: MachineSettings
+    /// What the root control's `host` lines change (the link's hosts); set before `start`.
+    public var hostControl: (any HostControl)?
     /// Whether a retry of the events the state directory refused is scheduled (Hive+Disk).
     let diskRetrying = Mutex(false)
 
