@@ -242,8 +242,10 @@ public final class Bridge: @unchecked Sendable {
     /// Has the kernel drop everything it keeps, once serving is over: a tree detached
     /// while in use stays alive for the files still open, and their reads must get
     /// ENOTCONN rather than pages of a daemon that is gone. Waits at most `ms` (the
-    /// kernel may wait for a page whose read no worker answers any more).
-    public func dropEverything(waitingAtMost ms: Int) {
+    /// kernel may wait for a page whose read no worker answers any more); false when
+    /// the drop is still under way, and then holds `kernelLock` until the kernel lets
+    /// go: the session must not be destroyed under it.
+    public func dropEverything(waitingAtMost ms: Int) -> Bool {
         let done = DispatchSemaphore(value: 0)
         let t = Thread { [self] in
             drop(kept.all())
@@ -251,9 +253,11 @@ public final class Bridge: @unchecked Sendable {
         }
         t.name = "hivefs-drop"
         t.start()
-        if done.wait(timeout: .now() + .milliseconds(ms)) == .timedOut {
-            log.warning("the kernel did not drop what it keeps of the tree within \(ms) ms")
+        guard done.wait(timeout: .now() + .milliseconds(ms)) == .success else {
+            log.warning("the kernel did not drop what it keeps of the tree within \(ms) ms; leaving its session to the exit")
+            return false
         }
+        return true
     }
 
     /// `drop`, from `notifier`: for a worker that gave the kernel what it must not keep

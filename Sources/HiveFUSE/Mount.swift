@@ -53,9 +53,12 @@ public enum Mount {
         guard let se = cargs.withUnsafeMutableBufferPointer({ hive_fuse_session_new(Int32(args.count), $0.baseAddress, &ops, userdata) }) else {
             throw .io("cannot create the FUSE session")
         }
-        defer { fuse_session_destroy(se) }
+        // A drop the kernel still holds up at the end (dropEverything) keeps the
+        // session: it is left to the process's exit rather than destroyed under it.
+        var drained = true
+        defer { if drained { fuse_session_destroy(se) } }
         bridge.attach(FuseKernelCache(session: se))
-        defer { bridge.attach(nil) }
+        defer { if drained { bridge.attach(nil) } }
         guard fuse_set_signal_handlers(se) == 0 else { throw .io("cannot install signal handlers") }
         defer { fuse_remove_signal_handlers(se) }
         guard fuse_session_mount(se, mountpoint) == 0 else {
@@ -66,7 +69,7 @@ public enum Mount {
         detach.start()
         let rc = withExtendedLifetime(ops) { hive_fuse_loop_mt(se, 16) }
         detach.served()
-        bridge.dropEverything(waitingAtMost: 1000)
+        drained = bridge.dropEverything(waitingAtMost: 1000)
         fuse_session_unmount(se)
         return rc
     }

@@ -123,13 +123,19 @@ public final class HostsTable: TreeTable, HostControl, @unchecked Sendable {
             guard name.hasPrefix("@"), host(String(name.dropFirst())) != nil else { return nil }
             return parent.child(name, isDirectory: true)
         }
-        guard let (h, path) = split(parent), let isDirectory = h.mirror.kind(path + [name]) else { return nil }
+        guard let (h, path) = split(parent) else { return nil }
+        // `@NAME/status` is there even before anything of the host is known (it says why).
+        if path.isEmpty, name == "status", !h.mirror.knowsRoot { return parent.child(name, isDirectory: false) }
+        guard let isDirectory = h.mirror.kind(path + [name]) else { return nil }
         return parent.child(name, isDirectory: isDirectory)
     }
 
     public func listing(_ directory: TreeNode) -> [TreeNode]? {
         if directory == .root { return names.map { TreeNode.root.child("@" + $0, isDirectory: true) } }
-        guard let (h, path) = split(directory), let entries = h.mirror.listing(path) else { return nil }
+        guard let (h, path) = split(directory) else { return nil }
+        guard let entries = h.mirror.listing(path) else {
+            return path.isEmpty ? [directory.child("status", isDirectory: false)] : nil
+        }
         return entries.map { directory.child($0.name, isDirectory: $0.isDirectory) }
     }
 

@@ -12,10 +12,11 @@ import SystemPackage
 ///   backoff from 0.5 s to 30 s, after it drops; meanwhile every request fails at
 ///   once with ENOTCONN and the reason (what ssh said, the exit status), so nothing
 ///   waits on a link that is down.
-/// - A request not answered within `timeoutMS` fails with ENOTCONN, and the link is
-///   closed and made again: a cut link is found within that time, not after TCP's.
-/// - The far side's errors come back as its errno (`Rlerror`), with the request and
-///   host in the reason.
+/// - A request not answered within `timeoutMS` (a write, mkdir or rmdir: 2 minutes,
+///   as it is answered once it has taken effect) fails with ENOTCONN, and the link
+///   is closed and made again; ssh's keepalive ends a cut link in 10 to 15 s.
+/// - The far side's errors come back as its errno (`Rlerror`), with the host in
+///   the reason.
 /// - `.notices` is read for as long as the link is up; each line goes to `onNotice`.
 ///
 /// Threads: `call` blocks its caller (never a FUSE worker) until the answer; the
@@ -33,6 +34,9 @@ public final class LinkClient: @unchecked Sendable {
     let log: Logger
     let timeoutMS: Int
     private let lock = NSLock()
+    /// Held while a connection is being made, so only one is (the others wait for it).
+    private let connecting = NSLock()
+    private var stopped = false
     private var connection: Connection?
     private var current: State
     private var nextTag: UInt16 = 1
@@ -43,6 +47,9 @@ public final class LinkClient: @unchecked Sendable {
     public var onNotice: (@Sendable (String) -> Void)?
     /// Every change of `state`.
     public var onState: (@Sendable (State) -> Void)?
+
+    /// How long a write, a mkdir or an rmdir may take there.
+    static let slowTimeoutMS = 120_000
 
     public init(name: String, command: [String], logger: Logger, timeoutMS: Int = 5000) {
         self.name = name
@@ -61,7 +68,14 @@ public final class LinkClient: @unchecked Sendable {
     /// answer in time, is ENOTCONN with the reason.
     public func call(_ request: NinePRequest) throws(HiveError) -> NinePResponse {
         let c = try connected()
-        let answer = try c.ask(request, timeoutMS: timeoutMS)
+        // What is answered once it has taken effect there (a `new` making a worktree)
+        // may take long; a cut link ends it anyway (ssh's keepalive, 10 to 15 s).
+        let slow: Bool
+        switch request {
+        case .write, .mkdir, .unlinkat: slow = true
+        default: slow = false
+        }
+        let answer = try c.ask(request, timeoutMS: slow ? LinkClient.slowTimeoutMS : timeoutMS)
         if case .error(let errno) = answer { throw HiveError(errno, "\(name): \(String(cString: strerror(errno.rawValue)))") }
         return answer
     }
@@ -77,7 +91,7 @@ public final class LinkClient: @unchecked Sendable {
     /// The whole of a file of the far side's tree, read through a fid of its own.
     public func read(_ path: [String]) throws(HiveError) -> [UInt8] {
         let fid = newFid()
-        _ = try call(.walk(fid: 0, newFid: fid, names: path))
+        try walk(fid, path)
         defer { _ = try? call(.clunk(fid: fid)) }
         _ = try call(.lopen(fid: fid, flags: UInt32(O_RDONLY)))
         var out: [UInt8] = []
@@ -93,7 +107,7 @@ public final class LinkClient: @unchecked Sendable {
     /// Writes `bytes` to a file of the far side's tree in one write, as `echo` does.
     public func write(_ path: [String], _ bytes: [UInt8]) throws(HiveError) {
         let fid = newFid()
-        _ = try call(.walk(fid: 0, newFid: fid, names: path))
+        try walk(fid, path)
         defer { _ = try? call(.clunk(fid: fid)) }
         _ = try call(.lopen(fid: fid, flags: UInt32(O_WRONLY | O_TRUNC)))
         _ = try call(.write(fid: fid, offset: 0, data: bytes))
@@ -102,9 +116,16 @@ public final class LinkClient: @unchecked Sendable {
     /// Runs `body` with a fid walked to `path`, clunked after.
     private func walked<T>(_ path: [String], _ body: (UInt32) throws(HiveError) -> T) throws(HiveError) -> T {
         let fid = newFid()
-        _ = try call(.walk(fid: 0, newFid: fid, names: path))
+        try walk(fid, path)
         defer { _ = try? call(.clunk(fid: fid)) }
         return try body(fid)
+    }
+
+    /// Walks `fid` from the root to `path`; a walk cut short (no fid made) is ENOENT.
+    private func walk(_ fid: UInt32, _ path: [String]) throws(HiveError) {
+        guard case .walk(let qids) = try call(.walk(fid: 0, newFid: fid, names: path)), qids.count == path.count else {
+            throw .notFound("\(name): /\(path.joined(separator: "/"))")
+        }
     }
 
     /// A node's attributes.
@@ -169,12 +190,16 @@ public final class LinkClient: @unchecked Sendable {
 
     // MARK: the connection
 
-    /// The connection, made now if there is none and the backoff allows.
+    /// The connection, made now if there is none and the backoff allows; one
+    /// caller makes it, the others wait for that.
     private func connected() throws(HiveError) -> Connection {
-        let (existing, down) = lock.withLock { () -> (Connection?, State) in (connection, current) }
+        if let existing = lock.withLock({ connection }) { return existing }
+        connecting.lock()
+        defer { connecting.unlock() }
+        let (existing, down, stop) = lock.withLock { () -> (Connection?, State, Bool) in (connection, current, stopped) }
+        if stop { throw HiveError(.socketNotConnected, "the link to \(name) was closed") }
         if let existing { return existing }
-        let now = Sys.monotonicMS()
-        let wait = lock.withLock { retryAfterMS - now }
+        let wait = lock.withLock { retryAfterMS } - Sys.monotonicMS()
         if wait > 0, case .down(let reason, let since) = down {
             throw HiveError(.socketNotConnected, "link to \(name) is down since \(since.rfc3339): \(reason)")
         }
@@ -247,13 +272,14 @@ public final class LinkClient: @unchecked Sendable {
         onState?(state)
     }
 
-    /// Closes the link; requests fail, and it is not made again until asked.
+    /// Closes the link for good: requests fail, and it is never made again.
     public func stop() {
         let c = lock.withLock { () -> Connection? in
+            stopped = true
             defer { connection = nil }
             return connection
         }
-        c?.close()
+        c?.close(because: "the link to \(name) was closed")
     }
 
     fileprivate func tag() -> UInt16 {
@@ -269,8 +295,11 @@ public final class LinkClient: @unchecked Sendable {
         let child: Spawn.Piped
         weak var client: LinkClient?
         private let lock = NSLock()
+        /// Held while a message is written, and while stdin is closed: messages never interleave.
+        private let writing = NSLock()
         private var waiting: [UInt16: @Sendable (Result<NinePResponse, HiveError>) -> Void] = [:]
         private var closed: String?
+        private var inputClosed = false
         private var said: [UInt8] = []
 
         init(command: [String], client: LinkClient) throws(HiveError) {
@@ -294,11 +323,16 @@ public final class LinkClient: @unchecked Sendable {
                 return nil
             }
             if let refused { return done(.failure(HiveError(.socketNotConnected, refused))) }
-            do {
-                try Sys.writeAll(child.input, NinePCodec.encode(request, tag: t))
-            } catch {
-                close(because: "cannot write to \(client?.name ?? "the link"): \(error)")
+            let failed = writing.withLock { () -> Errno? in
+                guard !inputClosed else { return .socketNotConnected }
+                do throws(Errno) {
+                    try Sys.writeAll(child.input, NinePCodec.encode(request, tag: t))
+                    return nil
+                } catch {
+                    return error
+                }
             }
+            if let failed { close(because: "cannot write to \(client?.name ?? "the link"): \(failed)") }
         }
 
         /// Sends a request and waits at most `timeoutMS` for its answer.
@@ -315,6 +349,8 @@ public final class LinkClient: @unchecked Sendable {
 
         private func readAnswers() {
             var framer = NinePFramer()
+            // This thread alone reads stdout, and closes it when done.
+            defer { try? child.output.close() }
             while true {
                 let chunk: [UInt8]
                 do { chunk = try Sys.readSome(child.output) } catch { break }
@@ -338,6 +374,7 @@ public final class LinkClient: @unchecked Sendable {
 
         /// What the command said on stderr, kept for the reason it ended.
         private func readErrors() {
+            defer { try? child.errors.close() }
             while let chunk = try? Sys.readSome(child.errors), !chunk.isEmpty {
                 lock.withLock { said = Array((said + chunk).suffix(4096)) }
             }
@@ -375,16 +412,22 @@ public final class LinkClient: @unchecked Sendable {
             }
             guard let pending else { return }
             kill(-child.pid, SIGTERM)
-            try? child.input.close()
+            writing.withLock {
+                inputClosed = true
+                try? child.input.close()
+            }
             for done in pending { done(.failure(HiveError(.socketNotConnected, reason))) }
             client?.dropped(self, reason: reason)
+            // Reaped here, or by `ended` if it comes first (then waitpid says ECHILD).
             DispatchQueue.global().async { [child] in
                 var st: Int32 = 0
-                for _ in 0..<100 where waitpid(child.pid, &st, WNOHANG) == 0 { Sys.sleep(ms: 20) }
+                for _ in 0..<100 {
+                    let r = waitpid(child.pid, &st, WNOHANG)
+                    if r == child.pid || r < 0 { return }
+                    Sys.sleep(ms: 20)
+                }
                 kill(-child.pid, SIGKILL)
-                waitpid(child.pid, &st, WNOHANG)
-                try? child.output.close()
-                try? child.errors.close()
+                waitpid(child.pid, &st, 0)
             }
         }
     }

@@ -19,7 +19,7 @@ public final class LinkListener: @unchecked Sendable {
     let log: Logger
     private let lock = NSLock()
     private var listening: FileDescriptor?
-    private var connections: [Int32: Connection] = [:]
+    private var connections: [ObjectIdentifier: Connection] = [:]
 
     public init(tree: TreeTable, path: String, logger: Logger) {
         self.tree = tree
@@ -81,22 +81,26 @@ public final class LinkListener: @unchecked Sendable {
                 continue
             }
             let c = Connection(fd: fd, tree: tree, log: log)
-            lock.withLock { connections[fd.rawValue] = c }
+            lock.withLock { connections[ObjectIdentifier(c)] = c }
             let t = Thread { [self] in
-                c.run()
-                _ = lock.withLock { connections.removeValue(forKey: fd.rawValue) }
+                c.run { _ = self.lock.withLock { self.connections.removeValue(forKey: ObjectIdentifier(c)) } }
             }
             t.name = "hivefs-link-conn"
             t.start()
         }
     }
 
-    /// One client: its socket, its framer and its server.
+    /// One client: its socket, its framer and its server. Replies are queued and
+    /// written by `writer`, so no thread that announces a change waits on a client
+    /// that does not read; one that lets `maxQueued` bytes pile up is closed.
     final class Connection: @unchecked Sendable {
         let fd: FileDescriptor
         let log: Logger
         private let writeLock = NSLock()
         private var closed = false
+        private var queued = 0
+        private let writer = DispatchQueue(label: "hivefs.link.write")
+        static let maxQueued = 64 << 20
         private var server: NinePServer?
 
         init(fd: FileDescriptor, tree: TreeTable, log: Logger) {
@@ -106,11 +110,15 @@ public final class LinkListener: @unchecked Sendable {
             server = NinePServer(tree: tree) { [weak self] bytes in self?.write(bytes) }
         }
 
-        /// Reads messages until the client goes or sends what is no message.
-        func run() {
+        /// Reads messages until the client goes or sends what is no message; `gone`
+        /// is called before the socket is closed.
+        func run(gone: () -> Void) {
             var framer = NinePFramer()
             defer {
+                // What is queued (a last error) is written first; then the socket goes.
+                writer.sync {}
                 close()
+                gone()
                 writeLock.withLock { try? fd.close() }
             }
             while true {
@@ -135,9 +143,21 @@ public final class LinkListener: @unchecked Sendable {
         func heard(_ notice: TreeNotice) { server?.heard(notice) }
 
         func write(_ bytes: [UInt8]) {
-            writeLock.withLock {
-                guard !closed else { return }
-                do { try Sys.writeAll(fd, bytes) } catch { closed = true }
+            let tooMuch = writeLock.withLock { () -> Bool in
+                guard !closed else { return false }
+                queued += bytes.count
+                return queued > Connection.maxQueued
+            }
+            if tooMuch {
+                log.warning("link: a client that does not read its answers (\(Connection.maxQueued >> 20) MiB waiting): closing it")
+                return close()
+            }
+            writer.async { [self] in
+                writeLock.withLock {
+                    queued -= bytes.count
+                    guard !closed else { return }
+                    do { try Sys.writeAll(fd, bytes) } catch { closed = true }
+                }
             }
         }
 

@@ -32,18 +32,30 @@ public final class NinePServer: @unchecked Sendable {
     private var msize = NineP.maxMessage
     private let slow = DispatchQueue(label: "hivefs.link.slow", attributes: .concurrent)
 
-    /// What a fid stands for.
+    /// What a fid stands for. Its open state is behind its own lock (deferred
+    /// replies touch it from other threads); `notices` and `held` are the server's,
+    /// behind the server's lock.
     final class Fid: @unchecked Sendable {
         let node: TreeNode
-        var opened = false
-        var writing = false
-        var snapshot: [UInt8] = []
-        var pending: [UInt8] = []
+        private let lock = NSLock()
+        private var state = (opened: false, writing: false, snapshot: [UInt8](), pending: [UInt8]())
+        var opened: Bool { lock.withLock { state.opened } }
+        var writing: Bool { lock.withLock { state.writing } }
+        var snapshot: [UInt8] { lock.withLock { state.snapshot } }
+        var pending: [UInt8] { lock.withLock { state.pending } }
+        func open(writing: Bool) { lock.withLock { state.opened = true; state.writing = writing } }
+        func setSnapshot(_ b: [UInt8]) { lock.withLock { state.snapshot = b } }
+        func setPending(_ b: [UInt8]) { lock.withLock { state.pending = b } }
         /// `.notices`: lines not yet read, and the read waiting for the next ones.
         var notices: [String] = []
         var held: (tag: UInt16, count: Int)?
         init(node: TreeNode) { self.node = node }
     }
+
+    /// Requests not answered yet, and the `Tflush` tags waiting for each: a flush is
+    /// answered only after the request it names (9P's rule), or at once for a held
+    /// read, which is dropped.
+    private var unanswered: [UInt16: [UInt16]] = [:]
 
     /// The root's `.notices`: a file of the server's, not the table's (NineP.swift).
     static let noticesNode = TreeNode([".notices"], isDirectory: false)
@@ -62,11 +74,14 @@ public final class NinePServer: @unchecked Sendable {
         guard case .message(let request) = decoded else {
             return reply(tag, .error(.notSupported))
         }
+        if case .flush = request {} else { lock.withLock { unanswered[tag] = unanswered[tag] ?? [] } }
         serve(request, tag)
     }
 
     private func reply(_ tag: UInt16, _ response: NinePResponse) {
         send(NinePCodec.encode(response, tag: tag))
+        let flushes = lock.withLock { unanswered.removeValue(forKey: tag) } ?? []
+        for f in flushes { send(NinePCodec.encode(.flush, tag: f)) }
     }
 
     private func fail(_ tag: UInt16, _ error: HiveError) {
@@ -89,6 +104,9 @@ public final class NinePServer: @unchecked Sendable {
     private func serve(_ request: NinePRequest, _ tag: UInt16) {
         switch request {
         case .version(let asked, let version):
+            guard asked >= NineP.minMessage else {
+                return fail(tag, .invalid("a message size of \(asked) bytes; at least \(NineP.minMessage)"))
+            }
             lock.withLock {
                 fids = [:]
                 msize = min(asked, NineP.maxMessage)
@@ -99,11 +117,18 @@ public final class NinePServer: @unchecked Sendable {
             lock.withLock { fids[f] = Fid(node: .root) }
             reply(tag, .attach(qid(.root)))
         case .flush(let old):
-            // A held read of `.notices` is dropped unanswered; anything else was answered.
-            lock.withLock {
-                for fid in fids.values where fid.held?.tag == old { fid.held = nil }
+            // A held read of `.notices` is dropped unanswered; a request still being
+            // carried out is answered first, then the flush.
+            let now = lock.withLock { () -> Bool in
+                for fid in fids.values where fid.held?.tag == old {
+                    fid.held = nil
+                    unanswered[old] = nil
+                }
+                guard unanswered[old] != nil else { return true }
+                unanswered[old, default: []].append(tag)
+                return false
             }
-            reply(tag, .flush)
+            if now { send(NinePCodec.encode(.flush, tag: tag)) }
         case .walk(let f, let newFid, let names):
             walk(f, newFid, names, tag)
         case .lopen(let f, let flags):
@@ -151,6 +176,10 @@ public final class NinePServer: @unchecked Sendable {
                 next = nil
             } else if node == .root && name == ".notices" {
                 next = NinePServer.noticesNode
+            } else if node == .root && name.hasPrefix("@") {
+                // Other hosts' trees are this host's view of them, not its own: never
+                // served on (two hosts naming each other would loop).
+                next = nil
             } else {
                 next = node.isDirectory ? tree.lookup(node, name) : nil
             }
@@ -226,7 +255,8 @@ public final class NinePServer: @unchecked Sendable {
 
     private func readdir(_ f: UInt32, _ offset: UInt64, _ count: UInt32, _ tag: UInt16) {
         guard let fid = fid(f) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
-        guard let nodes = tree.listing(fid.node) else { return fail(tag, HiveError(.notDirectory, fid.node.description)) }
+        guard let all = tree.listing(fid.node) else { return fail(tag, HiveError(.notDirectory, fid.node.description)) }
+        let nodes = all.filter { !($0.names.count == 1 && $0.names[0].hasPrefix("@")) }
         var entries: [NinePDirectoryEntry] = []
         var used = 0
         for (i, node) in nodes.enumerated().dropFirst(Int(min(offset, UInt64(nodes.count)))) {
@@ -247,7 +277,7 @@ public final class NinePServer: @unchecked Sendable {
         let iounit = msizeNow() - 24
         if fid.node == NinePServer.noticesNode {
             guard accmode == O_RDONLY else { return fail(tag, .denied("read-only file")) }
-            lock.withLock { fid.opened = true }
+            fid.open(writing: false)
             return reply(tag, .lopen(qid(fid.node), iounit: iounit))
         }
         switch tree.describe(fid.node) {
@@ -255,14 +285,13 @@ public final class NinePServer: @unchecked Sendable {
             fail(tag, .notFound(fid.node.description))
         case .directory?:
             guard accmode == O_RDONLY else { return fail(tag, HiveError(.isDirectory, fid.node.description)) }
-            fid.opened = true
+            fid.open(writing: false)
             reply(tag, .lopen(qid(fid.node), iounit: iounit))
         case .file(let d)?:
             if accmode != O_RDONLY && !d.mode.isWritable { return fail(tag, .denied("read-only file")) }
-            fid.writing = accmode != O_RDONLY
-            fid.opened = true
+            fid.open(writing: accmode != O_RDONLY)
             let done: @Sendable (FileContent?) -> Void = { [self] c in
-                if let c { fid.snapshot = c.bytes }
+                if let c { fid.setSnapshot(c.bytes) }
                 reply(tag, .lopen(qid(fid.node), iounit: iounit))
             }
             switch d.source {
@@ -307,10 +336,10 @@ public final class NinePServer: @unchecked Sendable {
             }
         case .rendered(let render):
             // A read from the start sees the file as it is now.
-            if offset == 0, let c = render(.read) { fid.snapshot = c.bytes }
+            if offset == 0, let c = render(.read) { fid.setSnapshot(c.bytes) }
             slice()
         case .refreshed(let render, let refresh):
-            if offset == 0, let c = render(.read) { fid.snapshot = c.bytes }
+            if offset == 0, let c = render(.read) { fid.setSnapshot(c.bytes) }
             if offset == 0 { refresh {} }
             slice()
         case .remote(let file):
@@ -323,7 +352,7 @@ public final class NinePServer: @unchecked Sendable {
         case .slow(let render):
             guard offset == 0 else { return slice() }
             slow.async {
-                if let c = render(.read) { fid.snapshot = c.bytes }
+                if let c = render(.read) { fid.setSnapshot(c.bytes) }
                 slice()
             }
         }
@@ -348,7 +377,7 @@ public final class NinePServer: @unchecked Sendable {
             let value = (offset == 0 ? [] : fid.pending) + data
             perform(value, uid) { [self] err in
                 if let err { return fail(tag, err) }
-                fid.pending = value
+                fid.setPending(value)
                 reply(tag, .write(count: count))
             }
         }
@@ -361,6 +390,9 @@ public final class NinePServer: @unchecked Sendable {
     public func heard(_ notice: TreeNotice) {
         let line: String
         switch notice {
+        case .changed(let group?) where group.hasPrefix("@"): return  // another host's, not served on
+        case .attributesChanged(let node) where node.names.first?.hasPrefix("@") == true: return
+        case .nameChanged(let dir, let name) where (dir.names.first ?? name).hasPrefix("@"): return
         case .changed(let group): line = "changed " + (group ?? "*")
         case .attributesChanged(let node): line = "attributes /" + node.names.joined(separator: "/")
         case .nameChanged(let dir, let name): line = "name /" + (dir.names + [name]).joined(separator: "/")
@@ -382,13 +414,17 @@ public final class NinePServer: @unchecked Sendable {
 
     /// A read of `.notices`: the lines waiting, or held until there are some.
     private func readNotices(_ fid: Fid, _ count: Int, _ tag: UInt16) {
+        var older: UInt16?
         let bytes = lock.withLock { () -> [UInt8]? in
             if fid.notices.isEmpty {
+                older = fid.held?.tag
                 fid.held = (tag, count)
                 return nil
             }
             return takeNotices(fid, count)
         }
+        // One read is held per fid: an older one is told so, not left unanswered.
+        if let older { fail(older, .busy("a newer read of .notices took its place")) }
         if let bytes { reply(tag, .read(bytes)) }
     }
 

@@ -17,6 +17,13 @@ public final class RemoteHost: @unchecked Sendable {
     private let announce: @Sendable (TreeNotice) -> Void
     private let refreshing: DispatchQueue
     private let io = DispatchQueue(label: "hivefs.host.io", attributes: .concurrent)
+    /// Directories whose refresh is asked for and not begun (`[]` for the root and
+    /// all); asked for again meanwhile, a refresh runs once.
+    private let lock = NSLock()
+    private var dirty: Set<[String]> = []
+    private var scheduled = false
+    /// The delay before the mirror is read again after a failure: 0.5 s to 30 s.
+    private var retryMS = 500
 
     init(name: String, link: LinkClient, log: Logger, announce: @escaping @Sendable (TreeNotice) -> Void) {
         self.name = name
@@ -32,11 +39,56 @@ public final class RemoteHost: @unchecked Sendable {
     func start() {
         link.onState = { [weak self] state in
             guard let self else { return }
-            if case .up = state { refreshing.async { self.refreshAll() } }
+            if case .up = state { ask([]) }
             announce(.changed(group: group(nil)))
         }
         link.onNotice = { [weak self] line in self?.heard(line) }
-        refreshing.async { [self] in refreshAll() }
+        ask([])
+    }
+
+    /// Asks for a directory to be read again (`[]`: the root and every directory),
+    /// merged with what is asked already.
+    private func ask(_ path: [String], announcing: TreeNotice? = nil) {
+        let run = lock.withLock { () -> Bool in
+            dirty.insert(path)
+            defer { scheduled = true }
+            return !scheduled
+        }
+        guard run else { return }
+        refreshing.async { [self] in drain() }
+    }
+
+    /// Reads what was asked for; when the link fails, tries again after a delay
+    /// (which grows to 30 s), so the mirror catches up by itself once it is back.
+    private func drain() {
+        let paths = lock.withLock { () -> Set<[String]> in
+            defer { dirty = []; scheduled = false }
+            return dirty
+        }
+        var ok = true
+        if paths.contains([]) {
+            ok = refreshAll()
+            if ok { announce(.changed(group: nil)) }
+        } else {
+            for p in paths.sorted(by: { $0.count < $1.count }) {
+                if refresh(p) == nil { ok = false; continue }
+                if let s = p.first {
+                    mirror.bump(s)
+                    announce(.changed(group: group(s)))
+                }
+            }
+        }
+        if ok {
+            lock.withLock { retryMS = 500 }
+            return
+        }
+        let wait = lock.withLock { () -> Int in
+            defer { retryMS = min(retryMS * 2, 30_000) }
+            for p in paths { dirty.insert(p) }
+            scheduled = true
+            return retryMS
+        }
+        refreshing.asyncAfter(deadline: .now() + .milliseconds(wait)) { [weak self] in self?.drain() }
     }
 
     func stop() { link.stop() }
@@ -45,18 +97,22 @@ public final class RemoteHost: @unchecked Sendable {
 
     /// Reads the far side's root and each of its directories again; the root's
     /// names are shown once what is under them is known.
-    private func refreshAll() {
+    @discardableResult
+    private func refreshAll() -> Bool {
         let root: [Mirror.Entry]
         do throws(HiveError) {
             root = try link.list([])
         } catch {
-            return log.warning("@\(name): cannot read its root: \(error.errnoName) \(error.reason)")
+            log.warning("@\(name): cannot read its root: \(error.errnoName) \(error.reason)")
+            return false
         }
         for e in root where e.isDirectory { refresh([e.name]) }
         mirror.set([], root)
+        return true
     }
 
-    /// Reads one directory of the far side into the mirror; nil when the link failed.
+    /// Reads one directory of the far side into the mirror; nil when the link failed
+    /// (a directory gone there is gone here, and counts as read).
     @discardableResult
     private func refresh(_ path: [String]) -> [Mirror.Entry]? {
         do throws(HiveError) {
@@ -64,41 +120,25 @@ public final class RemoteHost: @unchecked Sendable {
             mirror.set(path, entries)
             return entries
         } catch {
-            if error.errno == .noSuchFileOrDirectory { mirror.remove(path) }
+            if error.errno == .noSuchFileOrDirectory, !path.isEmpty {
+                // Gone there (a session removed): gone here, and its parent read again.
+                mirror.remove(path)
+                ask(Array(path.dropLast()))
+                return []
+            }
             log.warning("@\(name): cannot read /\(path.joined(separator: "/")): \(error.errnoName) \(error.reason)")
             return nil
         }
     }
 
-    /// A line of the far side's `.notices`.
+    /// A line of the far side's `.notices`: what it names is read again.
     private func heard(_ line: String) {
         let words = line.split(separator: " ", maxSplits: 1).map(String.init)
-        guard words.count == 2 else {
-            // `overflow`: read everything again.
-            return refreshing.async { [self] in
-                refreshAll()
-                announce(.changed(group: nil))
-            }
-        }
-        switch words[0] {
-        case "changed" where words[1] == "*":
-            refreshing.async { [self] in
-                refreshAll()
-                announce(.changed(group: group(nil)))
-            }
-        case "changed":
-            let s = words[1]
-            refreshing.async { [self] in
-                refresh([s])
-                mirror.bump(s)
-                announce(.changed(group: group(s)))
-            }
-        default:
-            // A name stands for something else (a session made again, an entry pruned).
-            refreshing.async { [self] in
-                refreshAll()
-                announce(.changed(group: nil))
-            }
+        if words.count == 2, words[0] == "changed", words[1] != "*", !words[1].contains("/"), !words[1].hasPrefix("@") {
+            ask([words[1]])
+        } else {
+            // `changed *`, a name that stands for something else, `overflow`: read everything again.
+            ask([])
         }
     }
 
@@ -115,6 +155,13 @@ public final class RemoteHost: @unchecked Sendable {
                 return node.child(dir, isDirectory: true)
             }, removal: .refused(.busy("@\(name) is another host: remove it with `host remove \(name)` in the root control"))))
         }
+        // The host's own `status` says why the link is down, and since when, even
+        // before anything of it is known.
+        if path == ["status"], case .down(let reason, let since) = link.state {
+            let text = "host \(name): link down since \(since.rfc3339): \(reason)\n"
+            return .file(FileDescription(mode: .readOnly, source: .rendered { _ in FileContent(bytes: Array(text.utf8), mtime: since) },
+                                         cache: .never))
+        }
         guard let entry = mirror.entry(path) else { return nil }
         if entry.isDirectory {
             return .directory(DirectoryDescription(mode: FileMode(rawValue: entry.mode), mtime: .now(), cache: .never,
@@ -122,19 +169,13 @@ public final class RemoteHost: @unchecked Sendable {
                 io.async { [self] in
                     do throws(HiveError) {
                         try link.rmdir(path)
-                        refreshing.async { self.refresh(Array(path.dropLast())) }
+                        ask(Array(path.dropLast()))
                         done(nil)
                     } catch {
                         done(error)
                     }
                 }
             }))
-        }
-        // The host's own `status` says why the link is down, and since when.
-        if path == ["status"], case .down(let reason, let since) = link.state {
-            let text = "host \(name): link down since \(since.rfc3339): \(reason)\n"
-            return .file(FileDescription(mode: .readOnly, source: .rendered { _ in FileContent(bytes: Array(text.utf8), mtime: since) },
-                                         cache: .never))
         }
         let session = path.count > 1 ? path[0] : nil
         let mode = FileMode(rawValue: entry.mode)
@@ -215,6 +256,9 @@ final class Mirror: @unchecked Sendable {
 
     /// Whether the node is a directory; nil when the mirror knows no such node.
     func kind(_ path: [String]) -> Bool? { entry(path)?.isDirectory }
+
+    /// Whether anything of the root is known.
+    var knowsRoot: Bool { lock.withLock { directories[[]] != nil } }
 
     func bump(_ session: String) { lock.withLock { versions[session, default: 0] &+= 1 } }
 

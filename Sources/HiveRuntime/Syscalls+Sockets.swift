@@ -9,16 +9,16 @@ extension Sys {
     public static let maxSocketPath = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
 
     /// Listens on a new socket at `path` (a stale one left there is replaced),
-    /// which only its owner may reach (mode 0600).
+    /// which only its owner may reach (mode 0600, set before it listens).
     public static func listenUnix(_ path: String, backlog: Int32 = 16) throws(Errno) -> FileDescriptor {
         guard path.utf8.count <= maxSocketPath else { throw Errno.fileNameTooLong }
         let fd = try check { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         do throws(Errno) {
             unlink(path)
             var addr = address(path)
-            let umaskWas = umask(0o177)
-            defer { umask(umaskWas) }
             try check { withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } } }
+            // Owner only, before anyone may connect (the peer's uid is checked too).
+            try check { chmod(path, 0o600) }
             try check { listen(fd, backlog) }
         } catch {
             Glibc.close(fd)

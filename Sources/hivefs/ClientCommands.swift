@@ -119,7 +119,7 @@ struct StatusCommand: ParsableCommand {
             guard let entry = file.hosts[host] else {
                 throw ValidationError("no host \(host) in \(location.config) [hosts]" + (file.hosts.isEmpty ? "" : "; hosts: " + file.hosts.keys.sorted().joined(separator: ", ")))
             }
-            let link = LinkClient(name: host, command: try entry.argv(), logger: Logger(label: "hivefs"))
+            let link = LinkClient(name: host, command: try entry.argv(file.link), logger: Logger(label: "hivefs"))
             defer { link.stop() }
             do {
                 FileHandle.standardOutput.write(Data(try link.read((name.map { [$0] } ?? []) + ["status"])))

@@ -97,6 +97,14 @@ final class LinkTests: MountedTestCase {
         XCTAssertEqual(try again.ask(.version(msize: 8192, version: NineP.version)), .version(msize: 8192, version: NineP.version))
     }
 
+    func testATinyMessageSizeIsRefused() throws {
+        let c = try LinkClient(binary: MountFixture.binary, state: m.state)
+        defer { c.close() }
+        XCTAssertEqual(try c.ask(.version(msize: 16, version: NineP.version)), .error(.invalidArgument))
+        XCTAssertEqual(try c.ask(.version(msize: 8192, version: NineP.version)), .version(msize: 8192, version: NineP.version))
+        XCTAssertNotNil(m.read("status"), "the daemon serves on")
+    }
+
     func testServeWithoutADaemonSaysSo() {
         let r = m.sh("'\(MountFixture.binary)' serve --stdio --state \(m.root)/nothing-here </dev/null")
         XCTAssertEqual(r.status, 3)

@@ -1,4 +1,5 @@
 import Foundation
+import HiveCore
 import XCTest
 
 /// Another host over real ssh (SSHHost: sshd in a network namespace of the
@@ -94,6 +95,30 @@ final class RemoteHostTests: MountedTestCase {
         XCTAssertEqual(m.read("far/state"), nil, "nothing of box is shown as this host's")
         box.restore()
         XCTAssertTrue(waitUntil(40) { self.m.read("@box/far/state") == "paused\n" }, "the link is made again by itself")
+    }
+
+    func testOtherHostsAreNotServedOnOverTheLink() throws {
+        XCTAssertTrue(waitUntil(15) { self.m.sh("ls $MNT").out.contains("@box\n") })
+        let c = try LinkClient(binary: MountFixture.binary, state: m.state)
+        defer { c.close() }
+        _ = try c.ask(.version(msize: 65536, version: NineP.version))
+        _ = try c.ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()))
+        XCTAssertFalse(try c.ask(.lopen(fid: 0, flags: UInt32(O_RDONLY))).isError)
+        guard case .readdir(let entries) = try c.ask(.readdir(fid: 0, offset: 0, count: 8192)) else { return XCTFail("no readdir") }
+        XCTAssertFalse(entries.contains { $0.name.hasPrefix("@") }, "\(entries.map(\.name))")
+        XCTAssertEqual(try c.ask(.walk(fid: 0, newFid: 1, names: ["@box", "far"])), .error(.noSuchFileOrDirectory))
+    }
+
+    func testAHostDownAtMountSaysWhyAndIsFoundByItselfOnceBack() throws {
+        box.cut()
+        m.crashDaemon()
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertTrue(waitUntil(20) { (self.m.read("@box/status") ?? "").contains("link down since") },
+                      m.read("@box/status") ?? "no @box/status")
+        box.restore()
+        // Nobody reads anything of box meanwhile: the mirror catches up by itself.
+        XCTAssertTrue(waitUntil(60) { self.m.sh("ls $MNT/@box").out.contains("far\n") }, m.daemonLog)
+        XCTAssertEqual(m.read("@box/far/state"), "idle\n")
     }
 
     func testAHostWithoutHivefsOrWithoutTheKeyIsSaidSo() throws {

@@ -10,10 +10,9 @@ import SystemPackage
 ///   getattr, setattr (a truncation to 0, as `echo x > file` makes), readdir, read,
 ///   write, clunk, mkdir, unlinkat (rmdir), statfs and flush. Anything else is
 ///   answered `EOPNOTSUPP`.
-/// - Pushes are held reads, as 9P servers of event streams do: a read at the end
-///   of an append-only file (`events`, `log`) is answered when the file grows, and
-///   a read of the root's `.notices` is answered with the next changes of the tree
-///   (`NoticeLine`). A held read is cancelled by `Tflush`.
+/// - Pushes are held reads, as 9P servers of event streams do: a read of the root's
+///   `.notices` is answered with the next changes of the tree, a line each, and is
+///   held until there are some. A held read is cancelled by `Tflush`.
 /// - Messages are at most `NineP.maxMessage` bytes; a bigger one, or bytes that are
 ///   no message, end the link with the reason (`HiveError`, EBADMSG): nothing a
 ///   remote sends can crash the reader.
@@ -22,6 +21,8 @@ public enum NineP {
     public static let version = "9P2000.L"
     /// The largest message either side sends or takes: 1 MiB of data and its header.
     public static let maxMessage: UInt32 = (1 << 20) + 64
+    /// The smallest message size a client may ask for: room for a header and a name.
+    public static let minMessage: UInt32 = 512
     /// The tag of `Tversion`.
     public static let noTag: UInt16 = 0xFFFF
     /// No fid (`Tattach`'s afid, without authentication).

@@ -33,7 +33,7 @@ extension HiveTree {
         FileRow(.screen, screen),
         FileRow(.setup, rendered(.setup), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.state, rendered(.state), cache: .content, poll: .state),
-        // Kept only while nothing it shows ticks (`Rendered.until`): an ended session's.
+        // Kept until a second it shows ticks (`Rendered.until`), then checked again.
         FileRow(.status, rendered(.status), cache: .content, poll: .record),
         FileRow(.statusJSON, rendered(.statusJSON), cache: .content, poll: .record),
         // They come when a run ends and go when it starts again: their names are not kept.
