@@ -88,104 +88,110 @@ public final class LinkClient: @unchecked Sendable {
         }
     }
 
-    /// The whole of a file of the far side's tree, read through a fid of its own.
-    public func read(_ path: [String]) throws(HiveError) -> [UInt8] {
+    /// Walks a fid of its own to `path`, sends `ops` on it and clunks it, all at
+    /// once (the far side takes a link's requests in order): one round trip. A walk
+    /// cut short is ENOENT; the first refusal of `ops` is its errno.
+    private func on(_ path: [String], slow: Bool = false, _ ops: (UInt32) -> [NinePRequest]) throws(HiveError) -> [NinePResponse] {
         let fid = newFid()
-        try walk(fid, path)
-        defer { _ = try? call(.clunk(fid: fid)) }
-        _ = try call(.lopen(fid: fid, flags: UInt32(O_RDONLY)))
+        let requests = [NinePRequest.walk(fid: 0, newFid: fid, names: path)] + ops(fid) + [.clunk(fid: fid)]
+        let c = try connected()
+        let answers = try c.askAll(requests, timeoutMS: slow ? LinkClient.slowTimeoutMS : timeoutMS)
+        if case .failure(let e) = answers[0] { throw e }
+        guard case .success(.walk(let qids)) = answers[0], qids.count == path.count else {
+            if case .success(.error(let e)) = answers[0], e != .noSuchFileOrDirectory { throw refusal(e) }
+            throw .notFound("\(name): /\(path.joined(separator: "/"))")
+        }
+        var out: [NinePResponse] = []
+        for a in answers.dropFirst().dropLast() {
+            switch a {
+            case .success(.error(let e)): throw refusal(e)
+            case .success(let r): out.append(r)
+            case .failure(let e): throw e
+            }
+        }
+        return out
+    }
+
+    private func refusal(_ e: Errno) -> HiveError { HiveError(e, "\(name): \(String(cString: strerror(e.rawValue)))") }
+
+    /// The whole of a file of the far side's tree.
+    public func read(_ path: [String]) throws(HiveError) -> [UInt8] {
         var out: [UInt8] = []
         while true {
-            guard case .read(let chunk) = try call(.read(fid: fid, offset: UInt64(out.count), count: 1 << 16)) else {
-                throw HiveError(.badMessage, "\(name): a read answered with something else")
-            }
+            let chunk = try read(path, offset: Int64(out.count), count: 1 << 16)
             if chunk.isEmpty { return out }
             out += chunk
         }
     }
 
-    /// Writes `bytes` to a file of the far side's tree in one write, as `echo` does.
+    /// Writes `bytes` to a file of the far side's tree in one write, as `echo` does:
+    /// answered once it has taken effect there.
     public func write(_ path: [String], _ bytes: [UInt8]) throws(HiveError) {
-        let fid = newFid()
-        try walk(fid, path)
-        defer { _ = try? call(.clunk(fid: fid)) }
-        _ = try call(.lopen(fid: fid, flags: UInt32(O_WRONLY | O_TRUNC)))
-        _ = try call(.write(fid: fid, offset: 0, data: bytes))
-    }
-
-    /// Runs `body` with a fid walked to `path`, clunked after.
-    private func walked<T>(_ path: [String], _ body: (UInt32) throws(HiveError) -> T) throws(HiveError) -> T {
-        let fid = newFid()
-        try walk(fid, path)
-        defer { _ = try? call(.clunk(fid: fid)) }
-        return try body(fid)
-    }
-
-    /// Walks `fid` from the root to `path`; a walk cut short (no fid made) is ENOENT.
-    private func walk(_ fid: UInt32, _ path: [String]) throws(HiveError) {
-        guard case .walk(let qids) = try call(.walk(fid: 0, newFid: fid, names: path)), qids.count == path.count else {
-            throw .notFound("\(name): /\(path.joined(separator: "/"))")
+        _ = try on(path, slow: true) { fid in
+            [.lopen(fid: fid, flags: UInt32(O_WRONLY | O_TRUNC)), .write(fid: fid, offset: 0, data: bytes)]
         }
     }
 
     /// A node's attributes.
     public func stat(_ path: [String]) throws(HiveError) -> NinePAttributes {
-        try walked(path) { fid throws(HiveError) in
-            guard case .getattr(let a) = try call(.getattr(fid: fid, mask: NinePAttributes.validMask)) else {
-                throw HiveError(.badMessage, "\(name): a getattr answered with something else")
-            }
-            return a
+        guard case .getattr(let a)? = try on(path, { [.getattr(fid: $0, mask: NinePAttributes.validMask)] }).first else {
+            throw HiveError(.badMessage, "\(name): a getattr answered with something else")
         }
+        return a
     }
 
     /// Bytes of a file at an offset, as a read of a file opened now gives them.
     public func read(_ path: [String], offset: Int64, count: Int) throws(HiveError) -> [UInt8] {
-        try walked(path) { fid throws(HiveError) in
-            _ = try call(.lopen(fid: fid, flags: UInt32(O_RDONLY)))
-            guard case .read(let bytes) = try call(.read(fid: fid, offset: UInt64(max(0, offset)), count: UInt32(clamping: count))) else {
-                throw HiveError(.badMessage, "\(name): a read answered with something else")
-            }
-            return bytes
+        let answers = try on(path) { fid in
+            [.lopen(fid: fid, flags: UInt32(O_RDONLY)), .read(fid: fid, offset: UInt64(max(0, offset)), count: UInt32(clamping: count))]
         }
+        guard case .read(let bytes)? = answers.last else { throw HiveError(.badMessage, "\(name): a read answered with something else") }
+        return bytes
     }
 
-    /// A directory's entries, with their kinds and permission bits.
+    /// A directory's entries, with their kinds and permission bits: two round trips,
+    /// one for the names and one for every file's mode.
     func list(_ path: [String]) throws(HiveError) -> [Mirror.Entry] {
-        let names = try walked(path) { fid throws(HiveError) -> [NinePDirectoryEntry] in
-            _ = try call(.lopen(fid: fid, flags: UInt32(O_RDONLY)))
-            var all: [NinePDirectoryEntry] = []
-            while true {
-                guard case .readdir(let some) = try call(.readdir(fid: fid, offset: all.last?.next ?? 0, count: 1 << 16)) else {
-                    throw HiveError(.badMessage, "\(name): a readdir answered with something else")
-                }
-                if some.isEmpty { return all }
-                all += some
+        var names: [NinePDirectoryEntry] = []
+        while true {
+            let answers = try on(path) { fid in
+                [.lopen(fid: fid, flags: UInt32(O_RDONLY)), .readdir(fid: fid, offset: names.last?.next ?? 0, count: 1 << 16)]
+            }
+            guard case .readdir(let some)? = answers.last else { throw HiveError(.badMessage, "\(name): a readdir answered with something else") }
+            if some.isEmpty { break }
+            names += some
+        }
+        let files = names.filter { !$0.qid.isDirectory }
+        var modes: [String: UInt16] = [:]
+        if !files.isEmpty {
+            let c = try connected()
+            var requests: [NinePRequest] = []
+            var fids: [UInt32] = []
+            for f in files {
+                let fid = newFid()
+                fids.append(fid)
+                requests += [.walk(fid: 0, newFid: fid, names: path + [f.name]), .getattr(fid: fid, mask: NinePAttributes.validMask), .clunk(fid: fid)]
+            }
+            let answers = try c.askAll(requests, timeoutMS: timeoutMS)
+            for (i, f) in files.enumerated() {
+                if case .success(.getattr(let a)) = answers[3 * i + 1] { modes[f.name] = UInt16(a.mode & 0o777) }
             }
         }
-        var out: [Mirror.Entry] = []
-        for e in names {
-            let isDirectory = e.qid.isDirectory
-            var mode: UInt16 = isDirectory ? 0o755 : 0o444
-            if !isDirectory, let a = try? stat(path + [e.name]) { mode = UInt16(a.mode & 0o777) }
-            out.append(Mirror.Entry(name: e.name, isDirectory: isDirectory, mode: mode))
+        return names.map { e in
+            Mirror.Entry(name: e.name, isDirectory: e.qid.isDirectory, mode: e.qid.isDirectory ? 0o755 : modes[e.name] ?? 0o444)
         }
-        return out
     }
 
     /// Makes a directory (a session) at `path`.
     public func mkdir(_ path: [String]) throws(HiveError) {
         guard let last = path.last else { throw HiveError(.fileExists, "\(name): the root exists") }
-        try walked(Array(path.dropLast())) { fid throws(HiveError) in
-            _ = try call(.mkdir(directoryFid: fid, name: last, mode: 0o755, gid: getgid()))
-        }
+        _ = try on(Array(path.dropLast()), slow: true) { [.mkdir(directoryFid: $0, name: last, mode: 0o755, gid: getgid())] }
     }
 
     /// Removes a directory (a session, to its history) at `path`.
     public func rmdir(_ path: [String]) throws(HiveError) {
         guard let last = path.last else { throw HiveError(.resourceBusy, "\(name): the root cannot be removed") }
-        try walked(Array(path.dropLast())) { fid throws(HiveError) in
-            _ = try call(.unlinkat(directoryFid: fid, name: last, flags: NineP.removeDirectory))
-        }
+        _ = try on(Array(path.dropLast()), slow: true) { [.unlinkat(directoryFid: $0, name: last, flags: NineP.removeDirectory)] }
     }
 
     // MARK: the connection
@@ -333,6 +339,24 @@ public final class LinkClient: @unchecked Sendable {
                 }
             }
             if let failed { close(because: "cannot write to \(client?.name ?? "the link"): \(failed)") }
+        }
+
+        /// Sends requests one after the other without waiting, then waits at most
+        /// `timeoutMS` for all their answers.
+        func askAll(_ requests: [NinePRequest], timeoutMS: Int) throws(HiveError) -> [Result<NinePResponse, HiveError>] {
+            let boxes = requests.map { _ in AnswerBox() }
+            for (r, b) in zip(requests, boxes) { send(r) { b.set($0) } }
+            let deadline = Sys.monotonicMS() + Int64(timeoutMS)
+            var out: [Result<NinePResponse, HiveError>] = []
+            for b in boxes {
+                guard let answer = b.wait(ms: Int(max(0, deadline - Sys.monotonicMS()))) else {
+                    let why = "no answer from \(client?.name ?? "the far side") in \(timeoutMS / 1000) s"
+                    close(because: why)
+                    throw HiveError(.socketNotConnected, why)
+                }
+                out.append(answer)
+            }
+            return out
         }
 
         /// Sends a request and waits at most `timeoutMS` for its answer.
