@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""What reading another host's files costs: `cat @box/NAME/status` against the
+link's own round trip, measured in the same run, with no delay added and with
+50 ms added to the round trip. The host is Debian's sshd in a network namespace
+made here, on a veth pair, with keys made for the run; the delay is added by
+`delay_relay.py` as ssh's ProxyCommand (25 ms each way), since not every kernel
+has netem.
+
+  link.py BIN_DIR
+
+Needs root (ip netns, tc) and /usr/sbin/sshd. Prints one JSON object; everything it
+starts (namespace, sshd, both daemons) is stopped and removed at the end.
+"""
+import json, os, socket, subprocess, sys, tempfile, time
+
+from benchmount import Mount, summary
+
+NS = f"hivebench-{os.getpid()}"
+HOST_SIDE = f"hb{os.getpid() % 100000}"
+NET = f"10.{200 + os.getpid() % 50}.7"
+ADDR = NET + ".2"
+
+
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def read_once(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        while os.read(fd, 65536):
+            pass
+    finally:
+        os.close(fd)
+
+
+def cat_ms(path, n):
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        read_once(path)
+        out.append((time.perf_counter_ns() - t0) / 1e6)
+    return out
+
+
+def rtt_ms(n):
+    """One TCP connect to sshd across the veth: one round trip."""
+    out = []
+    for _ in range(n):
+        s = socket.socket()
+        t0 = time.perf_counter_ns()
+        s.connect((ADDR, 22))
+        out.append((time.perf_counter_ns() - t0) / 1e6)
+        s.close()
+    return out
+
+
+def main(bins):
+    work = tempfile.mkdtemp(prefix="hivefs-bench-link-")
+    sshd = None
+    try:
+        sh(f"ip netns add {NS}")
+        sh(f"ip link add {HOST_SIDE} type veth peer name {HOST_SIDE}p && ip link set {HOST_SIDE}p netns {NS}")
+        sh(f"ip addr add {NET}.1/30 dev {HOST_SIDE} && ip link set {HOST_SIDE} up")
+        sh(f"ip netns exec {NS} sh -c 'ip link set lo up && ip addr add {ADDR}/30 dev {HOST_SIDE}p && ip link set {HOST_SIDE}p up'")
+        sh(f"ssh-keygen -q -t ed25519 -N '' -f {work}/host_key && ssh-keygen -q -t ed25519 -N '' -f {work}/user_key")
+        sh(f"cp {work}/user_key.pub {work}/authorized_keys && mkdir -p /run/sshd")
+        with open(f"{work}/sshd_config", "w") as f:
+            f.write(f"ListenAddress {ADDR}\nHostKey {work}/host_key\nAuthorizedKeysFile {work}/authorized_keys\n"
+                    f"PidFile {work}/sshd.pid\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nLogLevel ERROR\n")
+        relay = os.path.join(os.path.dirname(os.path.abspath(__file__)), "delay_relay.py")
+        with open(f"{work}/ssh_config", "w") as f:
+            for name, ms in (("box", 0), ("slowbox", 25)):
+                f.write(f"Host {name}\n  HostName {ADDR}\n  User {os.environ.get('USER', 'root')}\n  IdentityFile {work}/user_key\n"
+                        f"  IdentitiesOnly yes\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n  LogLevel ERROR\n")
+                if ms:
+                    f.write(f"  ProxyCommand python3 {relay} %h %p {ms}\n")
+        sshd = subprocess.Popen(["ip", "netns", "exec", NS, "/usr/sbin/sshd", "-D", "-e", "-f", f"{work}/sshd_config"],
+                                stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        far = Mount(bins, "hivefs-bench-far-")
+        far.sock += "-far"
+        with far:
+            far.control(f"new s agent=shell dir={far.work} command=\"sleep 300\"")
+            here = Mount(bins, "hivefs-bench-here-")
+            os.makedirs(here.work, exist_ok=True)
+            serve = f"'{os.path.join(bins, 'hivefs')}' serve --stdio --state '{far.state}'"
+            with open(os.path.join(here.work, "none.toml"), "w") as f:
+                f.write(f"[link]\nssh = \"ssh -F {work}/ssh_config\"\ncommand = \"{serve}\"\n"
+                        f"[hosts]\nbox = \"box\"\nslowbox = \"slowbox\"\n")
+            with here:
+                path = os.path.join(here.mnt, "@slowbox", "s", "status")
+                deadline = time.time() + 30
+                while not os.path.exists(path):
+                    if time.time() > deadline:
+                        log = open(os.path.join(here.work, "daemon.log")).read()
+                        raise SystemExit(f"@box/s/status never appeared; {os.listdir(here.mnt)}; daemon log:\n{log}")
+                    time.sleep(0.1)
+                local = os.path.join(far.mnt, "s", "status")
+                out = {}
+                for added, host in ((0, "box"), (50, "slowbox")):
+                    p = os.path.join(here.mnt, "@" + host, "s", "status")
+                    cat_ms(p, 3)
+                    rtt = [x + added for x in rtt_ms(21)]
+                    cat = cat_ms(p, 21)
+                    r, c = summary(rtt), summary(cat)
+                    out[str(added)] = {"rtt_ms": r, "cat_ms": c, "round_trips": c["median"] / max(r["median"], 0.001),
+                                       "over_rtt_ms": c["median"] - r["median"]}
+                out["local_cat_ms"] = summary(cat_ms(local, 101))
+                print(json.dumps(out))
+    finally:
+        if sshd:
+            sshd.terminate()
+            try:
+                sshd.wait(5)
+            except subprocess.TimeoutExpired:
+                sshd.kill()
+        subprocess.run(f"ip netns pids {NS} | xargs -r kill -9", shell=True, stderr=subprocess.DEVNULL)
+        subprocess.run(f"ip link del {HOST_SIDE}; ip netns del {NS}", shell=True, stderr=subprocess.DEVNULL)
+        subprocess.run(["rm", "-rf", work])
+
+
+if __name__ == "__main__":
+    main(os.path.abspath(sys.argv[1]))
