@@ -9,6 +9,16 @@ def summary(xs):
             "p10": xs[len(xs) // 10], "p90": xs[(len(xs) * 9) // 10]}
 
 
+def read_once(path):
+    """Opens a file, reads it to its end and closes it, as `cat` does."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        while os.read(fd, 65536):
+            pass
+    finally:
+        os.close(fd)
+
+
 class Mount:
     """A hivefs mount in a temporary folder, with its own state and tmux server;
     leaving the `with` block unmounts it and stops all it started."""

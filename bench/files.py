@@ -9,19 +9,10 @@ Prints one JSON object. Everything it starts is stopped at the end.
 """
 import json, os, shutil, subprocess, sys, time
 
-from benchmount import Floor, Mount, summary
+from benchmount import Floor, Mount, read_once, summary
 
 # How long hivefs lets the kernel keep names and directory attributes (Bridge.cacheSeconds).
 HIVE_CACHE_S = 60
-
-
-def read_once(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        while os.read(fd, 65536):
-            pass
-    finally:
-        os.close(fd)
 
 
 def per_call_us(path, calls=200, rounds=21):

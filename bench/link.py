@@ -13,7 +13,7 @@ starts (namespace, sshd, both daemons) is stopped and removed at the end.
 """
 import json, os, socket, subprocess, sys, tempfile, time
 
-from benchmount import Mount, summary
+from benchmount import Mount, read_once, summary
 
 NS = f"hivebench-{os.getpid()}"
 HOST_SIDE = f"hb{os.getpid() % 100000}"
@@ -23,15 +23,6 @@ ADDR = NET + ".2"
 
 def sh(cmd):
     subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def read_once(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        while os.read(fd, 65536):
-            pass
-    finally:
-        os.close(fd)
 
 
 def cat_ms(path, n):
