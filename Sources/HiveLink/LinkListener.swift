@@ -115,10 +115,14 @@ public final class LinkListener: @unchecked Sendable {
         func run(gone: () -> Void) {
             var framer = NinePFramer()
             defer {
-                // What is queued (a last error) is written first; then the socket goes.
-                writer.sync {}
+                // What is queued (a last error) is written first, for at most 2 s (a
+                // client that reads nothing cannot hold this thread); then the socket goes.
+                let flushed = DispatchSemaphore(value: 0)
+                writer.async { flushed.signal() }
+                _ = flushed.wait(timeout: .now() + .seconds(2))
                 close()
                 gone()
+                writer.sync {}
                 writeLock.withLock { try? fd.close() }
             }
             while true {
