@@ -17,8 +17,9 @@ import Logging
 ///   while it is down. Nothing of another host is kept by the kernel.
 /// - A change the far side announces for its session `S` is announced here as
 ///   `@NAME/S`'s, so poll() and `tail -f` on its files wake as on local ones.
-/// - `mkdir @NAME/S` waits for the far side on the FUSE worker (at most the link's
-///   timeout): the table's `MakeDirectory` answers at once. Every other request
+/// - `mkdir @NAME/S` waits for the far side on the FUSE worker (at most a write's
+///   timeout, 2 minutes, or until ssh finds the link dead): the table's
+///   `MakeDirectory` answers at once. Every other request
 ///   answers from the link's threads.
 public final class HostsTable: TreeTable, HostControl, @unchecked Sendable {
     private let lock = NSLock()
@@ -45,7 +46,10 @@ public final class HostsTable: TreeTable, HostControl, @unchecked Sendable {
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let words = line.split(separator: " ").map(String.init)
             guard words.count == 2, (try? HostName.validate(words[0])) != nil, (try? HostName.validateDestination(words[1])) != nil,
-                  host(words[0]) == nil else { continue }
+                  host(words[0]) == nil else {
+                log.warning("\(savedIn): line '\(line)' names no host to add (or one the config names); left out")
+                continue
+            }
             lock.withLock { added[words[0]] = words[1] }
             add(name: words[0], command: command(words[1]))
         }

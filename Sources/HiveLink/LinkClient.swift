@@ -19,7 +19,7 @@ import SystemPackage
 ///   the reason.
 /// - `.notices` is read for as long as the link is up; each line goes to `onNotice`.
 ///
-/// Threads: `call` blocks its caller (never a FUSE worker) until the answer; the
+/// Threads: a request (`read`, `write`, `stat`, …) blocks its caller (never a FUSE worker) until the answer; the
 /// reader thread of each connection hands answers to their callers; `lock` guards
 /// the connection, the pending requests and the state.
 public final class LinkClient: @unchecked Sendable {
@@ -63,23 +63,6 @@ public final class LinkClient: @unchecked Sendable {
 
     // MARK: requests
 
-    /// Sends `request` and waits for its answer; connects first if need be. A
-    /// refusal of the far side is its errno; a link that is down, or that gives no
-    /// answer in time, is ENOTCONN with the reason.
-    public func call(_ request: NinePRequest) throws(HiveError) -> NinePResponse {
-        let c = try connected()
-        // What is answered once it has taken effect there (a `new` making a worktree)
-        // may take long; a cut link ends it anyway (ssh's keepalive, 10 to 15 s).
-        let slow: Bool
-        switch request {
-        case .write, .mkdir, .unlinkat: slow = true
-        default: slow = false
-        }
-        let answer = try c.ask(request, timeoutMS: slow ? LinkClient.slowTimeoutMS : timeoutMS)
-        if case .error(let errno) = answer { throw HiveError(errno, "\(name): \(String(cString: strerror(errno.rawValue)))") }
-        return answer
-    }
-
     /// A fid no other request of this client holds.
     public func newFid() -> UInt32 {
         lock.withLock {
@@ -89,8 +72,11 @@ public final class LinkClient: @unchecked Sendable {
     }
 
     /// Walks a fid of its own to `path`, sends `ops` on it and clunks it, all at
-    /// once (the far side takes a link's requests in order): one round trip. A walk
-    /// cut short is ENOENT; the first refusal of `ops` is its errno.
+    /// once (the far side takes a link's requests in order): one round trip; connects
+    /// first if need be. A walk cut short is ENOENT; the first refusal of `ops` is its
+    /// errno; a link that is down, or gives no answer in time, is ENOTCONN with the
+    /// reason. What is answered once it has taken effect there (`slow`: a write, a
+    /// mkdir, an rmdir) may take long; a cut link ends it anyway (ssh's keepalive).
     private func on(_ path: [String], slow: Bool = false, _ ops: (UInt32) -> [NinePRequest]) throws(HiveError) -> [NinePResponse] {
         let fid = newFid()
         let requests = [NinePRequest.walk(fid: 0, newFid: fid, names: path)] + ops(fid) + [.clunk(fid: fid)]

@@ -100,7 +100,7 @@ struct MountCommand: ParsableCommand {
         }
         // A host added at run time (`host add NAME DEST`) is reached as [link] says.
         let defaults = file.link
-        _ = try HostEntry(destination: "example").argv(defaults)
+        _ = try HostEntry(destination: "example").argv(defaults)  // a [link] ssh line that cannot be split is refused now, not at `host add`
         let hostCommand: @Sendable (String) -> [String] = { destination in
             (try? HostEntry(destination: destination).argv(defaults)) ?? ["ssh", destination, "--", HostEntry.defaultCommand]
         }
