@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a renderer needs besides the record: the clock and the daemon's live facts.
 public struct RenderContext: Sendable {
     public var now: Timestamp
@@ -196,16 +198,57 @@ public enum RootStatusRenderer {
     }
 
     public static func text(_ rows: [(SessionRecord, RenderContext)]) -> String {
-        var table: [[String]] = [["NAME", "STATE", "AGENT", "IDLE", "TOKENS", "COST", "BRANCH", "REASON"]]
-        for (r, ctx) in rows {
-            // REASON is last: it may hold spaces, and the columns before it never do.
-            table.append([
-                r.name, r.state.rawValue, r.spec.agent.rawValue,
-                StatusRenderer.idleSeconds(r, ctx).map(String.init) ?? "-", StatusRenderer.tokens(ctx),
-                ctx.ledger.map { JSONWriter.money($0.cost(ctx.prices).usd) } ?? "-",
-                Text.orDash(r.branch ?? ctx.gitBranch), Text.orDash(r.reason),
-            ])
-        }
+        text(rows: rows.map { row($0.0, $0.1) })
+    }
+
+    /// The columns of the table.
+    static let header = ["NAME", "STATE", "AGENT", "IDLE", "TOKENS", "COST", "BRANCH", "REASON"]
+
+    /// A session of this host's, as a row of the table.
+    public static func row(_ r: SessionRecord, _ ctx: RenderContext) -> [String] {
+        // REASON is last: it may hold spaces, and the columns before it never do.
+        [
+            r.name, r.state.rawValue, r.spec.agent.rawValue,
+            StatusRenderer.idleSeconds(r, ctx).map(String.init) ?? "-", StatusRenderer.tokens(ctx),
+            ctx.ledger.map { JSONWriter.money($0.cost(ctx.prices).usd) } ?? "-",
+            Text.orDash(r.branch ?? ctx.gitBranch), Text.orDash(r.reason),
+        ]
+    }
+
+    /// A session as another host's `status.json` tells it (one object of its root
+    /// `status.json`, its name already `@HOST/NAME`), as a row of the table; nil
+    /// when it is not such an object.
+    public static func row(json: [UInt8]) -> [String]? {
+        guard let any = try? JSONSerialization.jsonObject(with: Data(json)), let o = any as? [String: Any],
+              let name = o["name"] as? String, let state = o["state"] as? String else { return nil }
+        func int(_ k: String) -> Int64? { (o[k] as? NSNumber)?.int64Value }
+        func word(_ k: String) -> String { Text.orDash((o[k] as? String).map { Text.oneLine($0) }) }
+        let input = int("tokens.input"), output = int("tokens.output")
+        let tokens = input == nil && output == nil ? "-" : String((input ?? 0) + (output ?? 0))
+        return [
+            Text.oneLine(name), Text.oneLine(state), word("agent"), int("idle").map(String.init) ?? "-", tokens,
+            (o["cost.usd"] as? NSNumber).map { JSONWriter.money($0.doubleValue) } ?? "-", word("branch"), word("reason"),
+        ]
+    }
+
+    /// Another host whose link is down, as one row: `@HOST` in state `down`, the
+    /// reason saying why and since when.
+    public static func downRow(host: String, reason: String) -> [String] {
+        ["@" + host, "down", "-", "-", "-", "-", "-", Text.oneLine(reason)]
+    }
+
+    /// The same, as an object of the root `status.json`.
+    public static func downObject(host: String, reason: String) -> [UInt8] {
+        var w = JSONWriter()
+        w.string("name", "@" + host)
+        w.string("state", "down")
+        w.string("reason", reason)
+        return Array((w.result + "\n").utf8)
+    }
+
+    /// The table: a header and one aligned line per row.
+    public static func text(rows: [[String]]) -> String {
+        let table = [header] + rows
         var widths = [Int](repeating: 0, count: table[0].count)
         for row in table { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
         var out = ""

@@ -33,10 +33,14 @@ public final class HostsTable: TreeTable, HostControl, @unchecked Sendable {
     let savedIn: String?
     /// The link's command line for a destination added at run time.
     let command: @Sendable (String) -> [String]
+    /// Where the hosts' events go here (nil: nowhere; their own `events` have them).
+    let events: HostEvents?
 
-    public init(logger: Logger, savedIn: String? = nil, command: @escaping @Sendable (String) -> [String] = { ["ssh", $0, "--", "hivefs serve --stdio"] }) {
+    public init(logger: Logger, savedIn: String? = nil, events: HostEvents? = nil,
+                command: @escaping @Sendable (String) -> [String] = { ["ssh", $0, "--", "hivefs serve --stdio"] }) {
         self.log = logger
         self.savedIn = savedIn
+        self.events = events
         self.command = command
     }
 
@@ -92,7 +96,7 @@ public final class HostsTable: TreeTable, HostControl, @unchecked Sendable {
     /// Adds a host, `command` being the link's (ssh … hivefs serve --stdio); the
     /// link is made at once, in the background.
     public func add(name: String, command: [String]) {
-        let host = RemoteHost(name: name, link: LinkClient(name: name, command: command, logger: log), log: log) { [weak self] n in
+        let host = RemoteHost(name: name, link: LinkClient(name: name, command: command, logger: log), log: log, events: events) { [weak self] n in
             self?.tell(n)
         }
         lock.withLock { hosts[name] = host }
@@ -104,6 +108,9 @@ public final class HostsTable: TreeTable, HostControl, @unchecked Sendable {
     public var names: [String] { lock.withLock { hosts.keys.sorted() } }
 
     public func host(_ name: String) -> RemoteHost? { lock.withLock { hosts[name] } }
+
+    /// The hosts, in name order.
+    func hostsNow() -> [RemoteHost] { lock.withLock { hosts.sorted { $0.key < $1.key }.map(\.value) } }
 
     /// Stops every link.
     public func stop() {

@@ -100,13 +100,15 @@ public final class LinkClient: @unchecked Sendable {
 
     private func refusal(_ e: Errno) -> HiveError { HiveError(e, "\(name): \(String(cString: strerror(e.rawValue)))") }
 
-    /// The whole of a file of the far side's tree.
+    /// The whole of a file of the far side's tree: one round trip for up to 1 MiB
+    /// (a read shorter than asked is its end).
     public func read(_ path: [String]) throws(HiveError) -> [UInt8] {
         var out: [UInt8] = []
+        let most = 1 << 20
         while true {
-            let chunk = try read(path, offset: Int64(out.count), count: 1 << 16)
-            if chunk.isEmpty { return out }
+            let chunk = try read(path, offset: Int64(out.count), count: most)
             out += chunk
+            if chunk.count < most { return out }
         }
     }
 
@@ -178,6 +180,52 @@ public final class LinkClient: @unchecked Sendable {
     public func rmdir(_ path: [String]) throws(HiveError) {
         guard let last = path.last else { throw HiveError(.resourceBusy, "\(name): the root cannot be removed") }
         _ = try on(Array(path.dropLast()), slow: true) { [.unlinkat(directoryFid: $0, name: last, flags: NineP.removeDirectory)] }
+    }
+
+    /// Follows a file of the far side that grows (`NineP.follow`) from `offset`: each
+    /// piece added there goes to `onBytes`, in order, with the offset it starts at,
+    /// pushed as it comes (the far side holds a read at the end), until `onBytes`
+    /// says to stop or the connection ends (`onEnd`, with why). Returns once the
+    /// file is open there (one round trip; connects first if need be), or throws
+    /// its refusal.
+    public func follow(_ path: [String], from offset: Int64,
+                       onBytes: @escaping @Sendable (Int64, [UInt8]) -> Bool,
+                       onEnd: @escaping @Sendable (HiveError) -> Void) throws(HiveError) {
+        let c = try connected()
+        let fid = newFid()
+        let answers = try c.askAll([.walk(fid: 0, newFid: fid, names: path), .lopen(fid: fid, flags: UInt32(O_RDONLY) | NineP.follow)],
+                                   timeoutMS: timeoutMS)
+        for a in answers {
+            switch a {
+            case .success(.error(let e)): throw refusal(e)
+            case .failure(let e): throw e
+            case .success: continue
+            }
+        }
+        readFollowed(c, fid: fid, at: max(0, offset), onBytes: onBytes, onEnd: onEnd)
+    }
+
+    private func readFollowed(_ c: Connection, fid: UInt32, at offset: Int64,
+                              onBytes: @escaping @Sendable (Int64, [UInt8]) -> Bool,
+                              onEnd: @escaping @Sendable (HiveError) -> Void) {
+        c.send(.read(fid: fid, offset: UInt64(offset), count: 1 << 16)) { [self] r in
+            switch r {
+            case .success(.read(let bytes)) where bytes.isEmpty:
+                // A far side that answers the end at once does not follow (an older hivefs).
+                c.send(.clunk(fid: fid)) { _ in }
+                onEnd(HiveError(.protocolNotSupported, "\(name) does not hold a read at the end of a followed file"))
+            case .success(.read(let bytes)):
+                guard onBytes(offset, bytes) else { return c.send(.clunk(fid: fid)) { _ in } }
+                readFollowed(c, fid: fid, at: offset + Int64(bytes.count), onBytes: onBytes, onEnd: onEnd)
+            case .success(.error(let e)):
+                c.send(.clunk(fid: fid)) { _ in }
+                onEnd(refusal(e))
+            case .success(let other):
+                onEnd(HiveError(.badMessage, "\(name): a read answered with \(other)"))
+            case .failure(let e):
+                onEnd(e)
+            }
+        }
     }
 
     // MARK: the connection

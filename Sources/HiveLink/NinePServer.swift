@@ -17,6 +17,10 @@ import SystemPackage
 ///   handles); files on disk are read at the offset asked, as they are now.
 /// - Every user of the link is the user running the daemon: the uid a write is
 ///   made as is the daemon's, as it is for the local mount.
+/// - A file on disk opened with `NineP.follow` (a session's `events`, the root's)
+///   holds a read at its end until it grows: it is read again at every change of
+///   the tree (an event appended is announced) and, for what grows unannounced
+///   (`log`), every `followCheckMS`.
 ///
 /// Threads: `handle` runs on the connection's queue; `fids` is behind `lock`
 /// because deferred replies touch it from other queues.
@@ -38,17 +42,22 @@ public final class NinePServer: @unchecked Sendable {
     final class Fid: @unchecked Sendable {
         let node: TreeNode
         private let lock = NSLock()
-        private var state = (opened: false, writing: false, snapshot: [UInt8](), pending: [UInt8]())
+        private var state = (opened: false, writing: false, follows: false, snapshot: [UInt8](), pending: [UInt8]())
         var opened: Bool { lock.withLock { state.opened } }
         var writing: Bool { lock.withLock { state.writing } }
+        var follows: Bool { lock.withLock { state.follows } }
         var snapshot: [UInt8] { lock.withLock { state.snapshot } }
         var pending: [UInt8] { lock.withLock { state.pending } }
-        func open(writing: Bool) { lock.withLock { state.opened = true; state.writing = writing } }
+        func open(writing: Bool, follows: Bool = false) {
+            lock.withLock { state.opened = true; state.writing = writing; state.follows = follows }
+        }
         func setSnapshot(_ b: [UInt8]) { lock.withLock { state.snapshot = b } }
         func setPending(_ b: [UInt8]) { lock.withLock { state.pending = b } }
         /// `.notices`: lines not yet read, and the read waiting for the next ones.
         var notices: [String] = []
         var held: (tag: UInt16, count: Int)?
+        /// A followed file's read held at its end: answered once the file grows.
+        var heldRead: HeldRead?
         init(node: TreeNode) { self.node = node }
     }
 
@@ -61,6 +70,18 @@ public final class NinePServer: @unchecked Sendable {
     static let noticesNode = TreeNode([".notices"], isDirectory: false)
     /// Lines kept for a reader who does not read; past it, `overflow` says read everything again.
     static let noticesKept = 10_000
+    /// How often followed files are read again while a read waits at their end.
+    static let followCheckMS = 1000
+    /// Whether the check of followed files is scheduled; behind `lock`.
+    private var checking = false
+
+    /// A read waiting at the end of a followed file.
+    struct HeldRead {
+        var tag: UInt16
+        var path: String
+        var offset: UInt64
+        var count: Int
+    }
 
     public init(tree: TreeTable, uid: UInt32 = getuid(), send: @escaping @Sendable ([UInt8]) -> Void) {
         self.tree = tree
@@ -120,8 +141,9 @@ public final class NinePServer: @unchecked Sendable {
             // A held read of `.notices` is dropped unanswered; a request still being
             // carried out is answered first, then the flush.
             let now = lock.withLock { () -> Bool in
-                for fid in fids.values where fid.held?.tag == old {
+                for fid in fids.values where fid.held?.tag == old || fid.heldRead?.tag == old {
                     fid.held = nil
+                    fid.heldRead = nil
                     unanswered[old] = nil
                 }
                 guard unanswered[old] != nil else { return true }
@@ -151,8 +173,13 @@ public final class NinePServer: @unchecked Sendable {
         case .write(let f, let offset, let data):
             write(f, offset, data, tag)
         case .clunk(let f):
-            let had = lock.withLock { fids.removeValue(forKey: f) != nil }
-            had ? reply(tag, .clunk) : fail(tag, HiveError(.badFileDescriptor, "no fid \(f)"))
+            let had = lock.withLock { fids.removeValue(forKey: f) }
+            guard let had else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
+            // A read held on it is answered, not left waiting for ever.
+            if let r = lock.withLock({ () -> HeldRead? in defer { had.heldRead = nil }; return had.heldRead }) {
+                fail(r.tag, HiveError(.badFileDescriptor, "fid \(f) was clunked"))
+            }
+            reply(tag, .clunk)
         case .mkdir(let d, let name, _, _):
             mkdir(d, name, tag)
         case .unlinkat(let d, let name, let flags):
@@ -289,7 +316,13 @@ public final class NinePServer: @unchecked Sendable {
             reply(tag, .lopen(qid(fid.node), iounit: iounit))
         case .file(let d)?:
             if accmode != O_RDONLY && !d.mode.isWritable { return fail(tag, .denied("read-only file")) }
-            fid.open(writing: accmode != O_RDONLY)
+            let follows = flags & NineP.follow != 0
+            if follows {
+                guard case .disk = d.source, accmode == O_RDONLY else {
+                    return fail(tag, .invalid("only a file that grows (events, log) can be followed, and only read"))
+                }
+            }
+            fid.open(writing: accmode != O_RDONLY, follows: follows)
             let done: @Sendable (FileContent?) -> Void = { [self] c in
                 if let c { fid.setSnapshot(c.bytes) }
                 reply(tag, .lopen(qid(fid.node), iounit: iounit))
@@ -327,13 +360,14 @@ public final class NinePServer: @unchecked Sendable {
         }
         switch d.source {
         case .disk(let path):
-            do throws(Errno) {
-                let fd = try Sys.openRead(path)
-                defer { try? fd.close() }
-                reply(tag, .read(try Sys.pread(fd.rawValue, count: count, offset: Int64(clamping: offset))))
+            let bytes: [UInt8]
+            do throws(HiveError) {
+                bytes = try NinePServer.read(path, offset: offset, count: count)
             } catch {
-                fail(tag, error == .tooManySymbolicLinkLevels ? .io("\(path) is a symbolic link") : error.hive("read failed"))
+                return fail(tag, error)
             }
+            guard bytes.isEmpty, fid.follows else { return reply(tag, .read(bytes)) }
+            hold(fid, HeldRead(tag: tag, path: path, offset: offset, count: count))
         case .rendered(let render):
             // A read from the start sees the file as it is now.
             if offset == 0, let c = render(.read) { fid.setSnapshot(c.bytes) }
@@ -383,6 +417,69 @@ public final class NinePServer: @unchecked Sendable {
         }
     }
 
+    /// Bytes of a file on disk at an offset, as it is now.
+    private static func read(_ path: String, offset: UInt64, count: Int) throws(HiveError) -> [UInt8] {
+        do throws(Errno) {
+            let fd = try Sys.openRead(path)
+            defer { try? fd.close() }
+            return try Sys.pread(fd.rawValue, count: count, offset: Int64(clamping: offset))
+        } catch {
+            throw error == .tooManySymbolicLinkLevels ? .io("\(path) is a symbolic link") : error.hive("read failed")
+        }
+    }
+
+    // MARK: followed files
+
+    /// Holds a read at the end of a followed file, then looks once more: what was
+    /// added before it was held was announced before it could be heard.
+    private func hold(_ fid: Fid, _ read: HeldRead) {
+        let (older, schedule) = lock.withLock { () -> (UInt16?, Bool) in
+            let older = fid.heldRead?.tag
+            fid.heldRead = read
+            defer { checking = true }
+            return (older, !checking)
+        }
+        // One read is held per fid: an older one is told so, not left unanswered.
+        if let older { fail(older, .busy("a newer read of the followed file took its place")) }
+        if schedule { slow.asyncAfter(deadline: .now() + .milliseconds(NinePServer.followCheckMS)) { [weak self] in self?.tick() } }
+        checkFollowed()
+    }
+
+    /// Reads the followed files again every `followCheckMS` while a read waits.
+    private func tick() {
+        checkFollowed()
+        let again = lock.withLock { () -> Bool in
+            checking = fids.values.contains { $0.heldRead != nil }
+            return checking
+        }
+        if again { slow.asyncAfter(deadline: .now() + .milliseconds(NinePServer.followCheckMS)) { [weak self] in self?.tick() } }
+    }
+
+    /// Answers each held read whose file has grown (or can no longer be read).
+    private func checkFollowed() {
+        let waiting = lock.withLock { fids.values.compactMap { f in f.heldRead.map { (f, $0) } } }
+        for (fid, r) in waiting {
+            let answer: Result<[UInt8], HiveError>
+            do throws(HiveError) {
+                answer = .success(try NinePServer.read(r.path, offset: r.offset, count: r.count))
+            } catch {
+                answer = .failure(error)
+            }
+            if case .success(let b) = answer, b.isEmpty { continue }
+            // Answered once: by this check or another, whichever takes it first.
+            let mine = lock.withLock { () -> Bool in
+                guard fid.heldRead?.tag == r.tag else { return false }
+                fid.heldRead = nil
+                return true
+            }
+            guard mine else { continue }
+            switch answer {
+            case .success(let b): reply(r.tag, .read(b))
+            case .failure(let e): fail(r.tag, e)
+            }
+        }
+    }
+
     // MARK: notices
 
     /// Passes a change of the tree to the readers of `.notices`: a line each
@@ -410,6 +507,7 @@ public final class NinePServer: @unchecked Sendable {
             return out
         }
         for (tag, bytes) in answers { reply(tag, .read(bytes)) }
+        checkFollowed()
     }
 
     /// A read of `.notices`: the lines waiting, or held until there are some.

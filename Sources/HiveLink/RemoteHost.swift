@@ -14,6 +14,10 @@ public final class RemoteHost: @unchecked Sendable {
     public let link: LinkClient
     let mirror = Mirror()
     let log: Logger
+    /// Its sessions as its root `status.json` last said (RemoteSessions.swift).
+    let seen = SessionsSeen()
+    /// Its root `events`, followed into this host's (nil: not followed).
+    let events: RemoteEvents?
     private let announce: @Sendable (TreeNotice) -> Void
     private let refreshing: DispatchQueue
     private let io = DispatchQueue(label: "hivefs.host.io", attributes: .concurrent)
@@ -25,10 +29,11 @@ public final class RemoteHost: @unchecked Sendable {
     /// The delay before the mirror is read again after a failure: 0.5 s to 30 s.
     private var retryMS = 500
 
-    init(name: String, link: LinkClient, log: Logger, announce: @escaping @Sendable (TreeNotice) -> Void) {
+    init(name: String, link: LinkClient, log: Logger, events: HostEvents?, announce: @escaping @Sendable (TreeNotice) -> Void) {
         self.name = name
         self.link = link
         self.log = log
+        self.events = events.map { RemoteEvents(host: name, link: link, sink: $0, log: log) }
         self.announce = announce
         refreshing = DispatchQueue(label: "hivefs.host.\(name)")
     }
@@ -39,7 +44,10 @@ public final class RemoteHost: @unchecked Sendable {
     func start() {
         link.onState = { [weak self] state in
             guard let self else { return }
-            if case .up = state { ask([]) }
+            // Up: everything read again. Down: read again too, which fails until the
+            // link is back and so tries with a growing delay: it comes back by itself.
+            ask([])
+            if case .up = state { events?.start() }
             announce(.changed(group: group(nil)))
         }
         link.onNotice = { [weak self] line in self?.heard(line) }
@@ -91,7 +99,10 @@ public final class RemoteHost: @unchecked Sendable {
         refreshing.asyncAfter(deadline: .now() + .milliseconds(wait)) { [weak self] in self?.drain() }
     }
 
-    func stop() { link.stop() }
+    func stop() {
+        events?.stop()
+        link.stop()
+    }
 
     // MARK: the mirror
 

@@ -136,6 +136,23 @@ public final class StateStore: @unchecked Sendable {
         return appendLocked(.root(event))
     }
 
+    /// Appends lines that another host's events became (`@NAME/SESSION …`, whole
+    /// lines) to the root events, fsync'd. While the state directory holds events
+    /// back, or refuses these, they are refused (the caller reads them again later,
+    /// from where it stands): nothing is held for them here.
+    public func appendRootLines(_ bytes: [UInt8]) throws(HiveError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard held.isEmpty, let r = rootEvents else {
+            throw HiveError(.ioError, "the state directory refuses writes (\(trouble?.errno ?? "EIO")); other hosts' events wait there")
+        }
+        do throws(Errno) {
+            try writeWhole([(r, bytes)], sync: r)
+        } catch {
+            throw error.hive("cannot add to \(rootEventsPath)")
+        }
+    }
+
     /// Writes what is held, if the state directory takes writes again.
     public func retryHeld() -> AppendOutcome {
         lock.lock()

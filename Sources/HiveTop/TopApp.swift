@@ -160,7 +160,7 @@ public final class TopApp {
                 return
             }
             do throws(HiveError) {
-                let rc = try tty.handOver(line.split(separator: " ").map(String.init))
+                let rc = try tty.handOver(try CommandLineWords.split(line))
                 previous = nil
                 dash.message = rc == 0 ? .init("back from \(name)") : .init("\(line) exited \(rc)", isError: true)
             } catch {

@@ -57,10 +57,10 @@ struct NewCommand: ParsableCommand {
         discussion: "With a command after --, the agent is shell and runs that command."
     )
 
-    @Argument(help: "The session's name.") var name: String
+    @Argument(help: "The session's name; @HOST/NAME makes it on another host (its control under @HOST).") var name: String
     @Option(name: .long, help: "claude, codex, gemini, aider, cursor, shell, or one defined in agents/NAME.toml (default claude; shell with a command).",
             completion: SessionCompletion.agents) var agent: String?
-    @Option(name: .long, help: "The directory it runs in (default: this one).", completion: .directory) var dir: String?
+    @Option(name: .long, help: "The directory it runs in (default: this one; on another host, the home directory there).", completion: .directory) var dir: String?
     @Option(name: .long, help: "The first prompt.") var prompt: String?
     @Option(name: .long, help: "The model.") var model: String?
     @Option(name: .long, parsing: .singleValue, help: "An environment variable, KEY=VALUE (repeatable).") var env: [String] = []
@@ -76,10 +76,16 @@ struct NewCommand: ParsableCommand {
 
     func run() throws {
         let mp = try location.mountpoint(mount)
-        var words = ["new", name]
+        // @HOST/NAME: the same line, to that host's root control; its paths are its own.
+        let (root, session, host) = try Self.place(name, mp)
+        var words = ["new", session]
         let kind = agent ?? (command.isEmpty ? "claude" : "shell")
         words.append("agent=" + QuotedWords.quote(kind))
-        words.append("dir=" + QuotedWords.quote(absolute(dir ?? FileManager.default.currentDirectoryPath)))
+        if host == nil {
+            words.append("dir=" + QuotedWords.quote(absolute(dir ?? FileManager.default.currentDirectoryPath)))
+        } else if let dir {
+            words.append("dir=" + QuotedWords.quote(dir))
+        }
         if let prompt { words.append("prompt=" + QuotedWords.quote(prompt)) }
         if let model { words.append("model=" + QuotedWords.quote(model)) }
         if let branch { words.append("worktree=" + QuotedWords.quote(branch)) } else if worktree { words.append("worktree=yes") }
@@ -92,13 +98,24 @@ struct NewCommand: ParsableCommand {
             words.append("env." + e[..<eq] + "=" + QuotedWords.quote(String(e[e.index(after: eq)...])))
         }
         do throws(HiveError) {
-            try MountFiles.writeControl(mp + "/control", words.joined(separator: " "))
+            try MountFiles.writeControl(root + "/control", words.joined(separator: " "))
         } catch {
             // Refused, not misused: the mount's reason, without the usage.
             warn("\(error.errnoName) \(error.reason)\(error.errno == .noSuchFileOrDirectory ? " (is hivefs mounted?)" : "")")
             throw ExitCode(64)
         }
         print("hivefs: \(name) started; cat \(mp)/\(name)/status")
+    }
+
+    /// Where a session named `NAME` or `@HOST/NAME` is made: the root it is made in,
+    /// its name there, and its host (nil: this one).
+    static func place(_ name: String, _ mp: String) throws -> (root: String, session: String, host: String?) {
+        guard name.hasPrefix("@") else { return (mp, name, nil) }
+        let parts = name.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("'\(name)': another host's session is named @HOST/NAME")
+        }
+        return (mp + "/@" + parts[0], parts[1], parts[0])
     }
 }
 
@@ -144,25 +161,54 @@ struct AttachCommand: ParsableCommand {
         abstract: "Attach this terminal to a session's tmux session (detach with C-b d)."
     )
 
-    @Argument(help: "A running session's name.", completion: SessionCompletion.live) var name: String
+    @Argument(help: "A running session's name; @HOST/NAME for one on another host (through ssh -t).",
+              completion: SessionCompletion.live) var name: String
     @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
     @OptionGroup var location: Location
 
     func run() throws {
         let mp = try location.mountpoint(mount)
+        let line = name.hasPrefix("@") ? try remoteLine(mp) : try localLine(mp)
+        guard line != "-" else { throw ValidationError("\(name) is not running") }
+        let words: [String]
+        do throws(HiveError) {
+            words = try CommandLineWords.split(line)
+        } catch {
+            throw ValidationError("\(name)'s attach line '\(line)': \(error.reason)")
+        }
+        guard !words.isEmpty else { throw ValidationError("\(name)'s attach line is empty") }
+        var cargs: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
+        cargs.append(nil)
+        execvp(words[0], cargs)
+        throw ValidationError("cannot run \(words[0]): \(String(cString: strerror(errno)))")
+    }
+
+    /// A session of this host: the `attach` line of its `status`.
+    func localLine(_ mp: String) throws -> String {
         guard let text = try? String(contentsOfFile: mp + "/" + name + "/status", encoding: .utf8) else {
             throw ValidationError("no session \(name) at \(mp)")
         }
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("attach ") }) else {
             throw ValidationError("\(name)'s status has no attach line")
         }
-        let cmd = line.dropFirst("attach ".count)
-        guard cmd != "-" else { throw ValidationError("\(name) is not running") }
-        let words = cmd.split(separator: " ").map(String.init)
-        var cargs: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
-        cargs.append(nil)
-        execvp(words[0], cargs)
-        throw ValidationError("cannot run \(words[0]): \(String(cString: strerror(errno)))")
+        return String(line.dropFirst("attach ".count))
+    }
+
+    /// A session of another host: its `attach` in the root `status.json`, which
+    /// runs tmux there through ssh (its own `status` names tmux there only).
+    func remoteLine(_ mp: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: mp + "/status.json"),
+              let all = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
+            throw ValidationError("cannot read \(mp)/status.json (is hivefs mounted?)")
+        }
+        guard let row = all.first(where: { $0["name"] as? String == name }) else {
+            let host = name.split(separator: "/").first.map(String.init) ?? name
+            if let down = all.first(where: { $0["name"] as? String == host }), down["state"] as? String == "down" {
+                throw ValidationError("\(host) is down: \(down["reason"] as? String ?? "")")
+            }
+            throw ValidationError("no session \(name) at \(mp)")
+        }
+        return row["attach"] as? String ?? "-"
     }
 }
 

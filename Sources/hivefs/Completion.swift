@@ -27,9 +27,16 @@ enum SessionCompletion {
         guard FileManager.default.fileExists(atPath: mp + "/status.json"),
               let entries = try? FileManager.default.contentsOfDirectory(atPath: mp) else { return [] }
         let reserved = SessionName.reserved
-        return entries.filter { name in
+        // Another host's sessions are @HOST/NAME, read only when the word asks for them.
+        var all = entries.filter { !$0.hasPrefix("@") }
+        for host in entries where host.hasPrefix("@") && (prefix.hasPrefix(host + "/") || host.hasPrefix(prefix)) {
+            let theirs = (try? FileManager.default.contentsOfDirectory(atPath: mp + "/" + host)) ?? []
+            all += theirs.filter { !reserved.contains($0) && !$0.hasPrefix(".") }.map { host + "/" + $0 }
+        }
+        return all.filter { name in
             guard name.hasPrefix(prefix), !reserved.contains(name), !name.hasPrefix(".") else { return false }
-            guard live else { return SessionName.isValid(name) }
+            let session = name.split(separator: "/").last.map(String.init) ?? name
+            guard live else { return SessionName.isValid(session) }
             let state = (try? String(contentsOfFile: mp + "/" + name + "/state", encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             return state.flatMap(SessionState.init(rawValue:))?.isLive ?? false

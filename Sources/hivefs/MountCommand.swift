@@ -185,9 +185,13 @@ struct Daemon {
         let hive = try Hive(config: config, logger: logger)
         // Each read that reaches the daemon is logged when asked (the tests count them).
         let traceReads = ProcessInfo.processInfo.environment["HIVEFS_TRACE_READS"] == "1"
-        let remote = HostsTable(logger: logger, savedIn: config.stateDir + "/hosts", command: hostCommand)
+        // Other hosts' events join this one's root `events`, read on from where they stood.
+        let events = HostEvents(offsets: HostOffsets(path: config.stateDir + "/hosts.events")) { [store = hive.store] bytes throws(HiveError) in
+            try store.appendRootLines(bytes)
+        }
+        let remote = HostsTable(logger: logger, savedIn: config.stateDir + "/hosts", events: events, command: hostCommand)
         hive.hostControl = remote
-        let tree = HiveTree(hive: hive, hosts: remote)
+        let tree = HiveTree(hive: hive, hosts: remote, fleet: remote)
         let bridge = Bridge(tree: tree, logger: logger, traceReads: traceReads)
         hive.start()
         for (name, argv) in hosts.sorted(by: { $0.key < $1.key }) { remote.add(name: name, command: argv) }

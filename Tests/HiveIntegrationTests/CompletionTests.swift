@@ -5,7 +5,6 @@ import XCTest
 /// commands and flags from the parser, session names from the mount.
 final class CompletionTests: MountedTestCase {
     let shells = ["bash": "hivefs.bash", "zsh": "_hivefs", "fish": "hivefs.fish"]
-    var bin: String { URL(fileURLWithPath: MountFixture.binary).deletingLastPathComponent().path }
 
     override func setUpWithError() throws {
         try super.setUpWithError()
@@ -24,17 +23,9 @@ final class CompletionTests: MountedTestCase {
         }
     }
 
-    /// What bash offers for a command line (the cursor at its end).
-    func bash(_ line: String) -> [String] {
-        let script = MountFixture.repoFile("contrib/completions/hivefs.bash")
-        let r = m.sh("""
-            PATH='\(bin)':$PATH bash -c 'source "$0"; COMP_LINE="$1"; read -ra COMP_WORDS <<< "$1"; \
-            case "$1" in *" ") COMP_WORDS+=(""); esac; COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_POINT=${#COMP_LINE}; \
-            _hivefs hivefs "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; printf "%s\\n" "${COMPREPLY[@]}"' '\(script)' '\(line)'
-            """)
-        XCTAssertEqual(r.err, "")
-        return r.out.split(separator: "\n").map(String.init)
-    }
+    var bin: String { URL(fileURLWithPath: MountFixture.binary).deletingLastPathComponent().path }
+
+    func bash(_ line: String) -> [String] { m.bashCompletion(line) }
 
     func testBashCompletesCommandsFlagsAgentsAndSessionNames() {
         XCTAssertTrue(Set(bash("hivefs ")).isSuperset(of: ["mount", "unmount", "new", "status", "top", "attach"]), "\(bash("hivefs "))")
@@ -79,5 +70,21 @@ final class CompletionTests: MountedTestCase {
         let shown = tab("zsh -f", setup: "fpath=(\(dir) $fpath); autoload -U compinit; compinit -u",
                         "hivefs attach --mount \(m.mnt) a", expecting: "attach --mount \(m.mnt) alpha")
         XCTAssertTrue(shown.contains("attach --mount \(m.mnt) alpha"), shown)
+    }
+}
+
+extension MountFixture {
+    /// What bash offers for a command line (the cursor at its end), with the
+    /// checked-in completion script and this build's binary.
+    func bashCompletion(_ line: String) -> [String] {
+        let script = MountFixture.repoFile("contrib/completions/hivefs.bash")
+        let bin = URL(fileURLWithPath: MountFixture.binary).deletingLastPathComponent().path
+        let r = sh("""
+            PATH='\(bin)':$PATH bash -c 'source "$0"; COMP_LINE="$1"; read -ra COMP_WORDS <<< "$1"; \
+            case "$1" in *" ") COMP_WORDS+=(""); esac; COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_POINT=${#COMP_LINE}; \
+            _hivefs hivefs "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; printf "%s\\n" "${COMPREPLY[@]}"' '\(script)' '\(line)'
+            """)
+        XCTAssertEqual(r.err, "")
+        return r.out.split(separator: "\n").map(String.init)
     }
 }

@@ -30,7 +30,9 @@ final class RemoteHostTests: MountedTestCase {
         let there = box.daemon.read("status") ?? ""
         XCTAssertEqual(root.out.split(separator: "\n").first, there.split(separator: "\n").first, "the far side's table")
         XCTAssertTrue(root.out.contains("far"), root.out)
-        XCTAssertFalse((m.read("status") ?? "").contains("far"), "a session of the other host, not of this one")
+        let rows = (m.read("status") ?? "").split(separator: "\n").compactMap { $0.split(separator: " ").first }
+        XCTAssertFalse(rows.contains("far"), "a session of the other host, not of this one")
+        XCTAssertTrue(rows.contains("@box/far"), "but listed as the other host's")
         let one = hivefs("status --host box far")
         XCTAssertEqual(one.status, 0, one.err)
         XCTAssertEqual(one.out.split(separator: "\n").first, (box.daemon.read("far/status") ?? "").split(separator: "\n").first)
@@ -91,7 +93,7 @@ final class RemoteHostTests: MountedTestCase {
         XCTAssertNotEqual(cat.status, 0)
         XCTAssertTrue(cat.err.contains("Transport endpoint is not connected"), cat.err)
         XCTAssertLessThan(Date().timeIntervalSince(start), 9)
-        XCTAssertTrue((m.read("@box/status") ?? "").contains("link down since"), m.read("@box/status") ?? "")
+        XCTAssertTrue((m.read("@box/status") ?? "").contains("link down since"), (m.read("@box/status") ?? "no @box/status") + m.daemonLog)
         XCTAssertEqual(m.read("far/state"), nil, "nothing of box is shown as this host's")
         box.restore()
         XCTAssertTrue(waitUntil(40) { self.m.read("@box/far/state") == "paused\n" }, "the link is made again by itself")

@@ -121,7 +121,7 @@ complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options 
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs unmount" version' -l 'version' -d 'Show the version.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs unmount" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs new" agent' -l 'agent' -d 'claude, codex, gemini, aider, cursor, shell, or one defined in agents/NAME.toml (default claude; shell with a command).' -rfka '(__hivefs_custom_completion ---completion new -- --agent (count (__hivefs_tokens -pc)) (__hivefs_tokens -tC))'
-complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs new" dir' -l 'dir' -d 'The directory it runs in (default: this one).' -rfa '(__hivefs_complete_directories)'
+complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs new" dir' -l 'dir' -d 'The directory it runs in (default: this one; on another host, the home directory there).' -rfa '(__hivefs_complete_directories)'
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs new" prompt' -l 'prompt' -d 'The first prompt.' -rfka ''
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs new" model' -l 'model' -d 'The model.' -rfka ''
 complete -c 'hivefs' -n '__hivefs_should_offer_completions_for_flags_or_options "hivefs new"' -l 'env' -d 'An environment variable, KEY=VALUE (repeatable).' -rfka ''

@@ -13,6 +13,10 @@ import SystemPackage
 /// - Pushes are held reads, as 9P servers of event streams do: a read of the root's
 ///   `.notices` is answered with the next changes of the tree, a line each, and is
 ///   held until there are some. A held read is cancelled by `Tflush`.
+/// - A file that only grows (`events`, `log`) opened with `NineP.follow` among its
+///   `Tlopen` flags is followed: a read at its end is held until it grows, and
+///   answered with what was added (as `tail -f`, pushed). Without the flag, a read
+///   at the end is an end of file, as everywhere.
 /// - Messages are at most `NineP.maxMessage` bytes; a bigger one, or bytes that are
 ///   no message, end the link with the reason (`HiveError`, EBADMSG): nothing a
 ///   remote sends can crash the reader.
@@ -27,6 +31,9 @@ public enum NineP {
     public static let noTag: UInt16 = 0xFFFF
     /// No fid (`Tattach`'s afid, without authentication).
     public static let noFid: UInt32 = 0xFFFF_FFFF
+    /// hivefs's `Tlopen` flag for following a file that grows (a bit no Linux open
+    /// flag uses): reads at its end are held until there is more.
+    public static let follow: UInt32 = 0x4000_0000
     /// `Tunlinkat`'s flag for a directory.
     public static let removeDirectory: UInt32 = 0x200
 

@@ -8,9 +8,10 @@ extension HiveTree {
         FileRow("control", { t, _ in .rendered { _ in t.hive.views.renderRootControl().content } },
                 mode: .readWrite, write: .rootControl),
         FileRow("events", { t, _ in .disk(t.hive.store.rootEventsPath) }),
-        FileRow("status", { t, _ in .rendered { _ in t.hive.views.renderRootStatus().content } }),
+        // Other hosts' sessions are asked for at open (one round trip, all hosts at once).
+        FileRow("status", { t, _ in t.fleet({ _, f in t.hive.views.renderRootStatus(fleet: f).content }) }),
         // Read, it refreshes every session's git facts; a `stat` (`ls -l`) does not.
-        FileRow("status.json", { t, _ in .rendered { p in t.hive.views.renderRootStatusJSON(reading: p == .read).content } }),
+        FileRow("status.json", { t, _ in t.fleet({ p, f in t.hive.views.renderRootStatusJSON(reading: p == .read, fleet: f).content }) }),
     ]
 
     /// A session's files, in listing order.
@@ -50,6 +51,13 @@ extension HiveTree {
     }
 
     // MARK: sources
+
+    /// A root file that shows other hosts' sessions too: refreshed from them before
+    /// an open (within the fleet's bound), rendered alone when there are none.
+    func fleet(_ render: @escaping @Sendable (RenderPurpose, [HostSessions]) -> FileContent?) -> FileSource {
+        guard let fleet else { return .rendered { p in render(p, []) } }
+        return .refreshed({ p in render(p, fleet.sessions()) }, refresh: { done in fleet.refreshSessions(done) })
+    }
 
     /// Rendered by `Hive.render` from the session's record.
     static func rendered(_ f: SessionFile) -> FileRow.Source {

@@ -39,10 +39,13 @@ public final class HiveTree: TreeTable, Sendable {
     let watchers = TreeWatchers()
     /// Other hosts' trees, under `@NAME`.
     public let hosts: (any TreeTable)?
+    /// Other hosts' sessions, for the root `status` and `status.json`.
+    public let fleet: (any FleetView)?
 
-    public init(hive: Hive, hosts: (any TreeTable)? = nil, mountTime: Timestamp = .now()) {
+    public init(hive: Hive, hosts: (any TreeTable)? = nil, fleet: (any FleetView)? = nil, mountTime: Timestamp = .now()) {
         self.hive = hive
         self.hosts = hosts
+        self.fleet = fleet
         self.mountTime = mountTime
     }
 

@@ -122,23 +122,38 @@ final class Views: Sendable {
         return rendered
     }
 
-    /// The root `status` table.
-    func renderRootStatus() -> Rendered {
+    /// The root `status` table: this host's sessions, then other hosts' (`fleet`),
+    /// host by host, as last asked for.
+    func renderRootStatus(fleet: [HostSessions] = []) -> Rendered {
         let now = Timestamp.now()
         let all = registry.all()
         let rows = all.map { s in s.with { ($0.machine.record, context($0, now: now)) } }
         let mtime = rows.map { StatusRenderer.activity($0.0, $0.1) }.max() ?? now
-        return Rendered(bytes: Array(RootStatusRenderer.text(rows).utf8), mtime: mtime, version: 0)
+        var table = rows.map { RootStatusRenderer.row($0.0, $0.1) }
+        for host in fleet {
+            switch host {
+            case .sessions(_, let objects): table += objects.compactMap { RootStatusRenderer.row(json: $0) }
+            case .down(let name, let reason): table.append(RootStatusRenderer.downRow(host: name, reason: reason))
+            }
+        }
+        return Rendered(bytes: Array(RootStatusRenderer.text(rows: table).utf8), mtime: mtime, version: 0)
     }
 
-    /// The root `status.json`: every session's `status.json`, each served from its cache.
-    /// A read of it (`reading`; not a `stat`, as `ls -l` makes) keeps their `branch` and
-    /// `changed` current (see `GitView.readForStatus`).
-    func renderRootStatusJSON(reading: Bool) -> Rendered {
+    /// The root `status.json`: every session's `status.json`, each served from its cache,
+    /// then other hosts' (`fleet`). A read of it (`reading`; not a `stat`, as `ls -l`
+    /// makes) keeps their `branch` and `changed` current (see `GitView.readForStatus`).
+    func renderRootStatusJSON(reading: Bool, fleet: [HostSessions] = []) -> Rendered {
         let live = registry.all()
         if reading { for s in live { gitView.readForStatus(s) } }
         let each = live.compactMap { renderStatus($0.name, json: true) }
-        return Rendered(bytes: RootStatusRenderer.json(each.map(\.bytes)), mtime: each.map(\.mtime).max() ?? Timestamp.now(), version: 0)
+        var objects = each.map(\.bytes)
+        for host in fleet {
+            switch host {
+            case .sessions(_, let theirs): objects += theirs
+            case .down(let name, let reason): objects.append(RootStatusRenderer.downObject(host: name, reason: reason))
+            }
+        }
+        return Rendered(bytes: RootStatusRenderer.json(objects), mtime: each.map(\.mtime).max() ?? Timestamp.now(), version: 0)
     }
 
     /// The root `control` usage and its last error.

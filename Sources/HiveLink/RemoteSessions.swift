@@ -1,0 +1,158 @@
+import Foundation
+import HiveCore
+import HiveRuntime
+
+/// Other hosts' sessions in this host's root `status` and `status.json`.
+///
+/// Decisions, stated once:
+/// - Each host's root `status.json` is read when a root `status` or `status.json`
+///   is opened here: every host at once, so it costs one round trip, and at most
+///   `HostsTable.sessionsWaitMS`; a host that answers later shows what it last said.
+///   A read within `fresh` of the last answer uses that answer.
+/// - Its objects are shown as they come, but for two things: `name` becomes
+///   `@HOST/NAME`, and `attach` runs tmux there through ssh (`ssh -t … DEST -- tmux
+///   …`), so `hivefs top` and scripts attach to it as to a local one. Both are
+///   rewritten in the bytes, without parsing the rest (the far side writes both first
+///   in a known form); an object that is not in that form is left out, with a
+///   warning in the log.
+/// - A host whose link is down is one row, `@HOST` in state `down`, with why and since when.
+extension RemoteHost {
+    /// Reads the host's root `status.json` again and keeps its objects; false when the link failed.
+    @discardableResult
+    func readSessions() -> Bool {
+        let bytes: [UInt8]
+        do throws(HiveError) {
+            bytes = try link.read(["status.json"])
+        } catch {
+            log.info("@\(name): cannot read its status.json: \(error.errnoName) \(error.reason)")
+            return false
+        }
+        var objects: [[UInt8]] = []
+        var refused = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            var o = Array(line)
+            if o.last == UInt8(ascii: ",") { o.removeLast() }
+            guard o.first == UInt8(ascii: "{") else { continue }  // the array's brackets
+            guard let mine = SessionObject.rename(o, host: name, attachVia: attachPrefix) else {
+                refused += 1
+                continue
+            }
+            objects.append(mine + [UInt8(ascii: "\n")])
+        }
+        if refused > 0 { log.warning("@\(name): \(refused) objects of its status.json are not hivefs's own; left out") }
+        seen.set(objects)
+        return true
+    }
+
+    /// What the host shows in the root files now.
+    func sessionsShown() -> HostSessions {
+        if case .down(let reason, let since) = link.state {
+            return .down(host: name, reason: "link down since \(since.rfc3339): \(reason)")
+        }
+        return .sessions(host: name, objects: seen.objects)
+    }
+
+    /// `ssh … -t DEST --`: the link's own ssh command line, with a terminal, for
+    /// `attach`; nil when the link is not ssh's (no `--` before the far command).
+    var attachPrefix: [String]? {
+        guard let end = link.command.firstIndex(of: "--") else { return nil }
+        return link.command[..<end].map { $0 == "-T" ? "-t" : $0 } + ["--"]
+    }
+}
+
+/// A host's sessions as last read, and when. Any thread; behind its lock.
+final class SessionsSeen: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [[UInt8]] = []
+    private var at: Int64 = 0
+
+    /// How long an answer is used as it is (ms).
+    static let fresh: Int64 = 250
+
+    var objects: [[UInt8]] { lock.withLock { kept } }
+    var isFresh: Bool { lock.withLock { at > 0 && Sys.monotonicMS() - at < SessionsSeen.fresh } }
+
+    func set(_ objects: [[UInt8]]) {
+        lock.withLock {
+            kept = objects
+            at = Sys.monotonicMS()
+        }
+    }
+}
+
+/// One object of another host's root `status.json`, renamed for this host's.
+enum SessionObject {
+    static let namePrefix = Array(#"{"name":""#.utf8)
+    static let attachKey = Array(#","attach":""#.utf8)
+
+    /// The object with `name` as `@HOST/NAME` and, given `attachVia`, `attach`
+    /// through ssh; nil when it does not begin with its name as hivefs writes it.
+    static func rename(_ o: [UInt8], host: String, attachVia: [String]?) -> [UInt8]? {
+        guard o.starts(with: namePrefix) else { return nil }
+        var out = namePrefix + Array("@\(host)/".utf8) + o[namePrefix.count...]
+        guard let via = attachVia, let key = find(attachKey, in: out) else { return out }
+        let start = key + attachKey.count
+        guard let end = out[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        let value = out[start..<end]
+        // hivefs writes it without escapes (tmux -L SOCKET attach -t NAME); anything else is left as it is.
+        guard !value.contains(UInt8(ascii: "\\")),
+              let words = try? CommandLineWords.split(String(decoding: value, as: UTF8.self)) else { return out }
+        let line = CommandLineWords.join(via + words)
+        out.replaceSubrange((start - 1)...end, with: Array(JSONWriter.quote(line).utf8))
+        return out
+    }
+
+    private static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
+        guard hay.count >= needle.count, let first = needle.first else { return nil }
+        var i = 0
+        while i <= hay.count - needle.count {
+            if hay[i] == first, hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+}
+
+extension HostsTable: FleetView {
+    /// How long an open of the root `status` waits for other hosts' answers.
+    static let sessionsWaitMS = 3000
+
+    public func refreshSessions(_ done: @escaping @Sendable () -> Void) {
+        let asked = hostsNow().filter { h in
+            if case .up = h.link.state { return !h.seen.isFresh }
+            return false
+        }
+        guard !asked.isEmpty else { return done() }
+        let once = Once(done)
+        let group = DispatchGroup()
+        for h in asked {
+            group.enter()
+            DispatchQueue.global().async {
+                h.readSessions()
+                group.leave()
+            }
+        }
+        group.notify(queue: .global()) { once.call() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(HostsTable.sessionsWaitMS)) { once.call() }
+    }
+
+    public func sessions() -> [HostSessions] {
+        hostsNow().map { $0.sessionsShown() }
+    }
+}
+
+/// Calls a closure the first time it is asked to, and never again.
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var body: (@Sendable () -> Void)?
+
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+
+    func call() {
+        let b = lock.withLock { () -> (@Sendable () -> Void)? in
+            defer { body = nil }
+            return body
+        }
+        b?()
+    }
+}
