@@ -90,6 +90,8 @@ let package = Package(
             name: "HiveRuntimeTests",
             dependencies: ["HiveRuntime", "HiveCore", .product(name: "Logging", package: "swift-log")]
         ),
+        // The link's pure parts: other hosts' objects renamed, offsets kept.
+        .testTarget(name: "HiveLinkTests", dependencies: ["HiveLink", "HiveCore"]),
         // The FUSE bridge's handling of requests, driven with a stub table and recorded
         // replies: no mount, no /dev/fuse.
         .testTarget(

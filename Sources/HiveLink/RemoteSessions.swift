@@ -11,10 +11,10 @@ import HiveRuntime
 ///   A read within `fresh` of the last answer uses that answer.
 /// - Its objects are shown as they come, but for two things: `name` becomes
 ///   `@HOST/NAME`, and `attach` runs tmux there through ssh (`ssh -t … DEST -- tmux
-///   …`), so `hivefs top` and scripts attach to it as to a local one. Both are
-///   rewritten in the bytes, without parsing the rest (the far side writes both first
-///   in a known form); an object that is not in that form is left out, with a
-///   warning in the log.
+///   …`), so `hivefs top` and scripts attach to it as to a local one (null when
+///   the link is not ssh's). Both are rewritten in the bytes, without parsing the
+///   rest (the far side writes both in a known form); an object that does not
+///   begin with its name is left out, with a warning in the log.
 /// - A host whose link is down is one row, `@HOST` in state `down`, with why and since when.
 extension RemoteHost {
     /// Reads the host's root `status.json` again and keeps its objects; false when the link failed.
@@ -85,20 +85,24 @@ enum SessionObject {
     static let namePrefix = Array(#"{"name":""#.utf8)
     static let attachKey = Array(#","attach":""#.utf8)
 
-    /// The object with `name` as `@HOST/NAME` and, given `attachVia`, `attach`
-    /// through ssh; nil when it does not begin with its name as hivefs writes it.
+    /// The object with `name` as `@HOST/NAME` and `attach` through ssh (`attachVia`),
+    /// or null where it cannot be (no ssh, or not the line hivefs writes): tmux's
+    /// line there would reach a tmux here. Nil when the object does not begin with
+    /// its name as hivefs writes it.
     static func rename(_ o: [UInt8], host: String, attachVia: [String]?) -> [UInt8]? {
         guard o.starts(with: namePrefix) else { return nil }
         var out = namePrefix + Array("@\(host)/".utf8) + o[namePrefix.count...]
-        guard let via = attachVia, let key = find(attachKey, in: out) else { return out }
+        guard let key = find(attachKey, in: out) else { return out }
         let start = key + attachKey.count
         guard let end = out[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
         let value = out[start..<end]
-        // hivefs writes it without escapes (tmux -L SOCKET attach -t NAME); anything else is left as it is.
-        guard !value.contains(UInt8(ascii: "\\")),
-              let words = try? CommandLineWords.split(String(decoding: value, as: UTF8.self)) else { return out }
-        let line = CommandLineWords.join(via + words)
-        out.replaceSubrange((start - 1)...end, with: Array(JSONWriter.quote(line).utf8))
+        // hivefs writes it without escapes: tmux -L SOCKET attach -t NAME.
+        var line: String?
+        if let via = attachVia, !value.contains(UInt8(ascii: "\\")),
+           let words = try? CommandLineWords.split(String(decoding: value, as: UTF8.self)) {
+            line = CommandLineWords.join(via + words)
+        }
+        out.replaceSubrange((start - 1)...end, with: Array((line.map(JSONWriter.quote) ?? "null").utf8))
         return out
     }
 

@@ -161,4 +161,22 @@ final class FleetTests: MountedTestCase {
         XCTAssertTrue(down.err.contains("vm is down: link down since"), down.err)
         vm.restore()
     }
+
+    func testAFarDaemonThatCrashedIsSaidSoAndSeenAgainOnceBack() throws {
+        XCTAssertTrue(waitUntil(15) { self.m.read("@box/far/state") == "idle\n" }, m.daemonLog)
+        box.daemon.crashDaemon()
+        XCTAssertTrue(waitUntil(20) { (self.m.read("@box/status") ?? "").contains("no hivefs daemon is running") },
+                      (m.read("@box/status") ?? "") + m.daemonLog)
+        XCTAssertEqual(m.write("@box/far/control", "pause\n"), ENOTCONN)
+        XCTAssertEqual(line("@box")?[1], "down")
+        XCTAssertEqual(line("@vm/away")?[1], "idle", "the other host is not touched")
+
+        // Mounted again there, it adopts its agents (which ran on), and this host sees it by itself.
+        XCTAssertNoThrow(try box.daemon.mount())
+        XCTAssertTrue(waitUntil(45) { self.m.read("@box/far/state") == "idle\n" }, m.daemonLog)
+        XCTAssertEqual(m.write("@box/far/control", "pause\n"), 0)
+        XCTAssertTrue(waitUntil(5) { self.theirs("box").filter { $0.hasPrefix("far ") && $0.hasSuffix("state paused") }.count == 1 },
+                      "\(theirs("box"))")
+        XCTAssertEqual(line("@box/far")?[1], "paused")
+    }
 }
