@@ -64,6 +64,10 @@ public enum ErrnoNames {
         case .staleNFSFileHandle: return "ESTALE"
         case .noMessage: return "ENOMSG"
         case .resourceTemporarilyUnavailable: return "EAGAIN"
+        case .fileTooLarge: return "EFBIG"
+        case .badMessage: return "EBADMSG"
+        case .protocolNotSupported: return "EPROTONOSUPPORT"
+        case .badFileDescriptor: return "EBADF"
         default: return "E\(errno.rawValue)"
         }
     }

@@ -101,7 +101,7 @@ public final class LinkClient: @unchecked Sendable {
     private func refusal(_ e: Errno) -> HiveError { HiveError(e, "\(name): \(String(cString: strerror(e.rawValue)))") }
 
     /// The whole of a file of the far side's tree: one round trip for up to 1 MiB
-    /// (a read shorter than asked is its end).
+    /// (a read shorter than asked is its end); EFBIG past `wholeLimit`.
     public func read(_ path: [String]) throws(HiveError) -> [UInt8] {
         var out: [UInt8] = []
         let most = 1 << 20
@@ -109,8 +109,14 @@ public final class LinkClient: @unchecked Sendable {
             let chunk = try read(path, offset: Int64(out.count), count: most)
             out += chunk
             if chunk.count < most { return out }
+            guard out.count < LinkClient.wholeLimit else {
+                throw HiveError(.fileTooLarge, "\(name): /\(path.joined(separator: "/")) is over \(LinkClient.wholeLimit >> 20) MiB")
+            }
         }
     }
+
+    /// The most a whole read takes in (a far side that never ends a file is cut there).
+    static let wholeLimit = 64 << 20
 
     /// Writes `bytes` to a file of the far side's tree in one write, as `echo` does:
     /// answered once it has taken effect there.
@@ -186,23 +192,27 @@ public final class LinkClient: @unchecked Sendable {
     /// piece added there goes to `onBytes`, in order, with the offset it starts at,
     /// pushed as it comes (the far side holds a read at the end), until `onBytes`
     /// says to stop or the connection ends (`onEnd`, with why). Returns once the
-    /// file is open there (one round trip; connects first if need be), or throws
+    /// file is open there (one round trip; connects first if need be) with what
+    /// stops it (its fid clunked there, which answers the held read), or throws
     /// its refusal.
     public func follow(_ path: [String], from offset: Int64,
                        onBytes: @escaping @Sendable (Int64, [UInt8]) -> Bool,
-                       onEnd: @escaping @Sendable (HiveError) -> Void) throws(HiveError) {
+                       onEnd: @escaping @Sendable (HiveError) -> Void) throws(HiveError) -> @Sendable () -> Void {
         let c = try connected()
         let fid = newFid()
         let answers = try c.askAll([.walk(fid: 0, newFid: fid, names: path), .lopen(fid: fid, flags: UInt32(O_RDONLY) | NineP.follow)],
                                    timeoutMS: timeoutMS)
         for a in answers {
             switch a {
-            case .success(.error(let e)): throw refusal(e)
+            case .success(.error(let e)):
+                c.send(.clunk(fid: fid)) { _ in }
+                throw refusal(e)
             case .failure(let e): throw e
             case .success: continue
             }
         }
         readFollowed(c, fid: fid, at: max(0, offset), onBytes: onBytes, onEnd: onEnd)
+        return { c.send(.clunk(fid: fid)) { _ in } }
     }
 
     private func readFollowed(_ c: Connection, fid: UInt32, at offset: Int64,

@@ -138,8 +138,8 @@ public final class NinePServer: @unchecked Sendable {
             lock.withLock { fids[f] = Fid(node: .root) }
             reply(tag, .attach(qid(.root)))
         case .flush(let old):
-            // A held read of `.notices` is dropped unanswered; a request still being
-            // carried out is answered first, then the flush.
+            // A held read (of `.notices`, of a followed file) is dropped unanswered; a
+            // request still being carried out is answered first, then the flush.
             let now = lock.withLock { () -> Bool in
                 for fid in fids.values where fid.held?.tag == old || fid.heldRead?.tag == old {
                     fid.held = nil
@@ -367,6 +367,7 @@ public final class NinePServer: @unchecked Sendable {
                 return fail(tag, error)
             }
             guard bytes.isEmpty, fid.follows else { return reply(tag, .read(bytes)) }
+            if let shrunk = NinePServer.shrunk(path, below: offset) { return fail(tag, shrunk) }
             hold(fid, HeldRead(tag: tag, path: path, offset: offset, count: count))
         case .rendered(let render):
             // A read from the start sees the file as it is now.
@@ -430,6 +431,13 @@ public final class NinePServer: @unchecked Sendable {
 
     // MARK: followed files
 
+    /// ESTALE when a followed file is shorter than the offset read: it was made anew
+    /// (a state directory replaced), and what it holds now is not what was read.
+    private static func shrunk(_ path: String, below offset: UInt64) -> HiveError? {
+        guard let st = Sys.stat(path), UInt64(max(0, st.st_size)) < offset else { return nil }
+        return HiveError(.staleNFSFileHandle, "\(path) has \(st.st_size) bytes, fewer than the \(offset) read: it was made anew")
+    }
+
     /// Holds a read at the end of a followed file, then looks once more: what was
     /// added before it was held was announced before it could be heard.
     private func hold(_ fid: Fid, _ read: HeldRead) {
@@ -459,13 +467,16 @@ public final class NinePServer: @unchecked Sendable {
     private func checkFollowed() {
         let waiting = lock.withLock { fids.values.compactMap { f in f.heldRead.map { (f, $0) } } }
         for (fid, r) in waiting {
-            let answer: Result<[UInt8], HiveError>
+            var answer: Result<[UInt8], HiveError>
             do throws(HiveError) {
                 answer = .success(try NinePServer.read(r.path, offset: r.offset, count: r.count))
             } catch {
                 answer = .failure(error)
             }
-            if case .success(let b) = answer, b.isEmpty { continue }
+            if case .success(let b) = answer, b.isEmpty {
+                guard let shrunk = NinePServer.shrunk(r.path, below: r.offset) else { continue }
+                answer = .failure(shrunk)
+            }
             // Answered once: by this check or another, whichever takes it first.
             let mine = lock.withLock { () -> Bool in
                 guard fid.heldRead?.tag == r.tag else { return false }

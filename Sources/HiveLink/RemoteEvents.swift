@@ -19,8 +19,15 @@ import Logging
 ///   is then: what it did before is in `@NAME/events`. A far file shorter than the
 ///   offset kept was started anew there (its state directory replaced): it is read
 ///   from its start, with a warning in the log.
+/// - Only the far side's own sessions' lines are taken: a line it took from its
+///   own other hosts (led by '@') is theirs to tell, and two hosts that name each
+///   other would pass it back and forth for ever.
 /// - A write here that fails (the state directory refuses it) stops the following;
-///   it starts again from the offset kept, 5 s later.
+///   it starts again from the offset kept, `retryMS` later. So does a far file
+///   that shrank while followed (ESTALE: made anew there). A far side that cannot
+///   follow (an older hivefs) is tried again when the link next comes up.
+/// - A line longer than `longestLine` is left out (with a warning): nothing a far
+///   side sends makes this one hold more.
 ///
 /// Threads: lines are taken in order on `queue`; the link's reader thread only
 /// hands them over. `run` (which following is current) is behind `lock`.
@@ -38,6 +45,15 @@ final class RemoteEvents: @unchecked Sendable {
     private var partial: [UInt8] = []
     /// The far side's offset up to which lines are written here (on `queue`).
     private var done: Int64 = 0
+    /// Whether the rest of an over-long line is being passed over (on `queue`).
+    private var skipping = false
+    /// Stops the current following there (clunks its fid); behind `lock`.
+    private var cancel: (@Sendable () -> Void)?
+
+    /// How long after a failure here following starts again (ms).
+    static let retryMS = 5000
+    /// The longest line taken (bytes).
+    static let longestLine = 1 << 20
 
     init(host: String, link: LinkClient, sink: HostEvents, log: Logger) {
         self.host = host
@@ -60,19 +76,37 @@ final class RemoteEvents: @unchecked Sendable {
     }
 
     /// Stops following for good (the host removed).
-    func stop() { lock.withLock { run = -1 } }
+    func stop() {
+        let c = lock.withLock { () -> (@Sendable () -> Void)? in
+            run = -1
+            defer { cancel = nil }
+            return cancel
+        }
+        c?()
+    }
 
     private func current(_ mine: Int) -> Bool { lock.withLock { run == mine } }
 
-    /// Ends a following; a new one starts when the link is up again, or after `retryMS`.
-    private func ended(_ mine: Int, _ why: HiveError, retryMS: Int?) {
-        let was = lock.withLock { () -> Bool in
-            guard run == mine else { return false }
+    /// Ends a following (its read there dropped); a new one starts when the link is
+    /// up again or, for a fault here or a file made anew there, after `retryMS`.
+    private func ended(_ mine: Int, _ why: HiveError) {
+        let (was, c) = lock.withLock { () -> (Bool, (@Sendable () -> Void)?) in
+            guard run == mine else { return (false, nil) }
             run = 0
-            return true
+            defer { cancel = nil }
+            return (true, cancel)
         }
         guard was else { return }
-        log.info("@\(host): events no longer followed: \(why.reason)")
+        c?()
+        let retryMS: Int?
+        switch why.errno {
+        case .socketNotConnected: retryMS = nil  // the link is down: started again when it is up
+        case .protocolNotSupported, .invalidArgument:
+            log.warning("@\(host): its events cannot be followed (\(why.reason)); tried again when the link is next made")
+            return
+        default: retryMS = RemoteEvents.retryMS
+        }
+        log.info("@\(host): events no longer followed: \(why.errnoName) \(why.reason)")
         if let retryMS {
             queue.asyncAfter(deadline: .now() + .milliseconds(retryMS)) { [weak self] in
                 guard let self, case .up = link.state else { return }
@@ -84,6 +118,7 @@ final class RemoteEvents: @unchecked Sendable {
     private func begin(_ mine: Int) {
         guard current(mine) else { return }
         partial = []
+        skipping = false
         do throws(HiveError) {
             let size = Int64(try link.stat(["events"]).size)
             if let kept = sink.offsets.offset(host) {
@@ -96,15 +131,21 @@ final class RemoteEvents: @unchecked Sendable {
                 done = size
                 try sink.offsets.set(host, size)
             }
-            try link.follow(["events"], from: done, onBytes: { [weak self] offset, bytes in
+            let stop = try link.follow(["events"], from: done, onBytes: { [weak self] offset, bytes in
                 guard let self, current(mine) else { return false }
                 queue.async { [self] in take(mine, offset, bytes) }
                 return true
             }, onEnd: { [weak self] why in
-                self?.ended(mine, why, retryMS: why.errno == .socketNotConnected ? nil : 5000)
+                self?.ended(mine, why)
             })
+            let still = lock.withLock { () -> Bool in
+                guard run == mine else { return false }
+                cancel = stop
+                return true
+            }
+            if !still { stop() }
         } catch {
-            ended(mine, error, retryMS: error.errno == .socketNotConnected ? nil : 5000)
+            ended(mine, error)
         }
     }
 
@@ -113,15 +154,36 @@ final class RemoteEvents: @unchecked Sendable {
         guard current(mine) else { return }
         guard offset == done + Int64(partial.count) else {
             // Never expected: pieces come in order. Start again from what is kept.
-            return ended(mine, HiveError(.badMessage, "a piece at \(offset), expected at \(done + Int64(partial.count))"), retryMS: 0)
+            return ended(mine, HiveError(.badMessage, "a piece at \(offset), expected at \(done + Int64(partial.count))"))
         }
         partial += bytes
-        guard let cut = partial.lastIndex(of: UInt8(ascii: "\n")) else { return }
+        if skipping {
+            // The rest of a line too long to take, up to its end.
+            guard let end = partial.firstIndex(of: UInt8(ascii: "\n")) else {
+                done += Int64(partial.count)
+                partial = []
+                return
+            }
+            done += Int64(end + 1)
+            partial = Array(partial[(end + 1)...])
+            skipping = false
+        }
+        guard let cut = partial.lastIndex(of: UInt8(ascii: "\n")) else {
+            if partial.count > RemoteEvents.longestLine {
+                log.warning("@\(host): a line of its events over \(RemoteEvents.longestLine) bytes is left out")
+                done += Int64(partial.count)
+                partial = []
+                skipping = true
+            }
+            return
+        }
         let whole = partial[...cut]
         var out: [UInt8] = []
         out.reserveCapacity(whole.count + 32)
         let prefix = Array("@\(host)/".utf8)
         for line in whole.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            // Its own hosts' lines are theirs (and would come back here from a host that names this one).
+            guard line.first != UInt8(ascii: "@"), line.count <= RemoteEvents.longestLine else { continue }
             out += prefix
             out += line
             out.append(UInt8(ascii: "\n"))
@@ -133,7 +195,7 @@ final class RemoteEvents: @unchecked Sendable {
             try sink.offsets.set(host, done)
         } catch {
             log.warning("@\(host): cannot add its events here: \(error.errnoName) \(error.reason)")
-            ended(mine, error, retryMS: 5000)
+            ended(mine, HiveError(.ioError, error.reason))
         }
     }
 }
@@ -173,12 +235,15 @@ public final class HostOffsets: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard offsets[host] != offset else { return }
-        offsets[host] = offset
-        let text = offsets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
+        var next = offsets
+        next[host] = offset
+        let text = next.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
         do {
             try Sys.writeFileAtomically(path, Array(text.utf8), mode: 0o600)
         } catch {
             throw error.hive("cannot save \(path)")
         }
+        // Kept only once written: a failed save is tried again by the next.
+        offsets = next
     }
 }

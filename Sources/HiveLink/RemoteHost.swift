@@ -20,7 +20,7 @@ public final class RemoteHost: @unchecked Sendable {
     let events: RemoteEvents?
     private let announce: @Sendable (TreeNotice) -> Void
     private let refreshing: DispatchQueue
-    private let io = DispatchQueue(label: "hivefs.host.io", attributes: .concurrent)
+    let io = DispatchQueue(label: "hivefs.host.io", attributes: .concurrent)
     /// Directories whose refresh is asked for and not begun (`[]` for the root and
     /// all); asked for again meanwhile, a refresh runs once.
     private let lock = NSLock()
@@ -142,8 +142,10 @@ public final class RemoteHost: @unchecked Sendable {
         }
     }
 
-    /// A line of the far side's `.notices`: what it names is read again.
+    /// A line of the far side's `.notices`: what it names is read again, and its
+    /// sessions are asked for again at the next open of the root `status`.
     private func heard(_ line: String) {
+        seen.outdate()
         let words = line.split(separator: " ", maxSplits: 1).map(String.init)
         if words.count == 2, words[0] == "changed", words[1] != "*", !words[1].contains("/"), !words[1].hasPrefix("@") {
             ask([words[1]])
@@ -201,6 +203,8 @@ public final class RemoteHost: @unchecked Sendable {
             io.async { [self] in
                 do throws(HiveError) {
                     try link.write(path, bytes)
+                    // Taken there: the next root `status` asks again, not the answer before it.
+                    seen.outdate()
                     done(nil)
                 } catch {
                     done(error)

@@ -6,9 +6,13 @@ import HiveRuntime
 ///
 /// Decisions, stated once:
 /// - Each host's root `status.json` is read when a root `status` or `status.json`
-///   is opened here: every host at once, so it costs one round trip, and at most
-///   `HostsTable.sessionsWaitMS`; a host that answers later shows what it last said.
-///   A read within `fresh` of the last answer uses that answer.
+///   is opened here: every host at once, on its I/O queue, so it costs one round
+///   trip, and at most `HostsTable.sessionsWaitMS`; a host that answers later shows
+///   what it last said. Opens while a read is under way wait for that read. An
+///   answer younger than `SessionsSeen.fresh` is used as it is, unless the host
+///   announced a change or took a write from here since.
+/// - What it serves over the link holds its own sessions only (`HiveTree.withoutFleet`);
+///   an object named `@…` all the same is left out.
 /// - Its objects are shown as they come, but for two things: `name` becomes
 ///   `@HOST/NAME`, and `attach` runs tmux there through ssh (`ssh -t … DEST -- tmux
 ///   …`), so `hivefs top` and scripts attach to it as to a local one (null when
@@ -29,11 +33,12 @@ extension RemoteHost {
         }
         var objects: [[UInt8]] = []
         var refused = 0
+        let via = attachPrefix
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             var o = Array(line)
             if o.last == UInt8(ascii: ",") { o.removeLast() }
             guard o.first == UInt8(ascii: "{") else { continue }  // the array's brackets
-            guard let mine = SessionObject.rename(o, host: name, attachVia: attachPrefix) else {
+            guard let mine = SessionObject.rename(o, host: name, attachVia: via) else {
                 refused += 1
                 continue
             }
@@ -53,20 +58,24 @@ extension RemoteHost {
     }
 
     /// `ssh … -t DEST --`: the link's own ssh command line, with a terminal, for
-    /// `attach`; nil when the link is not ssh's (no `--` before the far command).
+    /// `attach` (the far command is then one word, which ssh hands to the shell
+    /// there); nil when the link is not ssh's (no `--` before the far command).
     var attachPrefix: [String]? {
         guard let end = link.command.firstIndex(of: "--") else { return nil }
         return link.command[..<end].map { $0 == "-T" ? "-t" : $0 } + ["--"]
     }
 }
 
-/// A host's sessions as last read, and when. Any thread; behind its lock.
+/// A host's sessions as last read, and when; the opens waiting for a read under
+/// way. Any thread; behind its lock.
 final class SessionsSeen: @unchecked Sendable {
     private let lock = NSLock()
     private var kept: [[UInt8]] = []
     private var at: Int64 = 0
+    private var waiting: [@Sendable () -> Void]?
 
-    /// How long an answer is used as it is (ms).
+    /// How long an answer is used as it is (ms): an open and the read of offset 0
+    /// after it ask once, not twice.
     static let fresh: Int64 = 250
 
     var objects: [[UInt8]] { lock.withLock { kept } }
@@ -78,6 +87,29 @@ final class SessionsSeen: @unchecked Sendable {
             at = Sys.monotonicMS()
         }
     }
+
+    /// Something changed there: the next open asks again.
+    func outdate() { lock.withLock { at = 0 } }
+
+    /// Waits for a read: true when this caller is to make it (none is under way).
+    func join(_ done: @escaping @Sendable () -> Void) -> Bool {
+        lock.withLock {
+            if waiting != nil {
+                waiting?.append(done)
+                return false
+            }
+            waiting = [done]
+            return true
+        }
+    }
+
+    /// The read is over: who waited for it.
+    func finish() -> [@Sendable () -> Void] {
+        lock.withLock {
+            defer { waiting = nil }
+            return waiting ?? []
+        }
+    }
 }
 
 /// One object of another host's root `status.json`, renamed for this host's.
@@ -87,23 +119,37 @@ enum SessionObject {
 
     /// The object with `name` as `@HOST/NAME` and `attach` through ssh (`attachVia`),
     /// or null where it cannot be (no ssh, or not the line hivefs writes): tmux's
-    /// line there would reach a tmux here. Nil when the object does not begin with
-    /// its name as hivefs writes it.
+    /// line there would reach a tmux here. Nil when it is not a JSON object that
+    /// begins with its name as hivefs writes it, or is another host's (`@…`): one
+    /// bad object must not make the whole root `status.json` bad.
     static func rename(_ o: [UInt8], host: String, attachVia: [String]?) -> [UInt8]? {
-        guard o.starts(with: namePrefix) else { return nil }
+        guard o.starts(with: namePrefix), o.count > namePrefix.count, o[namePrefix.count] != UInt8(ascii: "@"),
+              (try? JSONSerialization.jsonObject(with: Data(o))) is [String: Any] else { return nil }
         var out = namePrefix + Array("@\(host)/".utf8) + o[namePrefix.count...]
         guard let key = find(attachKey, in: out) else { return out }
         let start = key + attachKey.count
-        guard let end = out[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        guard let end = closingQuote(out, from: start) else { return nil }
         let value = out[start..<end]
         // hivefs writes it without escapes: tmux -L SOCKET attach -t NAME.
         var line: String?
-        if let via = attachVia, !value.contains(UInt8(ascii: "\\")),
-           let words = try? CommandLineWords.split(String(decoding: value, as: UTF8.self)) {
-            line = CommandLineWords.join(via + words)
+        if let via = attachVia, !value.contains(UInt8(ascii: "\\")) {
+            line = CommandLineWords.join(via + [String(decoding: value, as: UTF8.self)])
         }
         out.replaceSubrange((start - 1)...end, with: Array((line.map(JSONWriter.quote) ?? "null").utf8))
         return out
+    }
+
+    /// Where a JSON string that starts at `from` ends: its closing quote, past escapes.
+    private static func closingQuote(_ b: [UInt8], from: Int) -> Int? {
+        var i = from
+        while i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "\\"): i += 2
+            case UInt8(ascii: "\""): return i
+            default: i += 1
+            }
+        }
+        return nil
     }
 
     private static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
@@ -131,9 +177,11 @@ extension HostsTable: FleetView {
         let group = DispatchGroup()
         for h in asked {
             group.enter()
-            DispatchQueue.global().async {
+            // One read a host at a time: later opens wait for the one under way.
+            guard h.seen.join({ group.leave() }) else { continue }
+            h.io.async {
                 h.readSessions()
-                group.leave()
+                for waiter in h.seen.finish() { waiter() }
             }
         }
         group.notify(queue: .global()) { once.call() }

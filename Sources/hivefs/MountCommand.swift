@@ -197,7 +197,7 @@ struct Daemon {
         for (name, argv) in hosts.sorted(by: { $0.key < $1.key }) { remote.add(name: name, command: argv) }
         remote.restore()
         // The same tree for other hosts, through `hivefs serve --stdio` over ssh.
-        let link = LinkListener(tree: tree, path: LinkListener.socketPath(stateDir: config.stateDir), logger: logger)
+        let link = LinkListener(tree: tree.withoutFleet(), path: LinkListener.socketPath(stateDir: config.stateDir), logger: logger)
         do {
             try link.start()
         } catch {

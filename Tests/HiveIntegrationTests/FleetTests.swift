@@ -105,7 +105,7 @@ final class FleetTests: MountedTestCase {
         XCTAssertTrue(attach.hasPrefix("ssh "), attach)
         let words = try CommandLineWords.split(attach)
         XCTAssertTrue(words.contains("-t") && words.contains("box"), attach)
-        let probe = CommandLineWords.join(words.map { $0 == "attach" ? "has-session" : $0 })
+        let probe = CommandLineWords.join(words.map { $0.replacingOccurrences(of: " attach ", with: " has-session ") })
         let asked = m.sh(probe + " </dev/null")
         XCTAssertEqual(asked.status, 0, probe + ": " + asked.err)
 
@@ -178,5 +178,36 @@ final class FleetTests: MountedTestCase {
         XCTAssertTrue(waitUntil(5) { self.theirs("box").filter { $0.hasPrefix("far ") && $0.hasSuffix("state paused") }.count == 1 },
                       "\(theirs("box"))")
         XCTAssertEqual(line("@box/far")?[1], "paused")
+    }
+
+    func testHostsThatNameEachOtherShowEachOthersSessionsOnce() throws {
+        makeNear()
+        // box names this host `back`, reached by a stand-in for ssh that runs the far command here.
+        let fake = m.root + "/fake-ssh"
+        try "#!/bin/sh\nwhile [ $# -gt 0 ] && [ \"$1\" != -- ]; do shift; done\nshift\nexec sh -c \"$*\"\n"
+            .write(toFile: fake, atomically: false, encoding: .utf8)
+        chmod(fake, 0o755)
+        let serve = "'\(MountFixture.binary)' serve --stdio --state '\(m.state)'".replacingOccurrences(of: "'", with: "\\u0027")
+        try "[hosts.back]\ndestination = \"back\"\nssh = \"\(fake)\"\ncommand = \"\(serve)\"\n"
+            .write(toFile: box.daemon.root + "/none.toml", atomically: false, encoding: .utf8)
+        box.daemon.crashDaemon()
+        try box.daemon.mount()
+        XCTAssertTrue(waitUntil(20) { self.box.daemon.read("@back/near/state") == "idle\n" }, box.daemon.daemonLog)
+        XCTAssertTrue(waitUntil(20) { self.m.read("@box/far/state") == "idle\n" }, m.daemonLog)
+
+        XCTAssertEqual(m.write("near/control", "pause\n"), 0)
+        XCTAssertEqual(box.daemon.write("far/control", "pause\n"), 0)
+        XCTAssertTrue(waitUntil(5) { self.theirs("box").contains { $0.hasPrefix("far ") && $0.hasSuffix("state paused") } })
+        XCTAssertTrue(waitUntil(5) { self.lines(self.box.daemon).contains { $0.hasPrefix("@back/near ") && $0.hasSuffix("state paused") } })
+        Thread.sleep(forTimeInterval: 2)
+        XCTAssertFalse(lines(m).contains { $0.hasPrefix("@box/@") }, "a line never comes back: \(lines(m).suffix(6))")
+        XCTAssertFalse(lines(box.daemon).contains { $0.hasPrefix("@back/@") }, "\(lines(box.daemon).suffix(6))")
+
+        // Each lists the other's own sessions, never its own come back, and answers at once.
+        let start = Date()
+        XCTAssertEqual(fleet().compactMap { $0["name"] as? String }, ["near", "@box/far", "@vm/away"])
+        let theirs = ((try? JSONSerialization.jsonObject(with: Data((box.daemon.read("status.json") ?? "").utf8))) as? [[String: Any]]) ?? []
+        XCTAssertEqual(theirs.compactMap { $0["name"] as? String }, ["far", "@back/near"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 3, "no asking round in a circle")
     }
 }

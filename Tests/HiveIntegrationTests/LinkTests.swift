@@ -85,6 +85,55 @@ final class LinkTests: MountedTestCase {
         XCTAssertEqual(try c.ask(.clunk(fid: 2)), .clunk, "the next answer is the clunk's, not the flushed read's")
     }
 
+    func testAFollowedFileHoldsAReadAtItsEndUntilItGrows() throws {
+        newShell("a", "sleep 300")
+        _ = waitUntil(5) { self.m.state("a") == "idle" }
+        let c = try LinkClient(binary: MountFixture.binary, state: m.state)
+        defer { c.close() }
+        _ = try c.ask(.version(msize: 65536, version: NineP.version))
+        _ = try c.ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()))
+        let size = UInt64((m.read("a/events") ?? "").utf8.count)
+        XCTAssertEqual(try c.ask(.walk(fid: 0, newFid: 1, names: ["a", "events"])).walked, 2)
+        XCTAssertFalse(try c.ask(.lopen(fid: 1, flags: UInt32(O_RDONLY) | NineP.follow)).isError)
+        // At its end: held, while other requests are answered.
+        c.send(NinePCodec.encode(.read(fid: 1, offset: size, count: 4096), tag: 900))
+        XCTAssertEqual(try c.ask(.getattr(fid: 0, mask: 0x3FFF)).isError, false)
+        XCTAssertEqual(m.write("a/control", "pause\n"), 0)
+        // Answered as it grows: each answer what was added, read on from there until the state's line.
+        var bytes: [UInt8] = []
+        var tag: UInt16 = 900
+        while !String(decoding: bytes, as: UTF8.self).hasSuffix("state paused\n") {
+            let (answered, pushed) = try c.next()
+            XCTAssertEqual(answered, tag)
+            guard case .read(let more) = pushed, !more.isEmpty else { return XCTFail("\(pushed)") }
+            bytes += more
+            tag += 1
+            c.send(NinePCodec.encode(.read(fid: 1, offset: size + UInt64(bytes.count), count: 4096), tag: tag))
+        }
+        XCTAssertTrue(String(decoding: bytes, as: UTF8.self).contains("control pause"))
+        XCTAssertEqual(m.read("a/events")?.utf8.count, Int(size) + bytes.count, "what was added, and only that")
+        XCTAssertEqual(try c.ask(.flush(oldTag: tag)), .flush, "the last read is held: flushed, never answered")
+
+        // Before its end: answered at once, as any read.
+        guard case .read(let again) = try c.ask(.read(fid: 1, offset: 0, count: 4096)) else { return XCTFail() }
+        XCTAssertEqual(again.count, Int(size) + bytes.count)
+        // A flushed held read is never answered; a clunked one is answered EBADF.
+        let end = size + UInt64(bytes.count)
+        c.send(NinePCodec.encode(.read(fid: 1, offset: end, count: 4096), tag: 902))
+        c.send(NinePCodec.encode(.clunk(fid: 1), tag: 903))
+        let first = try c.next(), second = try c.next()
+        XCTAssertEqual(Set([first.tag, second.tag]), [902, 903])
+        XCTAssertEqual([first, second].first { $0.tag == 902 }?.response, .error(.badFileDescriptor))
+
+        // Only a file that grows can be followed.
+        XCTAssertEqual(try c.ask(.walk(fid: 0, newFid: 2, names: ["a", "state"])).walked, 2)
+        XCTAssertEqual(try c.ask(.lopen(fid: 2, flags: UInt32(O_RDONLY) | NineP.follow)), .error(.invalidArgument))
+        // Without the flag, the end is an end of file.
+        XCTAssertEqual(try c.ask(.walk(fid: 0, newFid: 3, names: ["a", "events"])).walked, 2)
+        XCTAssertFalse(try c.ask(.lopen(fid: 3, flags: UInt32(O_RDONLY))).isError)
+        XCTAssertEqual(try c.ask(.read(fid: 3, offset: end, count: 4096)), .read([]))
+    }
+
     func testGarbageClosesTheLinkWithTheReasonAndTheDaemonServesOn() throws {
         let c = try LinkClient(binary: MountFixture.binary, state: m.state)
         defer { c.close() }

@@ -19,7 +19,8 @@ final class RemoteSessionsTests: XCTestCase {
         XCTAssertEqual(o["name"] as? String, "@box/fix-db")
         XCTAssertEqual(o["state"] as? String, "idle")
         let attach = try XCTUnwrap(o["attach"] as? String)
-        XCTAssertEqual(try CommandLineWords.split(attach), ssh + ["tmux", "-L", "hive", "attach", "-t", "fix-db"])
+        // After `--`, one word: ssh hands it to the shell there, which splits it.
+        XCTAssertEqual(try CommandLineWords.split(attach), ssh + ["tmux -L hive attach -t fix-db"])
         XCTAssertTrue(o["ended"] is NSNull)
     }
 
@@ -30,10 +31,20 @@ final class RemoteSessionsTests: XCTestCase {
         XCTAssertTrue(try parsed(SessionObject.rename(ended, host: "box", attachVia: ssh))["attach"] is NSNull)
     }
 
-    func testAnObjectThatDoesNotBeginWithItsNameIsRefused() {
+    func testAnObjectThatIsNotHivefsOwnOrIsAnotherHostsIsRefused() {
         XCTAssertNil(SessionObject.rename(Array(#"{"state":"idle","name":"x"}"#.utf8), host: "box", attachVia: ssh))
         XCTAssertNil(SessionObject.rename(Array("garbage".utf8), host: "box", attachVia: ssh))
         XCTAssertNil(SessionObject.rename(Array(#"{"name":"x","attach":"unterminated"#.utf8), host: "box", attachVia: ssh))
+        XCTAssertNil(SessionObject.rename(Array(#"{"name":"x","state":}"#.utf8), host: "box", attachVia: ssh), "not JSON")
+        XCTAssertNil(SessionObject.rename(Array(#"{"name":"@gpu/x","state":"idle"}"#.utf8), host: "box", attachVia: ssh),
+                     "its own other hosts' sessions are theirs to tell")
+    }
+
+    func testAnEscapedQuoteInAttachIsPassedOverNotCut() throws {
+        let odd = Array(#"{"name":"x","attach":"tmux \"odd\" attach","state":"idle"}"#.utf8)
+        let o = try parsed(SessionObject.rename(odd, host: "box", attachVia: ssh))
+        XCTAssertTrue(o["attach"] is NSNull, "not the line hivefs writes: null, never a line cut in two")
+        XCTAssertEqual(o["state"] as? String, "idle")
     }
 
     func testOffsetsAreKeptAcrossARestart() throws {

@@ -35,18 +35,32 @@ public final class HiveTree: TreeTable, Sendable {
     public let hive: Hive
     /// The time of the root, `history/`, and a screen never ended.
     public let mountTime: Timestamp
-    /// Who hears of changes: the mount's bridge, the link's servers.
-    let watchers = TreeWatchers()
+    /// Who hears of changes: the mount's bridge, the link's servers (shared with
+    /// the tree `withoutFleet` gives).
+    let watchers: TreeWatchers
     /// Other hosts' trees, under `@NAME`.
     public let hosts: (any TreeTable)?
     /// Other hosts' sessions, for the root `status` and `status.json`.
     public let fleet: (any FleetView)?
 
-    public init(hive: Hive, hosts: (any TreeTable)? = nil, fleet: (any FleetView)? = nil, mountTime: Timestamp = .now()) {
+    public convenience init(hive: Hive, hosts: (any TreeTable)? = nil, fleet: (any FleetView)? = nil, mountTime: Timestamp = .now()) {
+        self.init(hive: hive, hosts: hosts, fleet: fleet, mountTime: mountTime, watchers: TreeWatchers())
+    }
+
+    private init(hive: Hive, hosts: (any TreeTable)?, fleet: (any FleetView)?, mountTime: Timestamp, watchers: TreeWatchers) {
         self.hive = hive
         self.hosts = hosts
         self.fleet = fleet
         self.mountTime = mountTime
+        self.watchers = watchers
+    }
+
+    /// The same tree, whose root `status` and `status.json` show this host's
+    /// sessions only: what the link serves. Each host asks every other itself; a
+    /// host's answer holding its own hosts' would show them twice, and two hosts
+    /// that name each other would ask round in a circle.
+    public func withoutFleet() -> HiveTree {
+        HiveTree(hive: hive, hosts: hosts, fleet: nil, mountTime: mountTime, watchers: watchers)
     }
 
     static let historyName = "history"
