@@ -210,4 +210,23 @@ final class FleetTests: MountedTestCase {
         XCTAssertEqual(theirs.compactMap { $0["name"] as? String }, ["far", "@back/near"])
         XCTAssertLessThan(Date().timeIntervalSince(start), 3, "no asking round in a circle")
     }
+
+    /// `tail -f` on this host's root `events` and on another host's session `events`.
+    func testTailFollowsOtherHostsEventsHereAndThere() {
+        XCTAssertTrue(waitUntil(15) { self.m.read("@vm/away/state") == "idle\n" }, m.daemonLog)
+        var tails: [(String, pid_t)] = []
+        for path in ["events", "@vm/away/events"] {
+            let out = m.root + "/tail-" + path.replacingOccurrences(of: "/", with: "_")
+            let pid = spawn(["/usr/bin/tail", "-n", "0", "-f", m.mnt + "/" + path], stdout: out, stderr: "/dev/null") ?? -1
+            XCTAssertGreaterThan(pid, 0)
+            addTeardownBlock { if pid > 0 { kill(pid, SIGKILL); var st: Int32 = 0; waitpid(pid, &st, 0) } }
+            tails.append((out, pid))
+        }
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertEqual(vm.daemon.write("away/control", "pause\n"), 0)
+        func printed(_ i: Int) -> String { (try? String(contentsOfFile: tails[i].0, encoding: .utf8)) ?? "" }
+        XCTAssertTrue(waitUntil(5) { printed(0).contains("@vm/away ") && printed(0).hasSuffix("state paused\n") }, printed(0))
+        XCTAssertTrue(waitUntil(5) { printed(1).contains("control pause") && printed(1).hasSuffix("state paused\n") }, printed(1))
+        XCTAssertFalse(printed(1).contains("@vm"), "the session's own file, as vm shows it")
+    }
 }
