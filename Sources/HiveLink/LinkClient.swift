@@ -511,8 +511,13 @@ public final class LinkClient: @unchecked Sendable {
                 } catch {
                     let far = client?.name ?? "the far side"
                     let start = lock.withLock { answered ? nil : began }
-                    // Nothing of 9P yet: what it sent instead says most (a greeting, an error page).
-                    let shown = start.map { "; its output began \"\(Text.printable(String(decoding: $0, as: UTF8.self), limit: 32))\" (does a login script there print something?)" } ?? ""
+                    // Nothing of 9P yet: what it sent instead says most (a greeting, an error page);
+                    // text there is most often a login script's.
+                    let shown = start.map { b in
+                        let text = b.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+                        return "; its output began \"\(Text.printable(String(decoding: b, as: UTF8.self), limit: 32))\""
+                            + (text ? " (does a login script there print something?)" : "")
+                    } ?? ""
                     return close(because: "\(far) sent what is not 9P2000.L: \(error.reason)\(shown)")
                 }
             }

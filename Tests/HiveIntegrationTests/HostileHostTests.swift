@@ -70,7 +70,7 @@ final class HostileHostTests: MountedTestCase {
         // Each fault named in the host's status, as `cat ~/hive/@NAME/status` shows it.
         let reasons: [(String, [String])] = [
             ("garbage", ["sent what is not 9P2000.L", "its output began \"Welcome to box!", "does a login script there print something?"]),
-            ("huge", ["sent what is not 9P2000.L", "a message of 4294967295 bytes, more than the 1048640 agreed"]),
+            ("huge", ["sent what is not 9P2000.L", "a message of 4294967295 bytes, more than the 1048640 agreed", "its output began"]),
             ("version", ["speaks '9P2000', not 9P2000.L"]),
             ("tags", ["answered tag", "which no request has: not a 9P2000.L server"]),
             ("types", ["answered a Twalk with Rclunk: not a 9P2000.L server"]),
@@ -85,6 +85,7 @@ final class HostileHostTests: MountedTestCase {
             }
             XCTAssertTrue(said, "@\(host)/status: \(status)")
         }
+        XCTAssertFalse((m.read("@huge/status") ?? "").contains("login script"), "bytes that are no text are no greeting")
 
         // A host whose tree was read, and which sends garbage in the middle of a read:
         // the read fails with ENOTCONN within seconds, and the status says why.
@@ -123,7 +124,16 @@ final class HostileHostTests: MountedTestCase {
         let rss = residentMiB()
         XCTAssertGreaterThan(rss, 0)
         XCTAssertLessThan(rss, 200, "the daemon holds \(rss) MiB: something a host sent was kept")
-        XCTAssertEqual(m.sh("cat $MNT/status").status, 0)
+        let root = m.sh("cat $MNT/status")
+        XCTAssertEqual(root.status, 0, root.err)
+        let lines = root.out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        XCTAssertEqual(lines.first { $0.first == "here" }?[1], "idle", root.out)
+        for host in ["garbage", "huge", "version"] {
+            XCTAssertEqual(lines.first { $0.first == "@" + host }?[1], "down", "the fleet in the root status: " + root.out)
+        }
+        let json = m.sh("cat $MNT/status.json")
+        XCTAssertEqual(json.status, 0, json.err)
+        XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(json.out.utf8)), json.out)
         XCTAssertEqual(m.write("here/control", "pause\n"), 0)
         XCTAssertEqual(m.state("here"), "paused")
         XCTAssertEqual(m.read("@good/s/state"), "idle\n")
