@@ -140,7 +140,7 @@ final class NinePFuzzTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(taken, 0, "some random bodies are messages")
-        print("9P fuzz: \(cases) messages of every type number with random bodies, \(taken) decodes")
+        print("fuzz 9P: \(cases) messages of every type number with random bodies, \(taken) decodes")
     }
 
     /// Random messages of every kind: each round-trips; then mutated (bytes flipped,
@@ -177,7 +177,7 @@ final class NinePFuzzTests: XCTestCase {
                 mutants += 1
             }
         }
-        print("9P fuzz: \(count) random messages of every kind round-tripped, \(mutants) mutations decoded or refused")
+        print("fuzz 9P: \(count) random messages of every kind round-tripped, \(mutants) mutations decoded or refused")
     }
 
     /// A stream of messages cut at random points gives them back whole and in

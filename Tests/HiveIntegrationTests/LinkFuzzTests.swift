@@ -238,7 +238,7 @@ final class LinkFuzzTests: MountedTestCase {
                       + (m.daemonLog.split(separator: "\n").first { $0.contains("closing a connection") } ?? ""))
         XCTAssertGreaterThan(broken, Self.connections / 10)
         XCTAssertGreaterThan(cut, 0)
-        print("link fuzz: \(Self.connections) connections, \(messages) messages (\(answered) answers, \(broken) cut off for a bad message, \(cut) ending inside one) in \(Int(took * 1000)) ms")
+        print("fuzz link: \(Self.connections) connections, \(messages) messages (\(answered) answers, \(broken) cut off for a bad message, \(cut) ending inside one) in \(Int(took * 1000)) ms")
     }
 
     /// Names from the wire are checked as the kernel checks those of the mount: a
