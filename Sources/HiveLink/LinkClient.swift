@@ -109,8 +109,8 @@ public final class LinkClient: @unchecked Sendable {
     /// A far side that breaks the protocol in a message that decodes (a listing
     /// that never ends, more bytes than asked): the link is closed with `reason`,
     /// which `@NAME/status` shows, and the request fails with ENOTCONN.
-    private func fault(_ c: Connection, _ reason: String) -> HiveError {
-        c.close(because: reason)
+    private func fault(_ reason: String) -> HiveError {
+        lock.withLock { connection }?.close(because: reason)
         return HiveError(.socketNotConnected, reason)
     }
 
@@ -157,7 +157,7 @@ public final class LinkClient: @unchecked Sendable {
         }
         guard case .read(let bytes)? = answers.last else { throw HiveError(.badMessage, "\(name): a read answered with something else") }
         guard bytes.count <= count else {
-            throw fault(try connected(), "\(name) answered a read of \(count) bytes with \(bytes.count)")
+            throw fault("\(name) answered a read of \(count) bytes with \(bytes.count)")
         }
         return bytes
     }
@@ -181,7 +181,7 @@ public final class LinkClient: @unchecked Sendable {
             guard let last = some.last else { break }
             seen += some.count
             guard last.next > offset, seen <= LinkClient.listingLimit else {
-                throw fault(try connected(), "\(name)'s listing of /\(path.joined(separator: "/")) never ends (\(seen) entries, the last offset \(last.next) after \(offset))")
+                throw fault("\(name)'s listing of /\(path.joined(separator: "/")) never ends (\(seen) entries, the last offset \(last.next) after \(offset))")
             }
             offset = last.next
             for e in some {

@@ -6,12 +6,13 @@ import XCTest
 /// where `ssh HOST hivefs serve --stdio` would, one mode a host): a greeting
 /// instead of 9P, a header announcing 4 GiB, another dialect, answers under tags
 /// no request has or of the wrong type, an endless stream, a listing that never
-/// ends, garbage in the middle of a read, an errno no system call returns, names
-/// no file can have, sizes and times of 2^64 - 1. For each: the daemon stays up and serves, `@NAME/status`
-/// says the link is down and why, reads there fail within seconds, its memory
-/// stays small, and the other hosts and the local sessions are unaffected.
+/// ends, garbage in the middle of a read, more bytes than a read asked for, an
+/// errno no system call returns, names no file can have, sizes and times of
+/// 2^64 - 1. For each: the daemon stays up and serves, `@NAME/status` says the
+/// link is down and why, reads there fail within seconds, its memory stays
+/// small, and the other hosts and the local sessions are unaffected.
 final class HostileHostTests: MountedTestCase {
-    static let modes = ["good", "garbage", "huge", "version", "tags", "types", "flood", "listing", "late", "errno", "names", "attrs"]
+    static let modes = ["good", "garbage", "huge", "version", "tags", "types", "flood", "listing", "late", "errno", "long", "names", "attrs"]
     var script: String { m.root + "/hostile-host" }
 
     override func prepare(_ m: MountFixture) throws {
@@ -105,6 +106,13 @@ final class HostileHostTests: MountedTestCase {
         let errnoRead = bounded("cat $MNT/@errno/s/state")
         XCTAssertTrue(errnoRead.err.contains("Input/output error"), errnoRead.err)
         XCTAssertLessThan(Date().timeIntervalSince(start), 9)
+
+        // A read answered with more than it asked for: refused, the link closed, the fault said.
+        XCTAssertTrue(waitUntil(15) { self.m.sh("ls $MNT/@long").out.contains("s\n") })
+        let long = bounded("cat $MNT/@long/s/state")
+        XCTAssertTrue(long.err.contains("Transport endpoint is not connected"), long.err)
+        let longStatus = m.read("@long/status") ?? ""
+        XCTAssertTrue(longStatus.contains("link down since") && longStatus.contains("long answered a read of "), longStatus)
 
         // Names no file can have are left out (and logged); the listing itself works.
         XCTAssertTrue(waitUntil(15) { self.m.sh("ls $MNT/@names").out.contains("s\n") })
