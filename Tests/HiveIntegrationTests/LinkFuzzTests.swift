@@ -274,6 +274,41 @@ final class LinkFuzzTests: MountedTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: m.root + "/" + Self.escape))
     }
 
+    /// Every answer fits the message size agreed, whatever count a read or a
+    /// readdir asks: a client that agreed on 512 bytes is never sent more.
+    func testAnswersFitTheAgreedMessageSize() throws {
+        let s = try LinkSocket(path: m.state + "/link.sock")
+        defer { s.close() }
+        var tag: UInt16 = 0
+        func ask(_ q: NinePRequest) -> NinePResponse? {
+            tag += 1
+            s.send(NinePCodec.encode(q, tag: tag))
+            return s.receive(seconds: 10) { all, _ in !all.isEmpty }.messages.first?.response
+        }
+        XCTAssertEqual(ask(.version(msize: NineP.minMessage, version: NineP.version)), .version(msize: NineP.minMessage, version: NineP.version))
+        XCTAssertFalse(ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()))?.isError ?? true)
+        // Sessions with long names: the root's listing is well over 512 bytes.
+        for i in 0..<12 {
+            let name = String(repeating: "s", count: 60) + String(format: "%02d", i)
+            XCTAssertEqual(ask(.mkdir(directoryFid: 0, name: name, mode: 0o755, gid: getgid())).map { $0.isError }, false, name)
+        }
+        XCTAssertEqual(ask(.walk(fid: 0, newFid: 1, names: [])), .walk([]))
+        XCTAssertFalse(ask(.lopen(fid: 1, flags: UInt32(O_RDONLY)))?.isError ?? true)
+        var offset: UInt64 = 0, names: [String] = []
+        while true {
+            guard case .readdir(let entries)? = ask(.readdir(fid: 1, offset: offset, count: UInt32.max)) else { return XCTFail("no readdir") }
+            XCTAssertLessThanOrEqual(NinePCodec.encode(NinePResponse.readdir(entries), tag: 1).count, Int(NineP.minMessage))
+            guard let last = entries.last else { break }
+            names += entries.map(\.name)
+            offset = last.next
+        }
+        XCTAssertEqual(names.filter { $0.hasPrefix("sss") }.count, 12, "every entry, over several answers")
+        XCTAssertEqual(ask(.walk(fid: 0, newFid: 2, names: ["status"])).map { $0.walked }, 1)
+        XCTAssertFalse(ask(.lopen(fid: 2, flags: UInt32(O_RDONLY)))?.isError ?? true)
+        guard case .read(let bytes)? = ask(.read(fid: 2, offset: 0, count: UInt32.max)) else { return XCTFail("no read") }
+        XCTAssertLessThanOrEqual(NinePCodec.encode(NinePResponse.read(bytes), tag: 1).count, Int(NineP.minMessage))
+    }
+
     /// The files under the test's directory but outside the state directory and the mount.
     private func filesOutsideTheState() -> [String] {
         let skip: Set<String> = [".sh-out", ".sh-err", "daemon.log"]
