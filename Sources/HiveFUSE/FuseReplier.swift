@@ -87,7 +87,8 @@ struct FuseReplier: Replier, @unchecked Sendable {
         st.st_gid = owner.gid
         st.st_size = off_t(a.size)
         st.st_blksize = 4096
-        st.st_blocks = blkcnt_t((a.size + 511) / 512)
+        // Rounded up without overflow: another host's file may say any size, up to Int.max.
+        st.st_blocks = blkcnt_t(a.size / 512 + (a.size % 512 == 0 ? 0 : 1))
         let ts = timespec(tv_sec: a.mtime.seconds, tv_nsec: a.mtime.nanosecondsPart)
         st.st_mtim = ts
         st.st_ctim = ts

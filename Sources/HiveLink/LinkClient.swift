@@ -98,7 +98,21 @@ public final class LinkClient: @unchecked Sendable {
         return out
     }
 
-    private func refusal(_ e: Errno) -> HiveError { HiveError(e, "\(name): \(String(cString: strerror(e.rawValue)))") }
+    /// The far side's errno, as its refusal here. One no system call returns (0,
+    /// negative, 512 and up: the kernel would refuse it from FUSE and leave the
+    /// caller waiting) is EIO, saying which it was.
+    private func refusal(_ e: Errno) -> HiveError {
+        guard (1..<512).contains(e.rawValue) else { return HiveError(.ioError, "\(name) answered errno \(e.rawValue), which is none") }
+        return HiveError(e, "\(name): \(String(cString: strerror(e.rawValue)))")
+    }
+
+    /// A far side that breaks the protocol in a message that decodes (a listing
+    /// that never ends, more bytes than asked): the link is closed with `reason`,
+    /// which `@NAME/status` shows, and the request fails with ENOTCONN.
+    private func fault(_ reason: String) -> HiveError {
+        lock.withLock { connection }?.close(because: reason)
+        return HiveError(.socketNotConnected, reason)
+    }
 
     /// The whole of a file of the far side's tree: one round trip for up to 1 MiB
     /// (a read shorter than asked is its end); EFBIG past `wholeLimit`.
@@ -117,6 +131,8 @@ public final class LinkClient: @unchecked Sendable {
 
     /// The most a whole read takes in (a far side that never ends a file is cut there).
     static let wholeLimit = 64 << 20
+    /// The most entries a directory of the far side may list.
+    static let listingLimit = 100_000
 
     /// Writes `bytes` to a file of the far side's tree in one write, as `echo` does:
     /// answered once it has taken effect there.
@@ -140,20 +156,40 @@ public final class LinkClient: @unchecked Sendable {
             [.lopen(fid: fid, flags: UInt32(O_RDONLY)), .read(fid: fid, offset: UInt64(max(0, offset)), count: UInt32(clamping: count))]
         }
         guard case .read(let bytes)? = answers.last else { throw HiveError(.badMessage, "\(name): a read answered with something else") }
+        guard bytes.count <= count else {
+            throw fault("\(name) answered a read of \(count) bytes with \(bytes.count)")
+        }
         return bytes
     }
 
     /// A directory's entries, with their kinds and permission bits: two round trips,
     /// one for the names and one for every file's mode.
+    ///
+    /// A listing that does not move on (an entry's next offset not past the last) or
+    /// passes `listingLimit` entries closes the link; a name no file can have here
+    /// ('', '.', '..', with '/' or NUL, over 255 bytes; '@…' at the root) is left
+    /// out and logged.
     func list(_ path: [String]) throws(HiveError) -> [Mirror.Entry] {
         var names: [NinePDirectoryEntry] = []
+        var offset: UInt64 = 0
+        var seen = 0
         while true {
             let answers = try on(path) { fid in
-                [.lopen(fid: fid, flags: UInt32(O_RDONLY)), .readdir(fid: fid, offset: names.last?.next ?? 0, count: 1 << 16)]
+                [.lopen(fid: fid, flags: UInt32(O_RDONLY)), .readdir(fid: fid, offset: offset, count: 1 << 16)]
             }
             guard case .readdir(let some)? = answers.last else { throw HiveError(.badMessage, "\(name): a readdir answered with something else") }
-            if some.isEmpty { break }
-            names += some
+            guard let last = some.last else { break }
+            seen += some.count
+            guard last.next > offset, seen <= LinkClient.listingLimit else {
+                throw fault("\(name)'s listing of /\(path.joined(separator: "/")) never ends (\(seen) entries, the last offset \(last.next) after \(offset))")
+            }
+            offset = last.next
+            for e in some {
+                // '@' names at its root would be hosts of that host's: never shown on (as the server never serves them).
+                if LinkClient.isName(e.name) && !(path.isEmpty && e.name.hasPrefix("@")) { names.append(e) } else {
+                    log.warning("@\(name): /\(path.joined(separator: "/")) lists '\(Text.printable(e.name))', which is no name: left out")
+                }
+            }
         }
         let files = names.filter { !$0.qid.isDirectory }
         var modes: [String: UInt16] = [:]
@@ -174,6 +210,12 @@ public final class LinkClient: @unchecked Sendable {
         return names.map { e in
             Mirror.Entry(name: e.name, isDirectory: e.qid.isDirectory, mode: e.qid.isDirectory ? 0o755 : modes[e.name] ?? 0o444)
         }
+    }
+
+    /// Whether a name of the far side's can be a name here: what the kernel takes
+    /// from a file system (not empty, '.' or '..', no '/' or NUL, at most 255 bytes).
+    static func isName(_ s: String) -> Bool {
+        !s.isEmpty && s != "." && s != ".." && s.utf8.count <= 255 && !s.utf8.contains(where: { $0 == 0 || $0 == UInt8(ascii: "/") })
     }
 
     /// Makes a directory (a session) at `path`.
@@ -261,9 +303,21 @@ public final class LinkClient: @unchecked Sendable {
         do throws(HiveError) {
             c = try Connection(command: command, client: self)
             let version = try c.ask(.version(msize: NineP.maxMessage, version: NineP.version), tag: NineP.noTag, timeoutMS: timeoutMS)
-            guard case .version(_, NineP.version) = version else {
+            switch version {
+            case .version(let msize, NineP.version) where msize >= NineP.minMessage:
+                break
+            case .version(let msize, NineP.version):
                 c.close()
-                throw HiveError(.protocolNotSupported, "\(name) does not speak \(NineP.version) (\(version))")
+                throw HiveError(.protocolNotSupported, "\(name) offers messages of \(msize) bytes, fewer than \(NineP.minMessage)")
+            case .version(_, let other):
+                c.close()
+                throw HiveError(.protocolNotSupported, "\(name) speaks '\(Text.printable(other))', not \(NineP.version)")
+            case .error(let e):
+                c.close()
+                throw HiveError(.protocolNotSupported, "\(name) refused \(NineP.version): \(String(cString: strerror(e.rawValue)))")
+            default:
+                c.close()
+                throw HiveError(.protocolNotSupported, "\(name) answered Tversion with \(version)")
             }
             guard case .attach = try c.ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()), timeoutMS: timeoutMS) else {
                 c.close()
@@ -347,7 +401,12 @@ public final class LinkClient: @unchecked Sendable {
         private let lock = NSLock()
         /// Held while a message is written, and while stdin is closed: messages never interleave.
         private let writing = NSLock()
-        private var waiting: [UInt16: @Sendable (Result<NinePResponse, HiveError>) -> Void] = [:]
+        /// Each request waiting, by tag: the type its answer must have (or Rlerror), and who gets it.
+        private var waiting: [UInt16: (expects: UInt8, done: @Sendable (Result<NinePResponse, HiveError>) -> Void)] = [:]
+        /// The first bytes the far side sent, and whether a message came: a far side
+        /// whose first bytes are no message is told by them (a login script's greeting).
+        private var began: [UInt8] = []
+        private var answered = false
         private var closed: String?
         private var inputClosed = false
         private var said: [UInt8] = []
@@ -367,16 +426,18 @@ public final class LinkClient: @unchecked Sendable {
         func send(_ request: NinePRequest, tag: UInt16? = nil,
                   _ done: @escaping @Sendable (Result<NinePResponse, HiveError>) -> Void) {
             let t = tag ?? client?.tag() ?? 1
+            let message = NinePCodec.encode(request, tag: t)
             let refused = lock.withLock { () -> String? in
                 if let closed { return closed }
-                waiting[t] = done
+                // A T-message's answer is the R-message numbered one past it.
+                waiting[t] = (message[4] &+ 1, done)
                 return nil
             }
             if let refused { return done(.failure(HiveError(.socketNotConnected, refused))) }
             let failed = writing.withLock { () -> Errno? in
                 guard !inputClosed else { return .socketNotConnected }
                 do throws(Errno) {
-                    try Sys.writeAll(child.input, NinePCodec.encode(request, tag: t))
+                    try Sys.writeAll(child.input, message)
                     return nil
                 } catch {
                     return error
@@ -423,6 +484,7 @@ public final class LinkClient: @unchecked Sendable {
                 let chunk: [UInt8]
                 do { chunk = try Sys.readSome(child.output) } catch { break }
                 if chunk.isEmpty { break }
+                lock.withLock { if began.count < 32 { began += chunk.prefix(32 - began.count) } }
                 do {
                     for m in try framer.take(chunk) {
                         let (tag, response) = try NinePCodec.decodeResponse(m)
@@ -430,11 +492,33 @@ public final class LinkClient: @unchecked Sendable {
                             // The far side closes the link, saying why.
                             return close(because: "the far side closed the link: \(String(cString: strerror(e.rawValue)))")
                         }
-                        let done = lock.withLock { waiting.removeValue(forKey: tag) }
-                        done?(.success(response))
+                        // An answer to no request, or of another type than its request's,
+                        // is a far side that does not speak the protocol: the link ends.
+                        let type = m[4]
+                        let (expects, done) = lock.withLock { () -> (UInt8?, (@Sendable (Result<NinePResponse, HiveError>) -> Void)?) in
+                            answered = true
+                            guard let w = waiting[tag], type == w.expects || type == NineP.Kind.rlerror.rawValue else { return (waiting[tag]?.expects, nil) }
+                            waiting[tag] = nil
+                            return (w.expects, w.done)
+                        }
+                        guard let done else {
+                            let far = client?.name ?? "the far side"
+                            guard let expects else { return close(because: "\(far) answered tag \(tag), which no request has: not a 9P2000.L server") }
+                            return close(because: "\(far) answered a \(Self.kindName(expects &- 1)) with \(Self.kindName(type)): not a 9P2000.L server")
+                        }
+                        done(.success(response))
                     }
                 } catch {
-                    return close(because: "\(client?.name ?? "the far side") sent what is not 9P: \(error.reason)")
+                    let far = client?.name ?? "the far side"
+                    let start = lock.withLock { answered ? nil : began }
+                    // Nothing of 9P yet: what it sent instead says most (a greeting, an error page);
+                    // text there is most often a login script's.
+                    let shown = start.map { b in
+                        let text = b.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+                        return "; its output began \"\(Text.printable(String(decoding: b, as: UTF8.self), limit: 32))\""
+                            + (text ? " (does a login script there print something?)" : "")
+                    } ?? ""
+                    return close(because: "\(far) sent what is not 9P2000.L: \(error.reason)\(shown)")
                 }
             }
             close(because: ended())
@@ -458,7 +542,7 @@ public final class LinkClient: @unchecked Sendable {
             }
             Sys.sleep(ms: 20)
             let text = lock.withLock { String(decoding: said, as: UTF8.self) }
-            let last = text.split(separator: "\n").last.map { String($0).trimmingWhitespace() } ?? ""
+            let last = Text.printable(text.split(separator: "\n").last.map { String($0).trimmingWhitespace() } ?? "", limit: 200)
             var why = code.map { "`\(commandText)` exited \($0)" } ?? "`\(commandText)` closed its output"
             if code == 127 || last.contains("command not found") || last.contains("No such file") {
                 why = "hivefs is not installed on \(client?.name ?? "the far side") (`\(commandText)`: \(last))"
@@ -470,13 +554,20 @@ public final class LinkClient: @unchecked Sendable {
 
         private var commandText: String { (client?.command ?? []).joined(separator: " ") }
 
+        /// A message type's name (`Twalk`, `Rread`), or its number.
+        static func kindName(_ type: UInt8) -> String {
+            guard let k = NineP.Kind(rawValue: type) else { return "type \(type)" }
+            let s = "\(k)"
+            return s.prefix(1).uppercased() + s.dropFirst()
+        }
+
         /// Ends the connection: its requests fail with `reason`, the command is killed.
         func close(because reason: String = "closed") {
             let pending = lock.withLock { () -> [@Sendable (Result<NinePResponse, HiveError>) -> Void]? in
                 guard closed == nil else { return nil }
                 closed = reason
                 defer { waiting = [:] }
-                return Array(waiting.values)
+                return waiting.values.map(\.done)
             }
             guard let pending else { return }
             kill(-child.pid, SIGTERM)

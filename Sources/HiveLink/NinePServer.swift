@@ -199,7 +199,7 @@ public final class NinePServer: @unchecked Sendable {
             let next: TreeNode?
             if name == ".." {
                 next = TreeNode(Array(node.names.dropLast()), isDirectory: true)
-            } else if name == "." || name.isEmpty || name.contains("/") {
+            } else if !NinePServer.isName(name) {
                 next = nil
             } else if node == .root && name == ".notices" {
                 next = NinePServer.noticesNode
@@ -225,6 +225,14 @@ public final class NinePServer: @unchecked Sendable {
             guard taken else { return fail(tag, HiveError(.badFileDescriptor, "fid \(newFid) is in use")) }
         }
         reply(tag, .walk(qids))
+    }
+
+    /// Whether a name from the wire can name a file of the tree, as one from the
+    /// kernel can: not empty, '.' or '..', no '/' or NUL (a C string would end there
+    /// and name another file), at most 255 bytes.
+    static func isName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && name.utf8.count <= 255
+            && !name.utf8.contains(where: { $0 == 0 || $0 == UInt8(ascii: "/") })
     }
 
     private func attributes(_ node: TreeNode, _ tag: UInt16) {
@@ -286,10 +294,12 @@ public final class NinePServer: @unchecked Sendable {
         let nodes = all.filter { !($0.names.count == 1 && $0.names[0].hasPrefix("@")) }
         var entries: [NinePDirectoryEntry] = []
         var used = 0
+        // The answer fits the message size agreed, whatever count asks (Rreaddir's header is 11 bytes).
+        let room = Int(min(count, msizeNow() - 11))
         for (i, node) in nodes.enumerated().dropFirst(Int(min(offset, UInt64(nodes.count)))) {
             let name = node.names.last ?? ""
             let size = 13 + 8 + 1 + 2 + name.utf8.count
-            guard used + size <= Int(count) else { break }
+            guard used + size <= room else { break }
             used += size
             entries.append(NinePDirectoryEntry(qid: qid(node), next: UInt64(i + 1), type: node.isDirectory ? 4 : 8, name: name))
         }
@@ -551,6 +561,7 @@ public final class NinePServer: @unchecked Sendable {
 
     private func mkdir(_ d: UInt32, _ name: String, _ tag: UInt16) {
         guard let dir = fid(d) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(d)")) }
+        guard NinePServer.isName(name) else { return fail(tag, .invalid("'\(Text.printable(name))' is no name")) }
         guard case .directory(let desc)? = tree.describe(dir.node), let make = desc.make else {
             return fail(tag, .denied("no directory can be made here"))
         }
@@ -563,7 +574,7 @@ public final class NinePServer: @unchecked Sendable {
 
     private func unlink(_ d: UInt32, _ name: String, _ flags: UInt32, _ tag: UInt16) {
         guard let dir = fid(d) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(d)")) }
-        guard let node = tree.lookup(dir.node, name) else { return fail(tag, .notFound(name)) }
+        guard NinePServer.isName(name), let node = tree.lookup(dir.node, name) else { return fail(tag, .notFound(Text.printable(name))) }
         guard flags & NineP.removeDirectory != 0 else { return fail(tag, HiveError(.notPermitted, "hivefs never deletes files")) }
         guard node.isDirectory, case .directory(let desc)? = tree.describe(node) else { return fail(tag, HiveError(.notDirectory, name)) }
         switch desc.removal {

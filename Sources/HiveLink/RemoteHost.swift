@@ -147,7 +147,9 @@ public final class RemoteHost: @unchecked Sendable {
     private func heard(_ line: String) {
         seen.outdate()
         let words = line.split(separator: " ", maxSplits: 1).map(String.init)
-        if words.count == 2, words[0] == "changed", words[1] != "*", !words[1].contains("/"), !words[1].hasPrefix("@") {
+        // Only a directory known here is read alone: a far side cannot grow the mirror
+        // with names it never listed.
+        if words.count == 2, words[0] == "changed", mirror.kind([words[1]]) == true {
             ask([words[1]])
         } else {
             // `changed *`, a name that stands for something else, `overflow`: read everything again.
@@ -231,8 +233,9 @@ struct RemoteFileReference: RemoteFile {
     func attributes(_ done: @escaping @Sendable (Result<RemoteAttributes, HiveError>) -> Void) {
         host.async({ [host, path] () throws(HiveError) -> RemoteAttributes in
             let a = try host.link.stat(path)
-            let ms = Int64(a.mtimeSeconds) * 1000 + Int64(a.mtimeNanoseconds / 1_000_000)
-            return RemoteAttributes(size: Int(a.size), mtime: Timestamp(milliseconds: ms), version: a.dataVersion)
+            // The far side's numbers, whatever they are, never trap here: clamped to what a stat can say.
+            let ms = Int64(min(a.mtimeSeconds, UInt64(Int64.max / 1000 - 1))) * 1000 + Int64(min(a.mtimeNanoseconds, 999_999_999) / 1_000_000)
+            return RemoteAttributes(size: Int(clamping: a.size), mtime: Timestamp(milliseconds: ms), version: a.dataVersion)
         }, done)
     }
 

@@ -104,7 +104,7 @@ public enum NinePCodec {
             w.begin(.rlopen, tag); w.qid(qid); w.u32(iounit)
         case .getattr(let a):
             w.begin(.rgetattr, tag); w.u64(NinePAttributes.validMask); w.qid(a.qid); w.u32(a.mode); w.u32(a.uid); w.u32(a.gid)
-            w.u64(a.nlink); w.u64(0); w.u64(a.size); w.u64(4096); w.u64((a.size + 511) / 512)
+            w.u64(a.nlink); w.u64(0); w.u64(a.size); w.u64(4096); w.u64(a.size / 512 + (a.size % 512 == 0 ? 0 : 1))
             w.u64(a.mtimeSeconds); w.u64(a.mtimeNanoseconds)  // atime: as mtime
             w.u64(a.mtimeSeconds); w.u64(a.mtimeNanoseconds)
             w.u64(a.mtimeSeconds); w.u64(a.mtimeNanoseconds)  // ctime: as mtime
