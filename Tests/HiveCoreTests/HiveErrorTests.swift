@@ -45,8 +45,9 @@ final class HiveErrorTests: XCTestCase {
     }
 
     func testUnnamedErrnoFallsBackToItsNumber() {
-        let e = HiveError(.badFileDescriptor, "x")
-        XCTAssertEqual(e.errnoName, "E\(Foundation.EBADF)")
+        let e = HiveError(.addressInUse, "x")
+        XCTAssertEqual(e.errnoName, "E\(Foundation.EADDRINUSE)")
+        XCTAssertEqual(HiveError(.badFileDescriptor, "x").errnoName, "EBADF")
     }
 
     func testEqualityComparesErrnoAndReason() {
