@@ -46,9 +46,14 @@ import Logging
 ///   handle up) instead of the page cache, which other handles may have refreshed.
 /// - Rendered files of `direct_io` handles are rendered into the open handle; a read
 ///   at offset 0 renders again.
-/// - Files of another host (`FileSource.remote`) are `direct_io`, never kept: their
-///   attributes, open and every read ask the link, and answer when it does, with
-///   its errno (ENOTCONN while it is down), never on a worker's time.
+/// - Files of another host (`FileSource.remote`) are `direct_io`, never kept. Their
+///   attributes are what the `RemoteFile` answers (from what it knows, or later);
+///   an open for reading fetches the file's start into the handle (one round trip,
+///   failing with the link's errno: ENOTCONN while it is down), and reads are served
+///   from it; past its end, a file held whole and not changed since (its counter)
+///   ends at once, else the link is asked from that offset. A read from the start
+///   after a change fetches again (sysfs-style re-read after poll). What asks the
+///   link answers when it does, never on a worker's time.
 /// - Slow sources (tmux) and refreshes (git) run on runtime queues and reply when
 ///   done; no libfuse worker waits on them.
 /// - Poll wake-ups and the drops announced by directories are sent from `notifier`,

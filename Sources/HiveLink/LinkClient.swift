@@ -135,8 +135,24 @@ public final class LinkClient: @unchecked Sendable {
         return bytes
     }
 
-    /// A directory's entries, with their kinds and permission bits: two round trips,
-    /// one for the names and one for every file's mode.
+    /// The start of a file as an open of it now reads it, in one round trip (walk,
+    /// open, one read from 0 of what one message carries, clunk), and whether that is
+    /// the whole file (the read came back short of what the far side said one read
+    /// carries).
+    public func fetch(_ path: [String]) throws(HiveError) -> (bytes: [UInt8], whole: Bool) {
+        let count = NineP.maxMessage - 24
+        let answers = try on(path) { fid in
+            [.lopen(fid: fid, flags: UInt32(O_RDONLY)), .read(fid: fid, offset: 0, count: count)]
+        }
+        guard case .lopen(_, let iounit)? = answers.first, case .read(let bytes)? = answers.last else {
+            throw HiveError(.badMessage, "\(name): an open and read answered with something else")
+        }
+        let carried = iounit > 0 ? min(count, iounit) : count
+        return (bytes, bytes.count < Int(carried))
+    }
+
+    /// A directory's entries, with their kinds, permission bits, sizes and times: two
+    /// round trips, one for the names and one for every file's attributes.
     func list(_ path: [String]) throws(HiveError) -> [Mirror.Entry] {
         var names: [NinePDirectoryEntry] = []
         while true {
@@ -148,7 +164,7 @@ public final class LinkClient: @unchecked Sendable {
             names += some
         }
         let files = names.filter { !$0.qid.isDirectory }
-        var modes: [String: UInt16] = [:]
+        var attributes: [String: NinePAttributes] = [:]
         if !files.isEmpty {
             let c = try connected()
             var requests: [NinePRequest] = []
@@ -160,12 +176,10 @@ public final class LinkClient: @unchecked Sendable {
             }
             let answers = try c.askAll(requests, timeoutMS: timeoutMS)
             for (i, f) in files.enumerated() {
-                if case .success(.getattr(let a)) = answers[3 * i + 1] { modes[f.name] = UInt16(a.mode & 0o777) }
+                if case .success(.getattr(let a)) = answers[3 * i + 1] { attributes[f.name] = a }
             }
         }
-        return names.map { e in
-            Mirror.Entry(name: e.name, isDirectory: e.qid.isDirectory, mode: e.qid.isDirectory ? 0o755 : modes[e.name] ?? 0o444)
-        }
+        return names.map { Mirror.Entry($0, attributes: attributes[$0.name]) }
     }
 
     /// Makes a directory (a session) at `path`.
