@@ -341,11 +341,43 @@ public final class LinkClient: @unchecked Sendable {
             if let failed { close(because: "cannot write to \(client?.name ?? "the link"): \(failed)") }
         }
 
-        /// Sends requests one after the other without waiting, then waits at most
+        /// Sends requests in one write, so that ssh carries them in one packet (not
+        /// one each, every one held up by the one before); `dones[i]` gets the answer
+        /// to `requests[i]`, or the link's end.
+        func sendAll(_ requests: [NinePRequest], _ dones: [@Sendable (Result<NinePResponse, HiveError>) -> Void]) {
+            var bytes: [UInt8] = []
+            var tags: [UInt16] = []
+            for r in requests {
+                let t = client?.tag() ?? 1
+                tags.append(t)
+                bytes += NinePCodec.encode(r, tag: t)
+            }
+            let refused = lock.withLock { () -> String? in
+                if let closed { return closed }
+                for (t, done) in zip(tags, dones) { waiting[t] = done }
+                return nil
+            }
+            if let refused {
+                for done in dones { done(.failure(HiveError(.socketNotConnected, refused))) }
+                return
+            }
+            let failed = writing.withLock { () -> Errno? in
+                guard !inputClosed else { return .socketNotConnected }
+                do throws(Errno) {
+                    try Sys.writeAll(child.input, bytes)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failed { close(because: "cannot write to \(client?.name ?? "the link"): \(failed)") }
+        }
+
+        /// Sends requests at once, in one write (`sendAll`), then waits at most
         /// `timeoutMS` for all their answers.
         func askAll(_ requests: [NinePRequest], timeoutMS: Int) throws(HiveError) -> [Result<NinePResponse, HiveError>] {
             let boxes = requests.map { _ in AnswerBox() }
-            for (r, b) in zip(requests, boxes) { send(r) { b.set($0) } }
+            sendAll(requests, boxes.map { b in { b.set($0) } })
             let deadline = Sys.monotonicMS() + Int64(timeoutMS)
             var out: [Result<NinePResponse, HiveError>] = []
             for b in boxes {

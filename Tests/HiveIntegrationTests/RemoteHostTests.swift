@@ -68,7 +68,8 @@ final class RemoteHostTests: MountedTestCase {
         XCTAssertEqual(pread(fd, &buf, 64, 0), 7, "a re-read after poll() sees the change")
         XCTAssertEqual(String(decoding: buf.prefix(7), as: UTF8.self), "paused\n")
         XCTAssertEqual(m.read("@box/far/state"), "paused\n")
-        XCTAssertEqual(m.sh("stat -c %s $MNT/@box/far/state").out, "7\n", "its size there, as of the change")
+        XCTAssertTrue(waitUntil(5) { self.m.sh("stat -c %s $MNT/@box/far/state").out == "7\n" },
+                      "its size there, once the change is announced: " + m.sh("stat -c %s $MNT/@box/far/state").out)
         XCTAssertEqual(m.write("@box/far/control", "fly away\n"), EINVAL)
         XCTAssertEqual(m.write("@box/far/state", "x\n"), EACCES)
         XCTAssertTrue((m.read("@box/far/control") ?? "").contains("EINVAL"))
