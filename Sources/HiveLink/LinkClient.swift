@@ -18,6 +18,9 @@ import SystemPackage
 /// - The far side's errors come back as its errno (`Rlerror`), with the host in
 ///   the reason.
 /// - `.notices` is read for as long as the link is up; each line goes to `onNotice`.
+/// - The requests of one operation (walk, the operation, clunk) leave in one write
+///   (`Connection.sendAll`), which ssh carries in one packet: in several, Nagle's
+///   algorithm would hold all but the first for the far side's acknowledgement.
 ///
 /// Threads: a request (`read`, `write`, `stat`, …) blocks its caller (never a FUSE worker) until the answer; the
 /// reader thread of each connection hands answers to their callers; `lock` guards

@@ -12,7 +12,8 @@ import SystemPackage
 ///
 /// Threads: one accepts; each connection has one reading it, which hands whole
 /// messages to its server in order. Replies are written whole, under the
-/// connection's lock, from whichever thread has them.
+/// connection's lock, from whichever thread has them; those the reading thread
+/// gives for the messages of one read are written together (`Connection`).
 public final class LinkListener: @unchecked Sendable {
     public let path: String
     let tree: TreeTable
