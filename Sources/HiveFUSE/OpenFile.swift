@@ -20,7 +20,7 @@ final class OpenFile: @unchecked Sendable {
     /// page cache: its inode and the group whose changes drop it.
     var kept: (ino: UInt64, group: String)?
     /// Set (before the handle is shared) for a file of another host: what reads
-    /// past the snapshot ask, and what the snapshot is (`remoteSnapshot`).
+    /// past the snapshot ask (the snapshot is set by `setSnapshot(_:fresh:)`).
     var remote: (any RemoteFile)?
     /// Whether the snapshot of a remote file is the whole file, and whether no read
     /// has been answered from it yet (the open's own snapshot serves the first read
