@@ -60,6 +60,8 @@ import Logging
 ///   never from a FUSE worker (DESIGN.md §9).
 /// - Nothing is made, moved, linked or deleted but directories the table lets be
 ///   made or removed: create, mknod, symlink and link are EACCES, rename and unlink EPERM.
+///   A directory the table makes later (`makeLater`: on another host) is answered
+///   when it is made, never on a worker's time.
 /// - Every request is answered exactly once, through its `Replier`, and no Swift error
 ///   crosses into C: each path of `serve` ends in one reply.
 ///

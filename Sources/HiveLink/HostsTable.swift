@@ -26,10 +26,10 @@ import Logging
 ///   Nothing of another host is kept by the kernel.
 /// - A change the far side announces for its session `S` is announced here as
 ///   `@NAME/S`'s, so poll() and `tail -f` on its files wake as on local ones.
-/// - `mkdir @NAME/S` waits for the far side on the FUSE worker (at most a write's
-///   timeout, 2 minutes, or until ssh finds the link dead): the table's
-///   `MakeDirectory` answers at once. Every other request
-///   answers from the link's threads.
+/// - `mkdir @NAME/S` is answered once the far side made it (at most a write's
+///   timeout, 2 minutes, or until ssh finds the link dead), from the link's threads
+///   (`makeLater`), as every other request that waits on the link: no FUSE worker
+///   waits on the network.
 public final class HostsTable: TreeTable, HostControl, @unchecked Sendable {
     private let lock = NSLock()
     private var hosts: [String: RemoteHost] = [:]

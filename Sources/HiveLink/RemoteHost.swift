@@ -151,13 +151,14 @@ public final class RemoteHost: @unchecked Sendable {
 
     func describe(_ path: [String], node: TreeNode) -> NodeDescription? {
         if path.isEmpty {
+            // mkdir @NAME/S: a session made there, as `mkdir` there would, answered
+            // from `io` once it is (a server that cannot answer later waits for it).
             return .directory(DirectoryDescription(mtime: .now(), cache: .never, make: { [self] dir, _ throws(HiveError) in
-                // mkdir @NAME/S: a session made there, as `mkdir` there would (waits at most the link's timeout).
-                try link.mkdir([dir])
-                // Known here before the answer, so the new directory can be looked up at once.
-                refresh([dir])
-                refresh([])
-                return node.child(dir, isDirectory: true)
+                try makeSession(dir, node)
+            }, makeLater: { [self] dir, _, done in
+                io.async { [self] in
+                    do throws(HiveError) { done(.success(try makeSession(dir, node))) } catch { done(.failure(error)) }
+                }
             }, removal: .refused(.busy("@\(name) is another host: remove it with `host remove \(name)` in the root control"))))
         }
         // The host's own `status` says why the link is down, and since when, even
@@ -189,6 +190,16 @@ public final class RemoteHost: @unchecked Sendable {
         return .file(FileDescription(mode: mode, source: .remote(file), cache: .never,
                                      poll: PollCounter(group: group(session)) { [mirror] in mirror.version(session) },
                                      write: writes(path, mode: mode)))
+    }
+
+    /// Makes session `dir` there (at most a write's timeout), and reads it and the
+    /// root into the mirror before answering, so the new directory can be looked up
+    /// at once.
+    private func makeSession(_ dir: String, _ root: TreeNode) throws(HiveError) -> TreeNode {
+        try link.mkdir([dir])
+        refresh([dir])
+        refresh([])
+        return root.child(dir, isDirectory: true)
     }
 
     /// The files of a session that change with no change announced there (the
