@@ -256,7 +256,7 @@ struct RemoteFileReference: RemoteFile {
         guard announced else {
             return host.async({ [host, path] () throws(HiveError) -> RemoteAttributes in
                 let a = try host.link.stat(path)
-                return RemoteAttributes(size: Int(a.size), mtime: Mirror.Entry.time(a), version: a.dataVersion)
+                return RemoteAttributes(size: Int(clamping: a.size), mtime: Mirror.Entry.time(a), version: a.dataVersion)
             }, done)
         }
         guard let e = host.mirror.entry(path), !e.isDirectory else {
@@ -341,8 +341,10 @@ extension Mirror.Entry {
         }
     }
 
-    /// The modification time a getattr answered.
+    /// The modification time a getattr answered; the far side's numbers, whatever
+    /// they are, never trap here: clamped to what a stat can say.
     static func time(_ a: NinePAttributes) -> Timestamp {
-        Timestamp(milliseconds: Int64(clamping: a.mtimeSeconds) * 1000 + Int64(a.mtimeNanoseconds / 1_000_000))
+        let seconds = Int64(min(a.mtimeSeconds, UInt64(Int64.max / 1000 - 1)))
+        return Timestamp(milliseconds: seconds * 1000 + Int64(min(a.mtimeNanoseconds, 999_999_999) / 1_000_000))
     }
 }
