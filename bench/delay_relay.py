@@ -3,52 +3,65 @@
 every chunk DELAY_MS in each direction (so a round trip gains twice that), in
 order. For machines whose kernel has no netem.
 
+Each direction is a reader thread, which stamps each chunk as it comes, and a
+sender thread, which sleeps until the chunk is due (clock_nanosleep: a tenth of a
+millisecond late at most on an idle machine, where a poll loop's millisecond
+timeouts would add up to one each way) and writes it.
+
   delay_relay.py HOST PORT DELAY_MS
 """
-import asyncio, os, sys
+import os, queue, socket, sys, threading, time
 
 
-async def pump(read, write, delay):
-    queue = asyncio.Queue()
+def pump(read, write, close, delay):
+    chunks = queue.SimpleQueue()
 
-    async def sender():
-        loop = asyncio.get_running_loop()
+    def sender():
         while True:
-            due, data = await queue.get()
+            due, data = chunks.get()
             if data is None:
+                close()
                 return
-            wait = due - loop.time()
+            wait = due - time.monotonic()
             if wait > 0:
-                await asyncio.sleep(wait)
-            await write(data)
+                time.sleep(wait)
+            try:
+                write(data)
+            except OSError:
+                return
 
-    task = asyncio.create_task(sender())
-    loop = asyncio.get_running_loop()
+    t = threading.Thread(target=sender, daemon=True)
+    t.start()
     while True:
-        data = await read()
+        try:
+            data = read()
+        except OSError:
+            data = b""
         if not data:
-            await queue.put((0, None))
+            chunks.put((0, None))
             break
-        await queue.put((loop.time() + delay, data))
-    await task
+        chunks.put((time.monotonic() + delay, data))
+    t.join()
 
 
-async def main(host, port, delay):
-    loop = asyncio.get_running_loop()
-    reader, writer = await asyncio.open_connection(host, port)
-    stdin = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+def main(host, port, delay):
+    s = socket.create_connection((host, port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    async def to_remote(d):
-        writer.write(d)
-        await writer.drain()
+    def to_local(d):
+        while d:
+            d = d[os.write(1, d):]
 
-    async def to_local(d):
-        os.write(1, d)
+    def end_remote():
+        try:
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
 
-    await asyncio.gather(pump(lambda: stdin.read(65536), to_remote, delay),
-                         pump(lambda: reader.read(65536), to_local, delay))
+    up = threading.Thread(target=pump, args=(lambda: os.read(0, 65536), s.sendall, end_remote, delay), daemon=True)
+    up.start()
+    pump(lambda: s.recv(65536), to_local, lambda: os.close(1), delay)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) / 1000))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) / 1000)

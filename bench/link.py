@@ -4,7 +4,8 @@ link's own round trip, measured in the same run, with no delay added and with
 50 ms added to the round trip. The host is Debian's sshd in a network namespace
 made here, on a veth pair, with keys made for the run; the delay is added by
 `delay_relay.py` as ssh's ProxyCommand (25 ms each way), since not every kernel
-has netem.
+has netem. The relay's own round trip (a byte to an echo service there and back
+through it, with no ssh) is measured too: its timer and Python add to the 50 ms.
 
   link.py BIN_DIR
 
@@ -46,9 +47,41 @@ def rtt_ms(n):
     return out
 
 
+# An echo service in the namespace, for the relay's own round trip.
+ECHO_PORT = 7777
+ECHO = ("import socket\n"
+        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        "s.bind(('0.0.0.0', %d)); s.listen(8)\n"
+        "while True:\n"
+        "    c, _ = s.accept(); c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)\n"
+        "    while (b := c.recv(4096)):\n"
+        "        c.sendall(b)\n"
+        "    c.close()\n") % ECHO_PORT
+
+
+def relay_rtt_ms(n, ms):
+    """One byte to an echo service in the namespace and back, through `delay_relay.py`
+    holding each chunk `ms` each way, as ssh's ProxyCommand does: the link's round trip
+    as the relay makes it (its own lag included), with no ssh and no hivefs."""
+    relay = os.path.join(os.path.dirname(os.path.abspath(__file__)), "delay_relay.py")
+    p = subprocess.Popen(["python3", relay, ADDR, str(ECHO_PORT), str(ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    out = []
+    try:
+        for i in range(n + 3):
+            t0 = time.perf_counter_ns()
+            os.write(p.stdin.fileno(), b"x")
+            os.read(p.stdout.fileno(), 1)
+            if i >= 3:  # the first ones wait for Python to start and connect
+                out.append((time.perf_counter_ns() - t0) / 1e6)
+    finally:
+        p.kill()
+        p.wait()
+    return out
+
+
 def main(bins):
     work = tempfile.mkdtemp(prefix="hivefs-bench-link-")
-    sshd = None
+    sshd = echo = None
     try:
         sh(f"ip netns add {NS}")
         sh(f"ip link add {HOST_SIDE} type veth peer name {HOST_SIDE}p && ip link set {HOST_SIDE}p netns {NS}")
@@ -68,6 +101,7 @@ def main(bins):
                     f.write(f"  ProxyCommand python3 {relay} %h %p {ms}\n")
         sshd = subprocess.Popen(["ip", "netns", "exec", NS, "/usr/sbin/sshd", "-D", "-e", "-f", f"{work}/sshd_config"],
                                 stderr=subprocess.DEVNULL)
+        echo = subprocess.Popen(["ip", "netns", "exec", NS, "python3", "-c", ECHO], stderr=subprocess.DEVNULL)
         time.sleep(0.5)
         far = Mount(bins, "hivefs-bench-far-")
         far.sock += "-far"
@@ -97,9 +131,14 @@ def main(bins):
                     r, c = summary(rtt), summary(cat)
                     out[str(added)] = {"rtt_ms": r, "cat_ms": c, "round_trips": c["median"] / max(r["median"], 0.001),
                                        "over_rtt_ms": c["median"] - r["median"]}
+                    if added:
+                        rr = summary(relay_rtt_ms(21, added // 2))
+                        out[str(added)].update({"relay_rtt_ms": rr, "over_relay_rtt_ms": c["median"] - rr["median"]})
                 out["local_cat_ms"] = summary(cat_ms(local, 101))
                 print(json.dumps(out))
     finally:
+        if echo:
+            echo.kill()
         if sshd:
             sshd.terminate()
             try:

@@ -52,11 +52,25 @@ extension Bridge {
                 reply.open(handle: files.add(f), directIO: true, keepCache: false)
             }
         case .remote(let file):
-            // It must exist there (and the link be up) to be opened.
-            return file.attributes { [self] result in
+            f.remote = file
+            // Opened to be written only: it must be known there (what it knows
+            // already says so); the write itself goes over the link.
+            guard accmode != O_WRONLY else {
+                return file.attributes { [self] result in
+                    switch result {
+                    case .success: reply.open(handle: files.add(f), directIO: true, keepCache: false)
+                    case .failure(let e): reply.err(e)
+                    }
+                }
+            }
+            // Else its start is fetched now, in one round trip, for the reads to come.
+            return file.open { [self] result in
                 switch result {
-                case .success: reply.open(handle: files.add(f), directIO: true, keepCache: false)
-                case .failure(let e): reply.err(e)
+                case .success(let s):
+                    f.setSnapshot(s, fresh: true)
+                    reply.open(handle: files.add(f), directIO: true, keepCache: false)
+                case .failure(let e):
+                    reply.err(e)
                 }
             }
         case .rendered(let render):
@@ -102,14 +116,7 @@ extension Bridge {
             }
             return
         }
-        if case .file(let d)? = tree.describe(f.node), case .remote(let file) = d.source {
-            return file.read(offset: offset, count: size) { result in
-                switch result {
-                case .success(let bytes): reply.buf(bytes)
-                case .failure(let e): reply.err(e)
-                }
-            }
-        }
+        if let file = f.remote { return readRemote(f, file, size: size, offset: offset, reply) }
         let serve: @Sendable () -> Void = { reply.buf(f.slice(from: Int(offset), count: size)) }
         // A read from the start sees the file as it is now (sysfs-style re-read after poll).
         guard offset == 0, let d = file(f.node) else { return serve() }
@@ -128,6 +135,35 @@ extension Bridge {
             serve()
         case .disk, .remote:
             serve()
+        }
+    }
+
+    /// A read of another host's file: from the open's snapshot where it holds the
+    /// bytes; at its end, the end of the file at once if the snapshot was the whole
+    /// file and no change was announced since; else over the link. A read from the
+    /// start after a change (or, for a file that changes unannounced, any read from
+    /// the start but the first) fetches the snapshot again.
+    private func readRemote(_ f: OpenFile, _ file: any RemoteFile, size: Int, offset: Int64, _ reply: Replier) {
+        let s = f.takeRemoteSnapshot()
+        let unchanged = file.announced && file.version == s.version
+        if offset == 0, !s.fresh, !unchanged {
+            return file.open { result in
+                switch result {
+                case .success(let new):
+                    f.setSnapshot(new, fresh: false)
+                    reply.buf(f.slice(from: 0, count: size))
+                case .failure(let e):
+                    reply.err(e)
+                }
+            }
+        }
+        if offset < Int64(s.count) { return reply.buf(f.slice(from: Int(offset), count: size)) }
+        if s.whole, unchanged { return reply.buf([]) }
+        file.read(offset: offset, count: size) { result in
+            switch result {
+            case .success(let bytes): reply.buf(bytes)
+            case .failure(let e): reply.err(e)
+            }
         }
     }
 

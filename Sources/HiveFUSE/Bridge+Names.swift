@@ -57,9 +57,18 @@ extension Bridge {
 
     /// A directory made where the table lets one be made.
     func mkdir(_ parent: UInt64, _ name: String, uid: UInt32, _ reply: Replier) {
-        guard let p = inodes.node(parent), case .directory(let d)? = tree.describe(p), let make = d.make else {
+        guard let p = inodes.node(parent), case .directory(let d)? = tree.describe(p), d.make != nil || d.makeLater != nil else {
             return reply.err(.denied("no directory can be made here"))
         }
+        if let later = d.makeLater {
+            return later(name, uid) { [self] result in
+                switch result {
+                case .success(let node): entry(node, reply)
+                case .failure(let e): reply.err(e)
+                }
+            }
+        }
+        guard let make = d.make else { return reply.err(.denied("no directory can be made here")) }
         do throws(HiveError) {
             entry(try make(name, uid), reply)
         } catch {

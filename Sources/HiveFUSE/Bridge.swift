@@ -46,15 +46,22 @@ import Logging
 ///   handle up) instead of the page cache, which other handles may have refreshed.
 /// - Rendered files of `direct_io` handles are rendered into the open handle; a read
 ///   at offset 0 renders again.
-/// - Files of another host (`FileSource.remote`) are `direct_io`, never kept: their
-///   attributes, open and every read ask the link, and answer when it does, with
-///   its errno (ENOTCONN while it is down), never on a worker's time.
+/// - Files of another host (`FileSource.remote`) are `direct_io`, never kept. Their
+///   attributes are what the `RemoteFile` answers (from what it knows, or later);
+///   an open for reading fetches the file's start into the handle (one round trip,
+///   failing with the link's errno: ENOTCONN while it is down), and reads are served
+///   from it; past its end, a file held whole and not changed since (its counter)
+///   ends at once, else the link is asked from that offset. A read from the start
+///   after a change fetches again (sysfs-style re-read after poll). What asks the
+///   link answers when it does, never on a worker's time.
 /// - Slow sources (tmux) and refreshes (git) run on runtime queues and reply when
 ///   done; no libfuse worker waits on them.
 /// - Poll wake-ups and the drops announced by directories are sent from `notifier`,
 ///   never from a FUSE worker (DESIGN.md §9).
 /// - Nothing is made, moved, linked or deleted but directories the table lets be
 ///   made or removed: create, mknod, symlink and link are EACCES, rename and unlink EPERM.
+///   A directory the table makes later (`makeLater`: on another host) is answered
+///   when it is made, never on a worker's time.
 /// - Every request is answered exactly once, through its `Replier`, and no Swift error
 ///   crosses into C: each path of `serve` ends in one reply.
 ///

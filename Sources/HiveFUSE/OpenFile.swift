@@ -19,6 +19,14 @@ final class OpenFile: @unchecked Sendable {
     /// Set (before the handle is shared) when the handle reads through the kernel's
     /// page cache: its inode and the group whose changes drop it.
     var kept: (ino: UInt64, group: String)?
+    /// Set (before the handle is shared) for a file of another host: what reads
+    /// past the snapshot ask (the snapshot is set by `setSnapshot(_:fresh:)`).
+    var remote: (any RemoteFile)?
+    /// Whether the snapshot of a remote file is the whole file, and whether no read
+    /// has been answered from it yet (the open's own snapshot serves the first read
+    /// from the start).
+    private var whole = true
+    private var fresh = false
     /// A poll waiting for the next change, and the group whose changes wake it.
     fileprivate var waiter: PollWaiter?
     fileprivate var group: String?
@@ -27,6 +35,19 @@ final class OpenFile: @unchecked Sendable {
 
     func setSnapshot(_ content: FileContent) {
         lock.lock(); snapshot = content.bytes; version = content.version; lock.unlock()
+    }
+
+    /// Sets what a remote file's open or re-read fetched.
+    func setSnapshot(_ s: RemoteSnapshot, fresh: Bool) {
+        lock.lock(); snapshot = s.bytes; version = s.version; whole = s.whole; self.fresh = fresh; lock.unlock()
+    }
+
+    /// A remote file's snapshot as a read finds it: its length, whether it is the
+    /// whole file, the counter it was fetched at, and whether this is the first read
+    /// since (after which it is not).
+    func takeRemoteSnapshot() -> (count: Int, whole: Bool, version: UInt64, fresh: Bool) {
+        lock.lock(); defer { fresh = false; lock.unlock() }
+        return (snapshot.count, whole, version, fresh)
     }
 
     func setVersion(_ v: UInt64) {

@@ -12,15 +12,24 @@ import Logging
 /// - Names come from a mirror of the far side's directories (`RemoteHost`),
 ///   refreshed when the link comes up and when its `.notices` says a directory
 ///   changed; a lookup or a listing never waits on the network.
-/// - Contents, attributes and writes go over the link each time
-///   (`FileSource.remote`), and answer with its errno: ENOTCONN, with the reason,
-///   while it is down. Nothing of another host is kept by the kernel.
+/// - The mirror keeps each file's mode, size and time too, from the getattr of the
+///   same listing: attributes answer from it, with no round trip, as of the far
+///   side's last announced change (files are `direct_io`: a stale size never cuts
+///   a read). A session's `log` and `screen` change unannounced: their attributes
+///   go over the link (`RemoteHost.unannounced`).
+/// - An open for reading is one round trip: walk, open, one read from 0 of what a
+///   message carries, clunk, sent at once (`LinkClient.fetch`); the bridge serves
+///   reads from that snapshot, and asks the link past its end only when it was not
+///   the whole file, or a change of its session was announced since (the mirror's
+///   counter moved), or the file changes unannounced. Reads, writes and opens
+///   answer with the link's errno: ENOTCONN, with the reason, while it is down.
+///   Nothing of another host is kept by the kernel.
 /// - A change the far side announces for its session `S` is announced here as
 ///   `@NAME/S`'s, so poll() and `tail -f` on its files wake as on local ones.
-/// - `mkdir @NAME/S` waits for the far side on the FUSE worker (at most a write's
-///   timeout, 2 minutes, or until ssh finds the link dead): the table's
-///   `MakeDirectory` answers at once. Every other request
-///   answers from the link's threads.
+/// - `mkdir @NAME/S` is answered once the far side made it (at most a write's
+///   timeout, 2 minutes, or until ssh finds the link dead), from the link's threads
+///   (`makeLater`), as every other request that waits on the link: no FUSE worker
+///   waits on the network.
 public final class HostsTable: TreeTable, HostControl, @unchecked Sendable {
     private let lock = NSLock()
     private var hosts: [String: RemoteHost] = [:]

@@ -18,6 +18,9 @@ import SystemPackage
 /// - The far side's errors come back as its errno (`Rlerror`), with the host in
 ///   the reason.
 /// - `.notices` is read for as long as the link is up; each line goes to `onNotice`.
+/// - The requests of one operation (walk, the operation, clunk) leave in one write
+///   (`Connection.sendAll`), which ssh carries in one packet: in several, Nagle's
+///   algorithm would hold all but the first for the far side's acknowledgement.
 ///
 /// Threads: a request (`read`, `write`, `stat`, …) blocks its caller (never a FUSE worker) until the answer; the
 /// reader thread of each connection hands answers to their callers; `lock` guards
@@ -162,8 +165,24 @@ public final class LinkClient: @unchecked Sendable {
         return bytes
     }
 
-    /// A directory's entries, with their kinds and permission bits: two round trips,
-    /// one for the names and one for every file's mode.
+    /// The start of a file as an open of it now reads it, in one round trip (walk,
+    /// open, one read from 0 of what one message carries, clunk), and whether that is
+    /// the whole file (the read came back short of what the far side said one read
+    /// carries).
+    public func fetch(_ path: [String]) throws(HiveError) -> (bytes: [UInt8], whole: Bool) {
+        let count = NineP.maxMessage - 24
+        let answers = try on(path) { fid in
+            [.lopen(fid: fid, flags: UInt32(O_RDONLY)), .read(fid: fid, offset: 0, count: count)]
+        }
+        guard case .lopen(_, let iounit)? = answers.first, case .read(let bytes)? = answers.last else {
+            throw HiveError(.badMessage, "\(name): an open and read answered with something else")
+        }
+        let carried = iounit > 0 ? min(count, iounit) : count
+        return (bytes, bytes.count < Int(carried))
+    }
+
+    /// A directory's entries, with their kinds, permission bits, sizes and times: two
+    /// round trips, one for the names and one for every file's attributes.
     ///
     /// A listing that does not move on (an entry's next offset not past the last) or
     /// passes `listingLimit` entries closes the link; a name no file can have here
@@ -192,7 +211,7 @@ public final class LinkClient: @unchecked Sendable {
             }
         }
         let files = names.filter { !$0.qid.isDirectory }
-        var modes: [String: UInt16] = [:]
+        var attributes: [String: NinePAttributes] = [:]
         if !files.isEmpty {
             let c = try connected()
             var requests: [NinePRequest] = []
@@ -204,12 +223,10 @@ public final class LinkClient: @unchecked Sendable {
             }
             let answers = try c.askAll(requests, timeoutMS: timeoutMS)
             for (i, f) in files.enumerated() {
-                if case .success(.getattr(let a)) = answers[3 * i + 1] { modes[f.name] = UInt16(a.mode & 0o777) }
+                if case .success(.getattr(let a)) = answers[3 * i + 1] { attributes[f.name] = a }
             }
         }
-        return names.map { e in
-            Mirror.Entry(name: e.name, isDirectory: e.qid.isDirectory, mode: e.qid.isDirectory ? 0o755 : modes[e.name] ?? 0o444)
-        }
+        return names.map { Mirror.Entry($0, attributes: attributes[$0.name]) }
     }
 
     /// Whether a name of the far side's can be a name here: what the kernel takes
@@ -446,11 +463,45 @@ public final class LinkClient: @unchecked Sendable {
             if let failed { close(because: "cannot write to \(client?.name ?? "the link"): \(failed)") }
         }
 
-        /// Sends requests one after the other without waiting, then waits at most
+        /// Sends requests in one write, so that ssh carries them in one packet (not
+        /// one each, every one held up by the one before); `dones[i]` gets the answer
+        /// to `requests[i]`, or the link's end.
+        func sendAll(_ requests: [NinePRequest], _ dones: [@Sendable (Result<NinePResponse, HiveError>) -> Void]) {
+            var bytes: [UInt8] = []
+            var tags: [(tag: UInt16, expects: UInt8)] = []
+            for r in requests {
+                let t = client?.tag() ?? 1
+                let message = NinePCodec.encode(r, tag: t)
+                // A T-message's answer is the R-message numbered one past it.
+                tags.append((t, message[4] &+ 1))
+                bytes += message
+            }
+            let refused = lock.withLock { () -> String? in
+                if let closed { return closed }
+                for (t, done) in zip(tags, dones) { waiting[t.tag] = (t.expects, done) }
+                return nil
+            }
+            if let refused {
+                for done in dones { done(.failure(HiveError(.socketNotConnected, refused))) }
+                return
+            }
+            let failed = writing.withLock { () -> Errno? in
+                guard !inputClosed else { return .socketNotConnected }
+                do throws(Errno) {
+                    try Sys.writeAll(child.input, bytes)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failed { close(because: "cannot write to \(client?.name ?? "the link"): \(failed)") }
+        }
+
+        /// Sends requests at once, in one write (`sendAll`), then waits at most
         /// `timeoutMS` for all their answers.
         func askAll(_ requests: [NinePRequest], timeoutMS: Int) throws(HiveError) -> [Result<NinePResponse, HiveError>] {
             let boxes = requests.map { _ in AnswerBox() }
-            for (r, b) in zip(requests, boxes) { send(r) { b.set($0) } }
+            sendAll(requests, boxes.map { b in { b.set($0) } })
             let deadline = Sys.monotonicMS() + Int64(timeoutMS)
             var out: [Result<NinePResponse, HiveError>] = []
             for b in boxes {

@@ -12,7 +12,8 @@ import SystemPackage
 ///
 /// Threads: one accepts; each connection has one reading it, which hands whole
 /// messages to its server in order. Replies are written whole, under the
-/// connection's lock, from whichever thread has them.
+/// connection's lock, from whichever thread has them; those the reading thread
+/// gives for the messages of one read are written together (`Connection`).
 public final class LinkListener: @unchecked Sendable {
     public let path: String
     let tree: TreeTable
@@ -93,12 +94,22 @@ public final class LinkListener: @unchecked Sendable {
     /// One client: its socket, its framer and its server. Replies are queued and
     /// written by `writer`, so no thread that announces a change waits on a client
     /// that does not read; one that lets `maxQueued` bytes pile up is closed.
+    /// The replies `run` gives while it handles the requests of one read are written
+    /// together, in one write: a client's batch sent at once (walk, open, read,
+    /// clunk) goes back in one piece, which ssh carries in one packet. In several,
+    /// all but the first would wait, by Nagle's algorithm on ssh's socket, for the
+    /// other side's acknowledgement, which it may delay by up to 40 ms. Replies
+    /// given later, from other threads (a held read, slow work), go at once.
     final class Connection: @unchecked Sendable {
         let fd: FileDescriptor
         let log: Logger
         private let writeLock = NSLock()
         private var closed = false
         private var queued = 0
+        /// The replies held while `run` handles the requests of one read (nil: none
+        /// held), and its thread, the only one whose replies are held.
+        private var held: [UInt8]?
+        private var runner: pthread_t?
         private let writer = DispatchQueue(label: "hivefs.link.write")
         static let maxQueued = 64 << 20
         private var server: NinePServer?
@@ -133,7 +144,12 @@ public final class LinkListener: @unchecked Sendable {
                     return
                 }
                 if chunk.isEmpty { return }
+                writeLock.withLock {
+                    held = []
+                    runner = pthread_self()
+                }
                 do throws(HiveError) {
+                    defer { writeHeld() }
                     for m in try framer.take(chunk) { try server?.handle(m) }
                 } catch {
                     // Said once, with the reason, then the link is closed.
@@ -146,7 +162,26 @@ public final class LinkListener: @unchecked Sendable {
 
         func heard(_ notice: TreeNotice) { server?.heard(notice) }
 
+        /// A reply: held if the requests of a read are being handled, else queued.
         func write(_ bytes: [UInt8]) {
+            let holding = writeLock.withLock { () -> Bool in
+                guard held != nil, let runner, pthread_equal(runner, pthread_self()) != 0 else { return false }
+                held?.append(contentsOf: bytes)
+                return true
+            }
+            if !holding { queue(bytes) }
+        }
+
+        /// Queues what was held, in one write.
+        private func writeHeld() {
+            let bytes = writeLock.withLock { () -> [UInt8] in
+                defer { held = nil }
+                return held ?? []
+            }
+            if !bytes.isEmpty { queue(bytes) }
+        }
+
+        private func queue(_ bytes: [UInt8]) {
             let tooMuch = writeLock.withLock { () -> Bool in
                 guard !closed else { return false }
                 queued += bytes.count

@@ -7,8 +7,9 @@ import Logging
 /// the descriptions of its nodes (HostsTable.swift says what is decided and why).
 ///
 /// Threads: the mirror is refreshed on `refreshing`, one directory at a time, in
-/// order; requests for contents, attributes and writes run on `io` (they wait for
-/// the link, at most its timeout), never on the caller's thread.
+/// order; requests for contents and writes (and the attributes of files that change
+/// unannounced) run on `io` (they wait for the link, at most its timeout), never on
+/// the caller's thread; other attributes are answered from the mirror at once.
 public final class RemoteHost: @unchecked Sendable {
     public let name: String
     public let link: LinkClient
@@ -85,6 +86,9 @@ public final class RemoteHost: @unchecked Sendable {
                     announce(.changed(group: group(s)))
                 }
             }
+            // The root's files (its status, its events) show every session: their
+            // sizes are read again with any session's change.
+            if ok, refresh([]) == nil { ok = false }
         }
         if ok {
             lock.withLock { retryMS = 500 }
@@ -119,6 +123,7 @@ public final class RemoteHost: @unchecked Sendable {
         }
         for e in root where e.isDirectory { refresh([e.name]) }
         mirror.set([], root)
+        mirror.bumpAll()
         return true
     }
 
@@ -161,13 +166,14 @@ public final class RemoteHost: @unchecked Sendable {
 
     func describe(_ path: [String], node: TreeNode) -> NodeDescription? {
         if path.isEmpty {
+            // mkdir @NAME/S: a session made there, as `mkdir` there would, answered
+            // from `io` once it is (a server that cannot answer later waits for it).
             return .directory(DirectoryDescription(mtime: .now(), cache: .never, make: { [self] dir, _ throws(HiveError) in
-                // mkdir @NAME/S: a session made there, as `mkdir` there would (waits at most the link's timeout).
-                try link.mkdir([dir])
-                // Known here before the answer, so the new directory can be looked up at once.
-                refresh([dir])
-                refresh([])
-                return node.child(dir, isDirectory: true)
+                try makeSession(dir, node)
+            }, makeLater: { [self] dir, _, done in
+                io.async { [self] in
+                    do throws(HiveError) { done(.success(try makeSession(dir, node))) } catch { done(.failure(error)) }
+                }
             }, removal: .refused(.busy("@\(name) is another host: remove it with `host remove \(name)` in the root control"))))
         }
         // The host's own `status` says why the link is down, and since when, even
@@ -194,10 +200,27 @@ public final class RemoteHost: @unchecked Sendable {
         }
         let session = path.count > 1 ? path[0] : nil
         let mode = FileMode(rawValue: entry.mode)
-        return .file(FileDescription(mode: mode, source: .remote(RemoteFileReference(host: self, path: path)), cache: .never,
+        let announced = !(path.count == 2 && RemoteHost.unannounced.contains(path[1]))
+        let file = RemoteFileReference(host: self, path: path, session: session, announced: announced)
+        return .file(FileDescription(mode: mode, source: .remote(file), cache: .never,
                                      poll: PollCounter(group: group(session)) { [mirror] in mirror.version(session) },
                                      write: writes(path, mode: mode)))
     }
+
+    /// Makes session `dir` there (at most a write's timeout), and reads it and the
+    /// root into the mirror before answering, so the new directory can be looked up
+    /// at once.
+    private func makeSession(_ dir: String, _ root: TreeNode) throws(HiveError) -> TreeNode {
+        try link.mkdir([dir])
+        refresh([dir])
+        refresh([])
+        return root.child(dir, isDirectory: true)
+    }
+
+    /// The files of a session that change with no change announced there (the
+    /// terminal's log grows, the screen is captured when read): their attributes and
+    /// their end are always asked for over the link.
+    static let unannounced: Set<String> = [SessionFile.log.rawValue, SessionFile.screen.rawValue]
 
     private func writes(_ path: [String], mode: FileMode) -> WriteKind {
         guard mode.isWritable else { return .none }
@@ -225,18 +248,38 @@ public final class RemoteHost: @unchecked Sendable {
     }
 }
 
-/// A file of a host's tree, read through its link.
+/// A file of a host's tree: its attributes from the mirror (those of files that
+/// change unannounced from the link), its start fetched by an open in one round
+/// trip, the rest read through the link.
 struct RemoteFileReference: RemoteFile {
     let host: RemoteHost
     let path: [String]
+    /// The session it is of (nil: the root's), whose announced changes move `version`.
+    let session: String?
+    let announced: Bool
+
+    var version: UInt64 { host.mirror.version(session) }
+
+    func open(_ done: @escaping @Sendable (Result<RemoteSnapshot, HiveError>) -> Void) {
+        // Taken before the fetch: a change announced during it counts as one since.
+        let version = version
+        host.async({ [host, path] () throws(HiveError) -> RemoteSnapshot in
+            let (bytes, whole) = try host.link.fetch(path)
+            return RemoteSnapshot(bytes: bytes, whole: whole, version: version)
+        }, done)
+    }
 
     func attributes(_ done: @escaping @Sendable (Result<RemoteAttributes, HiveError>) -> Void) {
-        host.async({ [host, path] () throws(HiveError) -> RemoteAttributes in
-            let a = try host.link.stat(path)
-            // The far side's numbers, whatever they are, never trap here: clamped to what a stat can say.
-            let ms = Int64(min(a.mtimeSeconds, UInt64(Int64.max / 1000 - 1))) * 1000 + Int64(min(a.mtimeNanoseconds, 999_999_999) / 1_000_000)
-            return RemoteAttributes(size: Int(clamping: a.size), mtime: Timestamp(milliseconds: ms), version: a.dataVersion)
-        }, done)
+        guard announced else {
+            return host.async({ [host, path] () throws(HiveError) -> RemoteAttributes in
+                let a = try host.link.stat(path)
+                return RemoteAttributes(size: Int(clamping: a.size), mtime: Mirror.Entry.time(a), version: a.dataVersion)
+            }, done)
+        }
+        guard let e = host.mirror.entry(path), !e.isDirectory else {
+            return done(.failure(.notFound("\(host.name): /\(path.joined(separator: "/"))")))
+        }
+        done(.success(RemoteAttributes(size: e.size, mtime: e.mtime, version: e.dataVersion)))
     }
 
     func read(offset: Int64, count: Int, _ done: @escaping @Sendable (Result<[UInt8], HiveError>) -> Void) {
@@ -246,18 +289,26 @@ struct RemoteFileReference: RemoteFile {
     }
 }
 
-/// The far side's directories as last read: names, kinds and modes, and a change
-/// counter per session for poll(). Any thread; behind its lock.
+/// The far side's directories as last read: names, kinds, modes, and each file's
+/// size and time, and a change counter per session for poll() and for reads of
+/// snapshots. Any thread; behind its lock.
 final class Mirror: @unchecked Sendable {
     struct Entry: Sendable, Equatable {
         var name: String
         var isDirectory: Bool
         var mode: UInt16
+        /// A file's size, modification time and change counter there, as of the
+        /// listing (0 and the epoch for a directory).
+        var size: Int = 0
+        var mtime = Timestamp(milliseconds: 0)
+        var dataVersion: UInt64 = 0
     }
 
     private let lock = NSLock()
     private var directories: [[String]: [Entry]] = [:]
     private var versions: [String: UInt64] = [:]
+    /// Added to every counter: moved when everything is read again.
+    private var epoch: UInt64 = 0
 
     func set(_ path: [String], _ entries: [Entry]) { lock.withLock { directories[path] = entries } }
 
@@ -278,7 +329,39 @@ final class Mirror: @unchecked Sendable {
     /// Whether anything of the root is known.
     var knowsRoot: Bool { lock.withLock { directories[[]] != nil } }
 
-    func bump(_ session: String) { lock.withLock { versions[session, default: 0] &+= 1 } }
+    /// A session's files changed; so did the root's, which show every session.
+    func bump(_ session: String) {
+        lock.withLock {
+            versions[session, default: 0] &+= 1
+            versions["", default: 0] &+= 1
+        }
+    }
 
-    func version(_ session: String?) -> UInt64 { lock.withLock { versions[session ?? "", default: 0] } }
+    /// Everything was read again: any file may have changed.
+    func bumpAll() { lock.withLock { epoch &+= 1 } }
+
+    /// The counter of a session's files (the root's when nil).
+    func version(_ session: String?) -> UInt64 { lock.withLock { versions[session ?? "", default: 0] &+ epoch } }
+}
+
+extension Mirror.Entry {
+    /// An entry of a listing, with the attributes its getattr answered (nil: none,
+    /// and the file is shown read-only).
+    init(_ e: NinePDirectoryEntry, attributes a: NinePAttributes?) {
+        if e.qid.isDirectory {
+            self.init(name: e.name, isDirectory: true, mode: 0o755)
+        } else if let a {
+            self.init(name: e.name, isDirectory: false, mode: UInt16(a.mode & 0o777), size: Int(clamping: a.size),
+                      mtime: Mirror.Entry.time(a), dataVersion: a.dataVersion)
+        } else {
+            self.init(name: e.name, isDirectory: false, mode: 0o444)
+        }
+    }
+
+    /// The modification time a getattr answered; the far side's numbers, whatever
+    /// they are, never trap here: clamped to what a stat can say.
+    static func time(_ a: NinePAttributes) -> Timestamp {
+        let seconds = Int64(min(a.mtimeSeconds, UInt64(Int64.max / 1000 - 1)))
+        return Timestamp(milliseconds: seconds * 1000 + Int64(min(a.mtimeNanoseconds, 999_999_999) / 1_000_000))
+    }
 }

@@ -105,6 +105,29 @@ final class BridgeNameTests: BridgeTestCase {
         XCTAssertEqual(ask(.mkdir(parent: InodeTable.rootIno, name: "taken", uid: 7)).errno, .fileExists)
     }
 
+    func testADirectoryMadeLaterIsAnsweredOnceMade() {
+        let far = Self.node("far", directory: true)
+        let session = DirectoryDescription(mtime: mtime, removal: .refused(.busy("no")))
+        let tree = self.tree
+        tree.set(far, .directory(DirectoryDescription(mtime: mtime, make: { _, _ throws(HiveError) in
+            throw .denied("the later way is the one to take")
+        }, makeLater: { name, _, done in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) {
+                if name == "taken" { return done(.failure(.exists("'taken' exists there"))) }
+                let n = far.child(name, isDirectory: true)
+                tree.set(n, .directory(session))
+                done(.success(n))
+            }
+        }, removal: .refused(.busy("no")))))
+        let r = RecordingReplier()
+        bridge.serve(.mkdir(parent: ino("far"), name: "scratch", uid: 7), r)
+        XCTAssertTrue(r.all.isEmpty, "the request's thread does not wait for it")
+        guard case .entry(let a, _, _)? = r.wait() else { return XCTFail("not made: \(r.all)") }
+        XCTAssertTrue(a.isDirectory)
+        XCTAssertEqual(ino("far", "scratch"), a.ino)
+        XCTAssertEqual(ask(.mkdir(parent: ino("far"), name: "taken", uid: 7)).errno, .fileExists)
+    }
+
     func testRmdirRemovesWhatTheTableLetsGoAndNothingElse() {
         XCTAssertEqual(ask(.rmdir(parent: InodeTable.rootIno, name: "history", uid: 7)).errno, .permissionDenied)
         XCTAssertEqual(ask(.rmdir(parent: InodeTable.rootIno, name: "status", uid: 7)).errno, .notDirectory)

@@ -51,6 +51,7 @@ final class RemoteHostTests: MountedTestCase {
         XCTAssertEqual(m.read("@box/far/state"), "idle\n", m.daemonLog)
         XCTAssertEqual(m.read("@box/far/agent"), box.daemon.read("far/agent"))
         XCTAssertEqual(m.sh("stat -c %a $MNT/@box/far/control $MNT/@box/far/state").out, "600\n444\n")
+        XCTAssertEqual(m.sh("stat -c %s $MNT/@box/far/state").out, "5\n", "its size there")
         XCTAssertEqual(m.sh("ls $MNT/@box/far").out, box.daemon.sh("ls $MNT/far").out)
 
         // poll() on a file there wakes when it changes there.
@@ -66,7 +67,11 @@ final class RemoteHostTests: MountedTestCase {
         XCTAssertEqual(m.write("@box/far/control", "pause\n"), 0)
         XCTAssertEqual(box.daemon.read("far/state"), "paused\n", "taken there before the write returned")
         XCTAssertEqual(poll(&p, 1, 5000), 1, "poll woke")
+        XCTAssertEqual(pread(fd, &buf, 64, 0), 7, "a re-read after poll() sees the change")
+        XCTAssertEqual(String(decoding: buf.prefix(7), as: UTF8.self), "paused\n")
         XCTAssertEqual(m.read("@box/far/state"), "paused\n")
+        XCTAssertTrue(waitUntil(5) { self.m.sh("stat -c %s $MNT/@box/far/state").out == "7\n" },
+                      "its size there, once the change is announced: " + m.sh("stat -c %s $MNT/@box/far/state").out)
         XCTAssertEqual(m.write("@box/far/control", "fly away\n"), EINVAL)
         XCTAssertEqual(m.write("@box/far/state", "x\n"), EACCES)
         XCTAssertTrue((m.read("@box/far/control") ?? "").contains("EINVAL"))

@@ -34,6 +34,7 @@ final class SSHHost {
         let net = "10.\(100 + Int(getpid()) % 100).\(n % 250)"
         address = net + ".2"
         daemon = try MountFixture()
+        SSHHost.clearStaleLoginLock(daemon)
         dir = daemon.root + "/ssh"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try run("ip netns add \(namespace)")
@@ -109,7 +110,17 @@ final class SSHHost {
         }
         sshd = nil
         _ = sh("ip link del \(hostSide) 2>/dev/null; ip netns del \(namespace) 2>/dev/null")
+        SSHHost.clearStaleLoginLock(daemon)
         daemon.tearDown()
+    }
+
+    /// A login killed while its shell started (here: the pyenv rehash that root's
+    /// ~/.bashrc runs for every ssh login) can leave its lock behind, which makes
+    /// every later login wait 60 s: removed when no rehash holds it.
+    static func clearStaleLoginLock(_ f: MountFixture) {
+        let lock = NSHomeDirectory() + "/.pyenv/shims/.pyenv-shim"
+        guard FileManager.default.fileExists(atPath: lock), f.sh("pgrep -f pyenv-rehash").status != 0 else { return }
+        try? FileManager.default.removeItem(atPath: lock)
     }
 
     @discardableResult

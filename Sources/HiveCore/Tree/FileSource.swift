@@ -44,9 +44,10 @@ public enum FileSource: Sendable {
     /// waits for `refresh` (which answers within a bound) before rendering; a read
     /// from the start renders at once, then asks for a refresh without waiting.
     case refreshed(Render, refresh: Refresh)
-    /// A file of another host's tree, reached through a link: its attributes and its
-    /// bytes at any offset are asked for and answered later, or refused with an
-    /// errno (ENOTCONN while the link is down). Never kept by a client.
+    /// A file of another host's tree, reached through a link: an open fetches its
+    /// start (`RemoteFile.open`) and reads are answered from that snapshot where it
+    /// holds them; the rest is asked for and answered later, or refused with an errno
+    /// (ENOTCONN while the link is down). Never kept by a client.
     case remote(any RemoteFile)
 }
 
@@ -64,9 +65,37 @@ public struct RemoteAttributes: Sendable, Equatable {
     }
 }
 
-/// A file of another host's tree. Every answer comes later, from the link's
-/// threads, exactly once.
+/// What an open of a file of another host fetched: its start, in one round trip.
+public struct RemoteSnapshot: Sendable, Equatable {
+    public var bytes: [UInt8]
+    /// Whether `bytes` is the whole file (the read came back short of what one
+    /// message carries): reads past it find its end, unless it changed since.
+    public var whole: Bool
+    /// The file's change counter (`RemoteFile.version`) as it was before the fetch,
+    /// so that a change announced meanwhile counts as one since.
+    public var version: UInt64
+
+    public init(bytes: [UInt8], whole: Bool, version: UInt64) {
+        self.bytes = bytes
+        self.whole = whole
+        self.version = version
+    }
+}
+
+/// A file of another host's tree. Answers that need the link come later, from its
+/// threads; those it knows already (attributes kept from the last listing) may
+/// come at once, on the caller's thread. Each comes exactly once.
 public protocol RemoteFile: Sendable {
+    /// Its change counter now, known without the link: it moves when a change of the
+    /// file is announced there.
+    var version: UInt64 { get }
+    /// Whether every change of the file is announced there, so that an unmoved
+    /// `version` means an unchanged file; false for those that grow unannounced (a
+    /// terminal's log), whose end is always asked for.
+    var announced: Bool { get }
+    /// Fetches its start, as an open there reads it: one round trip. Fails as the open
+    /// would (ENOENT, or ENOTCONN with the reason).
+    func open(_ done: @escaping @Sendable (Result<RemoteSnapshot, HiveError>) -> Void)
     func attributes(_ done: @escaping @Sendable (Result<RemoteAttributes, HiveError>) -> Void)
     func read(offset: Int64, count: Int, _ done: @escaping @Sendable (Result<[UInt8], HiveError>) -> Void)
 }

@@ -11,15 +11,19 @@ public struct DirectoryDescription: Sendable {
     public var cache: CachePolicy
     /// How a directory is made in this one (mkdir); nil when none may be.
     public var make: MakeDirectory?
+    /// The same, answered later; a server that can answer later uses it instead
+    /// of `make` when it is set.
+    public var makeLater: MakeDirectoryLater?
     /// Whether this directory may be removed (rmdir), and how.
     public var removal: Removal
 
     public init(mode: FileMode = .directory, mtime: Timestamp, cache: CachePolicy = .nameAndAttributes,
-                make: MakeDirectory? = nil, removal: Removal) {
+                make: MakeDirectory? = nil, makeLater: MakeDirectoryLater? = nil, removal: Removal) {
         self.mode = mode
         self.mtime = mtime
         self.cache = cache
         self.make = make
+        self.makeLater = makeLater
         self.removal = removal
     }
 }
