@@ -20,7 +20,7 @@ started is stopped and removed at the end.
 import json, os, sys, time
 
 from benchmount import Mount, read_once, summary
-from hooks import PAYLOAD, spawn_wait
+from hooks import hook_to_line
 from sshbox import SSHBox, rtt_ms
 
 HOSTS = 4
@@ -140,34 +140,7 @@ def hook_latency(bins, far, here, rtt, n=200):
     """From a hook's return on the far side to its line in this host's root `events`
     (after one that is not timed: the first waits for the link to follow them)."""
     log = os.path.join(far.state, "sessions", "lat", "hooks.log")
-    events = os.open(os.path.join(here.mnt, "events"), os.O_RDONLY)
-    os.lseek(events, 0, os.SEEK_END)
-    payload = os.path.join(far.work, "payload.json")
-    seen = b""
-    samples = []
-    try:
-        for i in range(-1, n):
-            marker = f"fleet-{i}-end"
-            with open(payload, "wb") as f:
-                f.write(PAYLOAD.replace(b"/Login.swift", f"/Login-{marker}.swift".encode()))
-            spawn_wait([os.path.join(bins, "hivefs-hook"), log], payload)
-            t0 = time.perf_counter_ns()
-            needle = marker.encode()
-            while needle not in seen:
-                chunk = os.read(events, 1 << 16)
-                if chunk:
-                    seen += chunk
-                else:
-                    time.sleep(0.0001)
-                if time.perf_counter_ns() - t0 > (60e9 if i < 0 else 10e9):
-                    raise SystemExit(f"hook {i} never showed in this host's events")
-            if i >= 0:
-                samples.append((time.perf_counter_ns() - t0) / 1e6)
-            seen = seen[seen.rfind(b"\n") + 1:]
-            time.sleep(0.01)
-    finally:
-        os.close(events)
-    s = sorted(samples)
+    s = hook_to_line(bins, log, os.path.join(here.mnt, "events"), far.work, n, warmup=1, timeout_s=10)
     return {"events": n, "p50_ms": s[n // 2], "p99_ms": s[(n * 99) // 100], "max_ms": s[-1],
             "goal_ms": rtt["median"] + 10}
 

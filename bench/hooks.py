@@ -65,16 +65,18 @@ def cost(bins, rounds=21, calls=100):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def latency(bins, n=1000):
-    with Mount(bins, "hivefs-bench-") as m:
-        m.control('new lat agent=shell command="sleep 600"')
-        log = os.path.join(m.state, "sessions", "lat", "hooks.log")
-        events = os.open(os.path.join(m.mnt, "lat", "events"), os.O_RDONLY)
-        os.lseek(events, 0, os.SEEK_END)
-        payload = os.path.join(m.work, "payload.json")
-        seen = b""
-        samples = []
-        for i in range(n):
+def hook_to_line(bins, log, events_path, work, n, warmup=0, timeout_s=5):
+    """Calls `hivefs-hook LOG` `warmup + n` times, each with a payload marked with its
+    number, and times each from its return until its line shows in `events_path`
+    (opened once, read on from its end); the first `warmup` calls are not timed
+    (they may wait for what starts the pipeline) and may take 60 s."""
+    events = os.open(events_path, os.O_RDONLY)
+    os.lseek(events, 0, os.SEEK_END)
+    payload = os.path.join(work, "payload.json")
+    seen = b""
+    samples = []
+    try:
+        for i in range(-warmup, n):
             marker = f"lat-{i}-end"
             with open(payload, "wb") as f:
                 f.write(PAYLOAD.replace(b"/Login.swift", f"/Login-{marker}.swift".encode()))
@@ -87,12 +89,21 @@ def latency(bins, n=1000):
                     seen += chunk
                 else:
                     time.sleep(0.00005)
-                if time.perf_counter_ns() - t0 > 5e9:
-                    raise SystemExit(f"event {i} never showed in events")
-            samples.append((time.perf_counter_ns() - t0) / 1e6)
+                if time.perf_counter_ns() - t0 > (60 if i < 0 else timeout_s) * 1e9:
+                    raise SystemExit(f"hook {i} never showed in {events_path}")
+            if i >= 0:
+                samples.append((time.perf_counter_ns() - t0) / 1e6)
             seen = seen[seen.rfind(b"\n") + 1:]
+    finally:
         os.close(events)
-        s = sorted(samples)
+    return sorted(samples)
+
+
+def latency(bins, n=1000):
+    with Mount(bins, "hivefs-bench-") as m:
+        m.control('new lat agent=shell command="sleep 600"')
+        log = os.path.join(m.state, "sessions", "lat", "hooks.log")
+        s = hook_to_line(bins, log, os.path.join(m.mnt, "lat", "events"), m.work, n)
         return {"events": n, "p50_ms": s[n // 2], "p99_ms": s[(n * 99) // 100], "max_ms": s[-1]}
 
 

@@ -9,21 +9,13 @@ through it, with no ssh) is measured too: its timer and Python add to the 50 ms.
 
   link.py BIN_DIR
 
-Needs root (ip netns, tc) and /usr/sbin/sshd. Prints one JSON object; everything it
-starts (namespace, sshd, both daemons) is stopped and removed at the end.
+Needs root (ip netns) and /usr/sbin/sshd (sshbox.py). Prints one JSON object;
+everything it starts (namespace, sshd, both daemons) is stopped and removed at the end.
 """
-import json, os, socket, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, time
 
 from benchmount import Mount, read_once, summary
-
-NS = f"hivebench-{os.getpid()}"
-HOST_SIDE = f"hb{os.getpid() % 100000}"
-NET = f"10.{200 + os.getpid() % 50}.7"
-ADDR = NET + ".2"
-
-
-def sh(cmd):
-    subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+from sshbox import SSHBox, rtt_ms
 
 
 def cat_ms(path, n):
@@ -32,18 +24,6 @@ def cat_ms(path, n):
         t0 = time.perf_counter_ns()
         read_once(path)
         out.append((time.perf_counter_ns() - t0) / 1e6)
-    return out
-
-
-def rtt_ms(n):
-    """One TCP connect to sshd across the veth: one round trip."""
-    out = []
-    for _ in range(n):
-        s = socket.socket()
-        t0 = time.perf_counter_ns()
-        s.connect((ADDR, 22))
-        out.append((time.perf_counter_ns() - t0) / 1e6)
-        s.close()
     return out
 
 
@@ -59,12 +39,12 @@ ECHO = ("import socket\n"
         "    c.close()\n") % ECHO_PORT
 
 
-def relay_rtt_ms(n, ms):
+def relay_rtt_ms(addr, n, ms):
     """One byte to an echo service in the namespace and back, through `delay_relay.py`
     holding each chunk `ms` each way, as ssh's ProxyCommand does: the link's round trip
     as the relay makes it (its own lag included), with no ssh and no hivefs."""
     relay = os.path.join(os.path.dirname(os.path.abspath(__file__)), "delay_relay.py")
-    p = subprocess.Popen(["python3", relay, ADDR, str(ECHO_PORT), str(ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    p = subprocess.Popen(["python3", relay, addr, str(ECHO_PORT), str(ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     out = []
     try:
         for i in range(n + 3):
@@ -80,74 +60,45 @@ def relay_rtt_ms(n, ms):
 
 
 def main(bins):
-    work = tempfile.mkdtemp(prefix="hivefs-bench-link-")
-    sshd = echo = None
-    try:
-        sh(f"ip netns add {NS}")
-        sh(f"ip link add {HOST_SIDE} type veth peer name {HOST_SIDE}p && ip link set {HOST_SIDE}p netns {NS}")
-        sh(f"ip addr add {NET}.1/30 dev {HOST_SIDE} && ip link set {HOST_SIDE} up")
-        sh(f"ip netns exec {NS} sh -c 'ip link set lo up && ip addr add {ADDR}/30 dev {HOST_SIDE}p && ip link set {HOST_SIDE}p up'")
-        sh(f"ssh-keygen -q -t ed25519 -N '' -f {work}/host_key && ssh-keygen -q -t ed25519 -N '' -f {work}/user_key")
-        sh(f"cp {work}/user_key.pub {work}/authorized_keys && mkdir -p /run/sshd")
-        with open(f"{work}/sshd_config", "w") as f:
-            f.write(f"ListenAddress {ADDR}\nHostKey {work}/host_key\nAuthorizedKeysFile {work}/authorized_keys\n"
-                    f"PidFile {work}/sshd.pid\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nLogLevel ERROR\n")
-        relay = os.path.join(os.path.dirname(os.path.abspath(__file__)), "delay_relay.py")
-        with open(f"{work}/ssh_config", "w") as f:
-            for name, ms in (("box", 0), ("slowbox", 25)):
-                f.write(f"Host {name}\n  HostName {ADDR}\n  User {os.environ.get('USER', 'root')}\n  IdentityFile {work}/user_key\n"
-                        f"  IdentitiesOnly yes\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n  LogLevel ERROR\n")
-                if ms:
-                    f.write(f"  ProxyCommand python3 {relay} %h %p {ms}\n")
-        sshd = subprocess.Popen(["ip", "netns", "exec", NS, "/usr/sbin/sshd", "-D", "-e", "-f", f"{work}/sshd_config"],
-                                stderr=subprocess.DEVNULL)
-        echo = subprocess.Popen(["ip", "netns", "exec", NS, "python3", "-c", ECHO], stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
-        far = Mount(bins, "hivefs-bench-far-")
-        far.sock += "-far"
-        with far:
-            far.control(f"new s agent=shell dir={far.work} command=\"sleep 300\"")
-            here = Mount(bins, "hivefs-bench-here-")
-            os.makedirs(here.work, exist_ok=True)
-            serve = f"'{os.path.join(bins, 'hivefs')}' serve --stdio --state '{far.state}'"
-            with open(os.path.join(here.work, "none.toml"), "w") as f:
-                f.write(f"[link]\nssh = \"ssh -F {work}/ssh_config\"\ncommand = \"{serve}\"\n"
-                        f"[hosts]\nbox = \"box\"\nslowbox = \"slowbox\"\n")
-            with here:
-                path = os.path.join(here.mnt, "@slowbox", "s", "status")
-                deadline = time.time() + 30
-                while not os.path.exists(path):
-                    if time.time() > deadline:
-                        log = open(os.path.join(here.work, "daemon.log")).read()
-                        raise SystemExit(f"@box/s/status never appeared; {os.listdir(here.mnt)}; daemon log:\n{log}")
-                    time.sleep(0.1)
-                local = os.path.join(far.mnt, "s", "status")
-                out = {}
-                for added, host in ((0, "box"), (50, "slowbox")):
-                    p = os.path.join(here.mnt, "@" + host, "s", "status")
-                    cat_ms(p, 3)
-                    rtt = [x + added for x in rtt_ms(21)]
-                    cat = cat_ms(p, 21)
-                    r, c = summary(rtt), summary(cat)
-                    out[str(added)] = {"rtt_ms": r, "cat_ms": c, "round_trips": c["median"] / max(r["median"], 0.001),
-                                       "over_rtt_ms": c["median"] - r["median"]}
-                    if added:
-                        rr = summary(relay_rtt_ms(21, added // 2))
-                        out[str(added)].update({"relay_rtt_ms": rr, "over_relay_rtt_ms": c["median"] - rr["median"]})
-                out["local_cat_ms"] = summary(cat_ms(local, 101))
-                print(json.dumps(out))
-    finally:
-        if echo:
-            echo.kill()
-        if sshd:
-            sshd.terminate()
-            try:
-                sshd.wait(5)
-            except subprocess.TimeoutExpired:
-                sshd.kill()
-        subprocess.run(f"ip netns pids {NS} | xargs -r kill -9", shell=True, stderr=subprocess.DEVNULL)
-        subprocess.run(f"ip link del {HOST_SIDE}; ip netns del {NS}", shell=True, stderr=subprocess.DEVNULL)
-        subprocess.run(["rm", "-rf", work])
+    echo = None
+    with SSHBox({"box": 0, "slowbox": 50}) as box:
+        try:
+            echo = subprocess.Popen(["ip", "netns", "exec", box.ns, "python3", "-c", ECHO], stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+            far = Mount(bins, "hivefs-bench-far-")
+            far.sock += "-far"
+            with far:
+                far.control(f"new s agent=shell dir={far.work} command=\"sleep 300\"")
+                here = Mount(bins, "hivefs-bench-here-")
+                with open(os.path.join(here.work, "none.toml"), "w") as f:
+                    f.write(box.hosts_toml(bins, {"box": far.state, "slowbox": far.state}))
+                with here:
+                    path = os.path.join(here.mnt, "@slowbox", "s", "status")
+                    deadline = time.time() + 30
+                    while not os.path.exists(path):
+                        if time.time() > deadline:
+                            log = open(os.path.join(here.work, "daemon.log")).read()
+                            raise SystemExit(f"@slowbox/s/status never appeared; {os.listdir(here.mnt)}; daemon log:\n{log}")
+                        time.sleep(0.1)
+                    local = os.path.join(far.mnt, "s", "status")
+                    out = {}
+                    for added, host in ((0, "box"), (50, "slowbox")):
+                        p = os.path.join(here.mnt, "@" + host, "s", "status")
+                        cat_ms(p, 3)
+                        rtt = [x + added for x in rtt_ms(box.addr, 21)]
+                        cat = cat_ms(p, 21)
+                        r, c = summary(rtt), summary(cat)
+                        out[str(added)] = {"rtt_ms": r, "cat_ms": c, "round_trips": c["median"] / max(r["median"], 0.001),
+                                           "over_rtt_ms": c["median"] - r["median"]}
+                        if added:
+                            rr = summary(relay_rtt_ms(box.addr, 21, added // 2))
+                            out[str(added)].update({"relay_rtt_ms": rr, "over_relay_rtt_ms": c["median"] - rr["median"]})
+                    out["local_cat_ms"] = summary(cat_ms(local, 101))
+                    print(json.dumps(out))
+        finally:
+            if echo:
+                echo.kill()
+                echo.wait()
 
 
 if __name__ == "__main__":

@@ -212,6 +212,7 @@ public final class LinkClient: @unchecked Sendable {
         }
         let files = names.filter { !$0.qid.isDirectory }
         var attributes: [String: NinePAttributes] = [:]
+        var gone: Set<String> = []
         if !files.isEmpty {
             let c = try connected()
             var requests: [NinePRequest] = []
@@ -223,10 +224,16 @@ public final class LinkClient: @unchecked Sendable {
             }
             let answers = try c.askAll(requests, timeoutMS: timeoutMS)
             for (i, f) in files.enumerated() {
-                if case .success(.getattr(let a)) = answers[3 * i + 1] { attributes[f.name] = a }
+                switch answers[3 * i + 1] {
+                case .success(.getattr(let a)): attributes[f.name] = a
+                // The link ended meanwhile: the listing failed (never read-only files that are not).
+                case .failure(let e): throw e
+                // Gone since the names were read (or refused): left out, as a listing now would.
+                default: gone.insert(f.name)
+                }
             }
         }
-        return names.map { Mirror.Entry($0, attributes: attributes[$0.name]) }
+        return names.filter { !gone.contains($0.name) }.map { Mirror.Entry($0, attributes: attributes[$0.name]) }
     }
 
     /// Whether a name of the far side's can be a name here: what the kernel takes
@@ -270,22 +277,30 @@ public final class LinkClient: @unchecked Sendable {
             case .success: continue
             }
         }
-        readFollowed(c, fid: fid, at: max(0, offset), onBytes: onBytes, onEnd: onEnd)
+        // Several reads wait there, so what is added while an answer travels comes at once.
+        let position = FollowPosition(max(0, offset))
+        for _ in 0..<LinkClient.followAhead { readFollowed(c, fid: fid, position, onBytes: onBytes, onEnd: onEnd) }
         return { c.send(.clunk(fid: fid)) { _ in } }
     }
 
-    private func readFollowed(_ c: Connection, fid: UInt32, at offset: Int64,
+    /// How many reads of a followed file wait at the far side at once.
+    static let followAhead = 2
+
+    /// Sends one more read of a followed file; its answer is the piece after the last
+    /// one answered (the far side answers a followed fid's reads in order), and
+    /// sends the next read.
+    private func readFollowed(_ c: Connection, fid: UInt32, _ position: FollowPosition,
                               onBytes: @escaping @Sendable (Int64, [UInt8]) -> Bool,
                               onEnd: @escaping @Sendable (HiveError) -> Void) {
-        c.send(.read(fid: fid, offset: UInt64(offset), count: 1 << 16)) { [self] r in
+        c.send(.read(fid: fid, offset: UInt64(position.next), count: 1 << 16)) { [self] r in
             switch r {
             case .success(.read(let bytes)) where bytes.isEmpty:
                 // A far side that answers the end at once does not follow (an older hivefs).
                 c.send(.clunk(fid: fid)) { _ in }
                 onEnd(HiveError(.protocolNotSupported, "\(name) does not hold a read at the end of a followed file"))
             case .success(.read(let bytes)):
-                guard onBytes(offset, bytes) else { return c.send(.clunk(fid: fid)) { _ in } }
-                readFollowed(c, fid: fid, at: offset + Int64(bytes.count), onBytes: onBytes, onEnd: onEnd)
+                guard onBytes(position.take(bytes.count), bytes) else { return c.send(.clunk(fid: fid)) { _ in } }
+                readFollowed(c, fid: fid, position, onBytes: onBytes, onEnd: onEnd)
             case .success(.error(let e)):
                 c.send(.clunk(fid: fid)) { _ in }
                 onEnd(refusal(e))
@@ -657,5 +672,24 @@ final class AnswerBox: @unchecked Sendable {
     func wait(ms: Int) -> Result<NinePResponse, HiveError>? {
         guard ready.wait(timeout: .now() + .milliseconds(ms)) == .success else { return nil }
         return lock.withLock { value }
+    }
+}
+
+/// Where a followed file's next piece starts, as its answers arrive. Any thread;
+/// behind its lock.
+final class FollowPosition: @unchecked Sendable {
+    private let lock = NSLock()
+    private var at: Int64
+
+    init(_ at: Int64) { self.at = at }
+
+    var next: Int64 { lock.withLock { at } }
+
+    /// The offset of a piece of `count` bytes just answered, and past it for the next.
+    func take(_ count: Int) -> Int64 {
+        lock.withLock {
+            defer { at += Int64(count) }
+            return at
+        }
     }
 }

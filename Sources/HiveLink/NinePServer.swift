@@ -18,9 +18,13 @@ import SystemPackage
 /// - Every user of the link is the user running the daemon: the uid a write is
 ///   made as is the daemon's, as it is for the local mount.
 /// - A file on disk opened with `NineP.follow` (a session's `events`, the root's)
-///   holds a read at its end until it grows: it is read again at every change of
-///   the tree (an event appended is announced) and, for what grows unannounced
-///   (`log`), every `followCheckMS`.
+///   is a stream: its reads are answered in order, each with what follows the last
+///   answer (the first read's offset says where it starts), and a read at its end is
+///   held until it grows. A client keeps several reads waiting, so what is added
+///   while an answer travels is sent at once, not a round trip later. The file is
+///   read again at every change of the tree (an event appended is announced) and,
+///   for what grows unannounced (`log`), every `followCheckMS`. `following`
+///   keeps answers of one fid in order.
 ///
 /// Threads: `handle` runs on the connection's queue; `fids` is behind `lock`
 /// because deferred replies touch it from other queues.
@@ -56,8 +60,10 @@ public final class NinePServer: @unchecked Sendable {
         /// `.notices`: lines not yet read, and the read waiting for the next ones.
         var notices: [String] = []
         var held: (tag: UInt16, count: Int)?
-        /// A followed file's read held at its end: answered once the file grows.
-        var heldRead: HeldRead?
+        /// A followed file's reads held at its end, in order: answered as it grows.
+        var heldReads: [HeldRead] = []
+        /// Where a followed file's next answer starts (set by its first read).
+        var cursor: UInt64?
         init(node: TreeNode) { self.node = node }
     }
 
@@ -74,12 +80,14 @@ public final class NinePServer: @unchecked Sendable {
     static let followCheckMS = 1000
     /// Whether the check of followed files is scheduled; behind `lock`.
     private var checking = false
+    /// Held while a followed file is read and its answer sent, so that its answers
+    /// leave in order whichever thread sends them (taken before `lock`).
+    private let following = NSLock()
 
     /// A read waiting at the end of a followed file.
     struct HeldRead {
         var tag: UInt16
         var path: String
-        var offset: UInt64
         var count: Int
     }
 
@@ -141,9 +149,9 @@ public final class NinePServer: @unchecked Sendable {
             // A held read (of `.notices`, of a followed file) is dropped unanswered; a
             // request still being carried out is answered first, then the flush.
             let now = lock.withLock { () -> Bool in
-                for fid in fids.values where fid.held?.tag == old || fid.heldRead?.tag == old {
-                    fid.held = nil
-                    fid.heldRead = nil
+                for fid in fids.values where fid.held?.tag == old || fid.heldReads.contains(where: { $0.tag == old }) {
+                    if fid.held?.tag == old { fid.held = nil }
+                    fid.heldReads.removeAll { $0.tag == old }
                     unanswered[old] = nil
                 }
                 guard unanswered[old] != nil else { return true }
@@ -175,8 +183,8 @@ public final class NinePServer: @unchecked Sendable {
         case .clunk(let f):
             let had = lock.withLock { fids.removeValue(forKey: f) }
             guard let had else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
-            // A read held on it is answered, not left waiting for ever.
-            if let r = lock.withLock({ () -> HeldRead? in defer { had.heldRead = nil }; return had.heldRead }) {
+            // Reads held on it are answered, not left waiting for ever.
+            for r in lock.withLock({ () -> [HeldRead] in defer { had.heldReads = [] }; return had.heldReads }) {
                 fail(r.tag, HiveError(.badFileDescriptor, "fid \(f) was clunked"))
             }
             reply(tag, .clunk)
@@ -370,15 +378,12 @@ public final class NinePServer: @unchecked Sendable {
         }
         switch d.source {
         case .disk(let path):
-            let bytes: [UInt8]
+            if fid.follows { return follow(fid, HeldRead(tag: tag, path: path, count: count), from: offset) }
             do throws(HiveError) {
-                bytes = try NinePServer.read(path, offset: offset, count: count)
+                reply(tag, .read(try NinePServer.read(path, offset: offset, count: count)))
             } catch {
-                return fail(tag, error)
+                fail(tag, error)
             }
-            guard bytes.isEmpty, fid.follows else { return reply(tag, .read(bytes)) }
-            if let shrunk = NinePServer.shrunk(path, below: offset) { return fail(tag, shrunk) }
-            hold(fid, HeldRead(tag: tag, path: path, offset: offset, count: count))
         case .rendered(let render):
             // A read from the start sees the file as it is now.
             if offset == 0, let c = render(.read) { fid.setSnapshot(c.bytes) }
@@ -448,57 +453,67 @@ public final class NinePServer: @unchecked Sendable {
         return HiveError(.staleNFSFileHandle, "\(path) has \(st.st_size) bytes, fewer than the \(offset) read: it was made anew")
     }
 
-    /// Holds a read at the end of a followed file, then looks once more: what was
-    /// added before it was held was announced before it could be heard.
-    private func hold(_ fid: Fid, _ read: HeldRead) {
-        let (older, schedule) = lock.withLock { () -> (UInt16?, Bool) in
-            let older = fid.heldRead?.tag
-            fid.heldRead = read
+    /// Takes a read of a followed file: after those waiting, in order; answered at
+    /// once when the file has more than was sent, else held.
+    private func follow(_ fid: Fid, _ read: HeldRead, from offset: UInt64) {
+        let schedule = lock.withLock { () -> Bool in
+            if fid.cursor == nil { fid.cursor = offset }
+            fid.heldReads.append(read)
             defer { checking = true }
-            return (older, !checking)
+            return !checking
         }
-        // One read is held per fid: an older one is told so, not left unanswered.
-        if let older { fail(older, .busy("a newer read of the followed file took its place")) }
         if schedule { slow.asyncAfter(deadline: .now() + .milliseconds(NinePServer.followCheckMS)) { [weak self] in self?.tick() } }
-        checkFollowed()
+        answerFollowed(fid)
     }
 
     /// Reads the followed files again every `followCheckMS` while a read waits.
     private func tick() {
         checkFollowed()
         let again = lock.withLock { () -> Bool in
-            checking = fids.values.contains { $0.heldRead != nil }
+            checking = fids.values.contains { !$0.heldReads.isEmpty }
             return checking
         }
         if again { slow.asyncAfter(deadline: .now() + .milliseconds(NinePServer.followCheckMS)) { [weak self] in self?.tick() } }
     }
 
-    /// Answers each held read whose file has grown (or can no longer be read).
+    /// Answers the held reads of every followed file that has grown.
     private func checkFollowed() {
-        let waiting = lock.withLock { fids.values.compactMap { f in f.heldRead.map { (f, $0) } } }
-        for (fid, r) in waiting {
-            var answer: Result<[UInt8], HiveError>
+        for fid in lock.withLock({ fids.values.filter { !$0.heldReads.isEmpty } }) { answerFollowed(fid) }
+    }
+
+    /// Answers a followed file's waiting reads, in order, while it has more than was
+    /// sent; one that shrank below what was sent (made anew) fails them all, ESTALE.
+    private func answerFollowed(_ fid: Fid) {
+        following.lock()
+        defer { following.unlock() }
+        while let (r, at) = lock.withLock({ () -> (HeldRead, UInt64)? in
+            guard let first = fid.heldReads.first, let at = fid.cursor else { return nil }
+            return (first, at)
+        }) {
+            let bytes: [UInt8]
             do throws(HiveError) {
-                answer = .success(try NinePServer.read(r.path, offset: r.offset, count: r.count))
+                bytes = try NinePServer.read(r.path, offset: at, count: r.count)
             } catch {
-                answer = .failure(error)
+                return failFollowed(fid, error)
             }
-            if case .success(let b) = answer, b.isEmpty {
-                guard let shrunk = NinePServer.shrunk(r.path, below: r.offset) else { continue }
-                answer = .failure(shrunk)
+            if bytes.isEmpty {
+                if let shrunk = NinePServer.shrunk(r.path, below: at) { failFollowed(fid, shrunk) }
+                return
             }
-            // Answered once: by this check or another, whichever takes it first.
+            // Still waiting (not flushed meanwhile): answered here, and the cursor moves on.
             let mine = lock.withLock { () -> Bool in
-                guard fid.heldRead?.tag == r.tag else { return false }
-                fid.heldRead = nil
+                guard fid.heldReads.first?.tag == r.tag else { return false }
+                fid.heldReads.removeFirst()
+                fid.cursor = at + UInt64(bytes.count)
                 return true
             }
-            guard mine else { continue }
-            switch answer {
-            case .success(let b): reply(r.tag, .read(b))
-            case .failure(let e): fail(r.tag, e)
-            }
+            if mine { reply(r.tag, .read(bytes)) }
         }
+    }
+
+    /// Fails every read waiting on a followed file; call holding `following`.
+    private func failFollowed(_ fid: Fid, _ error: HiveError) {
+        for r in lock.withLock({ () -> [HeldRead] in defer { fid.heldReads = [] }; return fid.heldReads }) { fail(r.tag, error) }
     }
 
     // MARK: notices

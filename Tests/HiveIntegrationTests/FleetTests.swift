@@ -167,7 +167,7 @@ final class FleetTests: MountedTestCase {
         box.daemon.crashDaemon()
         XCTAssertTrue(waitUntil(20) { (self.m.read("@box/status") ?? "").contains("no hivefs daemon is running") },
                       (m.read("@box/status") ?? "") + m.daemonLog)
-        XCTAssertEqual(m.write("@box/far/control", "pause\n"), ENOTCONN)
+        XCTAssertEqual(m.write("@box/far/control", "pause\n"), ENOTCONN, m.sh("ls -l $MNT/@box/far; cat $MNT/@box/status").out)
         XCTAssertEqual(line("@box")?[1], "down")
         XCTAssertEqual(line("@vm/away")?[1], "idle", "the other host is not touched")
 
