@@ -34,7 +34,7 @@ final class SSHHost {
         let net = "10.\(100 + Int(getpid()) % 100).\(n % 250)"
         address = net + ".2"
         daemon = try MountFixture()
-        SSHHost.clearStaleLoginLock(daemon)
+        SSHHost.clearStaleLoginLock()
         dir = daemon.root + "/ssh"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try run("ip netns add \(namespace)")
@@ -93,7 +93,11 @@ final class SSHHost {
 
     /// Cuts the link (the host side of the veth goes down), or restores it.
     func cut() { _ = sh("ip link set \(hostSide) down") }
-    func restore() { _ = sh("ip link set \(hostSide) up") }
+    func restore() {
+        _ = sh("ip link set \(hostSide) up")
+        // Logins cut off in the middle may have left the lock behind; the link is made again by a login.
+        SSHHost.clearStaleLoginLock()
+    }
 
     func tearDown() {
         if let p = sshd {
@@ -110,16 +114,17 @@ final class SSHHost {
         }
         sshd = nil
         _ = sh("ip link del \(hostSide) 2>/dev/null; ip netns del \(namespace) 2>/dev/null")
-        SSHHost.clearStaleLoginLock(daemon)
+        SSHHost.clearStaleLoginLock()
         daemon.tearDown()
     }
 
     /// A login killed while its shell started (here: the pyenv rehash that root's
     /// ~/.bashrc runs for every ssh login) can leave its lock behind, which makes
-    /// every later login wait 60 s: removed when no rehash holds it.
-    static func clearStaleLoginLock(_ f: MountFixture) {
+    /// every later login wait 60 s: removed once older than a rehash ever takes.
+    static func clearStaleLoginLock() {
         let lock = NSHomeDirectory() + "/.pyenv/shims/.pyenv-shim"
-        guard FileManager.default.fileExists(atPath: lock), f.sh("pgrep -f pyenv-rehash").status != 0 else { return }
+        guard let made = (try? FileManager.default.attributesOfItem(atPath: lock))?[.modificationDate] as? Date,
+              Date().timeIntervalSince(made) > 2 else { return }
         try? FileManager.default.removeItem(atPath: lock)
     }
 
