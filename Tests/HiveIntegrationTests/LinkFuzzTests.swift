@@ -248,12 +248,7 @@ final class LinkFuzzTests: MountedTestCase {
         newShell("fz", "sleep 300")
         let s = try LinkSocket(path: m.state + "/link.sock")
         defer { s.close() }
-        var tag: UInt16 = 0
-        func ask(_ q: NinePRequest) -> NinePResponse? {
-            tag += 1
-            s.send(NinePCodec.encode(q, tag: tag))
-            return s.receive(seconds: 5) { all, _ in !all.isEmpty }.messages.first?.response
-        }
+        let ask = s.asker(seconds: 5)
         XCTAssertEqual(ask(.version(msize: 8192, version: NineP.version)), .version(msize: 8192, version: NineP.version))
         guard case .attach(let root)? = ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid())) else { return XCTFail("no attach") }
         XCTAssertNotNil(ask(.walk(fid: 0, newFid: 9, names: ["history"])).flatMap { $0.isError ? nil : $0 }, "history is there")
@@ -279,12 +274,7 @@ final class LinkFuzzTests: MountedTestCase {
     func testAnswersFitTheAgreedMessageSize() throws {
         let s = try LinkSocket(path: m.state + "/link.sock")
         defer { s.close() }
-        var tag: UInt16 = 0
-        func ask(_ q: NinePRequest) -> NinePResponse? {
-            tag += 1
-            s.send(NinePCodec.encode(q, tag: tag))
-            return s.receive(seconds: 10) { all, _ in !all.isEmpty }.messages.first?.response
-        }
+        let ask = s.asker(seconds: 10)
         XCTAssertEqual(ask(.version(msize: NineP.minMessage, version: NineP.version)), .version(msize: NineP.minMessage, version: NineP.version))
         XCTAssertFalse(ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()))?.isError ?? true)
         // Sessions with long names: the root's listing is well over 512 bytes.
@@ -365,6 +355,17 @@ final class LinkFuzzTests: MountedTestCase {
 final class LinkSocket {
     let fd: Int32
     private var framer = NinePFramer()
+    private var tag: UInt16 = 0
+
+    /// One request at a time: sends it under the next tag and waits at most
+    /// `seconds` for the first answer (nil: none came).
+    func asker(seconds: Double) -> (NinePRequest) -> NinePResponse? {
+        { [self] q in
+            tag += 1
+            send(NinePCodec.encode(q, tag: tag))
+            return receive(seconds: seconds) { all, _ in !all.isEmpty }.messages.first?.response
+        }
+    }
 
     init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)

@@ -63,8 +63,7 @@ final class LinkTests: MountedTestCase {
         _ = waitUntil(5) { self.m.state("a") == "idle" }
         let c = try LinkClient(binary: MountFixture.binary, state: m.state)
         defer { c.close() }
-        _ = try c.ask(.version(msize: 65536, version: NineP.version))
-        _ = try c.ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()))
+        try c.handshake()
         XCTAssertEqual(try c.ask(.walk(fid: 0, newFid: 1, names: [".notices"])).walked, 1)
         XCTAssertFalse(try c.ask(.lopen(fid: 1, flags: UInt32(O_RDONLY))).isError)
         // A read with nothing to say is held, not answered empty.
@@ -90,8 +89,7 @@ final class LinkTests: MountedTestCase {
         _ = waitUntil(5) { self.m.state("a") == "idle" }
         let c = try LinkClient(binary: MountFixture.binary, state: m.state)
         defer { c.close() }
-        _ = try c.ask(.version(msize: 65536, version: NineP.version))
-        _ = try c.ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()))
+        try c.handshake()
         let size = UInt64((m.read("a/events") ?? "").utf8.count)
         XCTAssertEqual(try c.ask(.walk(fid: 0, newFid: 1, names: ["a", "events"])).walked, 2)
         XCTAssertFalse(try c.ask(.lopen(fid: 1, flags: UInt32(O_RDONLY) | NineP.follow)).isError)
@@ -181,6 +179,12 @@ final class LinkClient {
     var framer = NinePFramer()
     var ready: [[UInt8]] = []
     var tag: UInt16 = 0
+
+    /// Agrees on the dialect and a message size, and attaches fid 0 to the root.
+    func handshake(msize: UInt32 = 65536) throws {
+        _ = try ask(.version(msize: msize, version: NineP.version))
+        _ = try ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()))
+    }
 
     init(binary: String, state: String) throws {
         process.executableURL = URL(fileURLWithPath: binary)

@@ -108,8 +108,7 @@ final class RemoteHostTests: MountedTestCase {
         XCTAssertTrue(waitUntil(15) { self.m.sh("ls $MNT").out.contains("@box\n") })
         let c = try LinkClient(binary: MountFixture.binary, state: m.state)
         defer { c.close() }
-        _ = try c.ask(.version(msize: 65536, version: NineP.version))
-        _ = try c.ask(.attach(fid: 0, afid: NineP.noFid, uname: "", aname: "", uid: getuid()))
+        try c.handshake()
         XCTAssertFalse(try c.ask(.lopen(fid: 0, flags: UInt32(O_RDONLY))).isError)
         guard case .readdir(let entries) = try c.ask(.readdir(fid: 0, offset: 0, count: 8192)) else { return XCTFail("no readdir") }
         XCTAssertFalse(entries.contains { $0.name.hasPrefix("@") }, "\(entries.map(\.name))")
