@@ -188,7 +188,10 @@ public final class LinkClient: @unchecked Sendable {
     /// passes `listingLimit` entries closes the link; a name no file can have here
     /// ('', '.', '..', with '/' or NUL, over 255 bytes; '@…' at the root) is left
     /// out and logged.
-    func list(_ path: [String]) throws(HiveError) -> [Mirror.Entry] {
+    /// The files named in `unasked` are not asked for their attributes (whose
+    /// answer would cost the far side work, and is asked for at each `stat`
+    /// anyway): they are listed read-only, size 0.
+    func list(_ path: [String], unasked: Set<String> = []) throws(HiveError) -> [Mirror.Entry] {
         var names: [NinePDirectoryEntry] = []
         var offset: UInt64 = 0
         var seen = 0
@@ -210,7 +213,7 @@ public final class LinkClient: @unchecked Sendable {
                 }
             }
         }
-        let files = names.filter { !$0.qid.isDirectory }
+        let files = names.filter { !$0.qid.isDirectory && !unasked.contains($0.name) }
         var attributes: [String: NinePAttributes] = [:]
         var gone: Set<String> = []
         if !files.isEmpty {

@@ -132,7 +132,9 @@ public final class RemoteHost: @unchecked Sendable {
     @discardableResult
     private func refresh(_ path: [String]) -> [Mirror.Entry]? {
         do throws(HiveError) {
-            let entries = try link.list(path)
+            // A session's log and screen are asked for at each stat: not here, where the
+            // screen's attributes would cost a capture of the terminal there at every change.
+            let entries = try link.list(path, unasked: path.count == 1 ? RemoteHost.unannounced : [])
             mirror.set(path, entries)
             return entries
         } catch {

@@ -30,9 +30,9 @@ final class RemoteHostTests: MountedTestCase {
         let there = box.daemon.read("status") ?? ""
         XCTAssertEqual(root.out.split(separator: "\n").first, there.split(separator: "\n").first, "the far side's table")
         XCTAssertTrue(root.out.contains("far"), root.out)
-        let rows = (m.read("status") ?? "").split(separator: "\n").compactMap { $0.split(separator: " ").first }
-        XCTAssertFalse(rows.contains("far"), "a session of the other host, not of this one")
-        XCTAssertTrue(rows.contains("@box/far"), "but listed as the other host's")
+        func rows() -> [Substring] { (m.read("status") ?? "").split(separator: "\n").compactMap { $0.split(separator: " ").first } }
+        XCTAssertTrue(waitUntil(15) { rows().contains("@box/far") }, "listed as the other host's, once its link is up")
+        XCTAssertFalse(rows().contains("far"), "a session of the other host, not of this one")
         let one = hivefs("status --host box far")
         XCTAssertEqual(one.status, 0, one.err)
         XCTAssertEqual(one.out.split(separator: "\n").first, (box.daemon.read("far/status") ?? "").split(separator: "\n").first)
