@@ -120,7 +120,7 @@ final class RemoteEvents: @unchecked Sendable {
         partial = []
         skipping = false
         do throws(HiveError) {
-            let size = Int64(try link.stat(["events"]).size)
+            let size = Int64(clamping: try link.stat(["events"]).size)
             if let kept = sink.offsets.offset(host) {
                 done = kept
                 if size < kept {
