@@ -8,8 +8,9 @@ import Logging
 ///
 /// Threads: the mirror is refreshed on `refreshing`, one directory at a time, in
 /// order; requests for contents and writes (and the attributes of files that change
-/// unannounced) run on `io` (they wait for the link, at most its timeout), never on
-/// the caller's thread; other attributes are answered from the mirror at once.
+/// unannounced) each run on a queue of their own (`io`: they wait for the link, at
+/// most its timeout), never on the caller's thread; other attributes are answered
+/// from the mirror at once.
 public final class RemoteHost: @unchecked Sendable {
     public let name: String
     public let link: LinkClient
@@ -17,11 +18,20 @@ public final class RemoteHost: @unchecked Sendable {
     let log: Logger
     /// Its sessions as its root `status.json` last said (RemoteSessions.swift).
     let seen = SessionsSeen()
+    /// Where its `status.json` is read, one read at a time. A serial queue of its
+    /// own, so that it has a thread of its own while it waits on the link: blocked
+    /// work on the shared concurrent pool runs only as many at once as there are
+    /// cores, and four hosts would be asked two at a time.
+    let sessionsQueue: DispatchQueue
     /// Its root `events`, followed into this host's (nil: not followed).
     let events: RemoteEvents?
     private let announce: @Sendable (TreeNotice) -> Void
     private let refreshing: DispatchQueue
-    let io = DispatchQueue(label: "hivefs.host.io", attributes: .concurrent)
+    /// Where one request that waits on the link runs: a serial queue of its own
+    /// each time, so each has a thread while it waits (the shared concurrent pool
+    /// runs only as many blocked items at once as there are cores, and the rest of
+    /// the daemon's work would wait behind them).
+    var io: DispatchQueue { DispatchQueue(label: "hivefs.host.\(name).io") }
     /// Directories whose refresh is asked for and not begun (`[]` for the root and
     /// all); asked for again meanwhile, a refresh runs once.
     private let lock = NSLock()
@@ -37,6 +47,7 @@ public final class RemoteHost: @unchecked Sendable {
         self.events = events.map { RemoteEvents(host: name, link: link, sink: $0, log: log) }
         self.announce = announce
         refreshing = DispatchQueue(label: "hivefs.host.\(name)")
+        sessionsQueue = DispatchQueue(label: "hivefs.host.\(name).sessions")
     }
 
     /// The group changes of the far side's session `s` are announced under here.

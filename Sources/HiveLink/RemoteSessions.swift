@@ -6,7 +6,7 @@ import HiveRuntime
 ///
 /// Decisions, stated once:
 /// - Each host's root `status.json` is read when a root `status` or `status.json`
-///   is opened here: every host at once, on its I/O queue, so it costs one round
+///   is opened here: every host at once, each on a queue of its own, so it costs one round
 ///   trip, and at most `HostsTable.sessionsWaitMS`; a host that answers later shows
 ///   what it last said. Opens while a read is under way wait for that read. An
 ///   answer younger than `SessionsSeen.fresh` is used as it is, unless the host
@@ -179,7 +179,7 @@ extension HostsTable: FleetView {
             group.enter()
             // One read a host at a time: later opens wait for the one under way.
             guard h.seen.join({ group.leave() }) else { continue }
-            h.io.async {
+            h.sessionsQueue.async {
                 h.readSessions()
                 for waiter in h.seen.finish() { waiter() }
             }
