@@ -6,9 +6,9 @@ import HiveRuntime
 ///
 /// Decisions, stated once:
 /// - Each host's root `status.json` is read when a root `status` or `status.json`
-///   is opened here: every host at once, each on a queue of its own, so it costs one round
-///   trip, and at most `HostsTable.sessionsWaitMS`; a host that answers later shows
-///   what it last said. Opens while a read is under way wait for that read. An
+///   is opened here: every host at once, each on a queue of its own, so it costs
+///   one round trip, and at most `HostsTable.sessionsWaitMS`; a host that answers
+///   later shows what it last said. Opens while a read is under way wait for that read. An
 ///   answer younger than `SessionsSeen.fresh` is used as it is, unless the host
 ///   announced a change or took a write from here since.
 /// - What it serves over the link holds its own sessions only (`HiveTree.withoutFleet`);
@@ -17,8 +17,8 @@ import HiveRuntime
 ///   `@HOST/NAME`, and `attach` runs tmux there through ssh (`ssh -t … DEST -- tmux
 ///   …`), so `hivefs top` and scripts attach to it as to a local one (null when
 ///   the link is not ssh's). Both are rewritten in the bytes, without parsing the
-///   rest (the far side writes both in a known form); an object that does not
-///   begin with its name is left out, with a warning in the log.
+///   rest (the far side writes both in a known form); an object that is not JSON,
+///   or does not begin with its name, is left out, with a warning in the log.
 /// - A host whose link is down is one row, `@HOST` in state `down`, with why and since when.
 extension RemoteHost {
     /// Reads the host's root `status.json` again and keeps its objects; false when the link failed.
