@@ -235,10 +235,13 @@ final class BridgeCacheTests: BridgeTestCase {
     func testOnAFuseWorkerTheDropIsQueuedNotSent() {
         cat("k", "agent")
         agent.set("codex\n")
+        // Held while the worker serves, so that what was queued cannot run before the check.
+        bridge.notifier.suspend()
         FuseWorker.serving {
             tree.announce(.changed(group: "k"))
             XCTAssertEqual(drops, [], "never from a thread serving a request")
         }
+        bridge.notifier.resume()
         bridge.notifier.sync {}
         XCTAssertEqual(drops, [.attributes(ino("k", "agent"))])
         XCTAssertEqual(kernel.onWorker.get, [false])
