@@ -457,38 +457,23 @@ public final class LinkClient: @unchecked Sendable {
             err.start()
         }
 
-        /// Sends a request; `done` gets its answer, or the link's end.
+        /// Sends a request (under `tag`, else the next one); `done` gets its answer,
+        /// or the link's end.
         func send(_ request: NinePRequest, tag: UInt16? = nil,
                   _ done: @escaping @Sendable (Result<NinePResponse, HiveError>) -> Void) {
-            let t = tag ?? client?.tag() ?? 1
-            let message = NinePCodec.encode(request, tag: t)
-            let refused = lock.withLock { () -> String? in
-                if let closed { return closed }
-                // A T-message's answer is the R-message numbered one past it.
-                waiting[t] = (message[4] &+ 1, done)
-                return nil
-            }
-            if let refused { return done(.failure(HiveError(.socketNotConnected, refused))) }
-            let failed = writing.withLock { () -> Errno? in
-                guard !inputClosed else { return .socketNotConnected }
-                do throws(Errno) {
-                    try Sys.writeAll(child.input, message)
-                    return nil
-                } catch {
-                    return error
-                }
-            }
-            if let failed { close(because: "cannot write to \(client?.name ?? "the link"): \(failed)") }
+            sendAll([request], [done], tags: tag.map { [$0] })
         }
 
         /// Sends requests in one write, so that ssh carries them in one packet (not
         /// one each, every one held up by the one before); `dones[i]` gets the answer
-        /// to `requests[i]`, or the link's end.
-        func sendAll(_ requests: [NinePRequest], _ dones: [@Sendable (Result<NinePResponse, HiveError>) -> Void]) {
+        /// to `requests[i]`, or the link's end. Each goes under `tags[i]` if given,
+        /// else the client's next tag.
+        func sendAll(_ requests: [NinePRequest], _ dones: [@Sendable (Result<NinePResponse, HiveError>) -> Void],
+                     tags given: [UInt16]? = nil) {
             var bytes: [UInt8] = []
             var tags: [(tag: UInt16, expects: UInt8)] = []
-            for r in requests {
-                let t = client?.tag() ?? 1
+            for (i, r) in requests.enumerated() {
+                let t = given?[i] ?? client?.tag() ?? 1
                 let message = NinePCodec.encode(r, tag: t)
                 // A T-message's answer is the R-message numbered one past it.
                 tags.append((t, message[4] &+ 1))
