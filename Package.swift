@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
     ],
     targets: [
         // libfuse3, through pkg-config; the shim header fixes the API version.
@@ -56,6 +60,20 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // `hivefs web`: the dashboard in a browser, served over HTTP and a WebSocket,
+        // reading and writing only the mount's files, woken by the daemon's link.
+        .target(
+            name: "HiveWeb",
+            dependencies: [
+                "HiveCore", "HiveLink", "HiveTop",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // `hivefs top`: a dashboard that reads and writes only the mount's files.
         .target(
             name: "HiveTop",
@@ -73,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "hivefs",
             dependencies: [
-                "HiveCore", "HiveRuntime", "HiveFUSE", "HiveHook", "HiveTop", "HiveLink",
+                "HiveCore", "HiveRuntime", "HiveFUSE", "HiveHook", "HiveTop", "HiveLink", "HiveWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -92,6 +110,8 @@ let package = Package(
         ),
         // The link's pure parts: other hosts' objects renamed, offsets kept.
         .testTarget(name: "HiveLinkTests", dependencies: ["HiveLink", "HiveCore"]),
+        // The web server's pure parts: the terminal as HTML, tokens, origins, routes.
+        .testTarget(name: "HiveWebTests", dependencies: ["HiveWeb", "HiveCore"]),
         // The FUSE bridge's handling of requests, driven with a stub table and recorded
         // replies: no mount, no /dev/fuse.
         .testTarget(

@@ -10,6 +10,6 @@ struct HiveCommand: ParsableCommand {
         discussion: "Mount with `hivefs mount`, then use cat, echo, mkdir, rmdir and tail -f on the tree. See hivefs(1) and hivefs(5).",
         version: "0.1.0",
         subcommands: [MountCommand.self, UnmountCommand.self, NewCommand.self, StatusCommand.self,
-                      TopCommand.self, AttachCommand.self, ServeCommand.self, LaunchCommand.self, HookCommand.self]
+                      TopCommand.self, WebCommand.self, AttachCommand.self, ServeCommand.self, LaunchCommand.self, HookCommand.self]
     )
 }

@@ -26,10 +26,12 @@ struct ConfigFile: Decodable {
     var hosts: [String: HostEntry] = [:]
     /// `[link]`: how every host is reached unless its entry says otherwise.
     var link: LinkDefaults?
+    /// The port `hivefs web` listens on, on loopback, when `--listen` is not given.
+    var webPort: Int?
 
     /// The keys the file may hold, at its top and in its tables.
     static let topKeys: Set<String> = ["mountpoint", "state", "socket", "worktrees", "idle-timeout", "quiet-after",
-                                       "kill-grace", "prices", "on", "on-timeout", "budget-action", "restore", "hosts", "link"]
+                                       "kill-grace", "prices", "on", "on-timeout", "budget-action", "restore", "hosts", "link", "web-port"]
     static let onKeys: Set<String> = ["waiting", "idle", "exited", "killed", "failed", "any"]
     static let priceKeys: Set<String> = ["input", "output", "cache_read", "cache_write", "cache_write_1h"]
     static let hostKeys: Set<String> = ["destination", "ssh", "command"]
@@ -101,6 +103,7 @@ struct ConfigFile: Decodable {
         onTimeout = try seconds(.onTimeout)
         hosts = try c.decodeIfPresent([String: HostEntry].self, forKey: .hosts) ?? [:]
         link = try c.decodeIfPresent(LinkDefaults.self, forKey: .link)
+        webPort = try c.decodeIfPresent(Int.self, forKey: .webPort)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -113,6 +116,7 @@ struct ConfigFile: Decodable {
         case prices, on
         case onTimeout = "on-timeout"
         case hosts, link
+        case webPort = "web-port"
     }
 
     /// Reads the file if it exists; a file that exists but cannot be parsed is an error.

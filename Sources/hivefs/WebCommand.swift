@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import HiveCore
+import HiveRuntime
+import HiveWeb
+import Logging
+
+/// `hivefs web`: the dashboard in a browser. Wiring only: the server, the hub and
+/// the daemon's notifications are `HiveWeb`'s.
+struct WebCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "web",
+        abstract: "Serve a live dashboard of every session to a browser, with a fresh access token.",
+        discussion: """
+            It reads and writes only the mount's files, as a script would, and is told of changes by the daemon. \
+            It listens on 127.0.0.1:7117 (or the config's web-port) and prints the URL to open, which carries \
+            the access token; the token is also in the state directory's web.token, and each start makes a new one. \
+            Listening on another address must be asked for with --listen, and needs TLS in front (see hivefs(1)).
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The address and port to listen on (default 127.0.0.1:7117; port 0: any free one).",
+                                            valueName: "addr:port"))
+    var listen: String?
+    @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
+    @Option(name: .long, help: "The state directory (default $XDG_STATE_HOME/hivefs).", completion: .directory)
+    var state: String?
+    @OptionGroup var location: Location
+
+    static let defaultPort = 7117
+
+    func run() throws {
+        let file = try ConfigFile.load(location.config)
+        let mp = try location.mountpoint(mount)
+        let stateDir = absolute(state ?? file.state ?? HiveConfig.defaultStateDir())
+        let (host, port) = try address(file)
+        if !WebCommand.isLoopback(host) {
+            warn("listening on \(host), beyond this machine, over plain HTTP: put TLS in front (a reverse proxy or an ssh tunnel; see hivefs(1))")
+        }
+        guard access(mp + "/status.json", R_OK) == 0 else {
+            warn("cannot read \(mp)/status.json: \(String(cString: strerror(errno))) (is hivefs mounted at \(mp)?)")
+            throw ExitCode(3)
+        }
+        var logger = Logger(label: "hivefs-web")
+        logger.logLevel = .warning
+        let token = Access.newToken()
+        do throws(HiveError) {
+            try Access.save(token, to: stateDir + "/web.token")
+        } catch {
+            warn("\(error.errnoName) \(error.reason)")
+            throw ExitCode(1)
+        }
+        let hub = Hub(mount: mp)
+        let watch = DaemonWatch(command: [Sys.executablePath, "serve", "--stdio", "--state", stateDir,
+                                          "--config", absolute(location.config)],
+                                hub: hub, logger: logger)
+        watch.start()
+        let server = WebServer(hub: hub, access: Access(token: token), host: host, port: port, logger: logger)
+        let done = DispatchSemaphore(value: 0)
+        let failure = Failure()
+        Task {
+            do {
+                try await server.run(ready: { bound in
+                    let shown = host.contains(":") ? "[\(host)]" : host
+                    // Written at once (not through stdio's buffer): a pipe reader waits for it.
+                    FileHandle.standardOutput.write(Data("http://\(shown):\(bound)/?token=\(token)\n".utf8))
+                    FileHandle.standardError.write(Data("hivefs web: serving \(mp) on \(shown):\(bound); open the URL above (its token is also in \(stateDir)/web.token)\n".utf8))
+                })
+            } catch {
+                failure.set("cannot serve on \(host):\(port): \(error)")
+            }
+            done.signal()
+        }
+        done.wait()
+        watch.stop()
+        if let why = failure.get() {
+            warn(why)
+            throw ExitCode(1)
+        }
+    }
+
+    /// `--listen`, else loopback at the config's port, else 7117.
+    func address(_ file: ConfigFile) throws -> (String, Int) {
+        guard let listen else {
+            let port = file.webPort ?? WebCommand.defaultPort
+            guard (1...65535).contains(port) else { throw ValidationError("web-port must be between 1 and 65535 (got \(port))") }
+            return ("127.0.0.1", port)
+        }
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+              (0...65535).contains(port) else {
+            throw ValidationError("--listen is ADDRESS:PORT (127.0.0.1:7117, [::1]:7117, 0.0.0.0:7117); got '\(listen)'")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("--listen needs an address before the port (127.0.0.1:\(port))") }
+        return (host, port)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// Why the server stopped, set from its task.
+final class Failure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var why: String?
+    func set(_ s: String) { lock.withLock { why = s } }
+    func get() -> String? { lock.withLock { why } }
+}
