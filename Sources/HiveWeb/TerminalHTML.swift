@@ -64,7 +64,10 @@ public enum TerminalHTML {
                     while j < bytes.count, bytes[j] != 0x07, !(bytes[j] == 0x1B && j + 1 < bytes.count && bytes[j + 1] == UInt8(ascii: "\\")) { j += 1 }
                     i = j < bytes.count && bytes[j] == 0x1B ? j + 2 : j + 1
                 } else {
-                    i += 2
+                    // ESC, intermediate bytes (0x20–0x2F: `ESC ( B`), a final byte.
+                    var j = i + 1
+                    while j < bytes.count, (0x20...0x2F).contains(bytes[j]) { j += 1 }
+                    i = j + 1
                 }
                 continue
             }
