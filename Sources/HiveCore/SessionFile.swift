@@ -6,7 +6,9 @@ public enum SessionFile: String, Sendable, CaseIterable {
     case gitJSON = "git.json"
     case log, mode, model, permission
     case permissionJSON = "permission.json"
-    case prompt, screen, setup, state, status
+    case prompt, screen
+    case screenANSI = "screen.ansi"
+    case setup, state, status
     case statusJSON = "status.json"
     case summary
     case summaryJSON = "summary.json"

@@ -42,12 +42,19 @@ extension Processes {
         step(s, .ended(finishExit(s)), .queue(uid: getuid()))
     }
 
+    /// Keeps the terminal's last screen, plain (`screen`) and with its colours
+    /// (`screen.ansi`), for the session's files once its terminal is gone.
+    func keepScreen(_ name: String) {
+        if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
+        if let text = tmux.capture(name, colours: true) { store.writeSessionFile(name, "screen.ansi", text) }
+    }
+
     /// Keeps the last screen of an agent that ended, closes its terminal, and says how it ended.
     func finishExit(_ s: LiveSession) -> Ending {
         let name = s.name
         s.ingest.sync { reports.ingestHooks(s) }  // its last reports come before its end
         let pane = tmux.pane(name)
-        if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
+        keepScreen(name)
         tmux.killSession(name)
         closeWatches(s)
         var how = Ending()
@@ -79,7 +86,7 @@ extension Processes {
             inside.handles.generation += 1
             return inside.handles.scope(inside.machine.record)
         }
-        if let text = tmux.capture(name) { store.writeSessionFile(name, "screen", text) }
+        keepScreen(name)
         var failure: HiveError?
         if let scope {
             do { try ProcessTree.terminate(scope, graceMS: config.killGraceMS) } catch { failure = error }

@@ -97,9 +97,10 @@ public struct Tmux: Sendable {
         return Pane(session: name, pid: pid, dead: f[1] == "1", status: Int32(f[2]), signal: Int32(f[3]))
     }
 
-    /// The visible rows of the session's terminal, or nil when it is gone.
-    public func capture(_ name: String) -> String? {
-        let r = run(["capture-pane", "-p", "-t", Tmux.target(name)])
+    /// The visible rows of the session's terminal, or nil when it is gone; with
+    /// `colours`, with the escape sequences of their colours and attributes (`-e`).
+    public func capture(_ name: String, colours: Bool = false) -> String? {
+        let r = run(["capture-pane", "-p"] + (colours ? ["-e"] : []) + ["-t", Tmux.target(name)])
         return r.ok ? r.stdout : nil
     }
 

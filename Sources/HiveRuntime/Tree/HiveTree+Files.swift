@@ -31,7 +31,8 @@ extension HiveTree {
         FileRow(.permission, rendered(.permission), cache: .content, poll: .record),
         FileRow(.permissionJSON, rendered(.permissionJSON), cache: .content, poll: .record),
         FileRow(.prompt, rendered(.prompt), mode: .whileNew, cache: .content, poll: .record, write: .spec),
-        FileRow(.screen, screen),
+        FileRow(.screen, screen(colours: false)),
+        FileRow(.screenANSI, screen(colours: true)),
         FileRow(.setup, rendered(.setup), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.state, rendered(.state), cache: .content, poll: .state),
         // Kept until a second it shows ticks (`Rendered.until`), then checked again.
@@ -75,13 +76,16 @@ extension HiveTree {
         { t, s in .refreshed({ _ in t.hive.views.render(s, f)?.content }, refresh: { done in t.hive.views.readGit(s, done: done) }) }
     }
 
-    /// The terminal (`Hive.screen`): captured from tmux while the session is live,
-    /// which is slow; else the final screen saved on disk. Its time is the session's end.
-    static let screen: FileRow.Source = { t, s in
-        let render: Render = { _ in
-            FileContent(bytes: t.hive.views.screen(s), mtime: t.hive.snapshot(s)?.0.ended ?? t.mountTime)
+    /// The terminal (`Hive.screen`), with its colours' escape sequences or without:
+    /// captured from tmux while the session is live, which is slow; else the final
+    /// screen saved on disk. Its time is the session's end.
+    static func screen(colours: Bool) -> FileRow.Source {
+        { t, s in
+            let render: Render = { _ in
+                FileContent(bytes: t.hive.views.screen(s, colours: colours), mtime: t.hive.snapshot(s)?.0.ended ?? t.mountTime)
+            }
+            return t.hive.snapshot(s)?.0.state.isLive == true ? .slow(render) : .rendered(render)
         }
-        return t.hive.snapshot(s)?.0.state.isLive == true ? .slow(render) : .rendered(render)
     }
 }
 

@@ -85,7 +85,7 @@ final class Views: Sendable {
             text = r.permission?.json ?? ""
         case .files:
             text = FilesRenderer.text(r)
-        case .screen:
+        case .screen, .screenANSI:
             text = ""
         case .events, .eventsJSONL, .log, .summary, .summaryJSON:
             text = ""
@@ -170,6 +170,7 @@ final class Views: Sendable {
         case .eventsJSONL: return store.eventsJSONLPath(name)
         case .log: return store.logPath(name)
         case .screen: return store.screenPath(name)
+        case .screenANSI: return store.screenPath(name) + ".ansi"
         case .summary: return store.sessionDir(name) + "/summary"
         case .summaryJSON: return store.sessionDir(name) + "/summary.json"
         default: return nil
@@ -185,9 +186,11 @@ final class Views: Sendable {
 
     /// The visible rows of a live session's terminal, or its saved final screen.
     /// Runs tmux: call it off the FUSE workers.
-    func screen(_ name: String) -> [UInt8] {
+    func screen(_ name: String, colours: Bool = false) -> [UInt8] {
         guard let (r, _) = snapshot(name) else { return [] }
-        if r.state.isLive, let text = parts.tmux.capture(name) { return Array(text.utf8) }
+        if r.state.isLive, let text = parts.tmux.capture(name, colours: colours) { return Array(text.utf8) }
+        // An ended session's screen as kept; one kept by an older hivefs has no colours.
+        if colours, let kept = Sys.readFile(store.screenPath(name) + ".ansi") { return kept }
         return Sys.readFile(store.screenPath(name)) ?? []
     }
 
