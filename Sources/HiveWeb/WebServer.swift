@@ -49,9 +49,13 @@ public struct WebServer: Sendable {
         let sockets = Router(context: BasicWebSocketRequestContext.self)
         sockets.middlewares.add(Guard<BasicWebSocketRequestContext>(access: access))
         let hub = hub
+        let log = log
         sockets.ws("/ws", shouldUpgrade: { request, _ in
+            // A refused upgrade is answered 400 by the WebSocket layer, which takes no
+            // reason: the reason goes to the log.
             guard Access.sameOrigin(request.headers[.origin], host: request.head.authority) else {
-                throw HTTPError(.forbidden, message: "a WebSocket is taken only from the page's own origin (http://\(request.head.authority ?? "?")), not \(request.headers[.origin] ?? "none")")
+                log.warning("refused a WebSocket from \(request.headers[.origin] ?? "no origin"): only the page's own origin (http://\(request.head.authority ?? "?")) may open one")
+                return .dontUpgrade
             }
             return .upgrade([:])
         }, onUpgrade: { inbound, outbound, _ in
