@@ -59,6 +59,15 @@ public struct JSONWriter: Sendable {
         return out
     }
 
+    /// A figure with one decimal (`12.5`, `0.0`), the same in `status` and `status.json`.
+    public static func tenths(_ d: Double) -> String {
+        guard d.isFinite else { return "0.0" }
+        if d < 0 { return "-" + tenths(-d) }
+        guard d < 1e14 else { return String(Int64(d)) + ".0" }
+        let tenths = Int64((d * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
     /// Dollars with four decimals (`0.4213`), the same in `status` and `status.json`.
     public static func money(_ d: Double) -> String {
         guard d.isFinite else { return "0.0000" }

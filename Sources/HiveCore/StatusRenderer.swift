@@ -21,6 +21,10 @@ public struct RenderContext: Sendable {
     public var disk: String?
     /// Where the state of a live session comes from now (hooks, notify, screen, terminal).
     public var reports: String?
+    /// Percent of one core the running session's process tree used over the last seconds.
+    public var cpu: Double?
+    /// Bytes resident in memory of the running session's process tree (RSS summed).
+    public var memory: Int64?
 
     public init(now: Timestamp, socket: String, output: Timestamp? = nil, ledger: TranscriptLedger? = nil,
                 prices: PriceTable = .standard) {
@@ -63,6 +67,8 @@ public enum StatusRenderer {
             ("worktree", .string(r.worktree)),
             ("changed", .int(ctx.gitChanged.map(Int64.init))),
             ("pid", .int(r.state.isLive ? r.pid.map(Int64.init) : nil)),
+            ("cpu", .tenths(r.state.isLive ? ctx.cpu : nil)),
+            ("memory", .int(r.state.isLive ? ctx.memory : nil)),
             ("created", .string(r.created.rfc3339)),
             ("started", .string(r.started?.rfc3339)),
             ("activity", .string(activity(r, ctx).rfc3339)),
@@ -98,6 +104,8 @@ public enum StatusRenderer {
         case int(Int64?)
         /// Dollars, shown with four decimals.
         case money(Double?)
+        /// A figure shown with one decimal (a percent).
+        case tenths(Double?)
     }
 
     /// What is left of the budget: tokens, or dollars; 0 once spent.
@@ -159,6 +167,7 @@ public enum StatusRenderer {
             case .string(let s): shown = Text.orDash(s)
             case .int(let i): shown = i.map(String.init) ?? "-"
             case .money(let d): shown = d.map(JSONWriter.money) ?? "-"
+            case .tenths(let d): shown = d.map(JSONWriter.tenths) ?? "-"
             }
             out += k + " " + shown + "\n"
         }
@@ -173,6 +182,7 @@ public enum StatusRenderer {
             case .string(let s): w.stringOrNull(k, (s?.isEmpty ?? true) ? nil : s)
             case .int(let i): w.intOrNull(k, i)
             case .money(let d): if let d { w.raw(k, JSONWriter.money(d)) } else { w.null(k) }
+            case .tenths(let d): if let d { w.raw(k, JSONWriter.tenths(d)) } else { w.null(k) }
             }
         }
         return w.result + "\n"

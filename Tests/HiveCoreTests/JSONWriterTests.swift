@@ -32,6 +32,15 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertEqual(JSONWriter.number(1e20), "1e+20")
     }
 
+    func testTenthsHaveOneDecimal() {
+        XCTAssertEqual(JSONWriter.tenths(0), "0.0")
+        XCTAssertEqual(JSONWriter.tenths(12.46), "12.5")
+        XCTAssertEqual(JSONWriter.tenths(12.44), "12.4")
+        XCTAssertEqual(JSONWriter.tenths(0.04), "0.0")
+        XCTAssertEqual(JSONWriter.tenths(199.96), "200.0")
+        XCTAssertEqual(JSONWriter.tenths(.nan), "0.0")
+    }
+
     func testQuoteEscapes() {
         XCTAssertEqual(JSONWriter.quote("a\"b\\c\nd\re\tf\u{1}\u{7F}"), #""a\"b\\c\nd\re\tf\u0001\u007f""#)
         XCTAssertEqual(JSONWriter.quote("🐝 é"), "\"🐝 é\"")

@@ -5,13 +5,13 @@ import XCTest
 final class StatusRendererTests: XCTestCase {
     /// The keys of DESIGN.md §2, in its order.
     static let keys = [
-        "name", "state", "agent", "command", "dir", "branch", "worktree", "changed", "pid", "created", "started", "activity",
+        "name", "state", "agent", "command", "dir", "branch", "worktree", "changed", "pid", "cpu", "memory", "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "reports", "tokens.input", "tokens.output", "tokens.cache_read",
         "tokens.cache_write", "cost.usd", "cost.unpriced", "cost.source", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
         "idle-timeout.left", "events", "disk", "attach",
         "ended", "exit", "reason",
     ]
-    static let numeric: Set<String> = ["pid", "idle", "tokens.input", "tokens.output", "tokens.cache_read",
+    static let numeric: Set<String> = ["pid", "cpu", "memory", "idle", "tokens.input", "tokens.output", "tokens.cache_read",
                                        "tokens.cache_write", "cost.usd", "transcript.skipped", "idle-timeout",
                                        "idle-timeout.left", "events", "exit"]
 
@@ -73,7 +73,7 @@ final class StatusRendererTests: XCTestCase {
     func testTextOfANewSessionShowsDashForUnknowns() {
         let kv = Dictionary(uniqueKeysWithValues: keyValues(StatusRenderer.text(newRecord(), ctx)))
         XCTAssertEqual(kv["state"], "new")
-        for key in ["command", "dir", "branch", "pid", "started", "idle", "tool", "ended", "exit", "reason", "attach", "cost.usd"] {
+        for key in ["command", "dir", "branch", "pid", "cpu", "memory", "started", "idle", "tool", "ended", "exit", "reason", "attach", "cost.usd"] {
             XCTAssertEqual(kv[key], "-", key)
         }
         XCTAssertEqual(kv["events"], "1")
@@ -88,6 +88,8 @@ final class StatusRendererTests: XCTestCase {
         XCTAssertEqual(kv["exit"], "143")
         XCTAssertEqual(kv["reason"], "kill\\nfrom uid 1000", "a newline in a value is escaped")
         XCTAssertEqual(kv["pid"], "-", "no pid once the agent is gone")
+        XCTAssertEqual(kv["cpu"], "-")
+        XCTAssertEqual(kv["memory"], "-")
         XCTAssertEqual(kv["idle"], "-", "idle is for live sessions")
         XCTAssertEqual(kv["attach"], "-")
         XCTAssertEqual(lines(of: text).count, Self.keys.count, "one line per key even with a newline in a value")
@@ -155,6 +157,35 @@ final class StatusRendererTests: XCTestCase {
         XCTAssertEqual(kv["state"], "waiting")
         XCTAssertEqual(kv["reason"], "permission: Bash(rm -rf build)")
         XCTAssertEqual(kv["pid"], "48211")
+    }
+
+    func testCPUAndMemoryOfARunningSession() throws {
+        var c = ctx
+        c.cpu = 12.46
+        c.memory = 187_432_960
+        let kv = Dictionary(uniqueKeysWithValues: keyValues(StatusRenderer.text(workingRecord(), c)))
+        XCTAssertEqual(kv["cpu"], "12.5", "one decimal")
+        XCTAssertEqual(kv["memory"], "187432960")
+        let s = StatusRenderer.json(workingRecord(), c)
+        XCTAssertTrue(s.contains(#""pid":48211,"cpu":12.5,"memory":187432960,"created":"#), s)
+        let obj = try json(s)
+        XCTAssertEqual((obj["cpu"] as? NSNumber)?.doubleValue, 12.5)
+        XCTAssertEqual((obj["memory"] as? NSNumber)?.int64Value, 187_432_960)
+        c.cpu = 0
+        XCTAssertTrue(StatusRenderer.json(workingRecord(), c).contains(#""cpu":0.0,"#))
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: keyValues(StatusRenderer.text(workingRecord(), c)))["cpu"], "0.0")
+    }
+
+    func testCPUAndMemoryAreUnknownOnceEnded() throws {
+        var c = ctx
+        c.cpu = 3.2
+        c.memory = 4096
+        let kv = Dictionary(uniqueKeysWithValues: keyValues(StatusRenderer.text(killedRecord(), c)))
+        XCTAssertEqual(kv["cpu"], "-", "only a running session has processes to measure")
+        XCTAssertEqual(kv["memory"], "-")
+        let obj = try json(StatusRenderer.json(killedRecord(), c))
+        XCTAssertTrue(obj["cpu"] is NSNull)
+        XCTAssertTrue(obj["memory"] is NSNull)
     }
 
     // MARK: status.json

@@ -69,7 +69,8 @@ public final class Hive: @unchecked Sendable {
         self.settings = MachineSettings(quietAfterMS: config.quietAfterMS, defaultIdleTimeout: config.idleTimeout,
                                         budgetKills: config.budgetKills, prices: config.prices)
         let machines = Machines()
-        let parts = Parts(config: config, store: store, tmux: tmux, watcher: watcher, log: logger, machines: machines)
+        let parts = Parts(config: config, store: store, tmux: tmux, watcher: watcher, log: logger, machines: machines,
+                          meter: ResourceMeter())
         let git = Git()
         let worktrees = Worktrees(git: git, folder: config.worktreesDir)
         reports = Reports(parts)

@@ -13,6 +13,8 @@ struct Parts: Sendable {
     let watcher: Watcher
     let log: Logger
     let machines: Machines
+    /// What running sessions' processes use (`cpu`, `memory`), measured as `status` is read.
+    let meter: ResourceMeter
 }
 
 /// The way back from a part to the sessions' machines: a part that found something

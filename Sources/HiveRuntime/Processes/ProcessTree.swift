@@ -12,18 +12,34 @@ public enum ProcessTree {
         public var sid: pid_t
         /// The one-letter state from /proc/PID/stat (R, S, D, T, t, Z, X…).
         public var state: Character
+        /// CPU time in clock ticks: its own (user and system) and that of the children
+        /// it has reaped (fields 14–17), so a tree's sum keeps what its ended processes used.
+        public var cpuTicks: Int64 = 0
+        /// When it started, in clock ticks since boot (field 22).
+        public var startTicks: Int64 = 0
+        /// Its resident set size in pages (field 24).
+        public var rssPages: Int64 = 0
         public var isGone: Bool { state == "Z" || state == "X" }
         public var isStopped: Bool { state == "T" || state == "t" }
     }
 
-    /// Parses /proc/PID/stat; the command name may hold spaces and parentheses.
+    /// Parses /proc/PID/stat; the command name may hold spaces and parentheses, so
+    /// fields are counted from the last `)`. The figures of CPU time, start and
+    /// memory are 0 when the line is too short to hold them.
     public static func parseStat(_ bytes: [UInt8]) -> Proc? {
         guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
         let head = String(decoding: bytes[..<close], as: UTF8.self)
         guard let pid = pid_t(head.split(separator: " ").first ?? "") else { return nil }
-        let rest = String(decoding: bytes[(close + 1)...], as: UTF8.self).split(separator: " ")
+        let rest = String(decoding: bytes[(close + 1)...], as: UTF8.self)
+            .split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard rest.count >= 4, let st = rest[0].first, let ppid = pid_t(rest[1]), let sid = pid_t(rest[3]) else { return nil }
-        return Proc(pid: pid, ppid: ppid, sid: sid, state: st)
+        var p = Proc(pid: pid, ppid: ppid, sid: sid, state: st)
+        // `rest[0]` is field 3 (the state), so field N is `rest[N - 3]`.
+        func field(_ n: Int) -> Int64 { n - 3 < rest.count ? Int64(rest[n - 3]) ?? 0 : 0 }
+        p.cpuTicks = (14...17).reduce(0) { $0 + field($1) }
+        p.startTicks = field(22)
+        p.rssPages = field(24)
+        return p
     }
 
     public static func read(_ pid: pid_t) -> Proc? {
@@ -41,6 +57,49 @@ public enum ProcessTree {
         return out
     }
 
+    /// One scan of every process, indexed by pid, parent and session id, so that
+    /// the members of many scopes are found in it without reading /proc again.
+    public struct Snapshot: Sendable {
+        public let procs: [Proc]
+        let byPid: [pid_t: Proc]
+        let children: [pid_t: [pid_t]]
+        let bySession: [pid_t: [pid_t]]
+
+        public init(_ procs: [Proc]) {
+            self.procs = procs
+            var byPid: [pid_t: Proc] = [:]
+            var children: [pid_t: [pid_t]] = [:]
+            var bySession: [pid_t: [pid_t]] = [:]
+            for p in procs {
+                children[p.ppid, default: []].append(p.pid)
+                bySession[p.sid, default: []].append(p.pid)
+                byPid[p.pid] = p
+            }
+            self.byPid = byPid
+            self.children = children
+            self.bySession = bySession
+        }
+
+        /// The process with this pid, if it was there when the scan was made.
+        public func proc(_ pid: pid_t) -> Proc? { byPid[pid] }
+
+        /// See `ProcessTree.members`.
+        public func members(_ scope: Scope, extra: Set<pid_t> = []) -> [Proc] {
+            let root = scope.root
+            var set: Set<pid_t> = []
+            var stack = [root]
+            while let p = stack.popLast() {
+                guard byPid[p] != nil, set.insert(p).inserted else { continue }
+                stack += children[p] ?? []
+            }
+            let session = scope.leader ?? root
+            for p in bySession[session] ?? [] { set.insert(p) }
+            for p in extra where byPid[p] != nil { set.insert(p) }
+            if let leader = scope.leader { set.remove(leader) }
+            return set.compactMap { byPid[$0] }.filter { !$0.isGone }.sorted { $0.pid < $1.pid }
+        }
+    }
+
     /// A session's processes: the agent's tree, and whatever else is in the session
     /// id of the pane's first process (the launcher), which is itself left out.
     public struct Scope: Sendable, Equatable {
@@ -56,22 +115,7 @@ public enum ProcessTree {
     /// the leader's session id (the root's without a leader), and `extra` pids still
     /// alive; never the leader itself.
     public static func members(_ scope: Scope, extra: Set<pid_t> = []) -> [Proc] {
-        let root = scope.root
-        let procs = all()
-        var children: [pid_t: [pid_t]] = [:]
-        var byPid: [pid_t: Proc] = [:]
-        for p in procs { children[p.ppid, default: []].append(p.pid); byPid[p.pid] = p }
-        var set: Set<pid_t> = []
-        var stack = [root]
-        while let p = stack.popLast() {
-            guard byPid[p] != nil, set.insert(p).inserted else { continue }
-            stack += children[p] ?? []
-        }
-        let session = scope.leader ?? root
-        for p in procs where p.sid == session { set.insert(p.pid) }
-        for p in extra where byPid[p] != nil { set.insert(p) }
-        if let leader = scope.leader { set.remove(leader) }
-        return set.compactMap { byPid[$0] }.filter { !$0.isGone }.sorted { $0.pid < $1.pid }
+        Snapshot(all()).members(scope, extra: extra)
     }
 
     /// Stops every process of the tree and waits until each shows state T, rescanning

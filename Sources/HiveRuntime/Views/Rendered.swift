@@ -24,7 +24,8 @@ struct StatusKey: Equatable {
 /// A cached `status` still good, or what to render it again from.
 enum CacheLookup {
     case hit(Rendered)
-    case stale(StatusKey, SessionRecord, RenderContext)
+    /// What to render it from: the record, its context, and its processes while it runs.
+    case stale(StatusKey, SessionRecord, RenderContext, ProcessTree.Scope?)
 }
 
 /// A rendered `status`, served again while its key holds and before `until`, the

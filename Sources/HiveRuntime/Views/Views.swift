@@ -96,7 +96,9 @@ final class Views: Sendable {
     /// `status` or `status.json`. One `cat` asks for it several times (lookup and
     /// `fstat` for its size, open, read), and watchers ask often: until something it
     /// shows changes (an event, output, the branch, or a shown second ticking), the
-    /// same bytes are served again rather than rendered again.
+    /// same bytes are served again rather than rendered again. A running session's
+    /// `cpu` and `memory` are measured here, after its mutex is let go (the meter
+    /// may scan /proc, and takes its own lock).
     func renderStatus(_ name: String, json: Bool) -> Rendered? {
         let file: SessionFile = json ? .statusJSON : .status
         let now = Timestamp.now()
@@ -107,12 +109,16 @@ final class Views: Sendable {
             if let hit = inside.handles.statusCache[file], hit.key == key, hit.until.map({ now < $0 }) ?? true {
                 return .hit(hit.rendered)
             }
-            return .stale(key, inside.machine.record, context(inside, now: now))
+            let r = inside.machine.record
+            return .stale(key, r, context(inside, now: now), r.state.isLive ? inside.handles.scope(r) : nil)
         }
-        let r: SessionRecord, ctx: RenderContext, key: StatusKey
+        let r: SessionRecord, key: StatusKey
+        var ctx: RenderContext
         switch found {
         case .hit(let hit): return hit
-        case .stale(let k, let record, let context): (key, r, ctx) = (k, record, context)
+        case .stale(let k, let record, let context, let scope):
+            (key, r, ctx) = (k, record, context)
+            if let scope, let reading = parts.meter.reading(scope) { (ctx.cpu, ctx.memory) = (reading.cpu, reading.memory) }
         }
         let text = json ? StatusRenderer.json(r, ctx) : StatusRenderer.text(r, ctx)
         let until = StatusRenderer.unchangedUntil(r, ctx)
