@@ -34,6 +34,8 @@ struct MountCommand: ParsableCommand {
     @Option(name: .long, help: "End sessions idle or waiting this long (30m, 2h) unless they set their own; off by default.")
     var idleTimeout: String?
 
+    @Flag(name: .long, help: "Also serve the dashboard (hivefs web) while mounted, on loopback at the config's web-port (7117); its URL is printed and kept in STATE/web.url.")
+    var web = false
     @Flag(name: .long, help: "Stay attached and log to stderr.")
     var foreground = false
 
@@ -105,7 +107,12 @@ struct MountCommand: ParsableCommand {
             (try? HostEntry(destination: destination).argv(defaults)) ?? ["ssh", destination, "--", HostEntry.defaultCommand]
         }
         if foreground {
-            try Daemon(config: config, logger: logger, hosts: hosts, hostCommand: hostCommand).run()
+            var daemon = Daemon(config: config, logger: logger, hosts: hosts, hostCommand: hostCommand)
+            if web {
+                daemon.web = [Sys.executablePath, "web", "--mount", config.mountpoint, "--state", config.stateDir,
+                              "--config", absolute(location.config), "--exit-with", String(getpid())]
+            }
+            try daemon.run()
         } else {
             try background(config)
         }
@@ -122,6 +129,10 @@ struct MountCommand: ParsableCommand {
                     "--worktrees", config.worktreesDir,
                     "--idle-timeout", config.idleTimeout.map { "\($0)s" } ?? "off"]
         argv += ["--config", location.config]
+        if web { argv.append("--web") }
+        // The dashboard's URL of this start, once it listens (an older one is removed first).
+        let urlPath = config.stateDir + "/web.url"
+        if web { unlink(urlPath) }
         let pid = try Spawn.detached(argv, logPath: logPath)
         let deadline = Sys.monotonicMS() + 15_000
         while Sys.monotonicMS() < deadline {
@@ -132,11 +143,26 @@ struct MountCommand: ParsableCommand {
             }
             if Mount.status(config.mountpoint) == .mounted {
                 print("hivefs: mounted at \(config.mountpoint) (pid \(pid), state \(config.stateDir), tmux -L \(config.socket))")
+                if web { printWebURL(urlPath, logPath: logPath) }
                 return
             }
             Sys.sleep(ms: 20)
         }
         throw ValidationError("the mount did not answer within 15 s; see \(logPath)")
+    }
+
+    /// Prints the dashboard's URL once `hivefs web` has written it (within 10 s), or
+    /// says where to look.
+    private func printWebURL(_ path: String, logPath: String) {
+        let deadline = Sys.monotonicMS() + 10_000
+        while Sys.monotonicMS() < deadline {
+            if let bytes = Sys.readFile(path), !bytes.isEmpty {
+                print("hivefs: dashboard at \(String(decoding: bytes, as: UTF8.self).trimmingWhitespace())")
+                return
+            }
+            Sys.sleep(ms: 50)
+        }
+        warn("the dashboard did not start within 10 s; see \(logPath)")
     }
 }
 
@@ -148,6 +174,9 @@ struct Daemon {
     var hosts: [String: [String]] = [:]
     /// The link's command line for a host added at run time.
     var hostCommand: @Sendable (String) -> [String] = { ["ssh", $0, "--", HostEntry.defaultCommand] }
+    /// `hivefs web …` to run beside the mount (`--web`): started once mounted, ended
+    /// at unmount; it ends by itself if this process dies (`--exit-with`).
+    var web: [String]?
 
     /// How long a new daemon waits for the one holding the state directory to exit:
     /// one that has unmounted still saves its sessions, and `hivefs unmount && hivefs
@@ -204,14 +233,44 @@ struct Daemon {
             logger.warning("\(error); other hosts cannot reach this one")
         }
         logger.info("serving \(config.mountpoint) from \(config.stateDir) (tmux -L \(config.socket))")
-        let rc = try Mount.serve(bridge, at: config.mountpoint, logger: logger) {
+        let dashboard = WebChild()
+        let rc = try Mount.serve(bridge, at: config.mountpoint, logger: logger) { [web] in
             logger.info("mounted at \(config.mountpoint)")
+            if let web { dashboard.start(web, logger: logger) }
         }
+        dashboard.stop()
         link.stop()
         remote.stop()
         hive.stop()
         logger.info("unmounted \(config.mountpoint); agents keep running")
         // A positive status is the signal that ended the loop (SIGINT, SIGTERM): a clean stop.
         if rc < 0 { throw ExitCode(1) }
+    }
+}
+
+/// The dashboard beside the mount (`hivefs mount --web`): a child process, so a
+/// fault there never reaches the mount. Started from the mount's ready callback,
+/// stopped after the mount's loop ends; `pid` is behind `lock`.
+final class WebChild: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pid: pid_t?
+
+    func start(_ argv: [String], logger: Logger) {
+        switch Spawn.child(argv) {
+        case .success(let p): lock.withLock { pid = p }
+        case .failure(let e): logger.warning("cannot start the dashboard (\(argv.joined(separator: " "))): \(e)")
+        }
+    }
+
+    /// TERM, up to 5 s to finish, then KILL; reaped.
+    func stop() {
+        guard let p = lock.withLock({ pid }) else { return }
+        kill(p, SIGTERM)
+        let deadline = Sys.monotonicMS() + 5000
+        var status: Int32 = 0
+        while waitpid(p, &status, WNOHANG) == 0 {
+            if Sys.monotonicMS() > deadline { kill(p, SIGKILL); waitpid(p, &status, 0); break }
+            Sys.sleep(ms: 20)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Foundation
 import HiveCore
 import HiveRuntime
@@ -25,6 +26,7 @@ struct WebCommand: ParsableCommand {
     @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
     @Option(name: .long, help: "The state directory (default $XDG_STATE_HOME/hivefs).", completion: .directory)
     var state: String?
+    @Option(name: .long, help: .hidden) var exitWith: Int32?
     @OptionGroup var location: Location
 
     static let defaultPort = 7117
@@ -50,6 +52,8 @@ struct WebCommand: ParsableCommand {
             warn("\(error.errnoName) \(error.reason)")
             throw ExitCode(1)
         }
+        let urlPath = stateDir + "/web.url"
+        if let parent = exitWith { WebCommand.exit(with: parent, removing: urlPath) }
         let hub = Hub(mount: mp)
         let watch = DaemonWatch(command: [Sys.executablePath, "serve", "--stdio", "--state", stateDir,
                                           "--config", absolute(location.config)],
@@ -62,8 +66,10 @@ struct WebCommand: ParsableCommand {
             do {
                 try await server.run(ready: { bound in
                     let shown = host.contains(":") ? "[\(host)]" : host
+                    let url = "http://\(shown):\(bound)/?token=\(token)"
                     // Written at once (not through stdio's buffer): a pipe reader waits for it.
-                    FileHandle.standardOutput.write(Data("http://\(shown):\(bound)/?token=\(token)\n".utf8))
+                    FileHandle.standardOutput.write(Data((url + "\n").utf8))
+                    try? Access.save(url, to: urlPath)
                     FileHandle.standardError.write(Data("hivefs web: serving \(mp) on \(shown):\(bound); open the URL above (its token is also in \(stateDir)/web.token)\n".utf8))
                 })
             } catch {
@@ -73,6 +79,7 @@ struct WebCommand: ParsableCommand {
         }
         done.wait()
         watch.stop()
+        unlink(urlPath)
         if let why = failure.get() {
             warn(why)
             throw ExitCode(1)
@@ -94,6 +101,23 @@ struct WebCommand: ParsableCommand {
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { throw ValidationError("--listen needs an address before the port (127.0.0.1:\(port))") }
         return (host, port)
+    }
+
+    /// Ends this process when `parent` ends (the daemon of `hivefs mount --web`,
+    /// killed or crashed): a thread waits on its pidfd, no clock.
+    static func exit(with parent: Int32, removing urlPath: String) {
+        let fd = hive_pidfd_open(parent)
+        guard fd >= 0 else {
+            warn("the process \(parent) to end with is gone")
+            Glibc.exit(0)
+        }
+        let thread = Thread {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while poll(&p, 1, -1) < 0 && errno == EINTR {}
+            unlink(urlPath)
+            Glibc.exit(0)
+        }
+        thread.start()
     }
 
     static func isLoopback(_ host: String) -> Bool {

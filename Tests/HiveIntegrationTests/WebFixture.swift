@@ -6,8 +6,9 @@ import XCTest
 final class WebFixture {
     let m: MountFixture
     private(set) var pid: pid_t = 0
-    private(set) var port = 0
-    private(set) var token = ""
+    /// Set by `start`, or by a test whose server another command started.
+    var port = 0
+    var token = ""
     /// The URL it printed, with the token.
     private(set) var url = ""
 

@@ -312,3 +312,52 @@ final class WebPermissionTests: ClaudeTestCase {
         XCTAssertTrue(events.contains { $0.hasPrefix("approve 1") }, "\(events)")
     }
 }
+
+/// `hivefs mount --web`: the dashboard beside the mount, ending with its daemon.
+final class WebMountTests: XCTestCase {
+    /// A loopback port free now (the system's pick, released).
+    func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+                guard bind(fd, p, len) == 0 else { return -1 }
+                return getsockname(fd, p, &len)
+            }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    func testMountWebServesTheDashboardUntilItsDaemonEnds() throws {
+        let m = try MountFixture()
+        var daemon: pid_t = 0
+        addTeardownBlock {
+            if daemon > 0 { kill(daemon, SIGKILL) }
+            m.tearDown()
+        }
+        let port = freePort()
+        try "web-port = \(port)\n".write(toFile: m.root + "/web.toml", atomically: true, encoding: .utf8)
+        let r = m.sh("'\(MountFixture.binary)' mount '\(m.mnt)' --state '\(m.state)' --socket \(m.socket) --web --config '\(m.root)/web.toml'")
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        daemon = pid_t((try? String(contentsOfFile: m.state + "/daemon.pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        let line = try XCTUnwrap(r.out.split(separator: "\n").first { $0.hasPrefix("hivefs: dashboard at ") }, r.out + r.err)
+        let url = String(line.dropFirst("hivefs: dashboard at ".count))
+        XCTAssertTrue(url.hasPrefix("http://127.0.0.1:\(port)/?token="), url)
+        let web = WebFixture(m)
+        web.port = port
+        web.token = String(url.split(separator: "=").last ?? "")
+        XCTAssertEqual(try String(contentsOfFile: m.state + "/web.token", encoding: .utf8), web.token + "\n")
+        XCTAssertEqual(try String(contentsOfFile: m.state + "/web.url", encoding: .utf8), url + "\n")
+        XCTAssertEqual(web.authorized("GET", "/api/status")?.status, 200)
+        XCTAssertEqual(web.request("GET", "/api/status")?.status, 401)
+        // The daemon killed outright: the dashboard ends too, and says no more where it was.
+        kill(daemon, SIGKILL)
+        XCTAssertTrue(waitUntil(5) { web.request("GET", "/") == nil }, "the dashboard outlived its daemon")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: m.state + "/web.url"))
+        daemon = 0
+    }
+}
