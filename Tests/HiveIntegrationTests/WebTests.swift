@@ -361,3 +361,47 @@ final class WebMountTests: XCTestCase {
         daemon = 0
     }
 }
+
+/// The page as the README shows it: agents working, waiting, paused and done,
+/// screenshotted at a desktop's width and a phone's.
+final class WebTourTests: ClaudeTestCase {
+    func testTheTourPage() throws {
+        let web = WebFixture(m)
+        var browser: Browser?
+        addTeardownBlock { browser?.close(); web.stop() }
+        try web.start()
+        try FileManager.default.createDirectory(atPath: webScreenshots, withIntermediateDirectories: true)
+        let usage: [String: Any] = ["input_tokens": 1200, "output_tokens": 840, "cache_read_input_tokens": 18000, "cache_creation_input_tokens": 2100]
+        newClaude("auth-feature", prompt: "Add OAuth login", turns: [[
+            ["tools": [["name": "Read", "input": ["file_path": work + "/src/a.swift"]]], "say": "Reading the login code.", "usage": usage],
+            ["tools": [["name": "Edit", "input": ["file_path": work + "/src/a.swift"]]], "say": "OAuth login is in; the token check moved into TokenStore.", "usage": usage],
+        ]])
+        newClaude("refactor", prompt: "Split the parser", turns: [[
+            ["tools": [["name": "Bash", "input": ["command": "rm -rf build"], "permission": "ask"]]],
+            ["say": "Cleaned."],
+        ]])
+        newShell("tests", "sh -c 'while :; do printf .; sleep 2; done'")
+        newShell("docs", "sleep 1000")
+        XCTAssertEqual(m.write("docs/control", "pause\n"), 0)
+        waitReport("auth-feature", "idle")
+        m.waitState("refactor", ["waiting"])
+        let b = try Browser(root: m.root)
+        browser = b
+        try b.size(1280, 720)
+        try b.open(web.url)
+        try b.wait("return document.querySelectorAll('.card').length === 4")
+        let order = try b.js("return [...document.querySelectorAll('.card')].map(c => c.dataset.name)") as? [String]
+        XCTAssertEqual(order?.first, "refactor", "a session waiting for the user comes first")
+        let total = try b.string("return document.getElementById('total').textContent")
+        let cost = (Double(m.status("auth-feature", "cost.usd") ?? "") ?? -1) + (Double(m.status("refactor", "cost.usd") ?? "0") ?? 0)
+        XCTAssertEqual(total, "$" + String(format: "%.2f", cost))
+        XCTAssertTrue(try b.string("return document.querySelector('.card[data-name=\"auth-feature\"] .meta').textContent").contains("cost $"))
+        try b.screenshot(webScreenshots + "/tour-wide.png")
+        try b.size(375, 812)
+        try b.wait("return document.documentElement.scrollWidth <= window.innerWidth")
+        try b.screenshot(webScreenshots + "/tour-phone.png")
+        try b.click(".card[data-name=\"refactor\"] h2 a")
+        try b.wait("return !document.getElementById('s-permission').hidden && document.getElementById('s-screen').textContent.length > 0", timeout: 5)
+        try b.screenshot(webScreenshots + "/tour-phone-session.png")
+    }
+}

@@ -70,7 +70,9 @@ final class ResourceMeter: Sendable {
 
     /// What a session's processes use now; nil when its root process is not there.
     func reading(_ scope: ProcessTree.Scope) -> Reading? {
-        let scan = current()
+        var scan = current()
+        // A process newer than the scan (a session just started) is looked for anew.
+        if scan.snapshot.proc(scope.root) == nil { scan = current(fresh: true) }
         guard let root = scan.snapshot.proc(scope.root) else { return nil }
         let members = scan.snapshot.members(scope)
         let ticks = members.reduce(Int64(0)) { $0 + $1.cpuTicks }
@@ -88,12 +90,12 @@ final class ResourceMeter: Sendable {
         return Reading(cpu: cpu, memory: memory)
     }
 
-    /// The scan of the last second, or a new one (which also forgets the sessions
+    /// The scan of the last second, or a new one (`fresh`: always; which also forgets the sessions
     /// no one asked about for a minute).
-    private func current() -> Scan {
+    private func current(fresh: Bool = false) -> Scan {
         state.withLock { s -> Scan in
             let now = probe.monotonicMS()
-            if let scan = s.scan, now - scan.ms < Self.scanMS, now >= scan.ms { return scan }
+            if !fresh, let scan = s.scan, now - scan.ms < Self.scanMS, now >= scan.ms { return scan }
             let scan = Scan(ms: now, uptimeMS: probe.uptimeMS(), snapshot: ProcessTree.Snapshot(probe.scan()))
             s.scan = scan
             s.scans += 1

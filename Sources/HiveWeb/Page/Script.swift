@@ -112,7 +112,7 @@ extension Page {
     function doing(s) {
       if (s.state === "waiting" || s.state === "failed" || s.state === "down") return s.reason || "";
       if (s.tool) return "▸ " + s.tool;
-      if (!live.has(s.state) && s.reason) return s.reason;
+      if (!live.has(s.state) && (s.reason || s.exit != null)) return s.reason || "exit " + s.exit;
       return s.message || "";
     }
     function makeCard(s) {
