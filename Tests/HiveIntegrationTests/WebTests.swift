@@ -293,12 +293,23 @@ final class WebPermissionTests: ClaudeTestCase {
         var browser: Browser?
         addTeardownBlock { browser?.close(); web.stop() }
         try web.start()
-        newClaude("asks", turns: [[["say": "trusted now"]]])
-        m.waitState("asks", ["waiting"])
         let b = try Browser(root: m.root)
         browser = b
         try b.open(web.url)
+        try b.wait("return document.getElementById('trouble').hidden")
+        // Notifications allowed: a stand-in records what the page shows.
+        try b.js("""
+            window.shown = [];
+            window.Notification = function (title, options) { window.shown.push(title + ': ' + (options.body || '')); };
+            window.Notification.permission = 'granted';
+            """)
+        newClaude("asks", turns: [[["say": "trusted now"]]])
+        m.waitState("asks", ["waiting"])
         try b.wait("return document.querySelector('.card[data-name=\"asks\"]')?.dataset.state === 'waiting'")
+        try b.wait("return window.shown.length > 0", timeout: 3)
+        let shown = try b.js("return window.shown") as? [String] ?? []
+        XCTAssertEqual(shown.count, 1, "\(shown)")
+        XCTAssertTrue(shown.first?.hasPrefix("asks is waiting: workspace trust dialog") == true, "\(shown)")
         XCTAssertTrue(try b.string("return document.querySelector('.card[data-name=\"asks\"] .doing').textContent")
             .contains("workspace trust dialog"))
         try b.click(".card[data-name=\"asks\"] h2 a")

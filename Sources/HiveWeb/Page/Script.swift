@@ -9,7 +9,7 @@ extension Page {
     const $ = (id) => document.getElementById(id);
     const rows = new Map();          // name -> status object
     let watching = null;             // the session shown, or null
-    let socket = null, backoff = 500, connected = false;
+    let socket = null, backoff = 500, connected = false, loaded = false;
     const order = ["waiting", "failed", "down", "working", "starting", "idle", "paused", "new", "exited", "killed"];
     const live = new Set(["starting", "working", "waiting", "idle", "paused"]);
 
@@ -34,7 +34,9 @@ extension Page {
         const before = new Map(rows);
         rows.clear();
         for (const s of m.sessions) rows.set(s.name, s);
-        notifyChanges(before, m.sessions);
+        // The first overview tells of nothing new; one after a reconnection may.
+        if (loaded) notifyChanges(before, m.sessions);
+        loaded = true;
         trouble(m.trouble);
         drawOverview(true);
       } else if (m.t === "rows") {
@@ -186,7 +188,7 @@ extension Page {
       if (!("Notification" in window) || Notification.permission !== "granted") return;
       for (const s of changed) {
         const old = before.get(s.name);
-        if (!old || old.state === s.state) continue;
+        if (old && old.state === s.state) continue;
         if (s.state === "waiting" || s.state === "failed") {
           new Notification(s.name + " is " + s.state, { body: s.reason || "", tag: "hivefs-" + s.name });
         }
