@@ -233,7 +233,7 @@ public final class RemoteHost: @unchecked Sendable {
     /// The files of a session that change with no change announced there (the
     /// terminal's log grows, the screen is captured when read): their attributes and
     /// their end are always asked for over the link.
-    static let unannounced: Set<String> = [SessionFile.log.rawValue, SessionFile.screen.rawValue]
+    static let unannounced: Set<String> = [SessionFile.log.rawValue, SessionFile.screen.rawValue, SessionFile.screenANSI.rawValue]
 
     private func writes(_ path: [String], mode: FileMode) -> WriteKind {
         guard mode.isWritable else { return .none }

@@ -15,6 +15,8 @@ import SystemPackage
 ///   `token` query (the printed URL; answered with a redirect that drops it).
 /// - A request that changes something is a POST and must carry the header: a
 ///   cookie alone, which a browser sends with another site's forms, never does.
+///   So the cookie can be `SameSite=Lax`: the printed URL opened from a link in
+///   another site (mail, chat) still loads the page.
 /// - Comparison takes the same time whatever the guess.
 public struct Access: Sendable {
     public let token: String
@@ -31,7 +33,7 @@ public struct Access: Sendable {
     public var cookieName: String { "hivefs_" + token.prefix(8) }
 
     /// The `Set-Cookie` value a first load with the token is answered with.
-    public var setCookie: String { "\(cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict" }
+    public var setCookie: String { "\(cookieName)=\(token); Path=/; HttpOnly; SameSite=Lax" }
 
     /// A new token: 32 bytes from the system's generator, as 64 hex digits.
     public static func newToken() -> String {

@@ -25,6 +25,8 @@ public final class DaemonWatch: @unchecked Sendable {
     private let lock = NSLock()
     private var following: (@Sendable () -> Void)?
     private var run = 0
+    /// The last following whose end was heard (its link cut), perhaps before `follow` returned.
+    private var ended = 0
     private var partial: [UInt8] = []
     private var stopped = false
 
@@ -80,15 +82,19 @@ public final class DaemonWatch: @unchecked Sendable {
                 return self.take(mine, bytes)
             }, onEnd: { [weak self] why in
                 guard let self else { return }
-                lock.withLock { if run == mine { following = nil } }
+                lock.withLock {
+                    ended = max(ended, mine)
+                    if run == mine { following = nil }
+                }
                 log.info("web: the daemon's events are no longer followed: \(why)")
             })
             let kept = lock.withLock { () -> Bool in
-                guard run == mine, !stopped else { return false }
+                guard run == mine, !stopped, ended < mine else { return false }
                 following = stop
                 return true
             }
-            if !kept { stop() }
+            // Ended already (the link cut as it began): the next second tries again.
+            guard kept else { return stop() }
             hub.trouble(nil)
         } catch {
             hub.trouble("cannot reach the daemon: \(error.errnoName) \(error.reason)")

@@ -18,8 +18,11 @@ import HiveTop
 ///   an event loop never waits on the file system, and reads never pile up (a
 ///   change during a read marks it dirty; one more read follows, at least
 ///   `gapMS` after the last read of the root).
-/// - A page gets messages through its `AsyncStream`; the page's own task writes
-///   them to its WebSocket, in order.
+/// - A page gets messages through its `AsyncStream`, put there while `lock` is
+///   held, so every page sees them in the order the state changed; the page's own
+///   task writes them to its WebSocket. A page that stops reading (a phone put
+///   away) is dropped once `backlog` messages wait: its socket closes, and the
+///   page, on reconnecting, starts again from the overview.
 public final class Hub: @unchecked Sendable {
     public let mount: String
     let reader = DispatchQueue(label: "hivefs.web.reader")
@@ -30,6 +33,10 @@ public final class Hub: @unchecked Sendable {
     static let gapMS: Int64 = 40
     /// How many of a session's last events a page is sent when it opens it.
     static let recentEvents = 200
+    /// How many messages may wait for a page before it is dropped.
+    static let backlog = 512
+    /// The most of a log read in one pass (the rest is read in the next).
+    static let readLimit = 4 << 20
 
     struct State {
         /// Each session's `status.json` object, as the root file last gave it, by name.
@@ -47,6 +54,8 @@ public final class Hub: @unchecked Sendable {
         var trouble: String?
         /// Whether the screen clock runs.
         var ticking = false
+        /// Numbers the views made, so a read of a view forgotten meanwhile is not kept.
+        var nextView = 1
     }
 
     struct Row: Equatable {
@@ -64,6 +73,8 @@ public final class Hub: @unchecked Sendable {
 
     /// A watched session's files as last read (nil: not read yet, or absent).
     struct SessionView {
+        /// Which view this is (`State.nextView`).
+        var generation = 0
         var eventsOffset: Int64 = -1
         var recent: [String] = []
         var screen: String?
@@ -81,14 +92,14 @@ public final class Hub: @unchecked Sendable {
 
     /// A page opened: it gets the overview at once, then every change.
     public func open() -> (id: Int, messages: AsyncStream<String>) {
-        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .unbounded)
-        let (id, hello) = lock.withLock { () -> (Int, String) in
+        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(Hub.backlog))
+        let id = lock.withLock { () -> Int in
             let id = state.nextPage
             state.nextPage += 1
             state.pages[id] = Page(send: continuation, watching: nil)
-            return (id, Messages.overview(state.order.compactMap { state.rows[$0]?.json }, trouble: state.trouble))
+            deliver(Messages.overview(state.order.compactMap { state.rows[$0]?.json }, trouble: state.trouble)) { $0 == id }
+            return id
         }
-        continuation.yield(hello)
         return (id, stream)
     }
 
@@ -102,20 +113,38 @@ public final class Hub: @unchecked Sendable {
     /// A page now shows one session (nil: the overview): it is sent what is known
     /// of it, and the session is read again.
     public func watch(_ id: Int, _ ref: SessionRef?) {
-        let known = lock.withLock { () -> (Page, SessionView?)? in
-            guard var page = state.pages[id] else { return nil }
+        lock.withLock {
+            guard var page = state.pages[id] else { return }
             page.watching = ref
             state.pages[id] = page
-            guard let ref else { return nil }
-            if state.views[ref] == nil { state.views[ref] = SessionView() }
+            guard let ref else { return }
+            if state.views[ref] == nil {
+                state.views[ref] = SessionView(generation: state.nextView)
+                state.nextView += 1
+            }
             state.dirtyViews.insert(ref)
-            return (page, state.views[ref])
+            if let view = state.views[ref], view.eventsOffset >= 0 {
+                deliver(Messages.detail(ref.name, view, events: view.recent, reset: true)) { $0 == id }
+            }
         }
         forgetUnwatched()
-        if let (page, view) = known, let ref, let view, view.eventsOffset >= 0 {
-            page.send.yield(Messages.detail(ref.name, view, events: view.recent, reset: true))
-        }
         schedule()
+    }
+
+    /// Puts `message` on the way to the pages `to` picks; call with `lock` held. A
+    /// page whose backlog is full is dropped (its socket closes; it reconnects).
+    private func deliver(_ message: String, to: (Int) -> Bool) {
+        for (id, page) in state.pages where to(id) {
+            if case .dropped = page.send.yield(message) {
+                page.send.finish()
+                state.pages[id] = nil
+            }
+        }
+    }
+
+    /// The pages showing `ref`.
+    private func showing(_ ref: SessionRef) -> (Int) -> Bool {
+        { [state] id in state.pages[id]?.watching == ref }
     }
 
     private func forgetUnwatched() {
@@ -138,15 +167,13 @@ public final class Hub: @unchecked Sendable {
 
     /// The mount or the daemon cannot be read, or (nil) can again; pages are told.
     public func trouble(_ why: String?) {
-        let pages = lock.withLock { () -> [Page]? in
-            guard state.trouble != why else { return nil }
+        let changedNow = lock.withLock { () -> Bool in
+            guard state.trouble != why else { return false }
             state.trouble = why
-            return Array(state.pages.values)
+            deliver(Messages.trouble(why)) { _ in true }
+            return true
         }
-        guard let pages else { return }
-        let message = Messages.trouble(why)
-        for p in pages { p.send.yield(message) }
-        if why == nil { changed(nil) }
+        if changedNow, why == nil { changed(nil) }
     }
 
     private func schedule() {
@@ -178,10 +205,12 @@ public final class Hub: @unchecked Sendable {
             bytes = try MountFiles.read(mount + "/status.json")
         } catch {
             trouble("cannot read \(mount)/status.json: \(error.errnoName) \(error.reason) (is hivefs mounted?)")
+            // Tried again each second until it reads (a daemon restarting mounts a moment later).
+            reader.asyncAfter(deadline: .now() + .seconds(1)) { [weak self] in self?.changed(nil) }
             return
         }
         let objects = Messages.objects(bytes)
-        let (changed, gone, pages) = lock.withLock { () -> ([String], [String], [Page]) in
+        lock.withLock {
             var changed: [String] = []
             var seen: Set<String> = []
             var order: [String] = []
@@ -193,12 +222,9 @@ public final class Hub: @unchecked Sendable {
             let gone = state.order.filter { !seen.contains($0) }
             for g in gone { state.rows[g] = nil }
             state.order = order
-            return (changed, gone, Array(state.pages.values))
+            if !changed.isEmpty || !gone.isEmpty { deliver(Messages.rows(changed, gone: gone)) { _ in true } }
         }
-        if lock.withLock({ state.trouble }) != nil { trouble(nil) }
-        guard !changed.isEmpty || !gone.isEmpty else { return }
-        let message = Messages.rows(changed, gone: gone)
-        for p in pages { p.send.yield(message) }
+        if lock.withLock({ state.trouble?.hasPrefix("cannot read ") == true }) { trouble(nil) }
     }
 
     /// Reads a watched session's files and sends each page showing it what changed.
@@ -211,32 +237,42 @@ public final class Hub: @unchecked Sendable {
         view.git = text(ref, "git")
         view.permission = text(ref, "permission.json").flatMap { $0.isEmpty ? nil : $0 }
         view.summary = text(ref, "summary")
-        let pages = lock.withLock { () -> [Page] in
-            guard state.views[ref] != nil else { return [] }
-            state.views[ref] = view
-            return state.pages.values.filter { $0.watching == ref }
-        }
         let same = !reset && newEvents.isEmpty && old.screen == view.screen && old.files == view.files
             && old.git == view.git && old.permission == view.permission && old.summary == view.summary
-        guard !same else { return }
-        let message = Messages.detail(ref.name, view, events: reset ? view.recent : newEvents, reset: reset)
-        for p in pages { p.send.yield(message) }
+        lock.withLock {
+            // A view forgotten during the read (or forgotten and made anew) is not written back.
+            guard state.views[ref]?.generation == old.generation else { return }
+            state.views[ref] = view
+            if !same { deliver(Messages.detail(ref.name, view, events: reset ? view.recent : newEvents, reset: reset), to: showing(ref)) }
+        }
+        if view.eventsOffset >= 0, view.eventsOffset - old.eventsOffset >= Int64(Hub.readLimit) {
+            // A burst larger than one pass: the rest next.
+            lock.withLock { _ = state.dirtyViews.insert(ref) }
+            schedule()
+        }
     }
 
-    /// The events added since the last read (all recent ones, `reset`, the first time).
+    /// The events added since the last read (all recent ones, `reset`, the first
+    /// time). Read from the offset reached to the file's end, whole lines only, from
+    /// one open file: nothing is sent twice or skipped, whatever `stat` would say.
     private func readEvents(_ ref: SessionRef, _ view: inout SessionView) -> ([String], Bool) {
-        let path = ref.path(mount, "events.jsonl")
-        var st = stat()
-        guard stat(path, &st) == 0 else { return ([], false) }
-        let size = Int64(st.st_size)
-        if view.eventsOffset < 0 || size < view.eventsOffset {
-            let lines = (try? MountFiles.tail(path, bytes: 256 * 1024)) ?? []
-            view.recent = Array(lines.suffix(Hub.recentEvents))
-            view.eventsOffset = size
+        let fd = Glibc.open(ref.path(mount, "events.jsonl"), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return ([], false) }
+        defer { Glibc.close(fd) }
+        if view.eventsOffset < 0 {
+            let end = Int64(lseek(fd, 0, SEEK_END))
+            guard end >= 0 else { return ([], false) }
+            let start = max(0, end - 256 * 1024)
+            let bytes = readRange(fd, from: start, limit: Int(end - start))
+            // From a line's start: after the first newline, unless at the file's start.
+            let skip = start == 0 ? 0 : (bytes.firstIndex(of: 0x0A).map { $0 + 1 } ?? bytes.count)
+            let taken = Messages.lines(Array(bytes[skip...]))
+            view.recent = Array(taken.lines.suffix(Hub.recentEvents))
+            view.eventsOffset = start + Int64(skip + taken.consumed)
             return (view.recent, true)
         }
-        guard size > view.eventsOffset else { return ([], false) }
-        let added = Messages.lines(readRange(path, from: view.eventsOffset, to: size))
+        let added = Messages.lines(readRange(fd, from: view.eventsOffset, limit: Hub.readLimit))
+        guard !added.lines.isEmpty else { return ([], false) }
         view.eventsOffset += Int64(added.consumed)
         view.recent = Array((view.recent + added.lines).suffix(Hub.recentEvents))
         return (added.lines, false)
@@ -253,23 +289,21 @@ public final class Hub: @unchecked Sendable {
         (try? MountFiles.read(ref.path(mount, file))).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    private func readRange(_ path: String, from: Int64, to: Int64) -> [UInt8] {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { Glibc.close(fd) }
-        let count = Int(min(to - from, 1 << 20))
-        var buf = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
+    /// Up to `limit` bytes from `from` to the end of the file.
+    private func readRange(_ fd: Int32, from: Int64, limit: Int) -> [UInt8] {
+        var out = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while out.count < limit {
+            let want = min(buf.count, limit - out.count)
             let n = buf.withUnsafeMutableBytes { b -> Int in
                 guard let base = b.baseAddress else { return 0 }
-                return pread(fd, base + got, count - got, off_t(from) + off_t(got))
+                return pread(fd, base, want, off_t(from) + off_t(out.count))
             }
             if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
-            got += n
+            out += buf[0..<n]
         }
-        return Array(buf[0..<got])
+        return out
     }
 
     // MARK: the screen clock
@@ -293,17 +327,24 @@ public final class Hub: @unchecked Sendable {
         }
     }
 
+    /// A shown live session's screen, and (on this host) its status: a terminal
+    /// printing raises no notice, yet moves its `activity`, `cpu` and `memory`.
     private func refreshScreen(_ ref: SessionRef) {
         let screen = readScreen(ref)
-        let pages = lock.withLock { () -> [Page] in
-            guard var view = state.views[ref], view.screen != screen else { return [] }
+        var row: Row?
+        if ref.components.count == 1, let bytes = try? MountFiles.read(ref.path(mount, "status.json")) {
+            row = Messages.objects(Array("[".utf8) + bytes + Array("]".utf8)).first { $0.0 == ref.name }?.1
+        }
+        lock.withLock {
+            if let row, let known = state.rows[ref.name], known.key != row.key {
+                state.rows[ref.name] = row
+                deliver(Messages.rows([row.json], gone: [])) { _ in true }
+            }
+            guard var view = state.views[ref], view.screen != screen, let screen else { return }
             view.screen = screen
             state.views[ref] = view
-            return state.pages.values.filter { $0.watching == ref }
+            deliver(Messages.screen(ref.name, screen), to: showing(ref))
         }
-        guard !pages.isEmpty, let screen else { return }
-        let message = Messages.screen(ref.name, screen)
-        for p in pages { p.send.yield(message) }
     }
 
     /// The states in which a session's terminal runs.

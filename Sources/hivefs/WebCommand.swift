@@ -46,14 +46,13 @@ struct WebCommand: ParsableCommand {
         var logger = Logger(label: "hivefs-web")
         logger.logLevel = .warning
         let token = Access.newToken()
-        do throws(HiveError) {
-            try Access.save(token, to: stateDir + "/web.token")
-        } catch {
-            warn("\(error.errnoName) \(error.reason)")
+        guard access(stateDir, W_OK) == 0 else {
+            warn("cannot write the access token in \(stateDir): \(String(cString: strerror(errno)))")
             throw ExitCode(1)
         }
-        let urlPath = stateDir + "/web.url"
-        if let parent = exitWith { WebCommand.exit(with: parent, removing: urlPath) }
+        // Written once listening: a second start that cannot bind leaves the first's alone.
+        let published = Published(stateDir: stateDir)
+        if let parent = exitWith { WebCommand.exit(with: parent, removing: published) }
         let hub = Hub(mount: mp)
         let watch = DaemonWatch(command: [Sys.executablePath, "serve", "--stdio", "--state", stateDir,
                                           "--config", absolute(location.config)],
@@ -69,7 +68,7 @@ struct WebCommand: ParsableCommand {
                     let url = "http://\(shown):\(bound)/?token=\(token)"
                     // Written at once (not through stdio's buffer): a pipe reader waits for it.
                     FileHandle.standardOutput.write(Data((url + "\n").utf8))
-                    try? Access.save(url, to: urlPath)
+                    published.publish(token: token, url: url)
                     FileHandle.standardError.write(Data("hivefs web: serving \(mp) on \(shown):\(bound); open the URL above (its token is also in \(stateDir)/web.token)\n".utf8))
                 })
             } catch {
@@ -79,7 +78,7 @@ struct WebCommand: ParsableCommand {
         }
         done.wait()
         watch.stop()
-        unlink(urlPath)
+        published.remove()
         if let why = failure.get() {
             warn(why)
             throw ExitCode(1)
@@ -105,7 +104,7 @@ struct WebCommand: ParsableCommand {
 
     /// Ends this process when `parent` ends (the daemon of `hivefs mount --web`,
     /// killed or crashed): a thread waits on its pidfd, no clock.
-    static func exit(with parent: Int32, removing urlPath: String) {
+    static func exit(with parent: Int32, removing published: Published) {
         let fd = hive_pidfd_open(parent)
         guard fd >= 0 else {
             warn("the process \(parent) to end with is gone")
@@ -114,7 +113,7 @@ struct WebCommand: ParsableCommand {
         let thread = Thread {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             while poll(&p, 1, -1) < 0 && errno == EINTR {}
-            unlink(urlPath)
+            published.remove()
             Glibc.exit(0)
         }
         thread.start()
@@ -131,4 +130,34 @@ final class Failure: @unchecked Sendable {
     private var why: String?
     func set(_ s: String) { lock.withLock { why = s } }
     func get() -> String? { lock.withLock { why } }
+}
+
+/// This start's token and URL in the state directory (`web.token`, `web.url`,
+/// 0600), once it listens; the URL is removed when it stops, unless another start
+/// has put its own there since.
+final class Published: @unchecked Sendable {
+    let tokenPath: String
+    let urlPath: String
+    private let lock = NSLock()
+    private var url: String?
+
+    init(stateDir: String) {
+        tokenPath = stateDir + "/web.token"
+        urlPath = stateDir + "/web.url"
+    }
+
+    func publish(token: String, url: String) {
+        do throws(HiveError) {
+            try Access.save(token, to: tokenPath)
+            try Access.save(url, to: urlPath)
+            lock.withLock { self.url = url }
+        } catch {
+            warn("\(error.errnoName) \(error.reason)")
+        }
+    }
+
+    func remove() {
+        guard let url = lock.withLock({ self.url }) else { return }
+        if Sys.readFile(urlPath).map({ String(decoding: $0, as: UTF8.self) }) == url + "\n" { unlink(urlPath) }
+    }
 }

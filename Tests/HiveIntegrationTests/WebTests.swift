@@ -52,7 +52,7 @@ final class WebTests: MountedTestCase {
         XCTAssertEqual(first.status, 303)
         XCTAssertEqual(first.headers["location"], "/")
         let cookie = try XCTUnwrap(first.headers["set-cookie"])
-        XCTAssertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie)
+        XCTAssertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), cookie)
         let pair = String(cookie.split(separator: ";")[0])
         XCTAssertEqual(web.request("GET", "/", headers: ["Cookie": pair])?.status, 200)
         XCTAssertEqual(web.request("GET", "/?token=wrong")?.status, 401)

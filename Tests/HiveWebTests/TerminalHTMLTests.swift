@@ -81,7 +81,7 @@ final class AccessTests: XCTestCase {
         XCTAssertNil(access.token(inCookies: "hivefs_76543210=x"))
         XCTAssertNil(access.token(inCookies: nil))
         XCTAssertTrue(access.setCookie.contains("HttpOnly"))
-        XCTAssertTrue(access.setCookie.contains("SameSite=Strict"))
+        XCTAssertTrue(access.setCookie.contains("SameSite=Lax"))
     }
 
     func testOnlyThePagesOwnOriginIsSame() {

@@ -12,6 +12,9 @@ extension Page {
     let socket = null, backoff = 500, connected = false, loaded = false;
     const order = ["waiting", "failed", "down", "working", "starting", "idle", "paused", "new", "exited", "killed"];
     const live = new Set(["starting", "working", "waiting", "idle", "paused"]);
+    // The states whose idle time is counted here: their terminal is quiet, so their
+    // `activity` stands until their next event (a working one's moves without one).
+    const quiet = new Set(["waiting", "idle", "paused"]);
 
     // ---- the connection ----
     function connect() {
@@ -22,6 +25,10 @@ extension Page {
       socket.onclose = () => {
         connected = false;
         trouble("The connection to hivefs web is lost; trying again…");
+        // A server started again has a new token: this page's is refused, and says so.
+        fetch("/api/status", { headers: { "X-Hivefs-Token": token } }).then((r) => {
+          if (r.status === 401) trouble("hivefs web was started again, with a new access token: open the URL it printed (also in its state directory's web.url).");
+        }, () => {});
         setTimeout(connect, backoff);
         backoff = Math.min(backoff * 2, 8000);
       };
@@ -128,7 +135,7 @@ extension Page {
       h.append(a);
       const idle = el("span", "idle");
       idle.dataset.activity = s.activity || "";
-      idle.dataset.live = live.has(s.state) ? "1" : "";
+      idle.dataset.live = quiet.has(s.state) ? "1" : "";
       top.append(h, el("span", "badge", s.state), idle);
       card.append(top, el("p", "doing", doing(s)));
       const meta = el("div", "meta");
@@ -142,10 +149,13 @@ extension Page {
       if (typeof s.memory === "number") add("mem", fmtBytes(s.memory));
       card.append(meta);
       if (s.state === "waiting") {
+        // The question's id, from the reason once it is read from the screen: an answer
+        // names it, so a newer question is never answered unseen.
+        const id = ((s.reason || "").match(/\(approve (\d+), deny \d+/) || [])[1];
         const b = el("div", "buttons");
-        b.append(button("Approve", "primary", () => control(s.name, "approve")),
-                 button("Deny", null, () => control(s.name, "deny")),
-                 button("Open", null, () => { location.hash = "#/s/" + encodeURIComponent(s.name); }));
+        if (id) b.append(button("Approve", "primary", () => control(s.name, "approve " + id)),
+                         button("Deny", null, () => control(s.name, "deny " + id)));
+        b.append(button("Open", null, () => { location.hash = "#/s/" + encodeURIComponent(s.name); }));
         card.append(b);
       }
       return card;
@@ -204,7 +214,7 @@ extension Page {
     // ---- one session ----
     function route() {
       const m = location.hash.match(/^#\/s\/(.+)$/);
-      watching = m ? decodeURIComponent(m[1]) : null;
+      try { watching = m ? decodeURIComponent(m[1]) : null; } catch (e) { watching = null; }
       $("overview").hidden = !!watching;
       $("session").hidden = !watching;
       if (watching) {
@@ -223,7 +233,7 @@ extension Page {
       $("s-state").className = "badge st-" + s.state;
       const idle = $("s-idle");
       idle.dataset.activity = s.activity || "";
-      idle.dataset.live = live.has(s.state) ? "1" : "";
+      idle.dataset.live = quiet.has(s.state) ? "1" : "";
       $("s-doing").textContent = doing(s);
       const facts = $("s-facts");
       facts.textContent = "";
