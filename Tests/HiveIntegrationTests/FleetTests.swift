@@ -98,6 +98,30 @@ final class FleetTests: MountedTestCase {
         (m.read("status") ?? "").split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.first { $0.first == name }
     }
 
+    /// The dashboard shows other hosts' sessions, follows their changes, and steers them.
+    func testTheWebPageShowsAndSteersOtherHostsSessions() throws {
+        makeNear()
+        XCTAssertTrue(waitUntil(15) { self.m.read("@box/far/state") == "idle\n" }, m.daemonLog)
+        let web = WebFixture(m)
+        var browser: Browser?
+        addTeardownBlock { browser?.close(); web.stop() }
+        try web.start()
+        let b = try Browser(root: m.root)
+        browser = b
+        try b.open(web.url)
+        try b.wait("return ['near', '@box/far', '@vm/away'].every(n => document.querySelector(`.card[data-name=\"${n}\"]`))", timeout: 10)
+        // A change made on box shows here, pushed through the link.
+        XCTAssertEqual(box.daemon.write("far/control", "pause\n"), 0)
+        try b.wait("return document.querySelector('.card[data-name=\"@box/far\"]').dataset.state === 'paused'", timeout: 5)
+        // Its page shows its events and screen, and its buttons act there.
+        try b.click(".card[data-name=\"@box/far\"] h2 a")
+        try b.wait("return document.getElementById('s-name').textContent === '@box/far' && document.querySelectorAll('#s-events li').length > 0", timeout: 10)
+        try b.click("#s-actions [data-verb=resume]")
+        box.daemon.waitState("far", ["idle", "working"])
+        try b.wait("return document.getElementById('s-state').textContent !== 'paused'", timeout: 5)
+        try b.wait("return [...document.querySelectorAll('#s-events li')].some(e => e.textContent.includes('control resume'))", timeout: 5)
+    }
+
     func testTheRootStatusShowsEveryHostsSessions() throws {
         makeNear()
         XCTAssertTrue(waitUntil(15) { self.line("@box/far")?[1] == "idle" && self.line("@vm/away")?[1] == "idle" },

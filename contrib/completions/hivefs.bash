@@ -173,20 +173,20 @@ _hivefs() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    mount|unmount|new|status|top|attach|serve|hook|help)
+    mount|unmount|new|status|top|web|attach|serve|hook|help)
         # Offer subcommand argument completions
         "_hivefs_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'mount unmount new status top attach serve hook help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'mount unmount new status top web attach serve hook help' -- "${cur}"))
         ;;
     esac
 }
 
 _hivefs_mount() {
     repeating_flags=()
-    non_repeating_flags=(--foreground --version -h --help)
+    non_repeating_flags=(--web --foreground --version -h --help)
     repeating_options=()
     non_repeating_options=(--state --socket --quiet-after --kill-grace --worktrees --idle-timeout --config)
     __hivefs_offer_flags_options 1
@@ -346,6 +346,33 @@ _hivefs_top() {
         return
         ;;
     '--size')
+        return
+        ;;
+    '--config')
+        __hivefs_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+}
+
+_hivefs_web() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--listen --mount --state --config)
+    __hivefs_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--listen')
+        return
+        ;;
+    '--mount')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--state')
+        __hivefs_add_completions -d
         return
         ;;
     '--config')
