@@ -30,7 +30,7 @@ public final class Hub: @unchecked Sendable {
     private var state = State()
     /// The least time between two reads of the root `status.json` (ms): changes
     /// closer than that are read together.
-    static let gapMS: Int64 = 40
+    static let gapMS: Int64 = 10
     /// How many of a session's last events a page is sent when it opens it.
     static let recentEvents = 200
     /// How many messages may wait for a page before it is dropped.
@@ -217,7 +217,9 @@ public final class Hub: @unchecked Sendable {
             for (name, row) in objects {
                 seen.insert(name)
                 order.append(name)
-                if state.rows[name] != row { changed.append(row.json); state.rows[name] = row }
+                // Sent when what it shows changed, the clock aside; kept as it is in any case.
+                if state.rows[name]?.key != row.key { changed.append(row.json) }
+                state.rows[name] = row
             }
             let gone = state.order.filter { !seen.contains($0) }
             for g in gone { state.rows[g] = nil }
@@ -333,7 +335,7 @@ public final class Hub: @unchecked Sendable {
         let screen = readScreen(ref)
         var row: Row?
         if ref.components.count == 1, let bytes = try? MountFiles.read(ref.path(mount, "status.json")) {
-            row = Messages.objects(Array("[".utf8) + bytes + Array("]".utf8)).first { $0.0 == ref.name }?.1
+            row = Messages.objects(bytes).first { $0.0 == ref.name }?.1
         }
         lock.withLock {
             if let row, let known = state.rows[ref.name], known.key != row.key {

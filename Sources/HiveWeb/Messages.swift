@@ -19,21 +19,69 @@ enum Messages {
     /// not sent again (the page counts idle time itself).
     static let clockKeys: Set<String> = ["idle", "idle-timeout.left"]
 
-    /// The root `status.json`'s objects by name, in order; what is not an object
-    /// with a name is skipped.
+    /// The root `status.json`'s objects by name, in order, taken as text: the file
+    /// holds one object a line, each a session's `status.json` (another host's
+    /// renamed and checked when it came), keys in hivefs's order, `name` first. A
+    /// line that is not such an object is skipped. Parsing 200 objects as JSON and
+    /// writing them again on every change cost ~300 ms of CPU; this costs ~1.
     static func objects(_ bytes: [UInt8]) -> [(String, Hub.Row)] {
-        guard let array = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [Any] else { return [] }
         var out: [(String, Hub.Row)] = []
-        for case let object as [String: Any] in array {
-            guard let name = object["name"] as? String else { continue }
-            var steady = object
-            for k in clockKeys { steady[k] = nil }
-            guard let key = try? JSONSerialization.data(withJSONObject: steady, options: [.sortedKeys]),
-                  let json = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { continue }
-            out.append((name, Hub.Row(key: String(decoding: key, as: UTF8.self), json: String(decoding: json, as: UTF8.self),
-                                      state: object["state"] as? String ?? "")))
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            var line = bytes[start..<end]
+            start = end + 1
+            if line.last == UInt8(ascii: ",") { line = line.dropLast() }
+            guard line.starts(with: namePrefix), line.last == UInt8(ascii: "}"),
+                  let name = stringValue(line, at: line.startIndex + namePrefix.count) else { continue }
+            let state = find(statePrefix, in: line).flatMap { stringValue(line, at: $0) } ?? ""
+            out.append((name, Hub.Row(key: steady(line), json: String(decoding: line, as: UTF8.self), state: state)))
         }
         return out
+    }
+
+    static let namePrefix = Array(#"{"name":""#.utf8)
+    static let statePrefix = Array(#","state":""#.utf8)
+
+    /// The object without the values of `clockKeys` (numbers or null: no comma in them).
+    static func steady(_ line: ArraySlice<UInt8>) -> String {
+        var out = Array(line)
+        for k in clockKeys {
+            let key = Array(",\(JSONWriter.quote(k)):".utf8)
+            guard let at = find(key, in: out[...]) else { continue }
+            var end = at
+            while end < out.count, out[end] != UInt8(ascii: ","), out[end] != UInt8(ascii: "}") { end += 1 }
+            out.removeSubrange((at - key.count)..<end)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Where the text after `needle` starts in `hay`, if it is there.
+    static func find(_ needle: [UInt8], in hay: ArraySlice<UInt8>) -> Int? {
+        guard hay.count >= needle.count, let first = needle.first else { return nil }
+        var i = hay.startIndex
+        while i <= hay.endIndex - needle.count {
+            if hay[i] == first, hay[i..<(i + needle.count)].elementsEqual(needle) { return i + needle.count }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The JSON string whose text starts at `at` (just after its opening quote), decoded.
+    static func stringValue(_ b: ArraySlice<UInt8>, at: Int) -> String? {
+        var i = at
+        var escaped = false
+        while i < b.endIndex {
+            switch b[i] {
+            case UInt8(ascii: "\\"): escaped = true; i += 2
+            case UInt8(ascii: "\""):
+                let raw = b[at..<i]
+                guard escaped else { return String(decoding: raw, as: UTF8.self) }
+                return (try? JSONSerialization.jsonObject(with: Data([UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]), options: .fragmentsAllowed)) as? String
+            default: i += 1
+            }
+        }
+        return nil
     }
 
     /// The whole lines at the start of `bytes`, and how many bytes they take.

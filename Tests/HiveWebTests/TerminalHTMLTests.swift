@@ -139,13 +139,32 @@ final class NewLineTests: XCTestCase {
 
 final class MessagesTests: XCTestCase {
     func testRowsDifferingOnlyInTheClockAreTheSame() {
-        let a = Messages.objects(Array(#"[{"name":"a","state":"idle","idle":3},{"name":"@box/b","state":"down"}]"#.utf8))
-        let b = Messages.objects(Array(#"[{"name":"a","state":"idle","idle":4}, 7, {"state":"x"}]"#.utf8))
+        // As the root status.json is written: one object a line.
+        let a = Messages.objects(Array("""
+            [
+            {"name":"a","state":"idle","idle":3,"idle-timeout":600,"idle-timeout.left":597,"cpu":0.0},
+            {"name":"@box/b","state":"down","reason":"link down"}
+            ]
+
+            """.utf8))
+        let b = Messages.objects(Array("""
+            [
+            {"name":"a","state":"idle","idle":4,"idle-timeout":600,"idle-timeout.left":596,"cpu":0.0},
+            7,
+            {"state":"x"},
+            {"name":"q\\"x","state":"working"}
+            ]
+
+            """.utf8))
         XCTAssertEqual(a.map(\.0), ["a", "@box/b"])
-        XCTAssertEqual(b.map(\.0), ["a"])
+        XCTAssertEqual(b.map(\.0), ["a", "q\"x"])
+        XCTAssertEqual(a[0].1.state, "idle")
         XCTAssertEqual(a[0].1.key, b[0].1.key)
+        XCTAssertEqual(a[0].1.key, #"{"name":"a","state":"idle","idle-timeout":600,"cpu":0.0}"#)
         XCTAssertNotEqual(a[0].1.json, b[0].1.json)
+        XCTAssertEqual(a[1].1.json, #"{"name":"@box/b","state":"down","reason":"link down"}"#)
         XCTAssertTrue(Messages.objects(Array("not json".utf8)).isEmpty)
+        XCTAssertTrue(Messages.objects(Array("[]\n".utf8)).isEmpty)
     }
 
     func testOnlyWholeLinesAreTaken() {

@@ -188,7 +188,8 @@ extension Page {
       const now = Date.now();
       for (const e of document.querySelectorAll(".idle[data-activity]")) {
         const t = Date.parse(e.dataset.activity);
-        e.textContent = e.dataset.live && !isNaN(t) ? "idle " + fmtAge(now - t) : "";
+        const text = e.dataset.live && !isNaN(t) ? "idle " + fmtAge(now - t) : "";
+        if (e.textContent !== text) e.textContent = text;
       }
     }
     setInterval(tickIdle, 1000);
