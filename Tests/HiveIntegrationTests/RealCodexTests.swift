@@ -264,9 +264,14 @@ final class RealCodexLifecycleTests: RealCodexTestCase {
         // No turn ended, so no notification named the thread: Codex's open rollout did.
         let thread = try XCTUnwrap(m.status("life", "agent.session"))
         XCTAssertEqual(kinds("life", ["agent.start"]), ["agent.start thread \(thread)"], evidence("life"))
-        let counts = ((try? String(contentsOfFile: rollouts(thread).first ?? "", encoding: .utf8)) ?? "")
-            .split(separator: "\n").filter { $0.contains("\"token_count\"") }
-        XCTAssertEqual(counts.count, 2, "one count for the answered response, written again for the cut one")
+        func counts() -> Int {
+            ((try? String(contentsOfFile: rollouts(thread).first ?? "", encoding: .utf8)) ?? "")
+                .split(separator: "\n").filter { $0.contains("\"token_count\"") }.count
+        }
+        // Codex writes the cut response's count as it winds the turn down, which may
+        // come a moment after its screen shows the prompt again.
+        _ = waitUntil(5) { counts() >= 2 }
+        XCTAssertEqual(counts(), 2, "one count for the answered response, written again for the cut one")
         assertTokensAreTheServers("life")
 
         XCTAssertEqual(m.write("life/control", "kill\n"), 0)

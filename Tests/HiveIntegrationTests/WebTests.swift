@@ -261,7 +261,7 @@ final class WebTests: MountedTestCase {
 
     func testThePhoneLayoutNeverScrollsSideways() throws {
         newShell("waiting-for-a-very-long-name-that-wraps-on-a-phone-screen", "sleep 1000")
-        newShell("b2", "printf 'a line far wider than any phone: %s\\n' $(seq 1 60); sleep 1000")
+        newShell("b2", "sh -c 'seq -s , 1 300; sleep 1000'")
         newShell("c3", "sleep 1000")
         XCTAssertEqual(m.write("c3/control", "pause\n"), 0)
         let b = try openPage(width: 375, height: 812)
@@ -273,7 +273,9 @@ final class WebTests: MountedTestCase {
         XCTAssertTrue(cardWidths.allSatisfy { $0 <= 375 }, "\(cardWidths)")
         try b.screenshot(webScreenshots + "/overview-phone.png")
         try b.click(".card[data-name=\"b2\"] h2 a")
-        try b.wait("return document.getElementById('s-screen').textContent.includes('phone')", timeout: 5)
+        // A terminal line far wider than the phone scrolls inside the screen's box, not the page.
+        try b.wait("return document.getElementById('s-screen').textContent.includes('299,300')", timeout: 5)
+        XCTAssertGreaterThan(try b.js("return document.getElementById('s-screen').scrollWidth") as? Int ?? 0, 375)
         XCTAssertEqual(try b.js(wide) as? Int, 0, "the session page scrolls sideways at 375 px (its screen scrolls inside itself)")
         try b.screenshot(webScreenshots + "/session-phone.png")
         try b.size(1920, 1080)
