@@ -106,3 +106,12 @@ class Floor:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         return False
+
+
+def ticks(pid):
+    """User and system CPU ticks of a process so far (0 once it is gone)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0

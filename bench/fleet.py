@@ -19,7 +19,7 @@ started is stopped and removed at the end.
 """
 import json, os, sys, time
 
-from benchmount import Mount, read_once, summary
+from benchmount import Mount, read_once, summary, ticks
 from hooks import hook_to_line
 from sshbox import SSHBox, rtt_ms
 
@@ -53,15 +53,6 @@ def cat_ms(path, n, gap_s=0.0):
         read_once(path)
         out.append((time.perf_counter_ns() - t0) / 1e6)
     return out
-
-
-def ticks(pid):
-    """User and system CPU ticks of a process so far (0 once it is gone)."""
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return 0
 
 
 def pids(match):

@@ -35,7 +35,7 @@ os.environ["SE_OFFLINE"] = "true"  # Selenium never looks for a driver online
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from benchmount import Mount, read_once, summary
+from benchmount import Mount, read_once, summary, ticks
 
 CHROMIUM = "/usr/bin/chromium"
 DRIVER = "/usr/bin/chromedriver"
@@ -47,15 +47,6 @@ HZ = os.sysconf("SC_CLK_TCK")
 
 
 # ---- processes ----
-
-def ticks(pid):
-    """User and system CPU ticks of a process so far (0 once it is gone)."""
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return 0
-
 
 def descendants(pid):
     """Every process below `pid` (children, their children, …)."""

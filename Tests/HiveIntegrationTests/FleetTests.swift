@@ -102,13 +102,7 @@ final class FleetTests: MountedTestCase {
     func testTheWebPageShowsAndSteersOtherHostsSessions() throws {
         makeNear()
         XCTAssertTrue(waitUntil(15) { self.m.read("@box/far/state") == "idle\n" }, m.daemonLog)
-        let web = WebFixture(m)
-        var browser: Browser?
-        addTeardownBlock { browser?.close(); web.stop() }
-        try web.start()
-        let b = try Browser(root: m.root)
-        browser = b
-        try b.open(web.url)
+        let (_, b) = try openDashboard(m)
         try b.wait("return ['near', '@box/far', '@vm/away'].every(n => document.querySelector(`.card[data-name=\"${n}\"]`))", timeout: 10)
         // A change made on box shows here, pushed through the link.
         XCTAssertEqual(box.daemon.write("far/control", "pause\n"), 0)

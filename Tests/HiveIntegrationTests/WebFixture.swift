@@ -127,3 +127,17 @@ final class WebFixture {
         request(method, path, headers: headers.merging(["X-Hivefs-Token": token]) { a, _ in a }, body: body)
     }
 }
+
+extension XCTestCase {
+    /// `hivefs web` on `m` and a browser on the URL it printed; both end with the test.
+    func openDashboard(_ m: MountFixture) throws -> (WebFixture, Browser) {
+        let web = WebFixture(m)
+        var browser: Browser?
+        addTeardownBlock { browser?.close(); web.stop() }
+        try web.start()
+        let b = try Browser(root: m.root)
+        browser = b
+        try b.open(web.url)
+        return (web, b)
+    }
+}

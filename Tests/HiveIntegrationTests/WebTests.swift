@@ -291,13 +291,7 @@ final class WebPermissionTests: ClaudeTestCase {
     override var trusted: Bool { false }
 
     func testAQuestionApprovedFromThePageReleasesTheAgent() throws {
-        let web = WebFixture(m)
-        var browser: Browser?
-        addTeardownBlock { browser?.close(); web.stop() }
-        try web.start()
-        let b = try Browser(root: m.root)
-        browser = b
-        try b.open(web.url)
+        let (_, b) = try openDashboard(m)
         try b.wait("return document.getElementById('trouble').hidden")
         // Notifications allowed: a stand-in records what the page shows.
         try b.js("""
@@ -379,10 +373,7 @@ final class WebMountTests: XCTestCase {
 /// screenshotted at a desktop's width and a phone's.
 final class WebTourTests: ClaudeTestCase {
     func testTheTourPage() throws {
-        let web = WebFixture(m)
-        var browser: Browser?
-        addTeardownBlock { browser?.close(); web.stop() }
-        try web.start()
+        let (_, b) = try openDashboard(m)
         try FileManager.default.createDirectory(atPath: webScreenshots, withIntermediateDirectories: true)
         let usage: [String: Any] = ["input_tokens": 1200, "output_tokens": 840, "cache_read_input_tokens": 18000, "cache_creation_input_tokens": 2100]
         newClaude("auth-feature", prompt: "Add OAuth login", turns: [[
@@ -398,10 +389,7 @@ final class WebTourTests: ClaudeTestCase {
         XCTAssertEqual(m.write("docs/control", "pause\n"), 0)
         waitReport("auth-feature", "idle")
         m.waitState("refactor", ["waiting"])
-        let b = try Browser(root: m.root)
-        browser = b
         try b.size(1280, 720)
-        try b.open(web.url)
         try b.wait("return document.querySelectorAll('.card').length === 4")
         let order = try b.js("return [...document.querySelectorAll('.card')].map(c => c.dataset.name)") as? [String]
         XCTAssertEqual(order?.first, "refactor", "a session waiting for the user comes first")
