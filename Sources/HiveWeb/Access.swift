@@ -1,5 +1,6 @@
 import Foundation
 import HiveCore
+import HiveRuntime
 import SystemPackage
 
 /// Who may use the dashboard: whoever shows the access token, and, for a
@@ -72,27 +73,10 @@ public struct Access: Sendable {
     /// Writes `token` to `path`, readable by the user alone, replacing an older one
     /// at once (a new file renamed over it).
     public static func save(_ token: String, to path: String) throws(HiveError) {
-        let tmp = path + ".tmp"
-        let fd: FileDescriptor
-        do {
-            unlink(tmp)
-            fd = try FileDescriptor.open(tmp, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-                                         permissions: [.ownerRead, .ownerWrite])
-        } catch let e as Errno {
-            throw HiveError(e, "cannot write the access token to \(tmp): \(e)")
+        do throws(Errno) {
+            try Sys.writeFileAtomically(path, Array((token + "\n").utf8), mode: 0o600)
         } catch {
-            throw .io("cannot write the access token to \(tmp): \(error)")
-        }
-        do {
-            _ = try fd.closeAfter { try fd.writeAll(Array((token + "\n").utf8)) }
-        } catch {
-            unlink(tmp)
-            throw .io("cannot write the access token to \(tmp): \(error)")
-        }
-        guard rename(tmp, path) == 0 else {
-            let e = Errno(rawValue: errno)
-            unlink(tmp)
-            throw HiveError(e, "cannot put the access token at \(path): \(e)")
+            throw HiveError(error, "cannot write \(path): \(error)")
         }
     }
 }

@@ -294,16 +294,10 @@ public final class Hub: @unchecked Sendable {
     /// Up to `limit` bytes from `from` to the end of the file.
     private func readRange(_ fd: Int32, from: Int64, limit: Int) -> [UInt8] {
         var out = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 65536)
         while out.count < limit {
-            let want = min(buf.count, limit - out.count)
-            let n = buf.withUnsafeMutableBytes { b -> Int in
-                guard let base = b.baseAddress else { return 0 }
-                return pread(fd, base, want, off_t(from) + off_t(out.count))
-            }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { break }
-            out += buf[0..<n]
+            let chunk = (try? Sys.pread(fd, count: min(65536, limit - out.count), offset: from + Int64(out.count))) ?? []
+            if chunk.isEmpty { break }
+            out += chunk
         }
         return out
     }
