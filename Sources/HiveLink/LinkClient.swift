@@ -632,16 +632,7 @@ public final class LinkClient: @unchecked Sendable {
             for done in pending { done(.failure(HiveError(.socketNotConnected, reason))) }
             client?.dropped(self, reason: reason)
             // Reaped here, or by `ended` if it comes first (then waitpid says ECHILD).
-            DispatchQueue.global().async { [child] in
-                var st: Int32 = 0
-                for _ in 0..<100 {
-                    let r = waitpid(child.pid, &st, WNOHANG)
-                    if r == child.pid || r < 0 { return }
-                    Sys.sleep(ms: 20)
-                }
-                kill(-child.pid, SIGKILL)
-                waitpid(child.pid, &st, 0)
-            }
+            DispatchQueue.global().async { [child] in Spawn.reap(child.pid, graceMS: 2000, group: true) }
         }
     }
 }

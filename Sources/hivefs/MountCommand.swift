@@ -266,11 +266,6 @@ final class WebChild: @unchecked Sendable {
     func stop() {
         guard let p = lock.withLock({ pid }) else { return }
         kill(p, SIGTERM)
-        let deadline = Sys.monotonicMS() + 5000
-        var status: Int32 = 0
-        while waitpid(p, &status, WNOHANG) == 0 {
-            if Sys.monotonicMS() > deadline { kill(p, SIGKILL); waitpid(p, &status, 0); break }
-            Sys.sleep(ms: 20)
-        }
+        Spawn.reap(p, graceMS: 5000)
     }
 }

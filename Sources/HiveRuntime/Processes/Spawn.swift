@@ -127,6 +127,21 @@ public enum Spawn {
         return rc == 0 ? .success(pid) : .failure(Errno(rawValue: rc))
     }
 
+    /// Waits up to `graceMS` for a child already told to end to exit, then KILLs it
+    /// (its whole process group with `group`) and waits for it: reaped either way.
+    /// A child reaped elsewhere meanwhile (ECHILD) counts as ended.
+    public static func reap(_ pid: pid_t, graceMS: Int, group: Bool = false) {
+        var st: Int32 = 0
+        let deadline = Sys.monotonicMS() + Int64(graceMS)
+        while Sys.monotonicMS() < deadline {
+            let r = waitpid(pid, &st, WNOHANG)
+            if r == pid || r < 0 { return }
+            Sys.sleep(ms: 20)
+        }
+        kill(group ? -pid : pid, SIGKILL)
+        waitpid(pid, &st, 0)
+    }
+
     /// posix_spawnp with clean signals and `flags` (POSIX_SPAWN_SETSID…); returns 0 or the errno.
     private static func spawn(_ argv: [String], actions: UnsafePointer<posix_spawn_file_actions_t>?,
                               environment: [String: String]?, flags: Int16, pid: inout pid_t) -> Int32 {
