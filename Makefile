@@ -16,8 +16,9 @@ APT_PKGS  := libfuse3-dev fuse3 tmux git pkg-config
 # The tests' fake Claude Code is a Python script; the completion tests run zsh and
 # fish; the man pages are checked with groff; Aider is installed in a venv; the
 # tests of other hosts start their own sshd in network namespaces of their own; the
-# web dashboard's tests drive a headless chromium through chromedriver.
-TEST_PKGS := python3 python3-venv zsh fish groff-base openssh-server openssh-client iproute2 chromium chromium-driver
+# web dashboard's tests drive a headless chromium through chromedriver; the
+# sandbox tests run bubblewrap.
+TEST_PKGS := python3 python3-venv zsh fish groff-base openssh-server openssh-client iproute2 chromium chromium-driver bubblewrap
 SUDO      := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: all deps agents build release test unit integration stress bench run install install-files uninstall completions clean

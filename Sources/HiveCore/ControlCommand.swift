@@ -19,6 +19,8 @@ public enum SessionCommand: Sendable, Equatable {
     case deny(Int?)
     /// Picks option N (from 1, as `permission` lists them) of question ID.
     case answer(id: Int, option: Int)
+    /// Sets or removes (nil) one of the session's kernel limits.
+    case limit(ResourceLimits.Key, Int64?)
 
     /// The verb, as `events` and errors name it.
     public var verb: String {
@@ -36,6 +38,7 @@ public enum SessionCommand: Sendable, Equatable {
         case .approve: return "approve"
         case .deny: return "deny"
         case .answer: return "answer"
+        case .limit: return "limit"
         }
     }
 }
@@ -159,6 +162,11 @@ public enum ControlParser {
             guard words.count == 2 else { throw .invalid("answer needs the question's id and an option's number: answer ID N") }
             return .answer(id: try questionNumber(words[0], what: "id", verb: verb),
                            option: try questionNumber(words[1], what: "option number", verb: verb))
+        case "limit":
+            let words = rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard words.count == 2 else { throw .invalid("limit needs a key and a value: limit memory 4G, limit cpu 150%, limit pids 512, limit KEY off") }
+            let key = try ResourceLimits.Key(word: words[0])
+            return .limit(key, try ResourceLimits.parse(key, words[1]))
         case "new":
             throw .invalid("new belongs in the root control file, not a session's")
         default:
@@ -228,8 +236,9 @@ public enum ControlParser {
                 try spec.setEnv(String(key.dropFirst(4)), value)
             } else if let k = SpecKey(rawValue: key) {
                 try spec.set(k, value, home: home, agents: agents)
-            } else {
-                throw .invalid("unknown key '\(Text.printable(key))'; keys: \(SpecKey.allCases.map(\.rawValue).joined(separator: ", ")), env.NAME")
+            } else if try !spec.setDotted(key, value, home: home) {
+                let keys = SpecKey.allCases.map(\.rawValue) + DottedKey.names + ["env.NAME"]
+                throw .invalid("unknown key '\(Text.printable(key))'; keys: \(keys.joined(separator: ", "))")
             }
         }
         try spec.checkStartable(agents: agents)

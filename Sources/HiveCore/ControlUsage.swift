@@ -14,6 +14,7 @@ public enum ControlUsage {
         approve [ID]       answer the question in permission with its yes option
         deny [ID]          answer it with its no option
         answer ID N        pick option N of question ID (as permission numbers them)
+        limit KEY V|off    change a kernel limit: memory 4G, cpu 150%, pids 512
 
         """
 
@@ -21,6 +22,8 @@ public enum ControlUsage {
         new NAME [KEY=VALUE ...]   create and start a session
             agent=claude|codex|gemini|aider|cursor|shell|NAME  dir=DIR  prompt="TEXT"  command="LINE"  model=M
             worktree=no|yes|BRANCH  setup="LINE"  mode=MODE  trust=no|yes  env.NAME=VALUE
+            sandbox=none|bwrap  sandbox.network=on|off  sandbox.write="PATH ..."
+            limit.memory=4G  limit.cpu=150%  limit.pids=512
             (values may be double-quoted; \\" and \\\\ escape)
         prune-history older-than=D delete history entries removed more than D ago (30d)
         host add NAME DESTINATION  show another host as @NAME, reached by ssh at DESTINATION

@@ -132,6 +132,14 @@ extension SessionSpec {
         // Keys later releases added are written only when set, so older logs read the same.
         if !spec.mode.isEmpty { w.string("mode", spec.mode) }
         if spec.trustsDir { w.string("trust", spec.trust) }
+        if !spec.sandbox.isEmpty && spec.sandbox != "none" { w.string("sandbox", spec.sandbox) }
+        if !spec.sandboxNetwork { w.bool("sandboxNetwork", false) }
+        if !spec.sandboxWrite.isEmpty { w.raw("sandboxWrite", "[" + spec.sandboxWrite.map(JSONWriter.quote).joined(separator: ",") + "]") }
+        if !spec.limits.isEmpty {
+            var l = JSONWriter()
+            for k in spec.limits.set { l.int(k.rawValue, spec.limits[k] ?? 0) }
+            w.raw("limits", l.result)
+        }
         var env = JSONWriter()
         for k in spec.env.keys.sorted() { env.string(k, spec.env[k] ?? "") }
         w.raw("env", env.result)

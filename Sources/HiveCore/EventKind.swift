@@ -40,6 +40,12 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     case hostAdded
     /// A host added at run time was removed (`host remove`). Root `events` only.
     case hostRemoved
+    /// A kernel limit acted: `key` names what (`oom`: a process killed for memory),
+    /// `value` counts it in this run.
+    case limit
+    /// What a run's processes used, recorded as it ended: `value` is
+    /// `cpu=SECONDS memory.peak=BYTES oom=N`.
+    case usage
     /// The folder the agent runs in was marked trusted in its configuration (a
     /// worktree hivefs made, or `trust=yes`), so no trust dialog holds it up.
     case trust
@@ -117,7 +123,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Every kind this build knows, each once: all the cases but `unknown`.
     public static let allKnown: [EventKind] = [
         .created, .spec, .control, .state, .error, .adopted, .removed, .policy, .disk, .warning,
-        .historyPruned, .hostAdded, .hostRemoved, .trust,
+        .historyPruned, .hostAdded, .hostRemoved, .trust, .limit, .usage,
         .worktree, .worktreeRemoved, .worktreeKept, .gitCommit, .gitHead,
         .permissionAsked, .permissionAnswered, .permissionGone,
         .prompt, .tool, .toolDone, .toolFailed, .permission, .notification, .idle, .stopFailed,
@@ -142,6 +148,8 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
         case .hostAdded: return "host.added"
         case .hostRemoved: return "host.removed"
         case .trust: return "trust"
+        case .limit: return "limit"
+        case .usage: return "usage"
         case .worktree: return "worktree"
         case .worktreeRemoved: return "worktree.removed"
         case .worktreeKept: return "worktree.kept"

@@ -20,10 +20,21 @@ public struct SessionSpec: Sendable, Equatable, Codable {
     /// `yes` to mark `dir` trusted in the agent's own configuration before it starts
     /// (folders hivefs creates, its worktrees, are trusted always); `no` by default.
     public var trust: String = "no"
+    /// `none` or `bwrap` (`Sandbox`); empty until the session is made, when the
+    /// config's default fills it.
+    public var sandbox: String = ""
+    /// Whether a sandboxed agent may use the network (`sandbox.network=off` takes it away).
+    public var sandboxNetwork = true
+    /// Paths a sandboxed agent may write besides its own (`sandbox.write=PATH…`).
+    public var sandboxWrite: [String] = []
+    /// The limits it starts under (`limit.memory=4G`…); `limit` in `control` changes them later.
+    public var limits = ResourceLimits()
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case agent, dir, prompt, command, model, worktree, setup, env, mode, trust }
+    enum CodingKeys: String, CodingKey {
+        case agent, dir, prompt, command, model, worktree, setup, env, mode, trust, sandbox, sandboxNetwork, sandboxWrite, limits
+    }
 
     /// Reads a spec from the log; keys added by later releases (`setup`) may be absent.
     public init(from decoder: Decoder) throws {
@@ -38,7 +49,14 @@ public struct SessionSpec: Sendable, Equatable, Codable {
         env = try c.decode([String: String].self, forKey: .env)
         mode = try c.decodeIfPresent(String.self, forKey: .mode) ?? ""
         trust = try c.decodeIfPresent(String.self, forKey: .trust) ?? "no"
+        sandbox = try c.decodeIfPresent(String.self, forKey: .sandbox) ?? "none"
+        sandboxNetwork = try c.decodeIfPresent(Bool.self, forKey: .sandboxNetwork) ?? true
+        sandboxWrite = try c.decodeIfPresent([String].self, forKey: .sandboxWrite) ?? []
+        limits = try c.decodeIfPresent(ResourceLimits.self, forKey: .limits) ?? ResourceLimits()
     }
+
+    /// Whether the agent runs in a bubblewrap sandbox.
+    public var sandboxed: Bool { sandbox == "bwrap" }
 
     /// Whether `dir` is to be marked trusted in the agent's configuration (`trust=yes`).
     public var trustsDir: Bool { trust == "yes" }
@@ -58,7 +76,13 @@ public struct SessionSpec: Sendable, Equatable, Codable {
 
 /// The spec files a session directory holds, in listing order.
 public enum SpecKey: String, Sendable, CaseIterable, Codable {
-    case agent, dir, prompt, command, model, worktree, setup, mode, trust
+    case agent, dir, prompt, command, model, worktree, setup, mode, trust, sandbox
+}
+
+/// The keys of a `new` line that have no file of their own: `sandbox.network`,
+/// `sandbox.write`, `limit.memory`, `limit.cpu`, `limit.pids`.
+public enum DottedKey {
+    public static let names = ["sandbox.network", "sandbox.write"] + ResourceLimits.Key.allCases.map { "limit." + $0.rawValue }
 }
 
 extension SessionSpec {
@@ -79,6 +103,7 @@ extension SessionSpec {
         case .setup: return setup
         case .mode: return mode
         case .trust: return trust
+        case .sandbox: return sandbox
         }
     }
 
@@ -129,7 +154,36 @@ extension SessionSpec {
             let t = text.isEmpty ? "no" : text
             guard t == "yes" || t == "no" else { throw .invalid("trust is yes or no (got '\(Text.printable(text))')") }
             trust = t
+        case .sandbox:
+            let t = text.isEmpty ? "none" : text
+            guard t == "none" || t == "bwrap" else { throw .invalid("sandbox is none or bwrap (got '\(Text.printable(text))')") }
+            sandbox = t
         }
+    }
+
+    /// Sets one of the `DottedKey`s from a `new` line; false when `key` is none of them.
+    public mutating func setDotted(_ key: String, _ value: String, home: String) throws(HiveError) -> Bool {
+        switch key {
+        case "sandbox.network":
+            guard value == "on" || value == "off" else { throw .invalid("sandbox.network is on or off (got '\(Text.printable(value))')") }
+            sandboxNetwork = value == "on"
+        case "sandbox.write":
+            var paths: [String] = []
+            for word in try CommandLineWords.split(value) {
+                let path = SessionSpec.expandHome(word, home: home)
+                guard path.hasPrefix("/") else {
+                    throw .invalid("sandbox.write takes absolute paths or paths under ~ (got '\(Text.printable(word))')")
+                }
+                guard path != "/" else { throw .invalid("sandbox.write=/ would let the agent write everywhere; use sandbox=none") }
+                paths.append(path)
+            }
+            sandboxWrite = paths
+        default:
+            guard key.hasPrefix("limit.") else { return false }
+            let k = try ResourceLimits.Key(word: key)
+            limits[k] = try ResourceLimits.parse(k, value)
+        }
+        return true
     }
 
     /// Sets `env.NAME`; names are shell identifiers, and `HIVE_SESSION` and `HIVE_HOOKS` are hivefs's own.
@@ -155,6 +209,9 @@ extension SessionSpec {
         try adapter.check(self)
         if !setup.isEmpty && !wantsWorktree {
             throw .invalid("setup runs in a session's own worktree; it needs worktree=yes (or a branch name)")
+        }
+        if sandbox == "none" && (!sandboxNetwork || !sandboxWrite.isEmpty) {
+            throw .invalid("sandbox.network and sandbox.write apply to sandbox=bwrap; this session has sandbox=none")
         }
     }
 

@@ -25,6 +25,11 @@ public struct RenderContext: Sendable {
     public var cpu: Double?
     /// Bytes resident in memory of the running session's process tree (RSS summed).
     public var memory: Int64?
+    /// What the running session's cgroup counted so far (CPU seconds, peak, OOM kills), where it has one.
+    public var usage: ResourceUsage?
+    /// Its tasks now, and its cgroup's folder.
+    public var pids: Int64?
+    public var cgroup: String?
 
     public init(now: Timestamp, socket: String, output: Timestamp? = nil, ledger: TranscriptLedger? = nil,
                 prices: PriceTable = .standard) {
@@ -57,6 +62,8 @@ public enum StatusRenderer {
         let cost = l.map { $0.cost(ctx.prices) }
         // The transcript knows the model in use now (a `/model` switch); the start hook, the first.
         let model = l?.model ?? r.model ?? (r.spec.model.isEmpty ? nil : r.spec.model)
+        // Live: the cgroup's counters now; ended: what the run's end recorded.
+        let usage = r.state.isLive ? ctx.usage : r.usage
         return [
             ("name", .string(r.name)),
             ("state", .string(r.state.rawValue)),
@@ -69,6 +76,16 @@ public enum StatusRenderer {
             ("pid", .int(r.state.isLive ? r.pid.map(Int64.init) : nil)),
             ("cpu", .tenths(r.state.isLive ? ctx.cpu : nil)),
             ("memory", .int(r.state.isLive ? ctx.memory : nil)),
+            ("memory.peak", .int(usage?.memoryPeak)),
+            ("cpu.seconds", .tenths(usage?.cpuSeconds)),
+            ("pids", .int(r.state.isLive ? ctx.pids : nil)),
+            ("oom", .int(usage?.oom ?? (r.oomKills > 0 ? r.oomKills : nil))),
+            ("limit.memory", .int(r.limits.memory)),
+            ("limit.cpu", .int(r.limits.cpu)),
+            ("limit.pids", .int(r.limits.pids)),
+            ("cgroup", .string(r.state.isLive ? ctx.cgroup : nil)),
+            ("sandbox", .string(r.spec.sandbox.isEmpty ? "none" : r.spec.sandbox)),
+            ("sandbox.network", .string(r.spec.sandboxed ? (r.spec.sandboxNetwork ? "on" : "off") : nil)),
             ("created", .string(r.created.rfc3339)),
             ("started", .string(r.started?.rfc3339)),
             ("activity", .string(activity(r, ctx).rfc3339)),

@@ -43,13 +43,20 @@ public enum HookWriter {
     /// record in `log` tells the daemon to read it, and `then`, the user's own
     /// status-line command if they have one, runs through `/bin/sh -c` on the same
     /// snapshot with its output going to Claude Code as it would without hivefs.
-    /// Returns a reason on failure (for stderr), nil when all went well.
+    /// In a sandbox, where only `file` itself is writable (its folder is read-only),
+    /// it is rewritten in place instead. Returns a reason on failure (for stderr),
+    /// nil when all went well.
     public static func runStatus(file: String, log: String, then command: String?) -> String? {
         let snapshot = readAll(0)
         var trouble: String?
         let tmp = file + ".tmp." + String(getpid())
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        if fd < 0 {
+        if fd < 0 && (errno == EROFS || errno == EACCES) {
+            let inPlace = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
+            let ok = inPlace >= 0 && writeAll(inPlace, snapshot)
+            if inPlace >= 0 { close(inPlace) }
+            trouble = ok ? run(path: log, argument: statusRecord) : "cannot write \(file): \(String(cString: strerror(errno)))"
+        } else if fd < 0 {
             trouble = "cannot write \(tmp): \(String(cString: strerror(errno)))"
         } else {
             let ok = writeAll(fd, snapshot)

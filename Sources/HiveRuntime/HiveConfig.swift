@@ -49,6 +49,12 @@ public struct HiveConfig: Sendable {
     public var gitStatusFreshMS: Int64 = 60_000
     /// After a read, changes refresh `git` at once for this long; after that, only reads do.
     public var gitReaderMS: Int64 = 60_000
+    /// `auto`: sessions get cgroups where hivefs can make them (`Cgroups`); `off`: never.
+    public var cgroups = "auto"
+    /// The sandbox of sessions that name none: `none` or `bwrap`.
+    public var sandbox = "none"
+    /// The bubblewrap program; nil: `bwrap` on PATH.
+    public var bwrap: String?
 
     public init(mountpoint: String, stateDir: String, home: String = Sys.home, executable: String = Sys.executablePath) {
         self.mountpoint = mountpoint

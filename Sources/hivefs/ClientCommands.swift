@@ -226,11 +226,12 @@ struct LaunchCommand: ParsableCommand {
     @Option(name: .long) var dir: String
     @Option(name: .long, parsing: .unconditionalSingleValue) var setup: [String] = []
     @Option(name: .long) var environ: String?
+    @Option(name: .long) var cgroup: [String] = []
     @Argument(parsing: .postTerminator) var command: [String] = []
 
     func run() throws {
         AgentLauncher.run(argv: command, dir: dir, report: report, pidFile: pidfile, statusFile: statusfile,
-                          setup: setup, environ: environ)
+                          setup: setup, environ: environ, cgroups: cgroup)
     }
 }
 

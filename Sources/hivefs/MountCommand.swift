@@ -64,6 +64,20 @@ struct MountCommand: ParsableCommand {
         config.agentsDir = String(configPath[..<(configPath.lastIndex(of: "/") ?? configPath.endIndex)]) + "/agents"
         config.onCommands = file.on
         config.restore = file.restore ?? false
+        switch file.cgroups {
+        case nil, "auto": config.cgroups = "auto"
+        case "off": config.cgroups = "off"
+        case let other?: throw ValidationError("cgroups must be auto or off (got '\(other)')")
+        }
+        switch file.sandbox {
+        case nil, "none": config.sandbox = "none"
+        case "bwrap": config.sandbox = "bwrap"
+        case let other?: throw ValidationError("sandbox must be none or bwrap (got '\(other)')")
+        }
+        if let b = file.bwrap {
+            guard b.hasPrefix("/") || b.hasPrefix("~") else { throw ValidationError("bwrap must be an absolute path (got '\(b)')") }
+            config.bwrap = expand(b)
+        }
         switch file.budgetAction {
         case nil, "pause": config.budgetKills = false
         case "kill": config.budgetKills = true

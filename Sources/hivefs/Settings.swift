@@ -28,10 +28,17 @@ struct ConfigFile: Decodable {
     var link: LinkDefaults?
     /// The port `hivefs web` listens on, on loopback, when `--listen` is not given.
     var webPort: Int?
+    /// `auto` (cgroups where hivefs can make them) or `off`.
+    var cgroups: String?
+    /// The sandbox of sessions that name none: `none` or `bwrap`.
+    var sandbox: String?
+    /// The bubblewrap program, when not `bwrap` on PATH.
+    var bwrap: String?
 
     /// The keys the file may hold, at its top and in its tables.
     static let topKeys: Set<String> = ["mountpoint", "state", "socket", "worktrees", "idle-timeout", "quiet-after",
-                                       "kill-grace", "prices", "on", "on-timeout", "budget-action", "restore", "hosts", "link", "web-port"]
+                                       "kill-grace", "prices", "on", "on-timeout", "budget-action", "restore", "hosts", "link", "web-port",
+                                       "cgroups", "sandbox", "bwrap"]
     static let onKeys: Set<String> = ["waiting", "idle", "exited", "killed", "failed", "any"]
     static let priceKeys: Set<String> = ["input", "output", "cache_read", "cache_write", "cache_write_1h"]
     static let hostKeys: Set<String> = ["destination", "ssh", "command"]
@@ -104,6 +111,9 @@ struct ConfigFile: Decodable {
         hosts = try c.decodeIfPresent([String: HostEntry].self, forKey: .hosts) ?? [:]
         link = try c.decodeIfPresent(LinkDefaults.self, forKey: .link)
         webPort = try c.decodeIfPresent(Int.self, forKey: .webPort)
+        cgroups = try c.decodeIfPresent(String.self, forKey: .cgroups)
+        sandbox = try c.decodeIfPresent(String.self, forKey: .sandbox)
+        bwrap = try c.decodeIfPresent(String.self, forKey: .bwrap)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -117,6 +127,7 @@ struct ConfigFile: Decodable {
         case onTimeout = "on-timeout"
         case hosts, link
         case webPort = "web-port"
+        case cgroups, sandbox, bwrap
     }
 
     /// Reads the file if it exists; a file that exists but cannot be parsed is an error.

@@ -141,10 +141,40 @@ final class MountFixture {
         }
         if !waitUntil(5, { !agents.contains(where: alive) }) { for p in agents { kill(p, SIGKILL) } }
         _ = waitUntil(2) { !agents.contains(where: alive) }
+        removeCgroups()
         try? FileManager.default.removeItem(atPath: root)
         // A hook an agent ran as it was killed may still write there: look once more.
         usleep(300_000)
         try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// The folder name of the cgroups the daemon makes for this state directory
+    /// (`hivefs-` and the FNV-1a of its path, as Cgroups.swift makes it).
+    var cgroupTag: String {
+        var h: UInt32 = 2_166_136_261
+        for b in state.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+        return "hivefs-" + String(format: "%08x", h)
+    }
+
+    /// The cgroup folders made for this state directory that are still there.
+    var cgroupFolders: [String] {
+        sh("find /sys/fs/cgroup -depth -type d -path '*/\(cgroupTag)*' 2>/dev/null").out.split(separator: "\n").map(String.init)
+    }
+
+    /// Removes what is left of the cgroups of this state directory (a session the
+    /// test killed by hand): thawed, emptied, deepest first.
+    func removeCgroups() {
+        let folders = cgroupFolders
+        guard !folders.isEmpty else { return }
+        for f in folders where FileManager.default.fileExists(atPath: f + "/freezer.state") {
+            try? "THAWED".write(toFile: f + "/freezer.state", atomically: false, encoding: .utf8)
+        }
+        for f in folders {
+            for pid in ((try? String(contentsOfFile: f + "/cgroup.procs", encoding: .utf8)) ?? "").split(separator: "\n").compactMap({ pid_t($0) }) {
+                kill(pid, SIGKILL)
+            }
+        }
+        _ = waitUntil(3) { self.cgroupFolders.allSatisfy { rmdir($0) == 0 || errno == ENOENT } }
     }
 
     // MARK: helpers

@@ -28,6 +28,8 @@ public enum SessionEffect: Sendable, Equatable {
     case thaw
     /// End the agent (TERM, KILL after the grace period), then `.terminated`.
     case terminate(reason: String)
+    /// Apply these limits to the running agent's cgroup, then `.limitsSet`.
+    case setLimits(ResourceLimits)
     /// Close the terminal of an agent that ended, and come back with `.ended`.
     case finishExit
     /// Press keys in the agent's terminal.

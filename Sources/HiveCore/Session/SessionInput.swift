@@ -49,6 +49,12 @@ public enum SessionInput: Sendable {
     case thawed
     /// The agent was ended by hivefs (`kill`, `restart`, a policy).
     case terminated(reason: String)
+    /// The running agent's limits are now these (`SessionEffect.setLimits`).
+    case limitsSet(ResourceLimits)
+    /// The kernel killed a process of the session for memory: `count` in this run so far.
+    case oomKilled(count: Int64)
+    /// What the run's processes used, read from its cgroup before it goes.
+    case usage(ResourceUsage)
     /// The agent ended by itself, or was found ended: how (`SessionEffect.finishExit`).
     case ended(Ending)
     /// The keys of an answer were pressed.
@@ -114,6 +120,8 @@ public struct Ending: Sendable, Equatable {
     public var paneStatus: Int32?
     public var paneSignal: Int32?
     public var paneDead = false
+    /// The kernel's OOM killer killed the agent: the end's reason is `oom`.
+    public var oom = false
 
     public init() {}
 }

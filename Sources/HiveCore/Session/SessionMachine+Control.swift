@@ -11,6 +11,7 @@ extension SessionMachine {
         case .budget(let b): return "budget " + (b?.text ?? "off")
         case .approve(let id), .deny(let id): return c.verb + (id.map { " \($0)" } ?? "")
         case .answer(let id, let n): return "answer \(id) \(n)"
+        case .limit(let k, let v): return "limit \(k.rawValue) \(ResourceLimits.text(k, v))"
         default: return c.verb
         }
     }
@@ -56,7 +57,34 @@ extension SessionMachine {
             e.value = b?.text ?? "off"
             emit(e, durable: true, &out)
             enforceBudget(&out)
+        case .limit(let key, let value):
+            if value != nil, let why = settings.limitsUnsupported {
+                return refuse(.unsupported("limit \(key.rawValue): \(why)"), uid: uid, &out)
+            }
+            var limits = record.limits
+            limits[key] = value
+            // A running agent's cgroup changes first; the limit is recorded once the kernel took it.
+            if state.isLive { out.add(.setLimits(limits)) } else { recordLimits(limits, &out) }
         }
+    }
+
+    /// The limits in force from now on.
+    mutating func recordLimits(_ limits: ResourceLimits, _ out: inout Effects) {
+        var e = Event(time: out.now.wall, session: name, kind: EventKind.policy, detail: "limits " + limits.text)
+        e.key = "limits"
+        e.value = limits.text
+        emit(e, durable: true, &out)
+    }
+
+    /// The kernel killed a process of the session for memory (once per kill seen).
+    mutating func oomKilled(_ count: Int64, _ out: inout Effects) {
+        guard count > record.oomKills else { return }
+        let limit = record.limits.memory.map { " (limit.memory \(Bytes.short($0)))" } ?? ""
+        var e = Event(time: out.now.wall, session: name, kind: EventKind.limit,
+                      detail: "oom: the kernel killed a process for memory\(limit); \(count) in this run")
+        e.key = "oom"
+        e.value = String(count)
+        emit(e, durable: true, &out)
     }
 
     /// Asks for the agent to be started.

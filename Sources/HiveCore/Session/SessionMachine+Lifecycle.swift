@@ -35,7 +35,10 @@ extension SessionMachine {
         } else {
             return enter(.exited, detail: "lost", reason: "lost", &out)
         }
-        if let sig = signal, sig > 0, status == nil {
+        if how.oom {
+            let code = signal.map { 128 + $0 } ?? status
+            enter(.exited, detail: "\(code.map(String.init) ?? "-") oom", exit: code, reason: "oom", &out)
+        } else if let sig = signal, sig > 0, status == nil {
             let code = 128 + sig
             enter(.exited, detail: "\(code) signal \(sig)", exit: code, reason: "signal \(sig)", &out)
         } else if let code = status {

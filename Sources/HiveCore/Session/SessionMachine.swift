@@ -88,6 +88,13 @@ public struct SessionMachine: Sendable {
         case .frozen(let reason): enter(.paused, pid: record.pid, reason: reason, &out)
         case .thawed: thawed(&out)
         case .terminated(let reason): enter(.killed, detail: reason, reason: reason, &out)
+        case .limitsSet(let limits): recordLimits(limits, &out)
+        case .oomKilled(let count): oomKilled(count, &out)
+        case .usage(let u):
+            var e = Event(time: now.wall, session: name, kind: EventKind.usage, detail: u.description)
+            e.key = "usage"
+            e.value = u.text
+            emit(e, durable: true, &out)
         case .ended(let how): ended(how, &out)
         case .answered(let p, let choice): answered(p, choice: choice, &out)
         case .adopt(let a): adopt(a, &out)
@@ -195,6 +202,8 @@ public struct MachineSettings: Sendable {
     /// while its question is not known yet (a menu is drawn a moment after the hook).
     public var questionPollMS = 300
     public var questionPollTries = 40
+    /// Why this machine cannot enforce `limit`s (no cgroup hivefs may write), or nil when it can.
+    public var limitsUnsupported: String?
 
     public init(quietAfterMS: Int, defaultIdleTimeout: Int64? = nil, budgetKills: Bool = false, prices: PriceTable = .standard) {
         self.quietAfterMS = quietAfterMS

@@ -65,6 +65,12 @@ public struct SessionRecord: Sendable, Equatable, Codable {
     /// While paused: the state `resume` returns to (the state it was paused in, or the
     /// one an agent reported meanwhile). Nil in checkpoints written before it was kept.
     public var resumeTo: SessionState?
+    /// The limits set by `limit` since the session was made; nil while the spec's hold.
+    public var limitsSet: ResourceLimits?
+    /// What the agent's processes used in its last run, recorded as it ended (`usage`).
+    public var usage: ResourceUsage?
+    /// How many processes the kernel killed for memory in this run (`limit` events).
+    public var oomKills: Int64 = 0
 
     public init(name: String, spec: SessionSpec, created: Timestamp) {
         self.name = name
@@ -73,6 +79,9 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         self.lastEvent = created
         self.stateSince = created
     }
+
+    /// The limits the agent runs under: those set by `limit`, else the spec's.
+    public var limits: ResourceLimits { limitsSet ?? spec.limits }
 
     /// Builds a record from a log; nil if the log does not begin with `created`.
     public static func replay(_ events: [Event]) -> SessionRecord? {
@@ -114,6 +123,12 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             budgetSpent = false
         case EventKind.policy where e.key == "budget.spent":
             budgetSpent = true
+        case EventKind.policy where e.key == "limits":
+            limitsSet = e.value.flatMap(ResourceLimits.init(text:))
+        case EventKind.limit where e.key == "oom":
+            oomKills = max(oomKills, e.value.flatMap { Int64($0) } ?? oomKills + 1)
+        case EventKind.usage:
+            usage = e.value.flatMap(ResourceUsage.init(text:))
         case EventKind.prompt:
             prompts += 1
             tool = nil
@@ -132,6 +147,8 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         default:
             break
         }
+        // A new run counts afresh.
+        if e.kind == EventKind.state, e.state == .starting, state != .starting { oomKills = 0; usage = nil }
         if let s = e.state, e.kind == EventKind.state || e.kind.isAgentReport || e.kind.isPermissionQuestion {
             enter(s, e)
         }
@@ -208,6 +225,9 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             return s
         case .budget:
             guard s == .new || s.isLive else { throw .notRunning("\(name) has ended (it is \(s.rawValue)); budget is for running sessions") }
+            return s
+        case .limit:
+            // An ended session keeps it for its next start.
             return s
         }
     }

@@ -22,6 +22,10 @@ protocol AgentRuntime: AgentAdapter {
     /// beside it, and those its reports named (`reported`).
     func moreTranscripts(main: String, reported: Set<String>) -> [String]
 
+    /// What the agent writes outside its folder, which a sandbox must leave writable:
+    /// its configuration and transcripts. `env` is its environment as it will run.
+    func sandboxWrites(env: [String: String], home: String) -> [String]
+
     /// Whether `whilePrinting` does anything.
     var watchesWhilePrinting: Bool { get }
 
@@ -35,6 +39,7 @@ extension AgentRuntime {
     func prepare(_ parts: Parts, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {}
     func transcript(conversation: String, env: [String: String], parts: Parts) -> String? { nil }
     func moreTranscripts(main: String, reported: Set<String>) -> [String] { [] }
+    func sandboxWrites(env: [String: String], home: String) -> [String] { [] }
     var watchesWhilePrinting: Bool { false }
     func whilePrinting(_ parts: Parts, _ s: LiveSession) {}
 }
@@ -56,4 +61,6 @@ struct LaunchPlan {
     /// The conversation and transcript the `starting` event records.
     var agentSession: String?
     var transcript: String?
+    /// Files in the state directory the agent's hooks write, writable in a sandbox.
+    var hookFiles: [String] = []
 }

@@ -7,5 +7,11 @@ extension AiderAgent: AgentRuntime {
         let history = parts.store.aiderHistoryPath(plan.name)
         plan.launch.historyFile = history
         plan.launch.resume = Sys.stat(history) != nil
+        plan.hookFiles.append(history)
+    }
+
+    /// Its caches and analytics (`~/.aider`); its chat files are in the repository.
+    func sandboxWrites(env: [String: String], home: String) -> [String] {
+        [(env["HOME"] ?? home) + "/.aider"]
     }
 }

@@ -16,6 +16,13 @@ extension ClaudeAgent: AgentRuntime {
         }
     }
 
+    /// Its config folder (transcripts, todos, `CLAUDE_CONFIG_DIR` or `~/.claude`) and
+    /// its configuration file, which it rewrites at every start.
+    func sandboxWrites(env: [String: String], home: String) -> [String] {
+        let folder = env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? (env["HOME"] ?? home) + "/.claude"
+        return [folder, ClaudeTrust.configFile(env: env, home: home)]
+    }
+
     /// A new conversation with an id hivefs picks, or (on restart, once a transcript
     /// exists) the same one resumed; hivefs's hooks written to the session's settings
     /// file either way.
@@ -46,6 +53,7 @@ extension ClaudeAgent: AgentRuntime {
         plan.launch.conversation = session
         plan.launch.resume = resume
         plan.launch.settingsFile = store.claudeSettingsPath(name)
+        plan.hookFiles.append(store.statusLinePath(name))
         plan.detail = (resume ? " resuming " : " session ") + session + " (claude \(version?.description ?? "version unknown"))"
         plan.agentSession = session
         // Resuming, the transcript is the one the agent reported; new, where Claude Code puts it.

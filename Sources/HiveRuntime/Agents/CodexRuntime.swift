@@ -10,6 +10,11 @@ extension CodexAgent: AgentRuntime {
         plan.launch.resume = plan.launch.conversation != nil
     }
 
+    /// Its home (`$CODEX_HOME`, else `~/.codex`): configuration, rollouts, logs.
+    func sandboxWrites(env: [String: String], home: String) -> [String] {
+        [env["CODEX_HOME"] ?? (env["HOME"] ?? home) + "/.codex"]
+    }
+
     /// The rollout of thread `id`: under `$CODEX_HOME/sessions/YYYY/MM/DD/`
     /// (`CODEX_HOME` from the session's environment, then hivefs's, else
     /// `~/.codex`), newest days first. Nil until Codex has written it.

@@ -10,6 +10,11 @@ extension GeminiAgent: AgentRuntime {
         plan.env["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] = try settings(parts, plan)
     }
 
+    /// Its configuration and chats (`~/.gemini`).
+    func sandboxWrites(env: [String: String], home: String) -> [String] {
+        [(env["HOME"] ?? home) + "/.gemini"]
+    }
+
     /// Writes the session's settings with hivefs's hooks and returns their path, for
     /// `GEMINI_CLI_SYSTEM_SETTINGS_PATH`. Gemini CLI reads that file in place of the
     /// machine's system settings (`/etc/gemini-cli/settings.json`, or the file the

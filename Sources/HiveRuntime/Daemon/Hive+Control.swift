@@ -98,6 +98,9 @@ extension Hive {
     func checkStartable(_ spec: SessionSpec) throws(HiveError) {
         let catalog = agents()
         try spec.checkStartable(agents: catalog)
+        if let key = spec.limits.set.first, let why = settings.limitsUnsupported {
+            throw .unsupported("limit.\(key.rawValue): \(why)")
+        }
         try (catalog.adapterOrMissing(spec.agent) as? any AgentRuntime)?.checkLaunchable(spec)
     }
 
@@ -109,8 +112,11 @@ extension Hive {
         _ = try create(name, spec: spec, uid: uid)
     }
 
-    private func create(_ name: String, spec: SessionSpec, uid: UInt32) throws(HiveError) -> LiveSession {
+    private func create(_ name: String, spec given: SessionSpec, uid: UInt32) throws(HiveError) -> LiveSession {
         if exists(name) { throw .exists("session '\(name)' exists") }
+        var spec = given
+        // A session that names no sandbox gets the config's.
+        if spec.sandbox.isEmpty { spec.sandbox = config.sandbox }
         try store.createSession(name)
         let now = Timestamp.now()
         var detail = "agent \(spec.agent.rawValue)"

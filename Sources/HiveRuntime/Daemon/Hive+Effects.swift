@@ -75,7 +75,7 @@ extension Hive {
                 }
             case .watch:
                 processes.watchAgent(s)
-            case .launch, .freeze, .thaw, .terminate, .finishExit, .keys, .type, .answer:
+            case .launch, .freeze, .thaw, .terminate, .finishExit, .keys, .type, .answer, .setLimits:
                 // These act on the agent: on its queue, in order.
                 guard case .queue(let uid) = place else {
                     s.queue.async { [self] in _ = perform(s, [effect], .queue(uid: getuid())) }

@@ -66,11 +66,19 @@ public final class Hive: @unchecked Sendable {
         self.watcher = try Watcher(logger: logger)
         let agentFiles = AgentFiles(folder: config.agentsDir)
         self.agentFiles = agentFiles
-        self.settings = MachineSettings(quietAfterMS: config.quietAfterMS, defaultIdleTimeout: config.idleTimeout,
-                                        budgetKills: config.budgetKills, prices: config.prices)
+        let cgroups = Cgroups.detect(stateDir: config.stateDir, mode: config.cgroups)
+        var settings = MachineSettings(quietAfterMS: config.quietAfterMS, defaultIdleTimeout: config.idleTimeout,
+                                       budgetKills: config.budgetKills, prices: config.prices)
+        switch cgroups {
+        case .success(let c): logger.info("sessions' cgroups: \(c.version.rawValue) under \(c.parents.values.sorted().joined(separator: " "))")
+        case .failure(let why):
+            settings.limitsUnsupported = why.reason
+            logger.info("no cgroups for sessions (limits refused, pause by signals): \(why.reason)")
+        }
+        self.settings = settings
         let machines = Machines()
         let parts = Parts(config: config, store: store, tmux: tmux, watcher: watcher, log: logger, machines: machines,
-                          meter: ResourceMeter())
+                          meter: ResourceMeter(), cgroups: cgroups)
         let git = Git()
         let worktrees = Worktrees(git: git, folder: config.worktreesDir)
         reports = Reports(parts)
@@ -98,6 +106,7 @@ public final class Hive: @unchecked Sendable {
     /// Stops watching; token counts and records are saved so the next daemon reads on from them.
     public func stop() {
         watcher.stop()
+        if case .success(let cgroups) = processes.parts.cgroups { cgroups.removeParents() }
         for s in registry.all() {
             s.ingest.sync { reports.saveLedger(s) }
             saveRecord(s)

@@ -72,6 +72,10 @@ struct Handles {
     var gitWaiters: [@Sendable () -> Void] = []
     /// inotify on the work tree's HEAD, index and HEAD's reflog.
     var gitWatches: [Int32] = []
+    /// The agent's cgroup, when it has one (made at start, found again at adoption).
+    var cgroup: SessionCgroup?
+    /// The v1 eventfd or v2 inotify watch that tells of OOM kills in it.
+    var oomWatch: OOMWatch?
     /// The last `status` and `status.json` renders, and what they were made from.
     var statusCache: [SessionFile: CachedStatus] = [:]
 
@@ -80,6 +84,14 @@ struct Handles {
         guard let pid = r.pid else { return panePid.map { ProcessTree.Scope(root: $0, leader: nil) } }
         return ProcessTree.Scope(root: pid, leader: panePid)
     }
+}
+
+/// How the kernel's OOM kills in a session's cgroup are watched.
+enum OOMWatch {
+    /// v1: an eventfd registered in `cgroup.event_control`, watched like a pidfd.
+    case eventfd(fd: Int32, token: Int)
+    /// v2: inotify on `memory.events`.
+    case inotify(Int32)
 }
 
 /// A watch id that one callback takes, once.

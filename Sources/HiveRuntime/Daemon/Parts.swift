@@ -15,6 +15,8 @@ struct Parts: Sendable {
     let machines: Machines
     /// What running sessions' processes use (`cpu`, `memory`), measured as `status` is read.
     let meter: ResourceMeter
+    /// Where sessions' cgroups are made, or why none can be (`limit` is refused then).
+    let cgroups: Result<Cgroups, HiveError>
 }
 
 /// The way back from a part to the sessions' machines: a part that found something

@@ -22,8 +22,12 @@ public enum AgentLauncher {
     ///
     /// `environ`, when given, is the file with the agent's whole environment
     /// (`AgentEnvironment`): it becomes the launcher's, so setup and agent both get it.
+    ///
+    /// `cgroups`, when given, are the folders of the session's cgroup: the launcher
+    /// joins them first, so that setup, agent and all they fork are inside; if it
+    /// cannot, nothing starts (never an agent without its limits).
     public static func run(argv: [String], dir: String, report: String, pidFile: String, statusFile: String,
-                           setup: [String] = [], environ: String? = nil) -> Never {
+                           setup: [String] = [], environ: String? = nil, cgroups: [String] = []) -> Never {
         func fail(_ code: Int32, _ reason: String) -> Never {
             try? Sys.writeFileAtomically(report, Array((reason + "\n").utf8))
             FileHandle.standardError.write(Data(("hivefs: " + reason + "\n").utf8))
@@ -37,6 +41,17 @@ public enum AgentLauncher {
             } catch {
                 fail(126, error.reason)
             }
+        }
+        for folder in cgroups {
+            let path = folder + "/cgroup.procs"
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            let line = Array("\(getpid())\n".utf8)
+            if fd < 0 || write(fd, line, line.count) != line.count {
+                let why = String(cString: strerror(errno))
+                if fd >= 0 { close(fd) }
+                fail(126, "cannot join the session's cgroup \(folder): \(why)")
+            }
+            close(fd)
         }
         if chdir(dir) != 0 {
             fail(126, "bad dir: \(dir): \(String(cString: strerror(errno)))")

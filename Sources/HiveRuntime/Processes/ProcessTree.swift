@@ -153,9 +153,9 @@ public enum ProcessTree {
 
     /// TERM to every process (and CONT, so stopped ones can act on it), KILL to
     /// what is left after `graceMS`, and returns once no process of the tree is left.
-    public static func terminate(_ scope: Scope, graceMS: Int) throws(HiveError) {
-        var seen: Set<pid_t> = []
-        var procs = members(scope)
+    public static func terminate(_ scope: Scope, graceMS: Int, extra: Set<pid_t> = []) throws(HiveError) {
+        var seen: Set<pid_t> = extra
+        var procs = members(scope, extra: extra)
         for p in procs { seen.insert(p.pid) }
         for p in procs { Sys.signal(p.pid, SIGTERM); Sys.signal(p.pid, SIGCONT) }
         let graceEnd = Sys.monotonicMS() + Int64(graceMS)

@@ -12,6 +12,12 @@ extension Processes {
         watchLog(s)
         let (pane, generation) = s.with { ($0.handles.panePid, $0.handles.generation) }
         guard let pane else { return }
+        // A restarted daemon finds the agent's cgroup from the launcher's.
+        if case .success(let cgroups) = parts.cgroups, s.with({ $0.handles.cgroup == nil }),
+           let found = SessionCgroup.of(pid: pane, in: cgroups, name: s.name) {
+            s.with { $0.handles.cgroup = found }
+        }
+        watchOOM(s, generation: generation)
         do {
             let fd = try Sys.pidfdOpen(pane)
             let token = watcher.watchExit(pidfd: fd) { [weak self, weak s] in
@@ -65,17 +71,63 @@ extension Processes {
         how.paneDead = pane?.dead == true
         how.paneStatus = pane?.status
         how.paneSignal = pane?.signal
+        let status = how.status ?? how.paneStatus, signal = how.signal ?? how.paneSignal
+        how.oom = closeCgroup(s, agentKilled: signal == SIGKILL || status == 128 + SIGKILL)
         return how
     }
 
     func closeWatches(_ s: LiveSession) {
-        let (fd, wd) = s.with { inside in
+        let (fd, wd, oom) = s.with { inside in
             inside.handles.generation += 1
-            defer { inside.handles.pidfd = nil; inside.handles.logWatch = nil }
-            return (inside.handles.pidfd, inside.handles.logWatch)
+            defer { inside.handles.pidfd = nil; inside.handles.logWatch = nil; inside.handles.oomWatch = nil }
+            return (inside.handles.pidfd, inside.handles.logWatch, inside.handles.oomWatch)
         }
         if let fd { watcher.unwatchExit(pidfd: fd.fd, token: fd.token) }
         if let wd { watcher.unwatchWrites(wd) }
+        switch oom {
+        case .eventfd(let fd, let token): watcher.unwatchExit(pidfd: fd, token: token)
+        case .inotify(let wd): watcher.unwatchWrites(wd)
+        case nil: break
+        }
+    }
+
+    /// Tells the machine of each OOM kill in the agent's cgroup as the kernel reports
+    /// it: a v1 eventfd (armed again after each), or inotify on v2's `memory.events`.
+    func watchOOM(_ s: LiveSession, generation: Int) {
+        guard let cgroup = s.with({ $0.handles.cgroup }) else { return }
+        let check: @Sendable () -> Void = { [weak self, weak s] in
+            guard let self, let s else { return }
+            s.queue.async { [self] in
+                guard s.with({ $0.handles.generation == generation }), let count = cgroup.counters()?.oom, count > 0 else { return }
+                step(s, .oomKilled(count: count), .queue(uid: getuid()))
+            }
+        }
+        if let file = cgroup.oomEventsFile {
+            if let wd = watcher.watchWrites(file, check) { s.with { $0.handles.oomWatch = .inotify(wd) } }
+        } else if let efd = cgroup.oomEventFd() {
+            let token = watcher.watchExit(pidfd: efd) { [weak self, weak s] in
+                check()
+                guard let self, let s, s.with({ $0.handles.generation == generation }) else { return }
+                watchOOM(s, generation: generation)
+            }
+            s.with { $0.handles.oomWatch = .eventfd(fd: efd, token: token) }
+        }
+        check()  // one that came before the watch
+    }
+
+    /// Records what the run used (its cgroup's counters) and removes its cgroup;
+    /// says whether the kernel's OOM killer ended the agent (`signal` 9 or a shell's 137).
+    @discardableResult
+    func closeCgroup(_ s: LiveSession, agentKilled: Bool) -> Bool {
+        guard let cgroup = s.with({ $0.handles.cgroup }) else { return false }
+        let usage = cgroup.usage()
+        if let usage {
+            if usage.oom > s.record.oomKills { step(s, .oomKilled(count: usage.oom)) }
+            step(s, .usage(usage))
+        }
+        cgroup.remove()
+        s.with { $0.handles.cgroup = nil }
+        return agentKilled && (usage?.oom ?? 0) > 0
     }
 
     /// Ends the agent: TERM to the whole tree, KILL after the grace period, waits
@@ -88,11 +140,17 @@ extension Processes {
         }
         keepScreen(name)
         var failure: HiveError?
+        let cgroup = s.with { $0.handles.cgroup }
+        // A frozen v1 task acts on no signal, not even KILL: thawed first.
+        if let cgroup, cgroup.isFrozen { _ = try? cgroup.thaw() }
         if let scope {
-            do { try ProcessTree.terminate(scope, graceMS: config.killGraceMS) } catch { failure = error }
+            // What the kernel lists in its cgroup is the session's too, however it left the tree.
+            let extra = Set(cgroup?.pids ?? []).subtracting([scope.leader].compactMap { $0 })
+            do { try ProcessTree.terminate(scope, graceMS: config.killGraceMS, extra: extra) } catch { failure = error }
         }
         tmux.killSession(name)
         closeWatches(s)
+        closeCgroup(s, agentKilled: false)
         return failure
     }
 

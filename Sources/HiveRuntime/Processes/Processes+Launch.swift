@@ -55,6 +55,7 @@ extension Processes {
             unlink(file)
         }
         if tmux.hasSession(name) { tmux.killSession(name) }
+        s.with { $0.handles.cgroup = nil }
         var env = plan.env
         env["HIVE_SESSION"] = name
         // An agent hivefs does not wire itself (a Claude Code started by hand in a shell
@@ -68,23 +69,32 @@ extension Processes {
         } catch {
             return step(s, .launchFailed(error.hive("cannot write \(store.environPath(name))").reason), place)
         }
+        let walls: Walls
+        do throws(HiveError) {
+            walls = try self.walls(s, plan, adapter: adapter, argv: argv, setup: setup, env: env, repo: record.repo ?? repository?.repo)
+        } catch {
+            return step(s, .launchFailed(error.reason), place)
+        }
         let launch = Tmux.Launch(
             name: name, dir: workdir, environment: env,
             argv: [config.executable, "launch", "--report", store.launchErrorPath(name),
                    "--pidfile", store.agentPidPath(name), "--statusfile", store.exitStatusPath(name),
-                   "--environ", store.environPath(name),
-                   "--dir", workdir] + setup.flatMap { ["--setup", $0] } + ["--"] + argv,
+                   "--environ", store.environPath(name), "--dir", workdir]
+                + (walls.cgroup?.folders ?? []).flatMap { ["--cgroup", $0] }
+                + walls.setup.flatMap { ["--setup", $0] } + ["--"] + walls.argv,
             logPath: store.logPath(name))
         watchLog(s)
         let pid: pid_t
         do {
             pid = try tmux.start(launch)
         } catch {
+            walls.cgroup?.remove()
             return step(s, .launchFailed(error.reason), place)
         }
         s.with { inside in
             inside.handles.generation += 1
             inside.handles.panePid = pid
+            inside.handles.cgroup = walls.cgroup
         }
         // The launcher writes the agent's pid as soon as it has started it (after setup).
         let agent = awaitAgentPid(name, ms: setup.isEmpty ? 2000 : 300)

@@ -45,14 +45,28 @@ final class Processes: Sendable {
             case .launch:
                 return launch(s, place)
             case .freeze(let reason):
-                let (state, scope) = s.with { ($0.machine.record.state, $0.handles.scope($0.machine.record)) }
+                let (state, scope, cgroup) = s.with { ($0.machine.record.state, $0.handles.scope($0.machine.record), $0.handles.cgroup) }
                 guard state != .paused, let scope else { return nil }
-                _ = try ProcessTree.freeze(scope)
+                // The freezer takes every process at once; signals walk the tree.
+                if let cgroup, cgroup.canFreeze { try cgroup.freeze() } else { _ = try ProcessTree.freeze(scope) }
                 return step(s, .frozen(reason: reason), place)
             case .thaw:
-                guard let scope = s.with({ $0.handles.scope($0.machine.record) }) else { return nil }
-                try ProcessTree.thaw(scope)
+                let (scope, cgroup) = s.with { ($0.handles.scope($0.machine.record), $0.handles.cgroup) }
+                guard let scope else { return nil }
+                if let cgroup, cgroup.canFreeze {
+                    try cgroup.thaw()
+                    // Stopped by a daemon that had no freezer, or by hand: continued too.
+                    try ProcessTree.thaw(scope)
+                } else {
+                    try ProcessTree.thaw(scope)
+                }
                 return step(s, .thawed, place)
+            case .setLimits(let limits):
+                guard let cgroup = s.with({ $0.handles.cgroup }) else {
+                    throw .unsupported("\(s.name) runs without a cgroup (started by a daemon that could make none); restart it to limit it")
+                }
+                try cgroup.apply(limits)
+                return step(s, .limitsSet(limits), place)
             case .terminate(let reason):
                 let failure = terminate(s)
                 let refused = step(s, .terminated(reason: reason), place)

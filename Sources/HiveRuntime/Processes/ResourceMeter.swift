@@ -56,6 +56,8 @@ final class ResourceMeter: Sendable {
     private struct State {
         var scan: Scan?
         var kept: [pid_t: Kept] = [:]
+        /// The same for sessions measured by their cgroup (CPU in nanoseconds), by its folder.
+        var byCgroup: [String: Kept] = [:]
         /// How many scans were made, for tests.
         var scans = 0
     }
@@ -88,6 +90,31 @@ final class ResourceMeter: Sendable {
             return cpu
         }
         return Reading(cpu: cpu, memory: memory)
+    }
+
+    /// What a session's cgroup counts now: every process it ever held, however it
+    /// left the tree. `leader` (the launcher, in the cgroup since the start) dates
+    /// the first reading's CPU rate. No /proc scan is made.
+    func reading(_ cgroup: SessionCgroup, leader: pid_t?) -> (Reading, SessionCgroup.Counters)? {
+        guard let c = cgroup.counters() else { return nil }
+        let started = leader.flatMap(ProcessTree.read)
+        let cpu = state.withLock { s -> Double in
+            let now = probe.monotonicMS()
+            let start = started?.startTicks ?? 0
+            var kept = s.byCgroup[cgroup.shown].flatMap { $0.start == start ? $0 : nil }
+                ?? Kept(start: start, window: CPUWindow(ticksPerSecond: 1_000_000_000), askedMS: now)
+            var cpu = kept.window.percent(now: now, ticks: c.cpuNS)
+            if cpu == nil, let started, let up = probe.uptimeMS() {
+                cpu = CPUWindow.percent(ticks: c.cpuNS, overMS: up - started.startTicks * 1000 / probe.ticksPerSecond,
+                                        ticksPerSecond: 1_000_000_000)
+            }
+            kept.window.add(ms: now, ticks: c.cpuNS)
+            kept.askedMS = now
+            s.byCgroup[cgroup.shown] = kept
+            s.byCgroup = s.byCgroup.filter { now - $0.value.askedMS < Self.forgetMS }
+            return cpu ?? 0
+        }
+        return (Reading(cpu: cpu, memory: c.memory), c)
     }
 
     /// The scan of the last second, or a new one (`fresh`: always; which also forgets the sessions

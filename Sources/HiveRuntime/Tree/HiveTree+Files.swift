@@ -31,6 +31,7 @@ extension HiveTree {
         FileRow(.permission, rendered(.permission), cache: .content, poll: .record),
         FileRow(.permissionJSON, rendered(.permissionJSON), cache: .content, poll: .record),
         FileRow(.prompt, rendered(.prompt), mode: .whileNew, cache: .content, poll: .record, write: .spec),
+        FileRow(.sandbox, rendered(.sandbox), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.screen, screen(colours: false)),
         FileRow(.screenANSI, screen(colours: true)),
         FileRow(.setup, rendered(.setup), mode: .whileNew, cache: .content, poll: .record, write: .spec),

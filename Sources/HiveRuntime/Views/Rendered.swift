@@ -25,7 +25,8 @@ struct StatusKey: Equatable {
 enum CacheLookup {
     case hit(Rendered)
     /// What to render it from: the record, its context, and its processes while it runs.
-    case stale(StatusKey, SessionRecord, RenderContext, ProcessTree.Scope?)
+    /// Its cgroup and launcher, when it has one, measure it instead of /proc.
+    case stale(StatusKey, SessionRecord, RenderContext, ProcessTree.Scope?, SessionCgroup?, pid_t?)
 }
 
 /// A rendered `status`, served again while its key holds and before `until`, the

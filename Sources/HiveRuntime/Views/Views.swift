@@ -74,7 +74,7 @@ final class Views: Sendable {
             mtime = r.lastError?.time ?? r.created
         case .git, .gitJSON:
             text = ""
-        case .agent, .dir, .prompt, .command, .model, .worktree, .setup, .mode, .trust:
+        case .agent, .dir, .prompt, .command, .model, .worktree, .setup, .mode, .trust, .sandbox:
             var spec = r.spec
             if spec.dir.isEmpty { spec.dir = config.home }
             text = spec.fileText(file.specKey ?? .agent)
@@ -110,15 +110,23 @@ final class Views: Sendable {
                 return .hit(hit.rendered)
             }
             let r = inside.machine.record
-            return .stale(key, r, context(inside, now: now), r.state.isLive ? inside.handles.scope(r) : nil)
+            return .stale(key, r, context(inside, now: now), r.state.isLive ? inside.handles.scope(r) : nil,
+                          r.state.isLive ? inside.handles.cgroup : nil, inside.handles.panePid)
         }
         let r: SessionRecord, key: StatusKey
         var ctx: RenderContext
         switch found {
         case .hit(let hit): return hit
-        case .stale(let k, let record, let context, let scope):
+        case .stale(let k, let record, let context, let scope, let cgroup, let leader):
             (key, r, ctx) = (k, record, context)
-            if let scope, let reading = parts.meter.reading(scope) { (ctx.cpu, ctx.memory) = (reading.cpu, reading.memory) }
+            if let cgroup, let (reading, counters) = parts.meter.reading(cgroup, leader: leader) {
+                (ctx.cpu, ctx.memory) = (reading.cpu, reading.memory)
+                ctx.usage = ResourceUsage(cpuSeconds: Double(counters.cpuNS) / 1e9, memoryPeak: counters.memoryPeak, oom: counters.oom)
+                ctx.pids = counters.pids
+                ctx.cgroup = cgroup.shown
+            } else if let scope, let reading = parts.meter.reading(scope) {
+                (ctx.cpu, ctx.memory) = (reading.cpu, reading.memory)
+            }
         }
         let text = json ? StatusRenderer.json(r, ctx) : StatusRenderer.text(r, ctx)
         let until = StatusRenderer.unchangedUntil(r, ctx)
