@@ -17,12 +17,12 @@ public struct SessionSummary: Sendable {
         self.record = record; self.ledger = ledger; self.prices = prices; self.commits = commits; self.diff = diff
     }
 
-    /// How it ended, in a few words: `exit 0`, `signal 9`, `killed kill`, `failed REASON`, `lost`.
+    /// How it ended, in a few words: `exit 0`, `signal 9`, `oom`, `killed kill`, `failed REASON`, `lost`.
     var how: String? {
         let r = record
         switch r.state {
         case .exited:
-            if r.reason == "lost" { return "lost" }
+            if r.reason == "lost" || r.reason == "oom" { return r.reason }
             if let reason = r.reason, reason.hasPrefix("signal ") { return reason }
             return r.exitCode.map { "exit \($0)" } ?? "exited"
         case .killed: return "killed " + (r.reason ?? "")
@@ -40,6 +40,8 @@ public struct SessionSummary: Sendable {
         case string(String?)
         case int(Int64?)
         case money(Double?)
+        /// A figure with one decimal (seconds).
+        case tenths(Double?)
     }
 
     var fields: [(String, Value)] {
@@ -60,6 +62,14 @@ public struct SessionSummary: Sendable {
             ("how", .string(how)),
             ("exit", .int(r.exitCode.map(Int64.init))),
             ("reason", .string(r.reason)),
+            // What the kernel counted in its cgroup, where it had one.
+            ("cpu.seconds", .tenths(r.usage?.cpuSeconds)),
+            ("memory.peak", .int(r.usage?.memoryPeak)),
+            ("oom", .int(r.usage?.oom)),
+            ("limit.memory", .int(r.limits.memory)),
+            ("limit.cpu", .int(r.limits.cpu)),
+            ("limit.pids", .int(r.limits.pids)),
+            ("sandbox", .string(r.spec.sandbox.isEmpty ? "none" : r.spec.sandbox)),
             ("tokens.input", .int(t?.input)),
             ("tokens.output", .int(t?.output)),
             ("tokens.cache_read", .int(t?.cacheRead)),
@@ -92,6 +102,7 @@ public struct SessionSummary: Sendable {
             case .string(let s): out += k + " " + Text.orDash(s) + "\n"
             case .int(let i): out += k + " " + (i.map(String.init) ?? "-") + "\n"
             case .money(let d): out += k + " " + (d.map(JSONWriter.money) ?? "-") + "\n"
+            case .tenths(let d): out += k + " " + (d.map(JSONWriter.tenths) ?? "-") + "\n"
             }
         }
         for p in changed { out += "changed " + Text.oneLine(p) + "\n" }
@@ -107,6 +118,7 @@ public struct SessionSummary: Sendable {
             case .string(let s): w.stringOrNull(k, (s?.isEmpty ?? true) ? nil : s)
             case .int(let i): w.intOrNull(k, i)
             case .money(let d): if let d { w.raw(k, JSONWriter.money(d)) } else { w.null(k) }
+            case .tenths(let d): if let d { w.raw(k, JSONWriter.tenths(d)) } else { w.null(k) }
             }
         }
         var tools = JSONWriter()

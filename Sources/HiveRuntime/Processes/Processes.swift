@@ -63,6 +63,8 @@ final class Processes: Sendable {
                 return step(s, .thawed, place)
             case .setLimits(let limits):
                 guard let cgroup = s.with({ $0.handles.cgroup }) else {
+                    // Nothing to lift where nothing was set.
+                    if limits.isEmpty { return step(s, .limitsSet(limits), place) }
                     throw .unsupported("\(s.name) runs without a cgroup (started by a daemon that could make none); restart it to limit it")
                 }
                 try cgroup.apply(limits)
