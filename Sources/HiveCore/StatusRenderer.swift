@@ -229,7 +229,7 @@ public enum RootStatusRenderer {
     }
 
     /// The columns of the table.
-    static let header = ["NAME", "STATE", "AGENT", "IDLE", "TOKENS", "COST", "BRANCH", "REASON"]
+    static let header = ["NAME", "STATE", "AGENT", "IDLE", "TOKENS", "COST", "BRANCH", "CPU", "MEM", "REASON"]
 
     /// A session of this host's, as a row of the table.
     public static func row(_ r: SessionRecord, _ ctx: RenderContext) -> [String] {
@@ -238,7 +238,9 @@ public enum RootStatusRenderer {
             r.name, r.state.rawValue, r.spec.agent.rawValue,
             StatusRenderer.idleSeconds(r, ctx).map(String.init) ?? "-", StatusRenderer.tokens(ctx),
             ctx.ledger.map { JSONWriter.money($0.cost(ctx.prices).usd) } ?? "-",
-            Text.orDash(r.branch ?? ctx.gitBranch), Text.orDash(r.reason),
+            Text.orDash(r.branch ?? ctx.gitBranch),
+            (r.state.isLive ? ctx.cpu : nil).map(JSONWriter.tenths) ?? "-",
+            (r.state.isLive ? ctx.memory : nil).map(Bytes.short) ?? "-", Text.orDash(r.reason),
         ]
     }
 
@@ -254,14 +256,16 @@ public enum RootStatusRenderer {
         let tokens = input == nil && output == nil ? "-" : String((input ?? 0) + (output ?? 0))
         return [
             Text.oneLine(name), Text.oneLine(state), word("agent"), int("idle").map(String.init) ?? "-", tokens,
-            (o["cost.usd"] as? NSNumber).map { JSONWriter.money($0.doubleValue) } ?? "-", word("branch"), word("reason"),
+            (o["cost.usd"] as? NSNumber).map { JSONWriter.money($0.doubleValue) } ?? "-", word("branch"),
+            (o["cpu"] as? NSNumber).map { JSONWriter.tenths($0.doubleValue) } ?? "-",
+            int("memory").map(Bytes.short) ?? "-", word("reason"),
         ]
     }
 
     /// Another host whose link is down, as one row: `@HOST` in state `down`, the
     /// reason saying why and since when.
     public static func downRow(host: String, reason: String) -> [String] {
-        ["@" + host, "down", "-", "-", "-", "-", "-", Text.oneLine(reason)]
+        ["@" + host, "down", "-", "-", "-", "-", "-", "-", "-", Text.oneLine(reason)]
     }
 
     /// The same, as an object of the root `status.json`.

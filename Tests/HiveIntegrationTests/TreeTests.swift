@@ -81,7 +81,7 @@ final class TreeTests: MountedTestCase {
         newShell("s1", "sleep 60")
         let table = m.read("status") ?? ""
         let lines = table.split(separator: "\n")
-        XCTAssertEqual(lines.first.map { $0.split(separator: " ").map(String.init) }, ["NAME", "STATE", "AGENT", "IDLE", "TOKENS", "COST", "BRANCH", "REASON"])
+        XCTAssertEqual(lines.first.map { $0.split(separator: " ").map(String.init) }, ["NAME", "STATE", "AGENT", "IDLE", "TOKENS", "COST", "BRANCH", "CPU", "MEM", "REASON"])
         XCTAssertTrue(lines.dropFirst().first?.hasPrefix("s1 ") ?? false, table)
         let json = try JSONSerialization.jsonObject(with: Data((m.read("s1/status.json") ?? "").utf8)) as? [String: Any]
         XCTAssertEqual(json?["name"] as? String, "s1")

@@ -119,14 +119,7 @@ final class Views: Sendable {
         case .hit(let hit): return hit
         case .stale(let k, let record, let context, let scope, let cgroup, let leader):
             (key, r, ctx) = (k, record, context)
-            if let cgroup, let (reading, counters) = parts.meter.reading(cgroup, leader: leader) {
-                (ctx.cpu, ctx.memory) = (reading.cpu, reading.memory)
-                ctx.usage = ResourceUsage(cpuSeconds: Double(counters.cpuNS) / 1e9, memoryPeak: counters.memoryPeak, oom: counters.oom)
-                ctx.pids = counters.pids
-                ctx.cgroup = cgroup.shown
-            } else if let scope, let reading = parts.meter.reading(scope) {
-                (ctx.cpu, ctx.memory) = (reading.cpu, reading.memory)
-            }
+            measure(&ctx, scope: scope, cgroup: cgroup, leader: leader)
         }
         let text = json ? StatusRenderer.json(r, ctx) : StatusRenderer.text(r, ctx)
         let until = StatusRenderer.unchangedUntil(r, ctx)
@@ -136,12 +129,33 @@ final class Views: Sendable {
         return rendered
     }
 
+    /// What a running session's processes use: from its cgroup where it has one
+    /// (every process it ever held), else from /proc (its process tree). Called
+    /// with no session's mutex held.
+    func measure(_ ctx: inout RenderContext, scope: ProcessTree.Scope?, cgroup: SessionCgroup?, leader: pid_t?) {
+        if let cgroup, let (reading, counters) = parts.meter.reading(cgroup, leader: leader) {
+            (ctx.cpu, ctx.memory) = (reading.cpu, reading.memory)
+            ctx.usage = ResourceUsage(cpuSeconds: Double(counters.cpuNS) / 1e9, memoryPeak: counters.memoryPeak, oom: counters.oom)
+            ctx.pids = counters.pids
+            ctx.cgroup = cgroup.shown
+        } else if let scope, let reading = parts.meter.reading(scope) {
+            (ctx.cpu, ctx.memory) = (reading.cpu, reading.memory)
+        }
+    }
+
     /// The root `status` table: this host's sessions, then other hosts' (`fleet`),
     /// host by host, as last asked for.
     func renderRootStatus(fleet: [HostSessions] = []) -> Rendered {
         let now = Timestamp.now()
         let all = registry.all()
-        let rows = all.map { s in s.with { ($0.machine.record, context($0, now: now)) } }
+        var rows = all.map { s in
+            s.with { inside in
+                let r = inside.machine.record
+                return (r, context(inside, now: now), r.state.isLive ? inside.handles.scope(r) : nil,
+                        r.state.isLive ? inside.handles.cgroup : nil, inside.handles.panePid)
+            }
+        }
+        for i in rows.indices { measure(&rows[i].1, scope: rows[i].2, cgroup: rows[i].3, leader: rows[i].4) }
         let mtime = rows.map { StatusRenderer.activity($0.0, $0.1) }.max() ?? now
         var table = rows.map { RootStatusRenderer.row($0.0, $0.1) }
         for host in fleet {

@@ -4,17 +4,17 @@ import Foundation
 ///
 /// NAME and STATE are always shown. DOING (the tool, the reason, or the last
 /// message) takes the width left over; when that falls under a dozen cells the
-/// least needed columns go first: BRANCH, CHG, AGENT, COST, TOKENS, IDLE.
+/// least needed columns go first: BRANCH, MEM, CPU, CHG, AGENT, COST, TOKENS, IDLE.
 public struct Column: Equatable, Sendable {
     /// What a column shows; its raw value is its header.
     public enum Kind: String, CaseIterable, Sendable {
         case name = "NAME", state = "STATE", agent = "AGENT", doing = "DOING", idle = "IDLE"
-        case tokens = "TOKENS", cost = "COST", branch = "BRANCH", changed = "CHG"
+        case tokens = "TOKENS", cost = "COST", branch = "BRANCH", changed = "CHG", cpu = "CPU", memory = "MEM"
     }
     public var kind: Kind
     public var width: Int
     /// Numbers are right-aligned.
-    public var rightAligned: Bool { [.idle, .tokens, .cost, .changed].contains(kind) }
+    public var rightAligned: Bool { [.idle, .tokens, .cost, .changed, .cpu, .memory].contains(kind) }
 }
 
 /// The layout of the session list for a terminal width, and each cell's text.
@@ -22,7 +22,7 @@ public enum Columns {
     /// Cells before each row's first column: the selection marker and a space.
     static let lead = 2
     static let gap = 2
-    static let dropOrder: [Column.Kind] = [.branch, .changed, .agent, .cost, .tokens, .idle]
+    static let dropOrder: [Column.Kind] = [.branch, .memory, .cpu, .changed, .agent, .cost, .tokens, .idle]
 
     /// The columns for `rows` on a screen `width` cells wide, in display order.
     public static func layout(_ rows: [SessionRow], width: Int) -> [Column] {
@@ -31,7 +31,8 @@ public enum Columns {
         var cols: [Column] = [
             Column(kind: .name, width: nameWidth), Column(kind: .state, width: 8), Column(kind: .agent, width: 6),
             Column(kind: .doing, width: 0), Column(kind: .idle, width: 5), Column(kind: .tokens, width: 7),
-            Column(kind: .cost, width: 7), Column(kind: .branch, width: branchWidth), Column(kind: .changed, width: 3),
+            Column(kind: .cost, width: 7), Column(kind: .cpu, width: 5), Column(kind: .memory, width: 5),
+            Column(kind: .branch, width: branchWidth), Column(kind: .changed, width: 3),
         ]
         func fixed() -> Int {
             cols.filter { $0.kind != .doing }.reduce(lead) { $0 + $1.width } + gap * (cols.count - 1)
@@ -66,6 +67,8 @@ public enum Columns {
         case .cost: return Format.dollars(r.cost)
         case .branch: return r.branch ?? "-"
         case .changed: return r.changed.map(String.init) ?? "-"
+        case .cpu: return Format.percent(r.cpu)
+        case .memory: return Format.bytes(r.memory)
         }
     }
 }
@@ -88,6 +91,25 @@ public enum Format {
         if n < 100_000 { return short(String(format: "%.1f", Double(n) / 1000)) + "k" }
         if n < 1_000_000 { return String(n / 1000) + "k" }
         return short(String(format: "%.2f", Double(n) / 1_000_000)) + "M"
+    }
+
+    /// `0%`, `49%`, `150%`: of one core, whole.
+    public static func percent(_ p: Double?) -> String {
+        guard let p else { return "-" }
+        return "\(Int(p.rounded()))%"
+    }
+
+    /// `900K`, `64M`, `1.5G` (binary units, as `limit.memory` takes them): at most
+    /// five cells, one decimal under 10.
+    public static func bytes(_ n: Int64?) -> String {
+        guard let n else { return "-" }
+        var value = Double(n), unit = "B"
+        for next in ["K", "M", "G", "T"] where value >= 1024 {
+            value /= 1024
+            unit = next
+        }
+        if unit == "B" { return "\(n)B" }
+        return (value < 10 ? short(String(format: "%.1f", value)) : String(Int(value))) + unit
     }
 
     /// `$0.05`, `$12.34`.

@@ -21,6 +21,9 @@ public struct SessionRow: Equatable, Sendable {
     public var exit: Int64?
     /// The last time anything happened to it (an event, terminal output).
     public var activity: String?
+    /// Percent of a core its processes used over the last seconds, and their memory in bytes.
+    public var cpu: Double?
+    public var memory: Int64?
 
     public init(name: String, state: String, agent: String = "shell") {
         self.name = name; self.state = state; self.agent = agent
@@ -65,6 +68,8 @@ public struct SessionRow: Equatable, Sendable {
         r.events = int(o["events"])
         r.exit = int(o["exit"])
         r.activity = o["activity"] as? String
+        r.cpu = (o["cpu"] as? NSNumber)?.doubleValue
+        r.memory = int(o["memory"])
         return r
     }
 
