@@ -252,7 +252,7 @@ final class ClaudeBudgetTests: ClaudeTestCase {
         XCTAssertEqual(m.status("spend", "budget.left"), "0")
         XCTAssertTrue((m.read("spend/events") ?? "").contains(" policy budget spent: 250 tokens of 200\n"), m.read("spend/events") ?? "")
         let pid = try XCTUnwrap(m.pid("spend"))
-        XCTAssertTrue(processTree(pid).values.allSatisfy { $0 == "T" }, "a true freeze: \(processTree(pid)) \(m.read("spend/events") ?? "") \(m.read("spend/status") ?? "")")
+        XCTAssertTrue(processTree(pid).keys.allSatisfy(frozen), "a true freeze: \(processTree(pid)) \(m.read("spend/events") ?? "") \(m.read("spend/status") ?? "")")
         // Resumed, it is not paused again for the same budget.
         XCTAssertEqual(m.write("spend/control", "resume\n"), 0)
         usleep(500_000)

@@ -56,7 +56,7 @@ class ClaudeTestCase: MountedTestCase {
 
     /// `KIND DETAIL` of each event an agent reported (and screen corrections).
     func reported(_ name: String) -> [String] {
-        let hivefsOwn: Set<String> = ["created", "spec", "control", "state", "error", "adopted", "removed"]
+        let hivefsOwn: Set<String> = ["created", "spec", "control", "state", "error", "adopted", "removed", "usage", "limit"]
         return events(name).compactMap { e in
             guard let k = e["kind"] as? String, !hivefsOwn.contains(k) else { return nil }
             let d = e["detail"] as? String ?? ""

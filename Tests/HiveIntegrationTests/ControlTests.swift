@@ -15,11 +15,11 @@ final class ControlTests: MountedTestCase {
         XCTAssertEqual(m.state("p"), "paused")
         let paused = processTree(pid)
         XCTAssertGreaterThanOrEqual(paused.count, 4)
-        XCTAssertTrue(paused.values.allSatisfy { $0 == "T" }, "every process must be stopped when the write returns: \(paused)")
+        XCTAssertTrue(paused.keys.allSatisfy(frozen), "every process must be paused when the write returns: \(paused)")
         XCTAssertEqual(m.sh("echo pause > $MNT/p/control").status, 0, "pause is idempotent")
         XCTAssertEqual(m.sh("echo resume > $MNT/p/control").status, 0)
         let resumed = processTree(pid)
-        XCTAssertTrue(resumed.values.allSatisfy { $0 != "T" }, "no process may stay stopped: \(resumed)")
+        XCTAssertTrue(resumed.keys.allSatisfy { !frozen($0) }, "no process may stay paused: \(resumed)")
         XCTAssertTrue(["working", "idle"].contains(m.state("p")))
         let events = m.read("p/events") ?? ""
         XCTAssertTrue(events.contains(" control pause"), events)
@@ -31,13 +31,13 @@ final class ControlTests: MountedTestCase {
         newShell("loop", "sh -c 'while true; do sleep 0.1; done'")
         guard let pid = m.pid("loop") else { return XCTFail("no pid") }
         XCTAssertEqual(m.write("loop/control", "pause\n"), 0)
-        XCTAssertTrue(processTree(pid).values.allSatisfy { $0 == "T" })
+        XCTAssertTrue(processTree(pid).keys.allSatisfy(frozen))
         XCTAssertEqual(m.write("loop/control", "resume\n"), 0)
         usleep(300_000)  // the loop starts new sleeps
         XCTAssertEqual(m.write("loop/control", "pause\n"), 0)
         let t = processTree(pid)
         XCTAssertGreaterThanOrEqual(t.count, 2)
-        XCTAssertTrue(t.values.allSatisfy { $0 == "T" }, "\(t)")
+        XCTAssertTrue(t.keys.allSatisfy(frozen), "\(t)")
         XCTAssertEqual(m.write("loop/control", "resume\n"), 0)
     }
 

@@ -304,6 +304,27 @@ func processTree(_ root: pid_t) -> [pid_t: Character] {
     return out
 }
 
+/// Whether a process is paused: stopped by a signal (state T), or frozen by its
+/// cgroup's freezer (v1 `freezer.state` FROZEN, v2 `cgroup.events` frozen 1), as
+/// hivefs pauses a session that has a cgroup.
+func frozen(_ pid: pid_t) -> Bool {
+    guard let s = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = s.lastIndex(of: ")") else { return false }
+    if s[s.index(after: close)...].split(separator: " ").first == "T" { return true }
+    for line in ((try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? "").split(separator: "\n") {
+        let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3 else { continue }
+        if parts[1].split(separator: ",").contains("freezer"),
+           let state = try? String(contentsOfFile: "/sys/fs/cgroup/freezer\(parts[2])/freezer.state", encoding: .utf8) {
+            return state.hasPrefix("FROZEN")
+        }
+        if parts[0] == "0", let events = try? String(contentsOfFile: "/sys/fs/cgroup\(parts[2])/cgroup.events", encoding: .utf8),
+           events.contains("frozen 1") {
+            return true
+        }
+    }
+    return false
+}
+
 /// Whether a process exists and is not a zombie.
 func alive(_ pid: pid_t) -> Bool {
     guard let s = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = s.lastIndex(of: ")") else { return false }

@@ -154,18 +154,18 @@ extension ModelServer {
 }
 
 extension MountedTestCase {
-    /// Pauses a working session and resumes it: every process of the agent is stopped
-    /// meanwhile, and runs again after, back in `working`. Returns the agent's pid.
+    /// Pauses a working session and resumes it: every process of the agent is paused
+    /// (frozen by its cgroup, or stopped) meanwhile, and runs again after, back in `working`. Returns the agent's pid.
     @discardableResult
     func assertPauseAndResume(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> pid_t {
         XCTAssertEqual(m.write(name + "/control", "pause\n"), 0, m.read(name + "/control") ?? "", file: file, line: line)
         XCTAssertEqual(m.state(name), "paused", file: file, line: line)
         let pid = try XCTUnwrap(m.pid(name), file: file, line: line)
-        XCTAssertTrue(waitUntil(5) { processTree(pid).values.allSatisfy { $0 == "T" || $0 == "Z" } },
-                      "every process is stopped: \(processTree(pid))", file: file, line: line)
+        XCTAssertTrue(waitUntil(5) { processTree(pid).allSatisfy { $0.value == "Z" || frozen($0.key) } },
+                      "every process is paused: \(processTree(pid))", file: file, line: line)
         XCTAssertEqual(m.write(name + "/control", "resume\n"), 0, file: file, line: line)
         XCTAssertEqual(m.state(name), "working", file: file, line: line)
-        XCTAssertTrue(waitUntil(5) { processTree(pid).values.allSatisfy { $0 != "T" } }, file: file, line: line)
+        XCTAssertTrue(waitUntil(5) { processTree(pid).keys.allSatisfy { !frozen($0) } }, file: file, line: line)
         return pid
     }
 }
