@@ -117,9 +117,15 @@ extension Processes {
 
     /// Records what the run used (its cgroup's counters) and removes its cgroup;
     /// says whether the kernel's OOM killer ended the agent (`signal` 9 or a shell's 137).
+    /// A run that ended while no daemon watched it left its cgroup under its name: that one.
     @discardableResult
     func closeCgroup(_ s: LiveSession, agentKilled: Bool) -> Bool {
-        guard let cgroup = s.with({ $0.handles.cgroup }) else { return false }
+        var left: SessionCgroup?
+        if case .success(let cgroups) = parts.cgroups {
+            let named = cgroups.session(s.name)
+            if Sys.stat(named.shown) != nil { left = named }
+        }
+        guard let cgroup = s.with({ $0.handles.cgroup }) ?? left else { return false }
         let usage = cgroup.usage()
         if let usage {
             if usage.oom > s.record.oomKills { step(s, .oomKilled(count: usage.oom)) }
