@@ -79,6 +79,7 @@ public enum StatusRenderer {
             ("memory.peak", .int(usage?.memoryPeak)),
             ("cpu.seconds", .tenths(usage?.cpuSeconds)),
             ("pids", .int(r.state.isLive ? ctx.pids : nil)),
+            ("pids.refused", .int(usage.map { $0.pidsRefused })),
             ("oom", .int(usage?.oom ?? (r.oomKills > 0 ? r.oomKills : nil))),
             ("limit.memory", .int(r.limits.memory)),
             ("limit.cpu", .int(r.limits.cpu)),

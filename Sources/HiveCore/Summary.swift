@@ -66,6 +66,7 @@ public struct SessionSummary: Sendable {
             ("cpu.seconds", .tenths(r.usage?.cpuSeconds)),
             ("memory.peak", .int(r.usage?.memoryPeak)),
             ("oom", .int(r.usage?.oom)),
+            ("pids.refused", .int(r.usage?.pidsRefused)),
             ("limit.memory", .int(r.limits.memory)),
             ("limit.cpu", .int(r.limits.cpu)),
             ("limit.pids", .int(r.limits.pids)),

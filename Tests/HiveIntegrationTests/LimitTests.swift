@@ -74,8 +74,12 @@ final class LimitTests: MountedTestCase {
         newShell("after", "sh -c 'echo started-fine; sleep 30'")
         XCTAssertTrue(waitUntil(5) { (self.m.read("after/screen") ?? "").contains("started-fine") })
 
+        XCTAssertGreaterThan(Int(m.status("bomb", "pids.refused") ?? "") ?? 0, 0, m.read("bomb/status") ?? "")
+        XCTAssertEqual(m.status("calm", "pids.refused"), "0")
         XCTAssertEqual(m.write("bomb/control", "kill\n"), 0)
         m.waitState("bomb", ["killed"])
+        XCTAssertTrue((m.read("bomb/events") ?? "").contains(" limit pids: the kernel refused "), m.read("bomb/events") ?? "")
+        XCTAssertTrue((m.read("bomb/events") ?? "").contains(" forks at limit.pids 20\n"))
         XCTAssertTrue(waitUntil(5) { !self.m.cgroupFolders.contains { $0.hasSuffix("/bomb") } },
                       "its cgroup goes with it: \(m.cgroupFolders)")
         XCTAssertTrue(grows(neighbour))

@@ -8,21 +8,24 @@ public struct ResourceUsage: Sendable, Equatable, Codable {
     public var memoryPeak: Int64?
     /// Processes the kernel killed for memory.
     public var oom: Int64
+    /// Forks the kernel refused at `limit.pids`.
+    public var pidsRefused: Int64
 
-    public init(cpuSeconds: Double, memoryPeak: Int64?, oom: Int64) {
-        self.cpuSeconds = cpuSeconds; self.memoryPeak = memoryPeak; self.oom = oom
+    public init(cpuSeconds: Double, memoryPeak: Int64?, oom: Int64, pidsRefused: Int64 = 0) {
+        self.cpuSeconds = cpuSeconds; self.memoryPeak = memoryPeak; self.oom = oom; self.pidsRefused = pidsRefused
     }
 
-    /// `cpu=12.345 memory.peak=67108864 oom=1`: the `usage` event's value.
+    /// `cpu=12.345 memory.peak=67108864 oom=1 [pids.refused=N]`: the `usage` event's value.
     public var text: String {
         var words = ["cpu=" + JSONWriter.number((cpuSeconds * 1000).rounded() / 1000)]
         if let p = memoryPeak { words.append("memory.peak=\(p)") }
         words.append("oom=\(oom)")
+        if pidsRefused > 0 { words.append("pids.refused=\(pidsRefused)") }
         return words.joined(separator: " ")
     }
 
     public init?(text: String) {
-        var cpu: Double?, peak: Int64?, oom: Int64 = 0
+        var cpu: Double?, peak: Int64?, oom: Int64 = 0, refused: Int64 = 0
         for word in text.split(separator: " ") {
             guard let eq = word.firstIndex(of: "=") else { return nil }
             let v = word[word.index(after: eq)...]
@@ -30,11 +33,12 @@ public struct ResourceUsage: Sendable, Equatable, Codable {
             case "cpu": cpu = Double(v)
             case "memory.peak": peak = Int64(v)
             case "oom": oom = Int64(v) ?? 0
+            case "pids.refused": refused = Int64(v) ?? 0
             default: continue  // a key a later release added
             }
         }
         guard let cpu else { return nil }
-        self.init(cpuSeconds: cpu, memoryPeak: peak, oom: oom)
+        self.init(cpuSeconds: cpu, memoryPeak: peak, oom: oom, pidsRefused: refused)
     }
 
     /// `cpu 12.3 s, memory peak 64M, 1 killed for memory`.
@@ -42,6 +46,7 @@ public struct ResourceUsage: Sendable, Equatable, Codable {
         var d = "cpu \(JSONWriter.tenths(cpuSeconds)) s"
         if let p = memoryPeak { d += ", memory peak \(Bytes.short(p))" }
         if oom > 0 { d += ", \(oom) killed for memory" }
+        if pidsRefused > 0 { d += ", \(pidsRefused) forks refused" }
         return d
     }
 }

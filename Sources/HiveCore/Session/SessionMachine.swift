@@ -91,6 +91,15 @@ public struct SessionMachine: Sendable {
         case .limitsSet(let limits): recordLimits(limits, &out)
         case .oomKilled(let count): oomKilled(count, &out)
         case .usage(let u):
+            // The kernel tells of refused forks by no notice: said once, as the run ends.
+            if u.pidsRefused > 0 {
+                let limit = record.limits.pids.map { " at limit.pids \($0)" } ?? ""
+                var e = Event(time: now.wall, session: name, kind: EventKind.limit,
+                              detail: "pids: the kernel refused \(u.pidsRefused) forks\(limit)")
+                e.key = "pids"
+                e.value = String(u.pidsRefused)
+                emit(e, durable: true, &out)
+            }
             var e = Event(time: now.wall, session: name, kind: EventKind.usage, detail: u.description)
             e.key = "usage"
             e.value = u.text

@@ -156,6 +156,8 @@ struct SessionCgroup: Sendable, Equatable {
         var oom: Int64
         /// Tasks now.
         var pids: Int64?
+        /// Forks refused at the pids limit (`max` in `pids.events`; the kernel sends no notice of them).
+        var pidsRefused: Int64 = 0
     }
 
     func counters() -> Counters? {
@@ -176,18 +178,20 @@ struct SessionCgroup: Sendable, Equatable {
             guard let cpu = number("cpuacct", "cpuacct.usage"), let usage = number("memory", "memory.usage_in_bytes") else { return nil }
             let inactive = key(text("memory", "memory.stat"), "total_inactive_file") ?? 0
             return Counters(cpuNS: cpu, memory: max(0, usage - inactive), memoryPeak: number("memory", "memory.max_usage_in_bytes"),
-                            oom: key(text("memory", "memory.oom_control"), "oom_kill") ?? 0, pids: number("pids", "pids.current"))
+                            oom: key(text("memory", "memory.oom_control"), "oom_kill") ?? 0, pids: number("pids", "pids.current"),
+                            pidsRefused: key(text("pids", "pids.events"), "max") ?? 0)
         case .v2:
             guard let usec = key(text("cpu", "cpu.stat"), "usage_usec"), let usage = number("memory", "memory.current") else { return nil }
             let inactive = key(text("memory", "memory.stat"), "inactive_file") ?? 0
             return Counters(cpuNS: usec * 1000, memory: max(0, usage - inactive), memoryPeak: number("memory", "memory.peak"),
-                            oom: key(text("memory", "memory.events"), "oom_kill") ?? 0, pids: number("pids", "pids.current"))
+                            oom: key(text("memory", "memory.events"), "oom_kill") ?? 0, pids: number("pids", "pids.current"),
+                            pidsRefused: key(text("pids", "pids.events"), "max") ?? 0)
         }
     }
 
     /// What the run used, for its `usage` event.
     func usage() -> ResourceUsage? {
-        counters().map { ResourceUsage(cpuSeconds: Double($0.cpuNS) / 1e9, memoryPeak: $0.memoryPeak, oom: $0.oom) }
+        counters().map { ResourceUsage(cpuSeconds: Double($0.cpuNS) / 1e9, memoryPeak: $0.memoryPeak, oom: $0.oom, pidsRefused: $0.pidsRefused) }
     }
 
     // MARK: OOM notices

@@ -135,7 +135,8 @@ final class Views: Sendable {
     func measure(_ ctx: inout RenderContext, scope: ProcessTree.Scope?, cgroup: SessionCgroup?, leader: pid_t?) {
         if let cgroup, let (reading, counters) = parts.meter.reading(cgroup, leader: leader) {
             (ctx.cpu, ctx.memory) = (reading.cpu, reading.memory)
-            ctx.usage = ResourceUsage(cpuSeconds: Double(counters.cpuNS) / 1e9, memoryPeak: counters.memoryPeak, oom: counters.oom)
+            ctx.usage = ResourceUsage(cpuSeconds: Double(counters.cpuNS) / 1e9, memoryPeak: counters.memoryPeak, oom: counters.oom,
+                                      pidsRefused: counters.pidsRefused)
             ctx.pids = counters.pids
             ctx.cgroup = cgroup.shown
         } else if let scope, let reading = parts.meter.reading(scope) {
