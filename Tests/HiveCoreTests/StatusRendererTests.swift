@@ -252,7 +252,7 @@ final class StatusRendererTests: XCTestCase {
     }
 
     func testRootStatusWithNoSessionsIsTheHeader() {
-        XCTAssertEqual(RootStatusRenderer.text([]), "NAME  STATE  AGENT  IDLE  TOKENS  COST  BRANCH  REASON\n")
+        XCTAssertEqual(RootStatusRenderer.text([]), "NAME  STATE  AGENT  IDLE  TOKENS  COST  BRANCH  CPU  MEM  REASON\n")
     }
 
     func testRootStatusTable() {
@@ -262,10 +262,10 @@ final class StatusRendererTests: XCTestCase {
             row("fresh", .new, lastMs: 0),
         ])
         XCTAssertEqual(text, """
-            NAME          STATE    AGENT   IDLE  TOKENS  COST  BRANCH  REASON
-            auth-feature  working  claude  0     -       -     -       -
-            b             idle     shell   60    -       -     -       -
-            fresh         new      claude  -     -       -     -       -
+            NAME          STATE    AGENT   IDLE  TOKENS  COST  BRANCH  CPU  MEM  REASON
+            auth-feature  working  claude  0     -       -     -       -    -    -
+            b             idle     shell   60    -       -     -       -    -    -
+            fresh         new      claude  -     -       -     -       -    -    -
 
             """)
     }
@@ -288,13 +288,13 @@ final class StatusRendererTests: XCTestCase {
             return out
         }
         let header = starts(ls[0])
-        XCTAssertEqual(header.count, 8)
+        XCTAssertEqual(header.count, 10)
         for l in ls.dropFirst() {
             XCTAssertEqual(starts(l), header, l)
             XCTAssertFalse(l.hasSuffix(" "), "no trailing spaces: \(l.debugDescription)")
         }
         for l in ls {
-            XCTAssertEqual(l.split(separator: " ").count, 8, "awk sees eight fields: \(l)")
+            XCTAssertEqual(l.split(separator: " ").count, 10, "awk sees ten fields: \(l)")
         }
         XCTAssertTrue(ls[0].hasPrefix("NAME" + String(repeating: " ", count: 38) + "STATE"), ls[0])
     }
