@@ -156,7 +156,8 @@ public enum Bytes {
         let units: [(Int64, String)] = [(1 << 40, "T"), (1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")]
         for (size, name) in units where n >= size {
             if n % size == 0 { return "\(n / size)\(name)" }
-            let tenths = (n * 10 + size / 2) / size
+            // Whole units and the rest apart: `n * 10` overflows past 800 P.
+            let tenths = n / size * 10 + (n % size * 10 + size / 2) / size
             return "\(tenths / 10).\(tenths % 10)\(name)"
         }
         return String(n)
