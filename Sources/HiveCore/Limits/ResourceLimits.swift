@@ -122,11 +122,15 @@ public struct ResourceLimits: Sendable, Equatable, Codable {
         return Int64(percent.rounded())
     }
 
-    /// A value as events show it: `64M`, `150%`, `512`.
+    /// A value as events show it: `64M`, `150%`, `512`. Memory that `Bytes.short`
+    /// would round (`953.7M` for 1000000000) is written in bytes, so that a `limits`
+    /// event reads back the limit the kernel was given.
     public static func text(_ key: Key, _ value: Int64?) -> String {
         guard let v = value else { return "off" }
         switch key {
-        case .memory: return Bytes.short(v)
+        case .memory:
+            let short = Bytes.short(v)
+            return (try? parseMemory(short)) == v ? short : String(v)
         case .cpu: return "\(v)%"
         case .pids: return String(v)
         }
