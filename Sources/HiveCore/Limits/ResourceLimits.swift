@@ -106,18 +106,14 @@ public struct ResourceLimits: Sendable, Equatable, Codable {
     }
 
     static func parseCPU(_ text: String) throws(HiveError) -> Int64 {
-        let percent: Double
-        if text.hasSuffix("%") {
-            guard let n = Double(text.dropLast()), n.isFinite, text.first?.isNumber == true else {
-                throw .invalid("limit.cpu is a percent of one core, such as 150%, or cores, such as 1.5 (got '\(Text.printable(text))')")
-            }
-            percent = n
-        } else {
-            guard let n = Double(text), n.isFinite, text.first?.isNumber == true else {
-                throw .invalid("limit.cpu is a percent of one core, such as 150%, or cores, such as 1.5 (got '\(Text.printable(text))')")
-            }
-            percent = n * 100
+        let isPercent = text.hasSuffix("%")
+        let figure = isPercent ? text.dropLast() : Substring(text)
+        // Digits and a point only: Double(_:) alone takes `0x10` and `1e3` too.
+        guard figure.first?.isNumber == true, figure.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }),
+              let n = Double(figure), n.isFinite else {
+            throw .invalid("limit.cpu is a percent of one core, such as 150%, or cores, such as 1.5 (got '\(Text.printable(text))')")
         }
+        let percent = isPercent ? n : n * 100
         guard percent >= 1, percent <= Double(maxCPU) else { throw .range("limit.cpu must be from 1% to \(maxCPU)%") }
         return Int64(percent.rounded())
     }
