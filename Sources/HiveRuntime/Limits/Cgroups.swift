@@ -164,7 +164,7 @@ struct CgroupMounts: Sendable {
         for line in mountinfo.split(separator: "\n") {
             let words = line.split(separator: " ").map(String.init)
             guard let dash = words.firstIndex(of: "-"), dash + 3 < words.count, words.count > 4 else { continue }
-            let root = words[3], point = unescape(words[4]), type = words[dash + 1]
+            let root = unescape(words[3]), point = unescape(words[4]), type = words[dash + 1]
             func inside(_ path: String) -> String? {
                 // The mount shows the hierarchy from `root` down: a path outside it is not reachable here.
                 if root == "/" { return point + (path == "/" ? "" : path) }
@@ -183,7 +183,8 @@ struct CgroupMounts: Sendable {
         return out
     }
 
-    /// mountinfo escapes space, tab, newline and backslash as octal.
+    /// mountinfo escapes space, tab, newline and backslash as octal, in the root
+    /// as in the mount point.
     static func unescape(_ s: String) -> String {
         guard s.contains("\\") else { return s }
         var out: [UInt8] = []
