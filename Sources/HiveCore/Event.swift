@@ -132,7 +132,8 @@ extension SessionSpec {
         // Keys later releases added are written only when set, so older logs read the same.
         if !spec.mode.isEmpty { w.string("mode", spec.mode) }
         if spec.trustsDir { w.string("trust", spec.trust) }
-        if !spec.sandbox.isEmpty && spec.sandbox != "none" { w.string("sandbox", spec.sandbox) }
+        // Absent reads as `none`; an empty one (not chosen yet) is written, so it reads back empty.
+        if spec.sandbox != "none" { w.string("sandbox", spec.sandbox) }
         if !spec.sandboxNetwork { w.bool("sandboxNetwork", false) }
         if !spec.sandboxWrite.isEmpty { w.raw("sandboxWrite", "[" + spec.sandboxWrite.map(JSONWriter.quote).joined(separator: ",") + "]") }
         if !spec.limits.isEmpty {

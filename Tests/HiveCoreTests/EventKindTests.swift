@@ -11,6 +11,7 @@ final class EventKindTests: XCTestCase {
         "created": .created, "spec": .spec, "control": .control, "state": .state, "error": .error,
         "adopted": .adopted, "removed": .removed, "policy": .policy, "disk": .disk, "warning": .warning,
         "history.pruned": .historyPruned, "host.added": .hostAdded, "host.removed": .hostRemoved, "trust": .trust,
+        "limit": .limit, "usage": .usage,
         "worktree": .worktree, "worktree.removed": .worktreeRemoved, "worktree.kept": .worktreeKept,
         "git.commit": .gitCommit, "git.head": .gitHead,
         "permission.asked": .permissionAsked, "permission.answered": .permissionAnswered,

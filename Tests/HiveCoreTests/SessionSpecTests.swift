@@ -32,7 +32,7 @@ final class SessionSpecTests: XCTestCase {
     }
 
     func testSpecKeysInListingOrder() {
-        XCTAssertEqual(SpecKey.allCases.map(\.rawValue), ["agent", "dir", "prompt", "command", "model", "worktree", "setup", "mode", "trust"])
+        XCTAssertEqual(SpecKey.allCases.map(\.rawValue), ["agent", "dir", "prompt", "command", "model", "worktree", "setup", "mode", "trust", "sandbox"])
     }
 
     func testFileContentAsEchoWritesIt() {

@@ -5,13 +5,16 @@ import XCTest
 final class StatusRendererTests: XCTestCase {
     /// The keys of DESIGN.md §2, in its order.
     static let keys = [
-        "name", "state", "agent", "command", "dir", "branch", "worktree", "changed", "pid", "cpu", "memory", "created", "started", "activity",
+        "name", "state", "agent", "command", "dir", "branch", "worktree", "changed", "pid", "cpu", "memory",
+        "memory.peak", "cpu.seconds", "pids", "oom", "limit.memory", "limit.cpu", "limit.pids", "cgroup", "sandbox", "sandbox.network",
+        "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "reports", "tokens.input", "tokens.output", "tokens.cache_read",
         "tokens.cache_write", "cost.usd", "cost.unpriced", "cost.source", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
         "idle-timeout.left", "events", "disk", "attach",
         "ended", "exit", "reason",
     ]
-    static let numeric: Set<String> = ["pid", "cpu", "memory", "idle", "tokens.input", "tokens.output", "tokens.cache_read",
+    static let numeric: Set<String> = ["pid", "cpu", "memory", "memory.peak", "cpu.seconds", "pids", "oom", "limit.memory",
+                                       "limit.cpu", "limit.pids", "idle", "tokens.input", "tokens.output", "tokens.cache_read",
                                        "tokens.cache_write", "cost.usd", "transcript.skipped", "idle-timeout",
                                        "idle-timeout.left", "events", "exit"]
 
@@ -167,7 +170,7 @@ final class StatusRendererTests: XCTestCase {
         XCTAssertEqual(kv["cpu"], "12.5", "one decimal")
         XCTAssertEqual(kv["memory"], "187432960")
         let s = StatusRenderer.json(workingRecord(), c)
-        XCTAssertTrue(s.contains(#""pid":48211,"cpu":12.5,"memory":187432960,"created":"#), s)
+        XCTAssertTrue(s.contains(#""pid":48211,"cpu":12.5,"memory":187432960,"memory.peak":null,"#), s)
         let obj = try json(s)
         XCTAssertEqual((obj["cpu"] as? NSNumber)?.doubleValue, 12.5)
         XCTAssertEqual((obj["memory"] as? NSNumber)?.int64Value, 187_432_960)

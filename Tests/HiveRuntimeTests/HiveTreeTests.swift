@@ -223,7 +223,7 @@ final class HiveTreeTests: XCTestCase {
 }
 
 /// A value the test and a closure share across threads.
-private final class Shared<Value: Sendable>: @unchecked Sendable {
+final class Shared<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
     init(_ value: Value) { self.value = value }

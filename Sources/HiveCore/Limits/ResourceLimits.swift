@@ -106,27 +106,27 @@ public struct ResourceLimits: Sendable, Equatable, Codable {
     }
 
     static func parseCPU(_ text: String) throws(HiveError) -> Int64 {
-        let percent: Double
-        if text.hasSuffix("%") {
-            guard let n = Double(text.dropLast()), n.isFinite, text.first?.isNumber == true else {
-                throw .invalid("limit.cpu is a percent of one core, such as 150%, or cores, such as 1.5 (got '\(Text.printable(text))')")
-            }
-            percent = n
-        } else {
-            guard let n = Double(text), n.isFinite, text.first?.isNumber == true else {
-                throw .invalid("limit.cpu is a percent of one core, such as 150%, or cores, such as 1.5 (got '\(Text.printable(text))')")
-            }
-            percent = n * 100
+        let isPercent = text.hasSuffix("%")
+        let figure = isPercent ? text.dropLast() : Substring(text)
+        // Digits and a point only: Double(_:) alone takes `0x10` and `1e3` too.
+        guard figure.first?.isNumber == true, figure.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }),
+              let n = Double(figure), n.isFinite else {
+            throw .invalid("limit.cpu is a percent of one core, such as 150%, or cores, such as 1.5 (got '\(Text.printable(text))')")
         }
+        let percent = isPercent ? n : n * 100
         guard percent >= 1, percent <= Double(maxCPU) else { throw .range("limit.cpu must be from 1% to \(maxCPU)%") }
         return Int64(percent.rounded())
     }
 
-    /// A value as events show it: `64M`, `150%`, `512`.
+    /// A value as events show it: `64M`, `150%`, `512`. Memory that `Bytes.short`
+    /// would round (`953.7M` for 1000000000) is written in bytes, so that a `limits`
+    /// event reads back the limit the kernel was given.
     public static func text(_ key: Key, _ value: Int64?) -> String {
         guard let v = value else { return "off" }
         switch key {
-        case .memory: return Bytes.short(v)
+        case .memory:
+            let short = Bytes.short(v)
+            return (try? parseMemory(short)) == v ? short : String(v)
         case .cpu: return "\(v)%"
         case .pids: return String(v)
         }
@@ -156,7 +156,8 @@ public enum Bytes {
         let units: [(Int64, String)] = [(1 << 40, "T"), (1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")]
         for (size, name) in units where n >= size {
             if n % size == 0 { return "\(n / size)\(name)" }
-            let tenths = (n * 10 + size / 2) / size
+            // Whole units and the rest apart: `n * 10` overflows past 800 P.
+            let tenths = n / size * 10 + (n % size * 10 + size / 2) / size
             return "\(tenths / 10).\(tenths % 10)\(name)"
         }
         return String(n)

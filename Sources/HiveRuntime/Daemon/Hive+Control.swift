@@ -36,8 +36,10 @@ extension Hive {
         let commands: [RootCommand]
         do throws(HiveError) {
             commands = try ControlParser.rootCommands(bytes, home: config.home, agents: agents())
-            for case .new(let name, let spec) in commands {
+            for case .new(let name, var spec) in commands {
                 if exists(name) { throw HiveError.exists("session '\(name)' exists") }
+                // Checked as it will be made: `sandbox.network=off` needs the config's sandbox to be bwrap.
+                if spec.sandbox.isEmpty { spec.sandbox = config.sandbox }
                 try checkStartable(spec)
             }
         } catch {

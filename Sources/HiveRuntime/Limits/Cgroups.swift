@@ -138,22 +138,33 @@ struct CgroupMounts: Sendable {
     var v1: [String: String] = [:]
     var v2: V2?
 
+    /// The hierarchies this process sees: /proc/self/cgroup, /proc/self/mountinfo,
+    /// and the v2 folder's `cgroup.controllers`.
     static func read() -> CgroupMounts {
+        func text(_ path: String) -> String { String(decoding: Sys.readFile(path) ?? [], as: UTF8.self) }
+        return parse(cgroup: text("/proc/self/cgroup"), mountinfo: text("/proc/self/mountinfo")) { dir in
+            text(dir + "/cgroup.controllers").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        }
+    }
+
+    /// The same from the text of the two files; `controllers` gives what the v2
+    /// folder it is passed offers (its `cgroup.controllers`).
+    static func parse(cgroup: String, mountinfo: String, controllers: (String) -> [String]) -> CgroupMounts {
         var out = CgroupMounts()
         // /proc/self/cgroup: "ID:CONTROLLERS:PATH"; v2 is "0::PATH".
         var ownPath: [String: String] = [:]
         var ownV2: String?
-        for line in String(decoding: Sys.readFile("/proc/self/cgroup") ?? [], as: UTF8.self).split(separator: "\n") {
+        for line in cgroup.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count == 3 else { continue }
             if parts[0] == "0" && parts[1].isEmpty { ownV2 = String(parts[2]); continue }
             for c in parts[1].split(separator: ",") { ownPath[String(c)] = String(parts[2]) }
         }
         // /proc/self/mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS... - FSTYPE SOURCE SUPEROPTS".
-        for line in String(decoding: Sys.readFile("/proc/self/mountinfo") ?? [], as: UTF8.self).split(separator: "\n") {
+        for line in mountinfo.split(separator: "\n") {
             let words = line.split(separator: " ").map(String.init)
             guard let dash = words.firstIndex(of: "-"), dash + 3 < words.count, words.count > 4 else { continue }
-            let root = words[3], point = unescape(words[4]), type = words[dash + 1]
+            let root = unescape(words[3]), point = unescape(words[4]), type = words[dash + 1]
             func inside(_ path: String) -> String? {
                 // The mount shows the hierarchy from `root` down: a path outside it is not reachable here.
                 if root == "/" { return point + (path == "/" ? "" : path) }
@@ -161,9 +172,7 @@ struct CgroupMounts: Sendable {
                 return path.hasPrefix(root + "/") ? point + path.dropFirst(root.count) : nil
             }
             if type == "cgroup2", let own = ownV2, let dir = inside(own) {
-                let controllers = String(decoding: Sys.readFile(dir + "/cgroup.controllers") ?? [], as: UTF8.self)
-                    .split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
-                out.v2 = V2(dir: point, own: dir, controllers: controllers)
+                out.v2 = V2(dir: point, own: dir, controllers: controllers(dir))
             } else if type == "cgroup" {
                 let opts = words[dash + 3].split(separator: ",").map(String.init)
                 for c in Cgroups.v1Controllers where opts.contains(c) {
@@ -174,7 +183,8 @@ struct CgroupMounts: Sendable {
         return out
     }
 
-    /// mountinfo escapes space, tab, newline and backslash as octal.
+    /// mountinfo escapes space, tab, newline and backslash as octal, in the root
+    /// as in the mount point.
     static func unescape(_ s: String) -> String {
         guard s.contains("\\") else { return s }
         var out: [UInt8] = []

@@ -66,6 +66,10 @@ struct Sandbox: Sendable {
     static func reason(_ said: String, status: Int32) -> String {
         let told = said.isEmpty ? "exit \(status)" : Text.oneLine(said)
         let lower = said.lowercased()
+        // First: the path it names may hold any word, `namespace` too.
+        if lower.contains("can't find source path") {
+            return "sandbox=bwrap cannot start: a path to bind is missing. bwrap said: \(told)"
+        }
         if lower.contains("namespace") || lower.contains("uid map") || lower.contains("setting up uid") {
             var fix = "user namespaces are disabled for this user"
             if let v = readNumber("/proc/sys/user/max_user_namespaces"), v == 0 { fix += " (user.max_user_namespaces = 0)" }
@@ -74,9 +78,6 @@ struct Sandbox: Sendable {
                 fix += " (AppArmor restricts them: kernel.apparmor_restrict_unprivileged_userns = 1)"
             }
             return "sandbox=bwrap cannot start: \(fix); enable them (sysctl -w user.max_user_namespaces=15000, or the setting named) or install bwrap setuid. bwrap said: \(told)"
-        }
-        if lower.contains("can't find source path") {
-            return "sandbox=bwrap cannot start: a path to bind is missing. bwrap said: \(told)"
         }
         return "sandbox=bwrap cannot start. bwrap said: \(told)"
     }

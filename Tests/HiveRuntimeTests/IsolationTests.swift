@@ -1,0 +1,233 @@
+import Foundation
+import Logging
+import XCTest
+@testable import HiveCore
+@testable import HiveRuntime
+
+/// `sandbox=bwrap`: the words before the agent's command, and what bwrap's refusals mean.
+final class SandboxCommandTests: XCTestCase {
+    private let head = ["/usr/bin/bwrap", "--die-with-parent", "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]
+
+    func testReadOnlyThenEmptyThenWritableEachSortedOnce() {
+        var s = Sandbox(program: "/usr/bin/bwrap", workdir: "/w")
+        s.readOnly = ["/tmp/h/.local/bin", "/tmp/h", "/tmp/h"]
+        s.emptyDirs = ["/tmp/t"]
+        s.writable = ["/w/.git", "/w", "/h/.claude", "/w"]
+        s.network = false
+        XCTAssertEqual(s.prefix, head + [
+            "--ro-bind", "/tmp/h", "/tmp/h", "--ro-bind", "/tmp/h/.local/bin", "/tmp/h/.local/bin",
+            "--dir", "/tmp/t",
+            "--bind", "/h/.claude", "/h/.claude", "--bind", "/w", "/w", "--bind", "/w/.git", "/w/.git",
+            "--unshare-net", "--chdir", "/w", "--",
+        ])
+    }
+
+    func testTheNetworkStaysUnlessTakenAway() {
+        var s = Sandbox(program: "/usr/bin/bwrap", workdir: "/src/app")
+        s.writable = ["/src/app"]
+        XCTAssertEqual(s.prefix, head + ["--bind", "/src/app", "/src/app", "--chdir", "/src/app", "--"])
+        XCTAssertFalse(s.prefix.contains("--unshare-net"))
+        s.network = false
+        XCTAssertEqual(s.prefix.suffix(4), ["--unshare-net", "--chdir", "/src/app", "--"])
+    }
+
+    func testAParentIsBoundBeforeItsChildren() {
+        var s = Sandbox(program: "bwrap", workdir: "/a")
+        s.writable = ["/a/b", "/a-b", "/a", "/a/b/c"]
+        let binds = s.prefix.enumerated().filter { $0.offset > 0 && s.prefix[$0.offset - 1] == "--bind" }.map(\.element)
+        XCTAssertEqual(binds, ["/a", "/a-b", "/a/b", "/a/b/c"])
+    }
+
+    func testTheReasonForNamespacesRefused() {
+        for said in ["bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces.",
+                     "bwrap: setting up uid map: Permission denied",
+                     "bwrap: Creating new namespace failed: Operation not permitted"] {
+            let r = Sandbox.reason(said, status: 1)
+            XCTAssertTrue(r.hasPrefix("sandbox=bwrap cannot start: user namespaces are disabled for this user"), r)
+            XCTAssertTrue(r.contains("sysctl -w user.max_user_namespaces="), r)
+            XCTAssertTrue(r.hasSuffix("bwrap said: " + said), r)
+        }
+    }
+
+    func testTheReasonForAPathMissing() {
+        let said = "bwrap: Can't find source path /srv/data: No such file or directory"
+        XCTAssertEqual(Sandbox.reason(said, status: 1), "sandbox=bwrap cannot start: a path to bind is missing. bwrap said: " + said)
+        let named = "bwrap: Can't find source path /home/ana/namespaces/app: No such file or directory"
+        XCTAssertEqual(Sandbox.reason(named, status: 1), "sandbox=bwrap cannot start: a path to bind is missing. bwrap said: " + named,
+                       "a path that holds the word namespace is still a missing path")
+    }
+
+    func testTheReasonForAnythingElse() {
+        XCTAssertEqual(Sandbox.reason("bwrap: execvp /bin/true: Permission denied", status: 1),
+                       "sandbox=bwrap cannot start. bwrap said: bwrap: execvp /bin/true: Permission denied")
+        XCTAssertEqual(Sandbox.reason("", status: 3), "sandbox=bwrap cannot start. bwrap said: exit 3")
+        let r = Sandbox.reason("bwrap: one\nbwrap: two", status: 1)
+        XCTAssertFalse(r.contains("\n"), "one line: \(r)")
+        XCTAssertTrue(r.hasSuffix(#"bwrap said: bwrap: one\nbwrap: two"#), r)
+    }
+}
+
+/// Where the cgroup hierarchies are, from the text of /proc/self/cgroup and /proc/self/mountinfo.
+final class CgroupMountsTests: XCTestCase {
+    private func parse(cgroup: String, mountinfo: String, controllers: [String: [String]] = [:]) -> (CgroupMounts, [String]) {
+        var asked: [String] = []
+        let m = CgroupMounts.parse(cgroup: cgroup, mountinfo: mountinfo) { dir in
+            asked.append(dir)
+            return controllers[dir] ?? []
+        }
+        return (m, asked)
+    }
+
+    /// A host on cgroup v1 (with systemd's hybrid `unified` beside it).
+    func testV1WithCPUAndCPUAcctMountedTogether() throws {
+        let mountinfo = """
+            22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+            25 30 0:22 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
+            26 25 0:23 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw,nsdelegate
+            27 25 0:24 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd
+            31 25 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,cpu,cpuacct
+            32 25 0:29 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:16 - cgroup cgroup rw,memory
+            33 25 0:30 / /sys/fs/cgroup/pids rw,nosuid,nodev,noexec,relatime shared:17 - cgroup cgroup rw,pids
+            34 25 0:31 / /sys/fs/cgroup/freezer rw,nosuid,nodev,noexec,relatime shared:18 - cgroup cgroup rw,freezer
+            35 25 0:32 / /sys/fs/cgroup/cpuset rw,nosuid,nodev,noexec,relatime shared:19 - cgroup cgroup rw,cpuset
+
+            """
+        let cgroup = """
+            12:pids:/user.slice/user-1000.slice/session-2.scope
+            11:memory:/user.slice/user-1000.slice/session-2.scope
+            9:freezer:/
+            5:cpu,cpuacct:/user.slice
+            4:cpuset:/
+            1:name=systemd:/user.slice/user-1000.slice/session-2.scope
+            0::/user.slice/user-1000.slice/session-2.scope
+
+            """
+        let (m, asked) = parse(cgroup: cgroup, mountinfo: mountinfo)
+        XCTAssertEqual(m.v1, [
+            "cpu": "/sys/fs/cgroup/cpu,cpuacct/user.slice",
+            "cpuacct": "/sys/fs/cgroup/cpu,cpuacct/user.slice",
+            "memory": "/sys/fs/cgroup/memory/user.slice/user-1000.slice/session-2.scope",
+            "pids": "/sys/fs/cgroup/pids/user.slice/user-1000.slice/session-2.scope",
+            "freezer": "/sys/fs/cgroup/freezer",
+        ], "cpuset and name=systemd are not hivefs's")
+        let v2 = try XCTUnwrap(m.v2, "the hybrid's unified hierarchy")
+        XCTAssertEqual(v2.dir, "/sys/fs/cgroup/unified")
+        XCTAssertEqual(v2.own, "/sys/fs/cgroup/unified/user.slice/user-1000.slice/session-2.scope")
+        XCTAssertEqual(v2.controllers, [], "it offers none")
+        XCTAssertEqual(asked, ["/sys/fs/cgroup/unified/user.slice/user-1000.slice/session-2.scope"])
+    }
+
+    /// A container's view without a cgroup namespace: each hierarchy bound from its subtree.
+    func testAV1MountOfASubtreeShowsOnlyWhatIsUnderIt() {
+        let mountinfo = """
+            1000 990 0:40 /docker/0123abcd /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime master:16 - cgroup cgroup rw,memory
+            1001 990 0:41 /docker/0123abcd /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime master:15 - cgroup cgroup rw,cpu,cpuacct
+            1002 990 0:42 /docker/0123abcd /sys/fs/cgroup/pids rw,nosuid,nodev,noexec,relatime master:17 - cgroup cgroup rw,pids
+            1003 990 0:43 /docker/0123abcd /sys/fs/cgroup/freezer rw,nosuid,nodev,noexec,relatime master:18 - cgroup cgroup rw,freezer
+            """
+        let cgroup = """
+            11:memory:/docker/0123abcd/hive
+            5:cpu,cpuacct:/docker/0123abcd
+            8:pids:/docker/0123abcdef
+            9:freezer:/system.slice/other.service
+            """
+        let (m, asked) = parse(cgroup: cgroup, mountinfo: mountinfo)
+        XCTAssertEqual(m.v1, [
+            "memory": "/sys/fs/cgroup/memory/hive",
+            "cpu": "/sys/fs/cgroup/cpu,cpuacct",
+            "cpuacct": "/sys/fs/cgroup/cpu,cpuacct",
+        ], "a sibling whose name begins the same, and a path elsewhere, are not reachable")
+        XCTAssertNil(m.v2)
+        XCTAssertEqual(asked, [])
+    }
+
+    func testV2Only() throws {
+        let own = "/user.slice/user-1000.slice/user@1000.service/app.slice/hivefs.service"
+        let mountinfo = "30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n"
+        let (m, asked) = parse(cgroup: "0::\(own)\n", mountinfo: mountinfo,
+                               controllers: ["/sys/fs/cgroup" + own: ["cpuset", "cpu", "io", "memory", "pids"]])
+        XCTAssertEqual(m.v1, [:])
+        let v2 = try XCTUnwrap(m.v2)
+        XCTAssertEqual(v2.dir, "/sys/fs/cgroup")
+        XCTAssertEqual(v2.own, "/sys/fs/cgroup" + own)
+        XCTAssertEqual(v2.controllers, ["cpuset", "cpu", "io", "memory", "pids"])
+        XCTAssertEqual(asked, ["/sys/fs/cgroup" + own])
+    }
+
+    func testV2InItsOwnNamespaceIsTheMountItself() throws {
+        let mountinfo = "700 690 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw\n"
+        let v2 = try XCTUnwrap(parse(cgroup: "0::/\n", mountinfo: mountinfo).0.v2)
+        XCTAssertEqual(v2.own, "/sys/fs/cgroup")
+        XCTAssertNil(parse(cgroup: "0::/elsewhere\n", mountinfo: mountinfo.replacingOccurrences(of: " / /sys", with: " /mine /sys")).0.v2,
+                     "outside the mount's root: not reachable")
+    }
+
+    func testOctalEscapesInMountPointsAndRoots() throws {
+        let mountinfo = #"40 25 0:50 / /mnt/my\040cgroups rw,relatime - cgroup2 cgroup2 rw"# + "\n"
+            + #"41 25 0:51 /a\040b /mnt/mem\134ory\011x rw,relatime - cgroup cgroup rw,memory"# + "\n"
+        let (m, _) = parse(cgroup: "0::/s\n11:memory:/a b/c\n", mountinfo: mountinfo)
+        XCTAssertEqual(m.v2?.dir, "/mnt/my cgroups")
+        XCTAssertEqual(m.v2?.own, "/mnt/my cgroups/s")
+        XCTAssertEqual(m.v1["memory"], "/mnt/mem\\ory\tx/c", "the root is escaped as the mount point is")
+    }
+
+    func testLinesThatAreNotMountsAreSkipped() {
+        let (m, asked) = parse(cgroup: "garbage\n0::\n::\n", mountinfo: "garbage\n1 2 3 - cgroup2\n\n- - - -\n")
+        XCTAssertEqual(m.v1, [:])
+        XCTAssertNil(m.v2)
+        XCTAssertEqual(asked, [])
+    }
+
+    func testUnescape() {
+        XCTAssertEqual(CgroupMounts.unescape("/plain"), "/plain")
+        XCTAssertEqual(CgroupMounts.unescape(#"/a\040b\011c\012d\134e"#), "/a b\tc\nd\\e")
+        XCTAssertEqual(CgroupMounts.unescape(#"/end\04"#), #"/end\04"#, "too short to be an escape")
+        XCTAssertEqual(CgroupMounts.unescape(#"/x\999\777"#), #"/x\999\777"#, "not octal, or over a byte")
+        XCTAssertEqual(CgroupMounts.unescape("/é\\040ü"), "/é ü")
+    }
+
+    func testTheStateDirectorysTagIsFNV1a() {
+        XCTAssertEqual(Cgroups.fnv(""), "811c9dc5")
+        XCTAssertEqual(Cgroups.fnv("a"), "e40c292c")
+        XCTAssertEqual(Cgroups.fnv("foobar"), "bf9cf968")
+        XCTAssertEqual(Cgroups.fnv("/home/ana/.local/state/hivefs").count, 8)
+        XCTAssertNotEqual(Cgroups.fnv("/s/1"), Cgroups.fnv("/s/2"))
+    }
+}
+
+/// A `new` line is checked as the session will be made: with the config's sandbox
+/// when it names none.
+final class NewSandboxDefaultTests: XCTestCase {
+    private var dir = ""
+    private var hive: Hive!
+
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "hivefs-sandbox-\(getpid())-\(UUID().uuidString.prefix(8))"
+        var config = HiveConfig(mountpoint: dir + "/mnt", stateDir: dir + "/state", home: dir)
+        config.socket = "hivefs-sandbox-test-\(getpid())"
+        config.cgroups = "off"
+        hive = try Hive(config: config, logger: Logger(label: "test"))
+    }
+
+    override func tearDown() {
+        hive = nil
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    private func write(_ line: String) -> HiveError? {
+        let done = expectation(description: "answered")
+        let answer = Shared<HiveError?>(.io("not answered"))
+        hive.rootControl(Array((line + "\n").utf8), uid: getuid()) { answer.set($0); done.fulfill() }
+        wait(for: [done], timeout: 10)
+        return answer.get
+    }
+
+    func testSandboxKeysWithoutASandboxAreRefusedBeforeTheSessionIsMade() {
+        let e = write("new a agent=shell command=true sandbox.network=off")
+        XCTAssertEqual(e?.errno, .invalidArgument, "the config's sandbox is none: \(String(describing: e))")
+        XCTAssertEqual(e?.reason.contains("sandbox=none"), true, e?.reason ?? "")
+        XCTAssertFalse(hive.exists("a"), "nothing made")
+        XCTAssertEqual(write("new b agent=shell command=true sandbox.write=/srv")?.errno, .invalidArgument)
+        XCTAssertFalse(hive.exists("b"))
+    }
+}
