@@ -42,13 +42,21 @@ final class SandboxTests: SandboxTestCase {
             echo evil > \(otherTree)/intruder.txt || echo other-refused; \
             echo t > /tmp/private.txt && echo tmp-ok; \
             git add own.txt && git commit -qm 'from the sandbox' && echo commit-ok; \
-            sleep 300
+            echo 'rm -rf ~' > \(repo)/.git/hooks/post-commit || echo hooks-refused; \
+            git config core.hooksPath /tmp || echo config-refused; \
+            test -e \(m.state)/link.sock || echo no-link-sock; \
+            test -e \(m.mnt)/other/control || echo no-other-sessions; \
+            echo all-tried; sleep 300
             """
         XCTAssertEqual(m.write("control", "new boxed agent=shell dir=\(repo) worktree=yes sandbox=bwrap command=\"sh -c \\\"\(script)\\\"\"\n"), 0,
                        m.read("control") ?? "")
-        waitPrinted("boxed", "commit-ok")
+        waitPrinted("boxed", "all-tried")
         let out = printed("boxed")
-        for expected in ["own-ok", "bashrc-refused", "other-refused", "tmp-ok", "commit-ok"] {
+        // What git would run later, outside, stays as it was; the ways out of the sandbox
+        // (the daemon's link socket, which serves the whole tree, and the mount) are not there.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: m.state + "/link.sock"), "the test means something")
+        for expected in ["own-ok", "bashrc-refused", "other-refused", "tmp-ok", "commit-ok", "hooks-refused", "config-refused",
+                         "no-link-sock", "no-other-sessions"] {
             XCTAssertTrue(out.contains(expected), "\(expected) missing in:\n\(out)")
         }
         // The agent's own error, as the kernel gave it to it.
@@ -64,6 +72,8 @@ final class SandboxTests: SandboxTestCase {
         XCTAssertEqual(try String(contentsOfFile: home + "/.bashrc", encoding: .utf8), bashrc)
         XCTAssertEqual(m.sh("cd '\(otherTree)' && git status --porcelain && ls -a").out, otherBefore)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/private.txt"), "its /tmp is its own")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo + "/.git/hooks/post-commit"))
+        XCTAssertFalse(m.sh("git -C '\(repo)' config core.hooksPath").out.contains("/tmp"))
     }
 
     func testTheWholeTreeIsPausedResumedKilledAndRestartedInsideTheSandbox() throws {

@@ -154,6 +154,17 @@ final class CgroupMountsTests: XCTestCase {
         XCTAssertEqual(asked, ["/sys/fs/cgroup" + own])
     }
 
+    func testV2StartedInTheLeafHivefsKeepsOffersWhatItsParentDoes() throws {
+        let unit = "/user.slice/user-1000.slice/user@1000.service/app.slice/hivefs.service"
+        let mountinfo = "30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw\n"
+        let (m, asked) = parse(cgroup: "0::\(unit)/hivefs.daemon\n", mountinfo: mountinfo,
+                               controllers: ["/sys/fs/cgroup" + unit: ["cpu", "memory", "pids"]])
+        let v2 = try XCTUnwrap(m.v2)
+        XCTAssertEqual(v2.own, "/sys/fs/cgroup" + unit + "/hivefs.daemon")
+        XCTAssertEqual(v2.controllers, ["cpu", "memory", "pids"], "the unit's, which the leaf has only once they are enabled")
+        XCTAssertEqual(asked, ["/sys/fs/cgroup" + unit])
+    }
+
     func testV2InItsOwnNamespaceIsTheMountItself() throws {
         let mountinfo = "700 690 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw\n"
         let v2 = try XCTUnwrap(parse(cgroup: "0::/\n", mountinfo: mountinfo).0.v2)

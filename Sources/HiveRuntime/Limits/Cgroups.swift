@@ -74,8 +74,14 @@ struct Cgroups: Sendable {
 
     /// v2: the daemon's own cgroup, if delegated: its processes go to a leaf, the
     /// controllers are enabled for its children, and sessions go in `hivefs-HASH`.
+    ///
+    /// Only a cgroup of the daemon's own is taken: one that holds no process but
+    /// the daemon (a login session's scope, holding a shell, is refused), or the
+    /// leaf a unit with `DelegateSubgroup=hivefs.daemon` starts it in.
     static func setUpV2(_ v2: CgroupMounts.V2, tag: String) -> Result<Cgroups, HiveError> {
-        let own = v2.own
+        let started = v2.own
+        let inLeaf = started.hasSuffix("/hivefs.daemon")
+        let own = inLeaf ? String(started.dropLast("/hivefs.daemon".count)) : started
         let leaf = own + "/hivefs.daemon"
         let parent = own + "/" + tag
         let wanted = v2Controllers.map { "+" + $0 }.joined(separator: " ")
@@ -84,6 +90,10 @@ struct Cgroups: Sendable {
         }
         let enabled = Set(String(decoding: Sys.readFile(own + "/cgroup.subtree_control") ?? [], as: UTF8.self).split(separator: " ").map(String.init))
         if !enabled.isSuperset(of: v2Controllers) {
+            let others = SessionCgroup.pids(own).filter { $0 != getpid() }
+            if !inLeaf, !others.isEmpty {
+                return .failure(.unsupported("cgroup v2: \(own) holds other processes than hivefs (pids \(others.prefix(5).map(String.init).joined(separator: " "))); hivefs makes cgroups only in a cgroup of its own: run it as a systemd user unit with Delegate=yes (contrib/hivefs.service) or under systemd-run --user --scope -p Delegate=yes"))
+            }
             if let e = makeDir(leaf) { return fail(e, "make \(leaf)") }
             // Every process of the daemon's cgroup (the daemon, a tmux server it started) moves to the leaf.
             for pid in SessionCgroup.pids(own) {
@@ -172,7 +182,9 @@ struct CgroupMounts: Sendable {
                 return path.hasPrefix(root + "/") ? point + path.dropFirst(root.count) : nil
             }
             if type == "cgroup2", let own = ownV2, let dir = inside(own) {
-                out.v2 = V2(dir: point, own: dir, controllers: controllers(dir))
+                // Started in the leaf hivefs keeps (`DelegateSubgroup=hivefs.daemon`): what its parent offers.
+                let owner = dir.hasSuffix("/hivefs.daemon") ? String(dir.dropLast("/hivefs.daemon".count)) : dir
+                out.v2 = V2(dir: point, own: dir, controllers: controllers(owner))
             } else if type == "cgroup" {
                 let opts = words[dash + 3].split(separator: ",").map(String.init)
                 for c in Cgroups.v1Controllers where opts.contains(c) {

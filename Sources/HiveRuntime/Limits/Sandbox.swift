@@ -21,20 +21,34 @@ import HiveCore
 struct Sandbox: Sendable {
     /// The bwrap program.
     let program: String
+    /// Shown again, read-only, over the /tmp tmpfs.
     var readOnly: [String] = []
-    var writable: [String] = []
+    /// Hidden under an empty tmpfs: the ways out of the sandbox (the state
+    /// directory's `link.sock`, which serves the whole tree writable; tmux's socket;
+    /// the user's runtime folder with D-Bus and systemd's socket) and the other
+    /// sessions' files (the mount, the state directory).
+    var hidden: [String] = []
+    /// Inside a hidden folder, shown again read-only (the session's own state folder).
+    var exposed: [String] = []
     /// Made as empty writable folders inside the tmpfs.
     var emptyDirs: [String] = []
+    var writable: [String] = []
+    /// Inside a writable folder, kept read-only: what runs later outside the
+    /// sandbox (a repository's `.git/hooks` and `.git/config`).
+    var protected: [String] = []
     var network = true
     var workdir: String
 
     /// The words before the wrapped command (which follows `--`).
     var prefix: [String] {
         var a = [program, "--die-with-parent", "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]
-        // Parents before children: a later mount shows over an earlier one.
+        // Layer by layer, and parents before children in each: a later mount shows over an earlier one.
         for p in Set(readOnly).sorted() { a += ["--ro-bind", p, p] }
+        for p in Set(hidden).sorted() { a += ["--tmpfs", p] }
+        for p in Set(exposed).sorted() { a += ["--ro-bind", p, p] }
         for p in Set(emptyDirs).sorted() { a += ["--dir", p] }
         for p in Set(writable).sorted() { a += ["--bind", p, p] }
+        for p in Set(protected).sorted() { a += ["--ro-bind", p, p] }
         if !network { a.append("--unshare-net") }
         return a + ["--chdir", workdir, "--"]
     }

@@ -55,18 +55,27 @@ extension Processes {
         let home = environment["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? config.home
         // What lives under /tmp is hidden by its tmpfs: shown again, read-only.
         let underTmp = { (p: String) in p == "/tmp" || p.hasPrefix("/tmp/") }
-        var shown = [home, config.home, config.stateDir, Processes.folder(config.executable)]
+        var shown = [home, config.home, Processes.folder(config.executable)]
             + config.hookCommand.prefix(1).map(Processes.folder)
             + (environment["PATH"] ?? "").split(separator: ":").map(String.init)
         shown = shown.filter { underTmp($0) && Sys.stat($0) != nil }
         box.readOnly = shown
+        // The ways out and the other sessions: hidden. Its own state folder (its hooks'
+        // settings) is shown again; the files its hooks write are bound writable below.
+        let tmux = (environment["TMUX_TMPDIR"] ?? daemonEnv["TMUX_TMPDIR"] ?? "/tmp") + "/tmux-\(getuid())"
+        var hidden = [config.stateDir, config.mountpoint, environment["XDG_RUNTIME_DIR"] ?? ""]
+        if !underTmp(tmux) { hidden.append(tmux) }
+        box.hidden = hidden.filter { $0.hasPrefix("/") && $0 != "/" && Sys.stat($0) != nil }
+        box.exposed = [store.sessionDir(name)]
         if let tmp = environment["TMPDIR"], tmp.hasPrefix("/"), tmp != "/tmp" {
             if underTmp(tmp) { box.emptyDirs.append(tmp) } else if Sys.stat(tmp) != nil { box.writable.append(tmp) }
         }
         var writable = [plan.workdir]
-        // A worktree commits into its repository's .git.
-        if let repo, Sys.stat(repo + "/.git") != nil {
-            writable.append(repo + "/.git")
+        // A worktree commits into its repository's .git. Its hooks and config, which
+        // git runs later outside the sandbox, stay read-only.
+        for git in [repo.map { $0 + "/.git" }, plan.workdir + "/.git"].compactMap({ $0 }) where Sys.stat(git).map({ ($0.st_mode & S_IFMT) == S_IFDIR }) == true {
+            writable.append(git)
+            box.protected += [git + "/hooks", git + "/config"].filter { Sys.stat($0) != nil }
         }
         // The agent's own folders, made if missing (a first run), and its config files, which must exist to be bound.
         for path in (adapter as? any AgentRuntime)?.sandboxWrites(env: environment, home: home) ?? [] {
