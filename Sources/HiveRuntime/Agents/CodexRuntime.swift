@@ -64,11 +64,19 @@ extension CodexAgent: AgentRuntime {
         parts.machines.readTranscripts(s)
     }
 
-    /// The rollout among the open files of process `pid`, and its thread.
+    /// The rollout among the open files of process `pid`, or of its descendants
+    /// (in a sandbox, `pid` is bubblewrap's and Codex its child), and its thread.
     static func openRollout(pid: pid_t) -> (path: String, thread: String)? {
-        let fds = "/proc/\(pid)/fd"
-        for fd in Sys.listDirectory(fds) {
-            if let target = Sys.linkTarget(fds + "/" + fd), let thread = CodexPaths.thread(ofRollout: target) { return (target, thread) }
+        func open(_ pid: pid_t) -> (path: String, thread: String)? {
+            let fds = "/proc/\(pid)/fd"
+            for fd in Sys.listDirectory(fds) {
+                if let target = Sys.linkTarget(fds + "/" + fd), let thread = CodexPaths.thread(ofRollout: target) { return (target, thread) }
+            }
+            return nil
+        }
+        if let found = open(pid) { return found }
+        for p in ProcessTree.members(ProcessTree.Scope(root: pid, leader: nil)) where p.pid != pid {
+            if let found = open(p.pid) { return found }
         }
         return nil
     }
