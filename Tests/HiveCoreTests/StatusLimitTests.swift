@@ -4,7 +4,7 @@ import XCTest
 
 /// The keys `status` and `summary` show for limits, usage and the sandbox.
 final class StatusLimitTests: XCTestCase {
-    static let newKeys = ["memory.peak", "cpu.seconds", "pids", "oom", "limit.memory", "limit.cpu", "limit.pids",
+    static let newKeys = ["memory.peak", "cpu.seconds", "pids", "pids.refused", "oom", "limit.memory", "limit.cpu", "limit.pids",
                           "cgroup", "sandbox", "sandbox.network"]
 
     private func spec(sandbox: String = "bwrap", network: Bool = false) -> SessionSpec {
@@ -84,7 +84,7 @@ final class StatusLimitTests: XCTestCase {
         XCTAssertEqual(kv["sandbox.network"], "off")
 
         let s = StatusRenderer.json(r, live())
-        XCTAssertTrue(s.contains(#""memory":104857600,"memory.peak":67108864,"cpu.seconds":12.3,"pids":7,"oom":0,"#
+        XCTAssertTrue(s.contains(#""memory":104857600,"memory.peak":67108864,"cpu.seconds":12.3,"pids":7,"pids.refused":0,"oom":0,"#
             + #""limit.memory":1073741824,"limit.cpu":150,"limit.pids":512,"#
             + #""cgroup":"/sys/fs/cgroup/user.slice/hivefs-0123abcd/a","sandbox":"bwrap","sandbox.network":"off","created":"#), s)
         try assertJSONTwin(keyValues(StatusRenderer.text(r, live())), try json(s),
@@ -161,8 +161,8 @@ final class StatusLimitTests: XCTestCase {
         let pairs = keyValues(s.text)
         let keys = pairs.map(\.0)
         let at = try XCTUnwrap(keys.firstIndex(of: "reason"))
-        XCTAssertEqual(Array(keys[(at + 1)...(at + 8)]),
-                       ["cpu.seconds", "memory.peak", "oom", "limit.memory", "limit.cpu", "limit.pids", "sandbox", "tokens.input"])
+        XCTAssertEqual(Array(keys[(at + 1)...(at + 9)]),
+                       ["cpu.seconds", "memory.peak", "oom", "pids.refused", "limit.memory", "limit.cpu", "limit.pids", "sandbox", "tokens.input"])
         let kv = Dictionary(pairs, uniquingKeysWith: { a, _ in a })
         XCTAssertEqual(kv["how"], "oom")
         XCTAssertEqual(kv["exit"], "137")
@@ -174,7 +174,7 @@ final class StatusLimitTests: XCTestCase {
         XCTAssertEqual(kv["limit.pids"], "512")
         XCTAssertEqual(kv["sandbox"], "bwrap")
 
-        XCTAssertTrue(s.json.contains(#""how":"oom","exit":137,"reason":"oom","cpu.seconds":7.2,"memory.peak":943718400,"oom":1,"#
+        XCTAssertTrue(s.json.contains(#""how":"oom","exit":137,"reason":"oom","cpu.seconds":7.2,"memory.peak":943718400,"oom":1,"pids.refused":0,"#
             + #""limit.memory":1073741824,"limit.cpu":150,"limit.pids":512,"sandbox":"bwrap","tokens.input":null"#), s.json)
     }
 

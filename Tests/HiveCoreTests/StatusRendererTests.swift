@@ -6,14 +6,14 @@ final class StatusRendererTests: XCTestCase {
     /// The keys of DESIGN.md §2, in its order.
     static let keys = [
         "name", "state", "agent", "command", "dir", "branch", "worktree", "changed", "pid", "cpu", "memory",
-        "memory.peak", "cpu.seconds", "pids", "oom", "limit.memory", "limit.cpu", "limit.pids", "cgroup", "sandbox", "sandbox.network",
+        "memory.peak", "cpu.seconds", "pids", "pids.refused", "oom", "limit.memory", "limit.cpu", "limit.pids", "cgroup", "sandbox", "sandbox.network",
         "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "reports", "tokens.input", "tokens.output", "tokens.cache_read",
         "tokens.cache_write", "cost.usd", "cost.unpriced", "cost.source", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
         "idle-timeout.left", "events", "disk", "attach",
         "ended", "exit", "reason",
     ]
-    static let numeric: Set<String> = ["pid", "cpu", "memory", "memory.peak", "cpu.seconds", "pids", "oom", "limit.memory",
+    static let numeric: Set<String> = ["pid", "cpu", "memory", "memory.peak", "cpu.seconds", "pids", "pids.refused", "oom", "limit.memory",
                                        "limit.cpu", "limit.pids", "idle", "tokens.input", "tokens.output", "tokens.cache_read",
                                        "tokens.cache_write", "cost.usd", "transcript.skipped", "idle-timeout",
                                        "idle-timeout.left", "events", "exit"]

@@ -41,7 +41,7 @@ final class RendererTests: XCTestCase {
     func testColumnsGiveWayInOrderAsTheTerminalNarrows() {
         let rows = sample(5).rows
         func kinds(_ w: Int) -> [String] { Columns.layout(rows, width: w).map(\.kind.rawValue) }
-        XCTAssertEqual(kinds(160), ["NAME", "STATE", "AGENT", "DOING", "IDLE", "TOKENS", "COST", "BRANCH", "CHG"])
+        XCTAssertEqual(kinds(160), ["NAME", "STATE", "AGENT", "DOING", "IDLE", "TOKENS", "COST", "CPU", "MEM", "BRANCH", "CHG"])
         XCTAssertEqual(kinds(80), ["NAME", "STATE", "AGENT", "DOING", "IDLE", "TOKENS", "COST", "CHG"])
         XCTAssertEqual(kinds(50), ["NAME", "STATE", "DOING", "IDLE"])
         XCTAssertEqual(kinds(30), ["NAME", "STATE"])
