@@ -46,6 +46,9 @@ final class SandboxTests: SandboxTestCase {
             git config core.hooksPath /tmp || echo config-refused; \
             test -e \(m.state)/link.sock || echo no-link-sock; \
             test -e \(m.mnt)/other/control || echo no-other-sessions; \
+            kill -0 \(m.daemon ?? 1) 2>/dev/null || echo no-daemon-pid; \
+            ls /proc/\(m.daemon ?? 1)/root/ > /dev/null 2>&1 || echo no-proc-root; \
+            umount \(m.root)/home > /dev/null 2>&1 || echo no-umount; \
             echo all-tried; sleep 300
             """
         XCTAssertEqual(m.write("control", "new boxed agent=shell dir=\(repo) worktree=yes sandbox=bwrap command=\"sh -c \\\"\(script)\\\"\"\n"), 0,
@@ -55,8 +58,9 @@ final class SandboxTests: SandboxTestCase {
         // What git would run later, outside, stays as it was; the ways out of the sandbox
         // (the daemon's link socket, which serves the whole tree, and the mount) are not there.
         XCTAssertTrue(FileManager.default.fileExists(atPath: m.state + "/link.sock"), "the test means something")
+        // Nor can it signal, or reach through /proc, a process outside, nor undo its mounts (as root, without capabilities).
         for expected in ["own-ok", "bashrc-refused", "other-refused", "tmp-ok", "commit-ok", "hooks-refused", "config-refused",
-                         "no-link-sock", "no-other-sessions"] {
+                         "no-link-sock", "no-other-sessions", "no-daemon-pid", "no-proc-root", "no-umount"] {
             XCTAssertTrue(out.contains(expected), "\(expected) missing in:\n\(out)")
         }
         // The agent's own error, as the kernel gave it to it.

@@ -6,25 +6,55 @@ import XCTest
 
 /// `sandbox=bwrap`: the words before the agent's command, and what bwrap's refusals mean.
 final class SandboxCommandTests: XCTestCase {
-    private let head = ["/usr/bin/bwrap", "--die-with-parent", "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]
+    private let head = ["/usr/bin/bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-cgroup-try",
+                        "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
 
-    func testReadOnlyThenEmptyThenWritableEachSortedOnce() {
+    func testMountsGoByPathParentsFirstEachOnce() {
         var s = Sandbox(program: "/usr/bin/bwrap", workdir: "/w")
-        s.readOnly = ["/tmp/h/.local/bin", "/tmp/h", "/tmp/h"]
-        s.emptyDirs = ["/tmp/t"]
-        s.writable = ["/w/.git", "/w", "/h/.claude", "/w"]
+        s.add(["/tmp/h/.local/bin", "/tmp/h", "/tmp/h"], .readOnly)
+        s.add(["/tmp/t"], .emptyDir)
+        s.add(["/w/.git", "/w", "/h/.claude", "/w"], .writable)
         s.network = false
         XCTAssertEqual(s.prefix, head + [
+            "--bind", "/h/.claude", "/h/.claude",
             "--ro-bind", "/tmp/h", "/tmp/h", "--ro-bind", "/tmp/h/.local/bin", "/tmp/h/.local/bin",
             "--dir", "/tmp/t",
-            "--bind", "/h/.claude", "/h/.claude", "--bind", "/w", "/w", "--bind", "/w/.git", "/w/.git",
+            "--bind", "/w", "/w", "--bind", "/w/.git", "/w/.git",
             "--unshare-net", "--chdir", "/w", "--",
         ])
     }
 
+    func testAWritableParentNeverShowsWhatIsHiddenOrProtectedInside() {
+        // The default: the agent works in the home, where the state folder and the mount are.
+        var s = Sandbox(program: "/usr/bin/bwrap", workdir: "/home/u")
+        s.add(["/home/u/.local/state/hivefs", "/home/u/hive", "/run/user/1000"], .hidden)
+        s.add(["/home/u/.local/state/hivefs/sessions/a"], .exposed)
+        s.add(["/home/u/.local/state/hivefs/sessions/a/hooks.log"], .writable)
+        s.add(["/home/u/r/.git/hooks", "/home/u/r/.git/config"], .protected)
+        s.add(["/home/u/r/.git", "/home/u"], .writable)
+        let words = Array(s.prefix.dropFirst(head.count))
+        XCTAssertEqual(words, [
+            "--bind", "/home/u", "/home/u",
+            "--tmpfs", "/home/u/.local/state/hivefs",
+            "--ro-bind", "/home/u/.local/state/hivefs/sessions/a", "/home/u/.local/state/hivefs/sessions/a",
+            "--bind", "/home/u/.local/state/hivefs/sessions/a/hooks.log", "/home/u/.local/state/hivefs/sessions/a/hooks.log",
+            "--tmpfs", "/home/u/hive",
+            "--bind", "/home/u/r/.git", "/home/u/r/.git",
+            "--ro-bind", "/home/u/r/.git/config", "/home/u/r/.git/config",
+            "--ro-bind", "/home/u/r/.git/hooks", "/home/u/r/.git/hooks",
+            "--tmpfs", "/run/user/1000",
+            "--chdir", "/home/u", "--",
+        ])
+        // On one path the stricter rule is made last: `sandbox.write` of a hidden folder does not open it.
+        var t = Sandbox(program: "bwrap", workdir: "/w")
+        t.add(["/s"], .hidden)
+        t.add(["/s"], .writable)
+        XCTAssertEqual(Array(t.prefix.dropFirst(head.count).prefix(5)), ["--bind", "/s", "/s", "--tmpfs", "/s"])
+    }
+
     func testTheNetworkStaysUnlessTakenAway() {
         var s = Sandbox(program: "/usr/bin/bwrap", workdir: "/src/app")
-        s.writable = ["/src/app"]
+        s.add(["/src/app"], .writable)
         XCTAssertEqual(s.prefix, head + ["--bind", "/src/app", "/src/app", "--chdir", "/src/app", "--"])
         XCTAssertFalse(s.prefix.contains("--unshare-net"))
         s.network = false
@@ -33,9 +63,9 @@ final class SandboxCommandTests: XCTestCase {
 
     func testAParentIsBoundBeforeItsChildren() {
         var s = Sandbox(program: "bwrap", workdir: "/a")
-        s.writable = ["/a/b", "/a-b", "/a", "/a/b/c"]
+        s.add(["/a/b", "/a-b", "/a", "/a/b/c"], .writable)
         let binds = s.prefix.enumerated().filter { $0.offset > 0 && s.prefix[$0.offset - 1] == "--bind" }.map(\.element)
-        XCTAssertEqual(binds, ["/a", "/a-b", "/a/b", "/a/b/c"])
+        XCTAssertEqual(binds, ["/a", "/a/b", "/a/b/c", "/a-b"])
     }
 
     func testTheReasonForNamespacesRefused() {

@@ -70,7 +70,12 @@ public struct SessionRecord: Sendable, Equatable, Codable {
     /// What the agent's processes used in its last run, recorded as it ended (`usage`).
     public var usage: ResourceUsage?
     /// How many processes the kernel killed for memory in this run (`limit` events).
-    public var oomKills: Int64 = 0
+    public var oomKills: Int64 {
+        get { oomKillsSeen ?? 0 }
+        set { oomKillsSeen = newValue }
+    }
+    /// Stored as optional, so that a checkpoint written before it existed still reads.
+    var oomKillsSeen: Int64?
 
     public init(name: String, spec: SessionSpec, created: Timestamp) {
         self.name = name

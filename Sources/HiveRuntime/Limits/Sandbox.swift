@@ -5,50 +5,88 @@ import HiveCore
 /// its setup and its agent, and the check made before every start.
 ///
 /// What the agent sees, stated once (hivefs(5) says the same):
-/// - the whole file system read-only (`--ro-bind / /`), with the host's /dev (its
-///   terminal is there) and /proc;
+/// - the whole file system read-only (`--ro-bind / /`), a /dev of its own (`--dev`:
+///   no other terminal's pty), its own PID namespace with its own /proc (no other
+///   process to signal or to reach through /proc/PID/root), its own IPC, and no
+///   capabilities (`--cap-drop ALL`: even run as root it cannot unmount or remount);
 /// - /tmp as a private tmpfs; what the session needs that lives under /tmp (its
-///   home, its state, the programs on its PATH) is shown again read-only, and
-///   `$TMPDIR`, when it is under /tmp, is an empty writable folder;
+///   home, the programs on its PATH) is shown again read-only, and `$TMPDIR`, when
+///   it is under /tmp, is an empty writable folder;
+/// - hidden under empty tmpfs: the ways out and the other sessions (the state
+///   directory with its `link.sock`, the mount, tmux's sockets, the user's runtime
+///   folder with D-Bus and systemd's socket), its own state folder shown again
+///   read-only;
 /// - writable: its folder or worktree, the repository's `.git` (a worktree
-///   commits there), the paths its agent writes (`AgentRuntime.sandboxWrites`:
-///   Claude Code's config folder and `~/.claude.json`, Codex's home…), the files
-///   its hooks and status line write in the state directory, and `sandbox.write`;
+///   commits there) less what git runs or follows later outside the sandbox, the
+///   paths its agent writes (`AgentRuntime.sandboxWrites`), the files its hooks and
+///   status line write in the state directory, and `sandbox.write`;
 /// - the network, unless `sandbox.network=off` (a network namespace with only `lo`).
+///
+/// The mounts are made in the order of their paths, parents first, so a writable
+/// folder never shows again what a rule for a path inside it hides or protects;
+/// on one path, the stricter rule is made last and wins.
 ///
 /// There is no fallback: when bwrap is missing or cannot make its namespaces, the
 /// start fails with the reason and how to fix it.
 struct Sandbox: Sendable {
+    /// What a mount does to a path, in the order a tie on one path is made (the last wins).
+    enum Rule: Int, Sendable, Comparable {
+        /// Shown again, read-only, over the /tmp tmpfs.
+        case readOnly
+        /// An empty writable folder inside a tmpfs (`$TMPDIR`).
+        case emptyDir
+        /// Writable.
+        case writable
+        /// Hidden under an empty tmpfs: a way out of the sandbox, or other sessions' files.
+        case hidden
+        /// Inside a hidden folder, shown again read-only (the session's own state folder).
+        case exposed
+        /// Inside a writable folder, kept read-only: what runs later outside the
+        /// sandbox (a repository's hooks and config).
+        case protected
+
+        static func < (a: Rule, b: Rule) -> Bool { a.rawValue < b.rawValue }
+    }
+
     /// The bwrap program.
     let program: String
-    /// Shown again, read-only, over the /tmp tmpfs.
-    var readOnly: [String] = []
-    /// Hidden under an empty tmpfs: the ways out of the sandbox (the state
-    /// directory's `link.sock`, which serves the whole tree writable; tmux's socket;
-    /// the user's runtime folder with D-Bus and systemd's socket) and the other
-    /// sessions' files (the mount, the state directory).
-    var hidden: [String] = []
-    /// Inside a hidden folder, shown again read-only (the session's own state folder).
-    var exposed: [String] = []
-    /// Made as empty writable folders inside the tmpfs.
-    var emptyDirs: [String] = []
-    var writable: [String] = []
-    /// Inside a writable folder, kept read-only: what runs later outside the
-    /// sandbox (a repository's `.git/hooks` and `.git/config`).
-    var protected: [String] = []
+    var mounts: [(path: String, rule: Rule)] = []
     var network = true
     var workdir: String
 
+    init(program: String, workdir: String) {
+        self.program = program
+        self.workdir = workdir
+    }
+
+    mutating func add(_ paths: [String], _ rule: Rule) {
+        for p in paths where p.hasPrefix("/") && p != "/" { mounts.append((p, rule)) }
+    }
+
+    /// The mounts in the order they are made: by path, component by component
+    /// (a parent before what is inside it), each path's rules strictest last.
+    var ordered: [(path: String, rule: Rule)] {
+        var seen = Set<String>()
+        let unique = mounts.filter { seen.insert($0.path + "\u{0}" + String($0.rule.rawValue)).inserted }
+        return unique.sorted { a, b in
+            let ca = a.path.split(separator: "/"), cb = b.path.split(separator: "/")
+            if ca != cb { return ca.lexicographicallyPrecedes(cb) }
+            return a.rule < b.rule
+        }
+    }
+
     /// The words before the wrapped command (which follows `--`).
     var prefix: [String] {
-        var a = [program, "--die-with-parent", "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]
-        // Layer by layer, and parents before children in each: a later mount shows over an earlier one.
-        for p in Set(readOnly).sorted() { a += ["--ro-bind", p, p] }
-        for p in Set(hidden).sorted() { a += ["--tmpfs", p] }
-        for p in Set(exposed).sorted() { a += ["--ro-bind", p, p] }
-        for p in Set(emptyDirs).sorted() { a += ["--dir", p] }
-        for p in Set(writable).sorted() { a += ["--bind", p, p] }
-        for p in Set(protected).sorted() { a += ["--ro-bind", p, p] }
+        var a = [program, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-cgroup-try", "--cap-drop", "ALL",
+                 "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        for (p, rule) in ordered {
+            switch rule {
+            case .readOnly, .exposed, .protected: a += ["--ro-bind", p, p]
+            case .emptyDir: a += ["--dir", p]
+            case .writable: a += ["--bind", p, p]
+            case .hidden: a += ["--tmpfs", p]
+            }
+        }
         if !network { a.append("--unshare-net") }
         return a + ["--chdir", workdir, "--"]
     }
@@ -73,7 +111,8 @@ struct Sandbox: Sendable {
         let r = Spawn.run(prefix + ["/bin/true"], timeoutMS: 10_000)
         guard !r.ok else { return }
         let said = r.stderr.trimmingWhitespace()
-        throw HiveError(.permissionDenied, Sandbox.reason(said, status: r.status))
+        let missing = said.lowercased().contains("can't find source path") || said.lowercased().contains("no such file")
+        throw HiveError(missing ? .noSuchFileOrDirectory : .permissionDenied, Sandbox.reason(said, status: r.status))
     }
 
     /// Why bwrap failed, from what it said, with the fix.

@@ -34,11 +34,20 @@ struct SessionCgroup: Sendable, Equatable {
         }
     }
 
-    /// Removes the folders once their processes are gone (thawed first: a frozen v1
-    /// task never ends). Waits up to `ms` for the last ones to go.
+    /// Ends what is left in it and removes its folders: a run's processes end with
+    /// it, even those that left its process tree (a daemon it started, a build
+    /// server), so that the next start finds the name free. Frozen first, so that
+    /// none forks while they are killed, then thawed, since a frozen v1 task does not
+    /// die. Waits up to `ms` for the last ones to go.
     func remove(ms: Int = 2000) {
-        _ = try? thaw()
         let end = Sys.monotonicMS() + Int64(ms)
+        while !pids.isEmpty && Sys.monotonicMS() < end {
+            if canFreeze { try? freeze(timeoutMS: 200) }
+            for pid in pids { Sys.signal(pid, SIGKILL) }
+            _ = try? thaw(timeoutMS: 200)
+            Sys.sleep(ms: 10)
+        }
+        _ = try? thaw(timeoutMS: 200)
         for d in folders {
             while rmdir(d) != 0 && errno == EBUSY && Sys.monotonicMS() < end { Sys.sleep(ms: 10) }
         }
@@ -129,7 +138,11 @@ struct SessionCgroup: Sendable, Equatable {
         if let e = Cgroups.write(file, text) { throw HiveError(e.errno, "cannot \(frozen ? "freeze" : "thaw") the session: \(e.reason)") }
         let end = Sys.monotonicMS() + Int64(timeoutMS)
         while !done() {
-            if Sys.monotonicMS() > end { throw .io("the kernel did not \(frozen ? "freeze" : "thaw") \(file) within \(timeoutMS) ms") }
+            if Sys.monotonicMS() > end {
+                // A freeze that did not finish is undone: the session stays as its record says, running.
+                if frozen { _ = Cgroups.write(file, version == .v1 ? "THAWED" : "0") }
+                throw .io("the kernel did not \(frozen ? "freeze" : "thaw") \(file) within \(timeoutMS) ms")
+            }
             Sys.sleep(ms: 1)
         }
     }
@@ -137,7 +150,8 @@ struct SessionCgroup: Sendable, Equatable {
     /// Whether its processes are frozen now.
     var isFrozen: Bool {
         switch version {
-        case .v1: return dir("freezer").map { String(decoding: Sys.readFile($0 + "/freezer.state") ?? [], as: UTF8.self).hasPrefix("FROZEN") } ?? false
+        // FREEZING (`FR…`) too: a freeze under way holds its tasks as a finished one does.
+        case .v1: return dir("freezer").map { String(decoding: Sys.readFile($0 + "/freezer.state") ?? [], as: UTF8.self).hasPrefix("FR") } ?? false
         case .v2: return dirs["unified"].map { String(decoding: Sys.readFile($0 + "/cgroup.events") ?? [], as: UTF8.self).contains("frozen 1") } ?? false
         }
     }

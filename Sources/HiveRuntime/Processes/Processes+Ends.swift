@@ -107,10 +107,19 @@ extension Processes {
         } else if let efd = cgroup.oomEventFd() {
             let token = watcher.watchExit(pidfd: efd) { [weak self, weak s] in
                 check()
-                guard let self, let s, s.with({ $0.handles.generation == generation }) else { return }
-                watchOOM(s, generation: generation)
+                // Armed again on the session's queue (it writes a cgroup file), for this run only.
+                guard let self, let s else { return }
+                s.queue.async { [self] in
+                    guard s.with({ $0.handles.generation == generation && $0.handles.cgroup == cgroup }) else { return }
+                    watchOOM(s, generation: generation)
+                }
             }
-            s.with { $0.handles.oomWatch = .eventfd(fd: efd, token: token) }
+            let current = s.with { inside -> Bool in
+                guard inside.handles.generation == generation else { return false }
+                inside.handles.oomWatch = .eventfd(fd: efd, token: token)
+                return true
+            }
+            if !current { watcher.unwatchExit(pidfd: efd, token: token) }
         }
         check()  // one that came before the watch
     }

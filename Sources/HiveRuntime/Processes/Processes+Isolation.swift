@@ -46,37 +46,35 @@ extension Processes {
     }
 
     /// The sandbox of a start, its paths made ready (the files it binds exist).
+    /// What the agent may write or hide comes from the daemon's own environment
+    /// where it matters (bwrap, the runtime folder, tmux's sockets): a session's
+    /// `env.` cannot move them.
     func sandbox(_ name: String, _ plan: LaunchPlan, adapter: any AgentAdapter, env: [String: String],
                  repo: String?) throws(HiveError) -> Sandbox {
         let daemonEnv = ProcessInfo.processInfo.environment
         let environment = daemonEnv.merging(env) { _, new in new }
-        var box = Sandbox(program: try Sandbox.find(configured: config.bwrap, path: environment["PATH"]), workdir: plan.workdir)
+        var box = Sandbox(program: try Sandbox.find(configured: config.bwrap, path: daemonEnv["PATH"]), workdir: plan.workdir)
         box.network = plan.spec.sandboxNetwork
         let home = environment["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? config.home
         // What lives under /tmp is hidden by its tmpfs: shown again, read-only.
         let underTmp = { (p: String) in p == "/tmp" || p.hasPrefix("/tmp/") }
-        var shown = [home, config.home, Processes.folder(config.executable)]
+        let shown = [home, config.home, Processes.folder(config.executable)]
             + config.hookCommand.prefix(1).map(Processes.folder)
             + (environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        shown = shown.filter { underTmp($0) && Sys.stat($0) != nil }
-        box.readOnly = shown
+        box.add(shown.filter { underTmp($0) && Sys.stat($0) != nil }, .readOnly)
         // The ways out and the other sessions: hidden. Its own state folder (its hooks'
         // settings) is shown again; the files its hooks write are bound writable below.
-        let tmux = (environment["TMUX_TMPDIR"] ?? daemonEnv["TMUX_TMPDIR"] ?? "/tmp") + "/tmux-\(getuid())"
-        var hidden = [config.stateDir, config.mountpoint, environment["XDG_RUNTIME_DIR"] ?? ""]
-        if !underTmp(tmux) { hidden.append(tmux) }
-        box.hidden = hidden.filter { $0.hasPrefix("/") && $0 != "/" && Sys.stat($0) != nil }
-        box.exposed = [store.sessionDir(name)]
+        let tmux = (daemonEnv["TMUX_TMPDIR"] ?? "/tmp") + "/tmux-\(getuid())"
+        let hidden = [config.stateDir, config.mountpoint, tmux, daemonEnv["XDG_RUNTIME_DIR"] ?? "", "/run/user/\(getuid())"]
+        // Under /tmp too: a writable folder there (`dir=/tmp`) would show them again. A
+        // tmpfs over the mount point also keeps out a tree mounted there later.
+        box.add(hidden.filter { Sys.stat($0) != nil }, .hidden)
+        box.add([store.sessionDir(name)], .exposed)
         if let tmp = environment["TMPDIR"], tmp.hasPrefix("/"), tmp != "/tmp" {
-            if underTmp(tmp) { box.emptyDirs.append(tmp) } else if Sys.stat(tmp) != nil { box.writable.append(tmp) }
+            if underTmp(tmp) { box.add([tmp], .emptyDir) } else if Sys.stat(tmp) != nil { box.add([tmp], .writable) }
         }
-        var writable = [plan.workdir]
-        // A worktree commits into its repository's .git. Its hooks and config, which
-        // git runs later outside the sandbox, stay read-only.
-        for git in [repo.map { $0 + "/.git" }, plan.workdir + "/.git"].compactMap({ $0 }) where Sys.stat(git).map({ ($0.st_mode & S_IFMT) == S_IFDIR }) == true {
-            writable.append(git)
-            box.protected += [git + "/hooks", git + "/config"].filter { Sys.stat($0) != nil }
-        }
+        box.add([plan.workdir], .writable)
+        try gitWalls(&box, repo: repo, workdir: plan.workdir, name: name)
         // The agent's own folders, made if missing (a first run), and its config files, which must exist to be bound.
         for path in (adapter as? any AgentRuntime)?.sandboxWrites(env: environment, home: home) ?? [] {
             if Sys.stat(path) == nil {
@@ -84,20 +82,52 @@ extension Processes {
                     do { try Sys.makeDirectories(path) } catch { throw error.hive("cannot make \(path) for the sandbox") }
                 }
             }
-            writable.append(path)
+            box.add([path], .writable)
         }
         for file in [store.hooksLogPath(name)] + plan.hookFiles {
             try touch(file)
-            writable.append(file)
+            box.add([file], .writable)
         }
         for path in plan.spec.sandboxWrite {
             guard Sys.stat(path) != nil else {
                 throw .notFound("sandbox.write: \(path) does not exist; make it first, or leave it out")
             }
-            writable.append(path)
+            box.add([path], .writable)
         }
-        box.writable += writable
         return box
+    }
+
+    /// A repository's `.git` folder is writable (commits go there) but what git runs
+    /// or follows later, outside the sandbox (by the user, or by hivefs's own git for
+    /// the `git` file and new worktrees), is kept read-only: `hooks` (made if
+    /// missing, so that none can be added), `config`, `commondir`, and a worktree's
+    /// own `.git` file and its `gitdir` and `commondir` links. Only a real folder
+    /// counts: a `.git` that is a symbolic link (which the agent could have made on
+    /// its last run) is never bound.
+    private func gitWalls(_ box: inout Sandbox, repo: String?, workdir: String, name: String) throws(HiveError) {
+        func isFolder(_ p: String) -> Bool {
+            var st = stat()
+            return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        }
+        func isFile(_ p: String) -> Bool {
+            var st = stat()
+            return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        }
+        for git in Set([repo.map { $0 + "/.git" }, workdir + "/.git"].compactMap { $0 }) where isFolder(git) {
+            let hooks = git + "/hooks"
+            if !isFolder(hooks) {
+                guard Sys.stat(hooks) == nil else { throw .denied("sandbox=bwrap: \(hooks) is not a folder; hivefs binds it read-only") }
+                do { try Sys.makeDirectory(hooks, mode: 0o755) } catch { throw error.hive("cannot make \(hooks) for the sandbox") }
+            }
+            box.add([git], .writable)
+            box.add([hooks], .protected)
+            box.add([git + "/config", git + "/commondir"].filter(isFile), .protected)
+            for tree in Sys.listDirectory(git + "/worktrees") {
+                box.add(["gitdir", "commondir"].map { git + "/worktrees/" + tree + "/" + $0 }.filter(isFile), .protected)
+            }
+        }
+        // A worktree's `.git` file says where its repository is.
+        if isFile(workdir + "/.git") { box.add([workdir + "/.git"], .protected) }
     }
 
     /// Makes `path` if it is not there (empty, 0600), so that it can be bound.
