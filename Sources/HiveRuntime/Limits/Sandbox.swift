@@ -29,8 +29,14 @@ struct Sandbox: Sendable {
     var workdir: String
 
     /// The words before the wrapped command (which follows `--`).
+    ///
+    /// Without `--die-with-parent`: `kill` sends TERM to every process of the session at
+    /// once, bwrap among them, which dies of it at once; with that option its agent would
+    /// get KILL then, before it could end as it does on TERM (Claude Code records its
+    /// session and runs its SessionEnd hook). The agent is ended as one outside a
+    /// sandbox is: TERM to every process of its tree and cgroup, KILL after the grace.
     var prefix: [String] {
-        var a = [program, "--die-with-parent", "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]
+        var a = [program, "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]
         // Parents before children: a later mount shows over an earlier one.
         for p in Set(readOnly).sorted() { a += ["--ro-bind", p, p] }
         for p in Set(emptyDirs).sorted() { a += ["--dir", p] }
