@@ -12,8 +12,9 @@ import HiveCore
 ///   `$TMPDIR`, when it is under /tmp, is an empty writable folder;
 /// - writable: its folder or worktree, the repository's `.git` (a worktree
 ///   commits there), the paths its agent writes (`AgentRuntime.sandboxWrites`:
-///   Claude Code's config folder and `~/.claude.json`, Codex's home…), the files
-///   its hooks and status line write in the state directory, and `sandbox.write`;
+///   Claude Code's config folder, where it keeps its configuration file when
+///   sandboxed (`ClaudeSandboxConfig`), Codex's home…), the files its hooks and
+///   status line write in the state directory, and `sandbox.write`;
 /// - the network, unless `sandbox.network=off` (a network namespace with only `lo`).
 ///
 /// There is no fallback: when bwrap is missing or cannot make its namespaces, the
