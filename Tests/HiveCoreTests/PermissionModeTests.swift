@@ -40,4 +40,19 @@ final class PermissionModeTests: XCTestCase {
         XCTAssertNoThrow(try ControlParser.rootCommand("new a agent=claude mode=plan trust=yes", home: "/h", agents: .builtIn))
         XCTAssertThrowsError(try ControlParser.rootCommand("new a trust=maybe", home: "/h", agents: .builtIn))
     }
+
+    /// Codex's own sandbox is bubblewrap, which cannot run inside hivefs's: there, hivefs's is Codex's.
+    func testCodexInSandboxBwrapRunsWithoutASandboxOfItsOwn() throws {
+        var spec = SessionSpec()
+        spec.sandbox = "bwrap"
+        XCTAssertEqual(try CodexAgent().sandboxArguments(spec), ["--sandbox", "danger-full-access"])
+        spec.mode = "never+danger-full-access"
+        XCTAssertEqual(try CodexAgent().sandboxArguments(spec), [], "said already by the mode")
+        spec.sandbox = "none"
+        spec.mode = "workspace-write"
+        XCTAssertEqual(try CodexAgent().sandboxArguments(spec), [])
+        XCTAssertThrowsError(try ControlParser.rootCommand("new a agent=codex sandbox=bwrap mode=workspace-write", home: "/h", agents: .builtIn))
+        XCTAssertThrowsError(try ControlParser.rootCommand("new a agent=codex sandbox=bwrap mode=never+read-only", home: "/h", agents: .builtIn))
+        XCTAssertNoThrow(try ControlParser.rootCommand("new a agent=codex sandbox=bwrap mode=never", home: "/h", agents: .builtIn))
+    }
 }

@@ -6,7 +6,7 @@ import XCTest
 
 /// `sandbox=bwrap`: the words before the agent's command, and what bwrap's refusals mean.
 final class SandboxCommandTests: XCTestCase {
-    private let head = ["/usr/bin/bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-cgroup-try",
+    private let head = ["/usr/bin/bwrap", "--unshare-pid", "--unshare-ipc", "--unshare-cgroup-try",
                         "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
 
     func testMountsGoByPathParentsFirstEachOnce() {

@@ -21,11 +21,32 @@ public struct CodexAgent: AgentAdapter {
         return approval.flatMap { ["--ask-for-approval", $0] } + sandbox.flatMap { ["--sandbox", $0] }
     }
 
+    /// Codex's own sandbox (read-only, workspace-write) is bubblewrap, which cannot be
+    /// made inside hivefs's: there /proc is read-only, and Codex's bwrap stops at
+    /// "setting up uid map: Read-only file system", so every command it runs would
+    /// fail. In `sandbox=bwrap`, hivefs's sandbox is Codex's: `--sandbox
+    /// danger-full-access` unless the mode says so already, and a mode naming one of
+    /// Codex's own sandboxes is refused.
+    func sandboxArguments(_ spec: SessionSpec) throws(HiveError) -> [String] {
+        guard spec.sandboxed else { return [] }
+        let named = spec.mode.split(separator: "+").map(String.init).filter { PermissionMode.codexSandbox.contains($0) }
+        if let own = named.first, own != "danger-full-access" {
+            throw .invalid("mode=\(spec.mode): Codex's \(own) sandbox is bubblewrap, which cannot run inside sandbox=bwrap; "
+                           + "leave the sandbox out of mode (hivefs's is Codex's there) or use sandbox=none")
+        }
+        return named.isEmpty ? ["--sandbox", "danger-full-access"] : []
+    }
+
+    public func check(_ spec: SessionSpec) throws(HiveError) {
+        _ = try modeArguments(spec.mode)
+        _ = try sandboxArguments(spec)
+    }
+
     public func argv(_ spec: SessionSpec, _ launch: AgentLaunch) throws(HiveError) -> [String] {
         // Options before the `resume` subcommand: they are the program's own.
         var words = try words(spec, default: "codex")
         if !launch.reportCommand.isEmpty { words += ["-c", CodexNotify.override(command: launch.reportCommand)] }
-        words += try modeArguments(spec.mode)
+        words += try modeArguments(spec.mode) + sandboxArguments(spec)
         if !spec.model.isEmpty { words += ["--model", spec.model] }
         // A thread it reported goes on; its rollout holds the conversation.
         if launch.resume, let thread = launch.conversation { return words + ["resume", thread] }

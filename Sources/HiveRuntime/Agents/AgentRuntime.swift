@@ -26,6 +26,13 @@ protocol AgentRuntime: AgentAdapter {
     /// its configuration and transcripts. `env` is its environment as it will run.
     func sandboxWrites(env: [String: String], home: String) -> [String]
 
+    /// What, inside those, every session of the agent runs or follows, sandboxed or
+    /// not (its settings with their hooks, its instructions, its commands): kept
+    /// read-only in a sandbox, so that one session cannot plant a command another
+    /// runs outside it. Made if missing (an empty folder, or a file with `seed`), so
+    /// that it can be bound.
+    func sandboxProtects(env: [String: String], home: String) -> [ProtectedPath]
+
     /// Whether `whilePrinting` does anything.
     var watchesWhilePrinting: Bool { get }
 
@@ -40,8 +47,21 @@ extension AgentRuntime {
     func transcript(conversation: String, env: [String: String], parts: Parts) -> String? { nil }
     func moreTranscripts(main: String, reported: Set<String>) -> [String] { [] }
     func sandboxWrites(env: [String: String], home: String) -> [String] { [] }
+    func sandboxProtects(env: [String: String], home: String) -> [ProtectedPath] { [] }
     var watchesWhilePrinting: Bool { false }
     func whilePrinting(_ parts: Parts, _ s: LiveSession) {}
+}
+
+/// A path a sandbox keeps read-only inside an agent's writable folder.
+struct ProtectedPath: Sendable, Equatable {
+    var path: String
+    /// A folder, else a file.
+    var folder: Bool
+    /// What a missing file is made with: valid and empty for its format (`{}` for JSON).
+    var seed = ""
+
+    static func folder(_ path: String) -> ProtectedPath { ProtectedPath(path: path, folder: true) }
+    static func file(_ path: String, seed: String = "") -> ProtectedPath { ProtectedPath(path: path, folder: false, seed: seed) }
 }
 
 /// An agent's start as it is being prepared: what its adapter is given, what the

@@ -16,11 +16,23 @@ extension ClaudeAgent: AgentRuntime {
         }
     }
 
-    /// Its config folder (transcripts, todos, `CLAUDE_CONFIG_DIR` or `~/.claude`) and
-    /// its configuration file, which it rewrites at every start.
+    /// Its config folder (`CLAUDE_CONFIG_DIR`, else `~/.claude`): transcripts, todos,
+    /// and, sandboxed, its configuration file (`ClaudeSandboxConfig`), which is not bound
+    /// by itself: a file that is a mount point cannot be renamed over.
     func sandboxWrites(env: [String: String], home: String) -> [String] {
-        let folder = env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? (env["HOME"] ?? home) + "/.claude"
-        return [folder, ClaudeTrust.configFile(env: env, home: home)]
+        [Self.configFolder(env: env, home: home)]
+    }
+
+    /// The user's settings (hooks, MCP servers, permissions), instructions, commands,
+    /// subagents, skills, hooks' scripts and plugins, which every session reads.
+    func sandboxProtects(env: [String: String], home: String) -> [ProtectedPath] {
+        let folder = Self.configFolder(env: env, home: home)
+        return [.file(folder + "/settings.json", seed: "{}\n"), .file(folder + "/CLAUDE.md")]
+            + ["commands", "agents", "skills", "hooks", "plugins", "output-styles"].map { .folder(folder + "/" + $0) }
+    }
+
+    static func configFolder(env: [String: String], home: String) -> String {
+        env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? (env["HOME"] ?? home) + "/.claude"
     }
 
     /// A new conversation with an id hivefs picks, or (on restart, once a transcript
@@ -28,6 +40,9 @@ extension ClaudeAgent: AgentRuntime {
     /// file either way.
     func prepare(_ parts: Parts, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
         let name = plan.name, spec = plan.spec, store = parts.store, config = parts.config
+        if spec.sandboxed, let folder = try ClaudeSandboxConfig.prepare(env: AgentEnvironment.compose(overrides: plan.env), home: config.home) {
+            plan.env["CLAUDE_CONFIG_DIR"] = folder
+        }
         let known = plan.record.agentSession, transcript = plan.record.transcript
         let resume = known != nil && transcript.map { Sys.stat($0) != nil } == true
         let session = known ?? UUID().uuidString.lowercased()
@@ -36,7 +51,7 @@ extension ClaudeAgent: AgentRuntime {
         let version = ClaudeVersions.shared.version(program ?? "claude", env: spec.env, log: parts.log)
         // Claude Code's status line carries its cost live; the user's own status line
         // runs from hivefs's, so it still shows.
-        let own = spec.env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let own = plan.env["CLAUDE_CONFIG_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
         let configDir = own ?? config.claudeConfigDir
         let dir = plan.workdir
         let users = ClaudeSettings.StatusLine.user(in: [dir + "/.claude/settings.local.json", dir + "/.claude/settings.json",
@@ -73,7 +88,7 @@ extension ClaudeAgent: AgentRuntime {
     /// error event; the agent starts anyway, and its trust dialog shows in `permission`.
     private func trustFolder(_ parts: Parts, _ s: LiveSession, _ plan: LaunchPlan) {
         guard plan.record.worktree != nil || plan.spec.wantsWorktree || plan.spec.trustsDir else { return }
-        let file = ClaudeTrust.configFile(env: AgentEnvironment.compose(overrides: plan.spec.env), home: parts.config.home)
+        let file = ClaudeTrust.configFile(env: AgentEnvironment.compose(overrides: plan.env), home: parts.config.home)
         do {
             if try ClaudeTrust.trust(plan.workdir, file: file) {
                 parts.machines.step(s, .record(Event(session: s.name, kind: EventKind.trust, detail: "\(plan.workdir) marked trusted in \(file)"), durable: true))
@@ -109,6 +124,60 @@ final class ClaudeVersions: @unchecked Sendable {
         }
         lock.lock(); known[key] = .some(version); lock.unlock()
         return version
+    }
+}
+
+/// Where a sandboxed Claude Code keeps its configuration file, and the file's first copy.
+///
+/// What Claude Code 2.1.337 does with `~/.claude.json` (seen with strace and its
+/// `--debug-file`): it rewrites the file as it starts, after turns and as it exits,
+/// each time taking `~/.claude.json.lock` (a mkdir), writing `~/.claude.json.tmp.PID.HEX`
+/// beside the file (O_CREAT|O_EXCL) and renaming that over the file. In a sandbox,
+/// where $HOME is read-only, the mkdir fails with EROFS ("Failed to save config with
+/// lock"; it writes without the lock then), so does the open, and it goes on without
+/// saving ("Config fallback write also failed; continuing without persisting"):
+/// nothing it records is kept, and what it asks once it asks again (its offer of a
+/// fullscreen renderer comes up after the first turn and takes the keys `send` types:
+/// Enter accepts it and Claude Code starts over). It writes the file in place only when
+/// the temporary file is refused with EACCES or the rename fails (EBUSY, EXDEV…),
+/// never on EROFS, so a writable bind of the file alone is never written.
+///
+/// So a sandboxed Claude Code with no `CLAUDE_CONFIG_DIR` of its own runs with
+/// `CLAUDE_CONFIG_DIR` set to the folder it uses anyway, `~/.claude` (writable in the
+/// sandbox): its transcripts, settings and credentials are where they were, and its
+/// configuration file is `~/.claude/.claude.json`, whose lock, temporary file and
+/// rename are all in that folder. $HOME itself stays read-only. hivefs marks folders
+/// trusted in that file (`ClaudeTrust`, under the same lock), as it does in
+/// `~/.claude.json` for a session outside a sandbox.
+///
+/// The file starts as a copy of `~/.claude.json` (onboarding done, the API key
+/// approved, folders trusted, MCP servers), made when a sandboxed session starts and
+/// finds none; from then on it is the sandboxed sessions' own, and a change to one
+/// file is not seen in the other.
+enum ClaudeSandboxConfig {
+    /// The config folder to give a sandboxed Claude Code, with its configuration file
+    /// copied from `~/.claude.json` when it has none yet; nil when the agent's
+    /// environment `env` names a `CLAUDE_CONFIG_DIR` of its own (its file is in it).
+    static func prepare(env: [String: String], home: String) throws(HiveError) -> String? {
+        guard env["CLAUDE_CONFIG_DIR"].flatMap({ $0.hasPrefix("/") ? $0 : nil }) == nil else { return nil }
+        let home = env["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home
+        let folder = home + "/.claude", file = folder + "/.claude.json", source = home + "/.claude.json"
+        if Sys.stat(file) != nil { return folder }
+        do { try Sys.makeDirectories(folder) } catch { throw error.hive("cannot make \(folder) for the sandbox") }
+        try ClaudeTrust.acquire(file + ".lock")
+        defer { rmdir(file + ".lock") }
+        // Another start made it while this one waited for the lock; none to copy: Claude Code makes it.
+        guard Sys.stat(file) == nil, let st = Sys.stat(source) else { return folder }
+        guard let bytes = Sys.readFile(source, followLinks: true) else {
+            let err = errno
+            throw HiveError(.init(rawValue: err), "cannot read \(source) to copy it for the sandbox: \(String(cString: strerror(err)))")
+        }
+        do {
+            try Sys.writeFileAtomically(file, bytes, mode: st.st_mode & 0o7777)
+        } catch {
+            throw error.hive("cannot write \(file) for the sandbox")
+        }
+        return folder
     }
 }
 

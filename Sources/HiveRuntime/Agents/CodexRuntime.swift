@@ -12,7 +12,17 @@ extension CodexAgent: AgentRuntime {
 
     /// Its home (`$CODEX_HOME`, else `~/.codex`): configuration, rollouts, logs.
     func sandboxWrites(env: [String: String], home: String) -> [String] {
-        [env["CODEX_HOME"] ?? (env["HOME"] ?? home) + "/.codex"]
+        [Self.codexHome(env: env, home: home)]
+    }
+
+    /// Its configuration (`notify`, MCP servers, profiles), instructions and prompts.
+    func sandboxProtects(env: [String: String], home: String) -> [ProtectedPath] {
+        let folder = Self.codexHome(env: env, home: home)
+        return [.file(folder + "/config.toml"), .file(folder + "/AGENTS.md"), .folder(folder + "/prompts")]
+    }
+
+    static func codexHome(env: [String: String], home: String) -> String {
+        env["CODEX_HOME"] ?? (env["HOME"] ?? home) + "/.codex"
     }
 
     /// The rollout of thread `id`: under `$CODEX_HOME/sessions/YYYY/MM/DD/`

@@ -15,6 +15,13 @@ extension GeminiAgent: AgentRuntime {
         [(env["HOME"] ?? home) + "/.gemini"]
     }
 
+    /// Its settings (hooks, MCP servers), instructions, commands and extensions.
+    func sandboxProtects(env: [String: String], home: String) -> [ProtectedPath] {
+        let folder = (env["HOME"] ?? home) + "/.gemini"
+        return [.file(folder + "/settings.json", seed: "{}\n"), .file(folder + "/GEMINI.md"),
+                .folder(folder + "/commands"), .folder(folder + "/extensions")]
+    }
+
     /// Writes the session's settings with hivefs's hooks and returns their path, for
     /// `GEMINI_CLI_SYSTEM_SETTINGS_PATH`. Gemini CLI reads that file in place of the
     /// machine's system settings (`/etc/gemini-cli/settings.json`, or the file the

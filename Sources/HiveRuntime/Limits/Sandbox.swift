@@ -18,7 +18,10 @@ import HiveCore
 ///   read-only;
 /// - writable: its folder or worktree, the repository's `.git` (a worktree
 ///   commits there) less what git runs or follows later outside the sandbox, the
-///   paths its agent writes (`AgentRuntime.sandboxWrites`), the files its hooks and
+///   paths its agent writes (`AgentRuntime.sandboxWrites`: Claude Code's config
+///   folder, where it keeps its configuration file when sandboxed
+///   (`ClaudeSandboxConfig`), Codex's home…) less what other sessions run from
+///   there (`AgentRuntime.sandboxProtects`), the files its hooks and
 ///   status line write in the state directory, and `sandbox.write`;
 /// - the network, unless `sandbox.network=off` (a network namespace with only `lo`).
 ///
@@ -76,8 +79,14 @@ struct Sandbox: Sendable {
     }
 
     /// The words before the wrapped command (which follows `--`).
+    ///
+    /// Without `--die-with-parent`: `kill` sends TERM to every process of the session at
+    /// once, bwrap among them, which dies of it at once; with that option its agent would
+    /// get KILL then, before it could end as it does on TERM (Claude Code records its
+    /// session and runs its SessionEnd hook). The agent is ended as one outside a
+    /// sandbox is: TERM to every process of its tree and cgroup, KILL after the grace.
     var prefix: [String] {
-        var a = [program, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-cgroup-try", "--cap-drop", "ALL",
+        var a = [program, "--unshare-pid", "--unshare-ipc", "--unshare-cgroup-try", "--cap-drop", "ALL",
                  "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         for (p, rule) in ordered {
             switch rule {

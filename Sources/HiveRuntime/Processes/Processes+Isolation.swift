@@ -69,7 +69,8 @@ extension Processes {
         // Under /tmp too: a writable folder there (`dir=/tmp`) would show them again. A
         // tmpfs over the mount point also keeps out a tree mounted there later.
         box.add(hidden.filter { Sys.stat($0) != nil }, .hidden)
-        box.add([store.sessionDir(name)], .exposed)
+        // The other sessions' worktrees are seen as the rest of the machine is, read-only.
+        box.add([store.sessionDir(name), config.worktreesDir].filter { Sys.stat($0) != nil }, .exposed)
         if let tmp = environment["TMPDIR"], tmp.hasPrefix("/"), tmp != "/tmp" {
             if underTmp(tmp) { box.add([tmp], .emptyDir) } else if Sys.stat(tmp) != nil { box.add([tmp], .writable) }
         }
@@ -83,6 +84,21 @@ extension Processes {
                 }
             }
             box.add([path], .writable)
+        }
+        for p in (adapter as? any AgentRuntime)?.sandboxProtects(env: environment, home: home) ?? [] {
+            var st = stat()
+            if lstat(p.path, &st) != 0 {
+                do throws(Errno) {
+                    if p.folder { try Sys.makeDirectory(p.path, mode: 0o700) } else {
+                        try Sys.writeFileAtomically(p.path, Array(p.seed.utf8), mode: 0o600, sync: false)
+                    }
+                } catch {
+                    throw error.hive("cannot make \(p.path) to keep it read-only in the sandbox")
+                }
+            }
+            // A link (the user's dotfiles) keeps its target read-only; the agent cannot
+            // make one in its place, since a path that is protected is a mount point.
+            box.add([p.path], .protected)
         }
         for file in [store.hooksLogPath(name)] + plan.hookFiles {
             try touch(file)
