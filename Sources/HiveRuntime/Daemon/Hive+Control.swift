@@ -167,6 +167,8 @@ extension Hive {
                 return reply(.busy("\(name) is \(state.rawValue); kill it before removing it"))
             }
             gitView.retire(s)
+            // A run whose end no daemon saw (lost in a crash) may have left its cgroup.
+            processes.closeCgroup(s, agentKilled: false)
             let now = Timestamp.now()
             step(s, .record(Event(time: now, session: name, kind: EventKind.removed, detail: "to history", uid: uid), durable: true))
             reports.unfollow(s)

@@ -12,7 +12,7 @@ import SystemPackage
 ///   refused, with ENOTSUP and this type's reason. `cgroups = "off"` never makes one.
 /// - cgroup v2: hivefs makes its cgroups under its own, which must be delegated to
 ///   it (`Delegate=yes` in the systemd unit, as contrib/hivefs.service has, or
-///   `systemd-run --user --scope -p Delegate=yes hivefs mount`). The daemon's own
+///   `systemd-run --user --scope -p Delegate=yes hivefs mount --foreground`). The daemon's own
 ///   processes move to a leaf `hivefs.daemon` first: v2 enables controllers only
 ///   for a cgroup with no processes of its own.
 /// - cgroup v1 (root, or a delegated hierarchy): one directory per controller
@@ -86,13 +86,13 @@ struct Cgroups: Sendable {
         let parent = own + "/" + tag
         let wanted = v2Controllers.map { "+" + $0 }.joined(separator: " ")
         func fail(_ e: HiveError, _ doing: String) -> Result<Cgroups, HiveError> {
-            .failure(HiveError(e.errno, "cgroup v2: cannot \(doing): \(e.reason); hivefs needs its cgroup delegated (Delegate=yes in its systemd unit, or systemd-run --user --scope -p Delegate=yes)"))
+            .failure(HiveError(e.errno, "cgroup v2: cannot \(doing): \(e.reason); hivefs needs its cgroup delegated (Delegate=yes in its systemd unit, or systemd-run --user --scope -p Delegate=yes hivefs mount --foreground)"))
         }
         let enabled = Set(String(decoding: Sys.readFile(own + "/cgroup.subtree_control") ?? [], as: UTF8.self).split(separator: " ").map(String.init))
         if !enabled.isSuperset(of: v2Controllers) {
             let others = SessionCgroup.pids(own).filter { $0 != getpid() }
             if !inLeaf, !others.isEmpty {
-                return .failure(.unsupported("cgroup v2: \(own) holds other processes than hivefs (pids \(others.prefix(5).map(String.init).joined(separator: " "))); hivefs makes cgroups only in a cgroup of its own: run it as a systemd user unit with Delegate=yes (contrib/hivefs.service) or under systemd-run --user --scope -p Delegate=yes"))
+                return .failure(.unsupported("cgroup v2: \(own) holds other processes than hivefs (pids \(others.prefix(5).map(String.init).joined(separator: " "))); hivefs makes cgroups only in a cgroup of its own: run it as a systemd user unit with Delegate=yes (contrib/hivefs.service) or under systemd-run --user --scope -p Delegate=yes hivefs mount --foreground"))
             }
             if let e = makeDir(leaf) { return fail(e, "make \(leaf)") }
             // Every process of the daemon's cgroup (the daemon, a tmux server it started) moves to the leaf.

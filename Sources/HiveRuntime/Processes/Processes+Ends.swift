@@ -16,6 +16,10 @@ extension Processes {
         if case .success(let cgroups) = parts.cgroups, s.with({ $0.handles.cgroup == nil }),
            let found = SessionCgroup.of(pid: pane, in: cgroups, name: s.name) {
             s.with { $0.handles.cgroup = found }
+            // What the record says holds: a daemon that crashed between the kernel and the log is caught up.
+            do throws(HiveError) { try found.apply(s.record.limits) } catch {
+                parts.machines.refused(s.name, HiveError(error.errno, "the limits recorded could not be set again: \(error.reason)"))
+            }
         }
         watchOOM(s, generation: generation)
         do {
