@@ -181,7 +181,8 @@ final class RealSandboxTests: RealClaudeTestCase {
         m.waitState("crash", ["idle"], timeout: 30)
         XCTAssertEqual(m.pid("crash"), pid, "the same agent, still live")
         XCTAssertTrue(alive(pid))
-        XCTAssertFalse(kinds("crash", ["adopted"]).isEmpty, evidence("crash"))
+        // The new daemon adopts it on the session's queue, a moment after the mount answers.
+        XCTAssertTrue(waitUntil(10) { !self.kinds("crash", ["adopted"]).isEmpty }, evidence("crash"))
         XCTAssertEqual(m.write("crash/control", "pause\n"), 0, m.read("crash/control") ?? "")
         XCTAssertEqual(m.state("crash"), "paused")
         XCTAssertTrue(waitUntil(5) { stoppedOrFrozen(pid) }, "\(processTree(pid))")
