@@ -1,5 +1,5 @@
 """What the benchmarks share: a mount of their own, and medians with their spread."""
-import os, shutil, statistics, subprocess, tempfile, time
+import glob, os, shutil, signal, statistics, subprocess, tempfile, time
 
 
 def summary(xs):
@@ -21,19 +21,26 @@ def read_once(path):
 
 class Mount:
     """A hivefs mount in a temporary folder, with its own state and tmux server;
-    leaving the `with` block unmounts it and stops all it started."""
+    leaving the `with` block unmounts it and stops all it started. `config` is the
+    text of its config file (none by default)."""
 
-    def __init__(self, bins, prefix, wait_s=15):
+    def __init__(self, bins, prefix, wait_s=15, config=None):
         self.bins = bins
         self.wait_s = wait_s
         self.work = tempfile.mkdtemp(prefix=prefix)
         self.mnt = os.path.join(self.work, "mnt")
         self.state = os.path.join(self.work, "state")
-        self.sock = f"hivebench-{os.getpid()}"
+        # Its own tmux server: two mounts of one process never share one.
+        self.sock = f"hivebench-{os.getpid()}-{os.path.basename(self.work)}"
+        self.config_text = config
+        self.config = os.path.join(self.work, "none.toml" if config is None else "config.toml")
         self.daemon = None
 
     def __enter__(self):
         os.mkdir(self.mnt)
+        if self.config_text is not None:
+            with open(self.config, "w") as f:
+                f.write(self.config_text)
         self._start()
         return self
 
@@ -41,8 +48,7 @@ class Mount:
         """Stops the daemon as `hivefs unmount` would and mounts again; returns the
         seconds until the new mount answered."""
         subprocess.run(["fusermount3", "-u", self.mnt], stderr=subprocess.DEVNULL)
-        self.daemon.terminate()
-        self.daemon.wait(60)
+        self._stop_daemon(60)
         t0 = time.time()
         self._start()
         return time.time() - t0
@@ -50,7 +56,7 @@ class Mount:
     def _start(self):
         self.daemon = subprocess.Popen(
             [os.path.join(self.bins, "hivefs"), "mount", self.mnt, "--state", self.state, "--socket", self.sock,
-             "--foreground", "--config", os.path.join(self.work, "none.toml")],
+             "--foreground", "--config", self.config],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.work, "daemon.log"), "ab"))
         deadline = time.time() + self.wait_s
         while not os.path.exists(os.path.join(self.mnt, "control")):
@@ -59,6 +65,21 @@ class Mount:
                 raise SystemExit("the mount did not come up")
             time.sleep(0.02)
 
+    def _stop_daemon(self, wait_s):
+        """After the unmount the daemon stops by itself (saving records, removing its
+        cgroups' folders), as after `hivefs unmount`; a TERM meanwhile would cut that
+        short. TERM only if it has not ended in 10 s, then KILL after `wait_s`."""
+        try:
+            self.daemon.wait(10)
+            return
+        except subprocess.TimeoutExpired:
+            self.daemon.terminate()
+        try:
+            self.daemon.wait(wait_s)
+        except subprocess.TimeoutExpired:
+            self.daemon.kill()
+            self.daemon.wait()
+
     def control(self, line):
         with open(os.path.join(self.mnt, "control"), "w") as c:
             c.write(line + "\n")
@@ -66,14 +87,73 @@ class Mount:
     def __exit__(self, *exc):
         subprocess.run(["fusermount3", "-u", "-z", self.mnt], stderr=subprocess.DEVNULL)
         if self.daemon:
-            self.daemon.terminate()
-            try:
-                self.daemon.wait(5)
-            except subprocess.TimeoutExpired:
-                self.daemon.kill()
+            self._stop_daemon(5)
         subprocess.run(["tmux", "-L", self.sock, "kill-server"], stderr=subprocess.DEVNULL)
+        try:
+            os.unlink(os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", self.sock))
+        except OSError:
+            pass
+        # Sessions still running when the daemon stopped keep their cgroups (a daemon
+        # started again would find them): with the daemon and tmux gone, nobody will.
+        self.cgroups_left = remove_cgroups(self.state)
         shutil.rmtree(self.work, ignore_errors=True)
         return False
+
+
+def fnv(text):
+    """FNV-1a of a path as eight hex digits, as hivefs names a state folder's cgroups (`hivefs-HASH`)."""
+    h = 2166136261
+    for b in text.encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return "%08x" % h
+
+
+def cgroup_folders(state):
+    """The cgroup folders hivefs made for the state folder `state` (one per v1
+    controller, or the v2 one), found under this process's own cgroups."""
+    tag = "hivefs-" + fnv(state)
+    own = set()
+    for line in open("/proc/self/cgroup").read().splitlines():
+        own.add(line.split(":", 2)[2])
+    found = set()
+    for path in own:
+        path = path.rstrip("/")
+        found.update(glob.glob(f"/sys/fs/cgroup/*{path}/{tag}") + glob.glob(f"/sys/fs/cgroup{path}/{tag}"))
+    return sorted(found)
+
+
+def remove_cgroups(state):
+    """Removes what is left of the state folder's cgroups: every session's folder is
+    thawed first (a frozen v1 task never ends, and the freezer is one controller of
+    several), its processes killed, then the folders removed, sessions' before their
+    parents. Returns the folders that were left."""
+    parents = cgroup_folders(state)
+    children = sorted(d for p in parents for d in glob.glob(p + "/*") if os.path.isdir(d))
+    for d in children:
+        for f, text in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
+            try:
+                with open(os.path.join(d, f), "w") as w:
+                    w.write(text)
+            except OSError:
+                pass
+    left = children + parents
+    for d in left:
+        for _ in range(200):
+            try:
+                os.rmdir(d)
+                break
+            except OSError:
+                try:
+                    pids = open(os.path.join(d, "cgroup.procs")).read().split()
+                except OSError:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except OSError:
+                        pass
+                time.sleep(0.01)
+    return left
 
 
 class Floor:
