@@ -137,7 +137,14 @@ struct SessionCgroup: Sendable, Equatable {
         }
         if let e = Cgroups.write(file, text) { throw HiveError(e.errno, "cannot \(frozen ? "freeze" : "thaw") the session: \(e.reason)") }
         let end = Sys.monotonicMS() + Int64(timeoutMS)
+        var asked = Sys.monotonicMS()
         while !done() {
+            // v1 freezes in one pass: a task caught where it cannot be frozen (a parent
+            // waiting in vfork for a child) leaves the cgroup FREEZING until asked again.
+            if frozen && version == .v1 && Sys.monotonicMS() - asked >= 20 {
+                _ = Cgroups.write(file, text)
+                asked = Sys.monotonicMS()
+            }
             if Sys.monotonicMS() > end {
                 // A freeze that did not finish is undone: the session stays as its record says, running.
                 if frozen { _ = Cgroups.write(file, version == .v1 ? "THAWED" : "0") }

@@ -48,7 +48,13 @@ final class Processes: Sendable {
                 let (state, scope, cgroup) = s.with { ($0.machine.record.state, $0.handles.scope($0.machine.record), $0.handles.cgroup) }
                 guard state != .paused, let scope else { return nil }
                 // The freezer takes every process at once; signals walk the tree.
-                if let cgroup, cgroup.canFreeze { try cgroup.freeze() } else { _ = try ProcessTree.freeze(scope) }
+                if let cgroup, cgroup.canFreeze { try cgroup.freeze() } else {
+                    do throws(HiveError) { _ = try ProcessTree.freeze(scope) } catch {
+                        // Not every process stopped: those that did run again, as the record says.
+                        try? ProcessTree.thaw(scope)
+                        throw error
+                    }
+                }
                 return step(s, .frozen(reason: reason), place)
             case .thaw:
                 let (scope, cgroup) = s.with { ($0.handles.scope($0.machine.record), $0.handles.cgroup) }
