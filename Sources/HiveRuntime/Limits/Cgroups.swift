@@ -19,7 +19,9 @@ import SystemPackage
 ///   (memory, cpu, cpuacct, pids, freezer), under the daemon's own cgroup in each.
 /// - The folder for a state directory is `hivefs-HASH` (FNV-1a of its path), so
 ///   two daemons never share one and a restarted daemon finds its sessions'; a
-///   session's cgroup is `…/hivefs-HASH/NAME`, made afresh at each start. A
+///   session's cgroup is `…/hivefs-HASH/NAME`, made afresh at each start. In v1
+///   the `hivefs-HASH` folders are made with a session's and taken away when the
+///   last session's goes (v2's keeps the controllers enabled in it). A
 ///   running agent's cgroup is read back from /proc/PID/cgroup, never assumed.
 /// - The launcher (the pane's first process) joins the cgroup before it starts
 ///   setup or agent, so nothing the agent forks is ever outside it.
@@ -64,9 +66,14 @@ struct Cgroups: Sendable {
                     : "no cgroup \(c) controller is mounted (see /proc/self/mountinfo)"))
             }
             let dir = m + "/" + tag
+            // Made to see that it can be, and taken away again while empty: v1 folders
+            // are made as sessions need them, so none is left behind by a daemon that
+            // ran no session (or was killed).
+            let existed = Sys.stat(dir) != nil
             if let e = makeDir(dir) {
                 return .failure(HiveError(e.errno, "cannot make the cgroup \(dir): \(e.reason); run hivefs as root, or on cgroup v2 with its cgroup delegated (Delegate=yes)"))
             }
+            if !existed { rmdir(dir) }
             parents[c] = dir
         }
         return .success(Cgroups(version: .v1, parents: parents))

@@ -30,9 +30,18 @@ struct SessionCgroup: Sendable, Equatable {
                 let e = Errno(rawValue: errno)
                 throw HiveError(e, "cannot remove the previous run's cgroup \(d): \(String(cString: strerror(e.rawValue))) (processes of it still run: \(SessionCgroup.pids(d).map(String.init).joined(separator: " ")))")
             }
-            if let e = Cgroups.makeDir(d) { throw HiveError(e.errno, "cannot make the cgroup \(d): \(e.reason)") }
+            // Its parent may have gone with another session's last folder (v1): made again,
+            // a few times, in case it goes again meanwhile.
+            var made = Cgroups.makeDir(d)
+            for _ in 0..<3 where made?.errno == .noSuchFileOrDirectory {
+                _ = Cgroups.makeDir(SessionCgroup.parent(d))
+                made = Cgroups.makeDir(d)
+            }
+            if let e = made { throw HiveError(e.errno, "cannot make the cgroup \(d): \(e.reason)") }
         }
     }
+
+    static func parent(_ path: String) -> String { String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) }
 
     /// Ends what is left in it and removes its folders: a run's processes end with
     /// it, even those that left its process tree (a daemon it started, a build
@@ -50,6 +59,8 @@ struct SessionCgroup: Sendable, Equatable {
         _ = try? thaw(timeoutMS: 200)
         for d in folders {
             while rmdir(d) != 0 && errno == EBUSY && Sys.monotonicMS() < end { Sys.sleep(ms: 10) }
+            // The daemon's v1 folder goes with its last session's (a full one stays: ENOTEMPTY/EBUSY).
+            if version == .v1 { rmdir(SessionCgroup.parent(d)) }
         }
     }
 
