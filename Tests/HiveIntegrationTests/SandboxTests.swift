@@ -44,6 +44,7 @@ final class SandboxTests: SandboxTestCase {
             git add own.txt && git commit -qm 'from the sandbox' && echo commit-ok; \
             echo 'rm -rf ~' > \(repo)/.git/hooks/post-commit || echo hooks-refused; \
             git config core.hooksPath /tmp || echo config-refused; \
+            echo /tmp > \(repo)/.git/commondir || echo commondir-refused; \
             test -e \(m.state)/link.sock || echo no-link-sock; \
             test -e \(m.mnt)/other/control || echo no-other-sessions; \
             kill -0 \(m.daemon ?? 1) 2>/dev/null || echo no-daemon-pid; \
@@ -59,7 +60,7 @@ final class SandboxTests: SandboxTestCase {
         // (the daemon's link socket, which serves the whole tree, and the mount) are not there.
         XCTAssertTrue(FileManager.default.fileExists(atPath: m.state + "/link.sock"), "the test means something")
         // Nor can it signal, or reach through /proc, a process outside, nor undo its mounts (as root, without capabilities).
-        for expected in ["own-ok", "bashrc-refused", "other-refused", "tmp-ok", "commit-ok", "hooks-refused", "config-refused",
+        for expected in ["own-ok", "bashrc-refused", "other-refused", "tmp-ok", "commit-ok", "hooks-refused", "config-refused", "commondir-refused",
                          "no-link-sock", "no-other-sessions", "no-daemon-pid", "no-proc-root", "no-umount"] {
             XCTAssertTrue(out.contains(expected), "\(expected) missing in:\n\(out)")
         }
@@ -77,6 +78,7 @@ final class SandboxTests: SandboxTestCase {
         XCTAssertEqual(m.sh("cd '\(otherTree)' && git status --porcelain && ls -a").out, otherBefore)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/private.txt"), "its /tmp is its own")
         XCTAssertFalse(FileManager.default.fileExists(atPath: repo + "/.git/hooks/post-commit"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo + "/.git/commondir"), "git would follow it to another repository's config")
         XCTAssertFalse(m.sh("git -C '\(repo)' config core.hooksPath").out.contains("/tmp"))
     }
 

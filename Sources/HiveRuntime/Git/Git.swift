@@ -27,8 +27,11 @@ public struct Git: Sendable {
 
     /// Runs `git -C dir ARGS`.
     @discardableResult
+    /// Runs git in `dir`. Never with an fsmonitor: its command comes from the
+    /// repository's config, which in a folder an agent writes is the agent's, and
+    /// hivefs's git runs outside any sandbox.
     public func run(_ dir: String, _ args: [String]) -> Spawn.Result {
-        Spawn.run([program, "-C", dir] + args, environment: Git.environment, timeoutMS: timeoutMS)
+        Spawn.run([program, "-C", dir, "-c", "core.fsmonitor=false"] + args, environment: Git.environment, timeoutMS: timeoutMS)
     }
 
     /// git's complaint, one line, for a reason.

@@ -113,13 +113,17 @@ extension Processes {
         return box
     }
 
-    /// A repository's `.git` folder is writable (commits go there) but what git runs
-    /// or follows later, outside the sandbox (by the user, or by hivefs's own git for
-    /// the `git` file and new worktrees), is kept read-only: `hooks` (made if
-    /// missing, so that none can be added), `config`, `commondir`, and a worktree's
-    /// own `.git` file and its `gitdir` and `commondir` links. Only a real folder
-    /// counts: a `.git` that is a symbolic link (which the agent could have made on
-    /// its last run) is never bound.
+    /// What of a repository's `.git` a sandboxed agent may write, so that it can
+    /// commit, but never what git runs or follows later outside the sandbox (the
+    /// user's git, and hivefs's own for the `git` file and new worktrees):
+    /// - in a worktree (the usual sandboxed session), only `objects`, `refs`, `logs`
+    ///   and the worktree's own folder in `worktrees/`, less its `gitdir`,
+    ///   `commondir` and `config.worktree`; the worktree's `.git` file is read-only;
+    /// - in the repository's own work tree (whose index and HEAD are in `.git`), all
+    ///   of `.git` less `hooks` (made if missing, so that none can be added),
+    ///   `config`, `commondir` and the worktrees' links.
+    /// Only a real folder counts: a `.git` that is a symbolic link (which the agent
+    /// could have made on its last run) is never bound.
     private func gitWalls(_ box: inout Sandbox, repo: String?, workdir: String, name: String) throws(HiveError) {
         func isFolder(_ p: String) -> Bool {
             var st = stat()
@@ -128,6 +132,30 @@ extension Processes {
         func isFile(_ p: String) -> Bool {
             var st = stat()
             return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        }
+        // A worktree of `repo`: its `.git` file names its folder under the repository's `.git/worktrees`.
+        if let repo, isFile(workdir + "/.git"), isFolder(repo + "/.git"),
+           let text = Sys.readFile(workdir + "/.git").map({ String(decoding: $0, as: UTF8.self).trimmingWhitespace() }),
+           text.hasPrefix("gitdir: ") {
+            let own = String(text.dropFirst("gitdir: ".count))
+            let common = repo + "/.git"
+            guard own.hasPrefix(common + "/worktrees/"), !own.contains("/../"), isFolder(own) else {
+                throw .denied("sandbox=bwrap: \(workdir)/.git names \(own), which is not one of \(common)'s worktrees")
+            }
+            // Seen (its config, its HEAD) even where it lives under /tmp, read-only.
+            box.add([common], .readOnly)
+            for sub in ["objects", "refs", "logs"] {
+                let path = common + "/" + sub
+                if !isFolder(path) {
+                    guard Sys.stat(path) == nil else { throw .denied("sandbox=bwrap: \(path) is not a folder") }
+                    do { try Sys.makeDirectory(path, mode: 0o755) } catch { throw error.hive("cannot make \(path) for the sandbox") }
+                }
+                box.add([path], .writable)
+            }
+            box.add([own], .writable)
+            box.add(["gitdir", "commondir", "config.worktree"].map { own + "/" + $0 }.filter(isFile), .protected)
+            box.add([workdir + "/.git"], .protected)
+            return
         }
         for git in Set([repo.map { $0 + "/.git" }, workdir + "/.git"].compactMap { $0 }) where isFolder(git) {
             let hooks = git + "/hooks"
