@@ -85,7 +85,8 @@ final class SandboxTests: SandboxTestCase {
     func testTheWholeTreeIsPausedResumedKilledAndRestartedInsideTheSandbox() throws {
         let file = m.root + "/count"
         let script = "echo started >> \(m.root)/starts; while :; do echo x >> \(file); sleep 0.05; done"
-        XCTAssertEqual(m.write("control", "new s agent=shell dir=\(m.root) sandbox=bwrap sandbox.write=\(m.root) command=\"sh -c '\(script)'\"\n"), 0,
+        try FileManager.default.createDirectory(atPath: m.root + "/proj", withIntermediateDirectories: true)
+        XCTAssertEqual(m.write("control", "new s agent=shell dir=\(m.root)/proj sandbox=bwrap sandbox.write=\(m.root) command=\"sh -c '\(script)'\"\n"), 0,
                        m.read("control") ?? "")
         m.waitState("s", ["working", "idle"])
         func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? -1 }
@@ -125,9 +126,10 @@ final class SandboxTests: SandboxTestCase {
         try "import socket\nprint(socket.create_connection(('127.0.0.1', \(port)), timeout=5).recv(64))\n"
             .write(toFile: home + "/client.py", atomically: true, encoding: .utf8)
         let client = "sh -c 'python3 \(home)/client.py; echo client-done; sleep 60'"
-        XCTAssertEqual(m.write("control", "new cut agent=shell sandbox=bwrap sandbox.network=off command=\"\(client)\"\n"), 0,
+        try FileManager.default.createDirectory(atPath: m.root + "/proj", withIntermediateDirectories: true)
+        XCTAssertEqual(m.write("control", "new cut agent=shell dir=\(m.root)/proj sandbox=bwrap sandbox.network=off command=\"\(client)\"\n"), 0,
                        m.read("control") ?? "")
-        XCTAssertEqual(m.write("control", "new open agent=shell sandbox=bwrap command=\"\(client)\"\n"), 0)
+        XCTAssertEqual(m.write("control", "new open agent=shell dir=\(m.root)/proj sandbox=bwrap command=\"\(client)\"\n"), 0)
         waitPrinted("cut", "client-done")
         waitPrinted("open", "client-done")
         XCTAssertTrue(printed("cut").contains("ConnectionRefusedError") || printed("cut").contains("Network is unreachable"), printed("cut"))
@@ -144,9 +146,14 @@ final class SandboxTests: SandboxTestCase {
                        "a network rule needs a sandbox")
         XCTAssertNil(m.read("a/state"))
         // A writable path that is not there fails the start, with the path named.
-        XCTAssertEqual(m.write("control", "new b agent=shell command=\"sleep 30\" sandbox=bwrap sandbox.write=\(m.root)/nowhere\n"), 0)
+        try FileManager.default.createDirectory(atPath: m.root + "/proj", withIntermediateDirectories: true)
+        XCTAssertEqual(m.write("control", "new b agent=shell dir=\(m.root)/proj command=\"sleep 30\" sandbox=bwrap sandbox.write=\(m.root)/nowhere\n"), 0)
         m.waitState("b", ["failed"])
         XCTAssertTrue((m.status("b", "reason") ?? "").contains("\(m.root)/nowhere does not exist"), m.read("b/status") ?? "")
+        // Its folder is writable whole: the home (the default dir) is refused, with the way out.
+        XCTAssertEqual(m.write("control", "new h agent=shell command=\"sleep 30\" sandbox=bwrap\n"), 0)
+        m.waitState("h", ["failed"])
+        XCTAssertTrue((m.status("h", "reason") ?? "").contains("holds the home"), m.read("h/status") ?? "")
         // The spec file of a new session.
         XCTAssertEqual(mkdir(m.mnt + "/c", 0o755), 0)
         XCTAssertEqual(m.read("c/sandbox"), "none\n")
@@ -183,7 +190,8 @@ final class BrokenSandboxTests: SandboxTestCase {
         try "#!/bin/sh\necho 'bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces.' >&2\nexit 1\n"
             .write(toFile: m.root + "/no/bwrap", atomically: true, encoding: .utf8)
         chmod(m.root + "/no/bwrap", 0o755)
-        XCTAssertEqual(m.write("control", "new a agent=shell command=\"touch \(m.root)/ran\"\n"), 0)
+        try FileManager.default.createDirectory(atPath: m.root + "/proj", withIntermediateDirectories: true)
+        XCTAssertEqual(m.write("control", "new a agent=shell dir=\(m.root)/proj command=\"touch \(m.root)/ran\"\n"), 0)
         m.waitState("a", ["failed"])
         let reason = m.status("a", "reason") ?? ""
         XCTAssertTrue(reason.contains("user namespaces are disabled"), reason)

@@ -62,8 +62,20 @@ struct Sandbox: Sendable {
         self.workdir = workdir
     }
 
+    /// Adds paths, each as its real path (links and `..` resolved, where it exists):
+    /// the order of mounts is the order of real paths, and bwrap binds real places.
     mutating func add(_ paths: [String], _ rule: Rule) {
-        for p in paths where p.hasPrefix("/") && p != "/" { mounts.append((p, rule)) }
+        for p in paths where p.hasPrefix("/") && p != "/" {
+            let real = Sandbox.realPath(p)
+            if real != "/" { mounts.append((real, rule)) }
+        }
+    }
+
+    /// `realpath(3)` of a path that exists; the path as given otherwise.
+    static func realPath(_ p: String) -> String {
+        guard let r = realpath(p, nil) else { return p }
+        defer { free(r) }
+        return String(cString: r)
     }
 
     /// The mounts in the order they are made: by path, component by component

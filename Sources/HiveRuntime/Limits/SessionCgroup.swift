@@ -47,8 +47,15 @@ struct SessionCgroup: Sendable, Equatable {
     /// it, even those that left its process tree (a daemon it started, a build
     /// server), so that the next start finds the name free. Frozen first, so that
     /// none forks while they are killed, then thawed, since a frozen v1 task does not
-    /// die. Waits up to `ms` for the last ones to go.
-    func remove(ms: Int = 2000) {
+    /// die. `graceMS` after a TERM comes first, as `kill` gives (a server the agent
+    /// left running shuts down as it would on a kill). Waits up to `ms` more for the
+    /// last ones to go.
+    func remove(graceMS: Int = 0, ms: Int = 2000) {
+        if graceMS > 0, !pids.isEmpty {
+            for pid in pids { Sys.signal(pid, SIGTERM); Sys.signal(pid, SIGCONT) }
+            let graceEnd = Sys.monotonicMS() + Int64(graceMS)
+            while !pids.isEmpty && Sys.monotonicMS() < graceEnd { Sys.sleep(ms: 10) }
+        }
         let end = Sys.monotonicMS() + Int64(ms)
         while !pids.isEmpty && Sys.monotonicMS() < end {
             if canFreeze { try? freeze(timeoutMS: 200) }

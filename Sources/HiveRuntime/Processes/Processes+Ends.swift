@@ -144,7 +144,7 @@ extension Processes {
             if usage.oom > s.record.oomKills { step(s, .oomKilled(count: usage.oom)) }
             step(s, .usage(usage))
         }
-        cgroup.remove()
+        cgroup.remove(graceMS: config.killGraceMS)
         s.with { $0.handles.cgroup = nil }
         return agentKilled && (usage?.oom ?? 0) > 0
     }

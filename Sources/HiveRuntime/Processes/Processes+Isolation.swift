@@ -74,6 +74,15 @@ extension Processes {
         if let tmp = environment["TMPDIR"], tmp.hasPrefix("/"), tmp != "/tmp" {
             if underTmp(tmp) { box.add([tmp], .emptyDir) } else if Sys.stat(tmp) != nil { box.add([tmp], .writable) }
         }
+        // Its folder is writable whole: one that holds the home, the state directory or the
+        // mount (`dir` defaults to the home) would open what the sandbox is for.
+        let realWork = Sandbox.realPath(plan.workdir)
+        for (what, path) in [("the home", home), ("hivefs's state directory", config.stateDir), ("the mount", config.mountpoint)] {
+            let real = Sandbox.realPath(path)
+            if real == realWork || real.hasPrefix(realWork == "/" ? "/" : realWork + "/") {
+                throw .invalid("sandbox=bwrap: the session's folder \(plan.workdir) holds \(what) (\(path)), which it could then write; give it a project folder (dir=~/src/app) or worktree=yes")
+            }
+        }
         box.add([plan.workdir], .writable)
         try gitWalls(&box, repo: repo, workdir: plan.workdir, name: name)
         // The agent's own folders, made if missing (a first run), and its config files, which must exist to be bound.
@@ -95,9 +104,11 @@ extension Processes {
                 } catch {
                     throw error.hive("cannot make \(p.path) to keep it read-only in the sandbox")
                 }
+            } else if (st.st_mode & S_IFMT) == S_IFLNK {
+                // The target could be kept read-only, but the link itself, in a folder the
+                // agent writes, could be replaced by a file of its own.
+                throw .denied("sandbox=bwrap: \(p.path) is a symbolic link; hivefs keeps it read-only in a sandbox and cannot keep a link so: make it the file or folder itself, or use sandbox=none")
             }
-            // A link (the user's dotfiles) keeps its target read-only; the agent cannot
-            // make one in its place, since a path that is protected is a mount point.
             box.add([p.path], .protected)
         }
         for file in [store.hooksLogPath(name)] + plan.hookFiles {
