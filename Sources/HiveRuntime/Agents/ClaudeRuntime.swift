@@ -24,11 +24,14 @@ extension ClaudeAgent: AgentRuntime {
     }
 
     /// The user's settings (hooks, MCP servers, permissions), instructions, commands,
-    /// subagents, skills, hooks' scripts and plugins, which every session reads.
+    /// subagents, skills, hooks' scripts and plugins, which every session reads; the
+    /// shell snapshots every session sources before each Bash call; `local/`, where
+    /// a local install keeps the `claude` program itself.
     func sandboxProtects(env: [String: String], home: String) -> [ProtectedPath] {
         let folder = Self.configFolder(env: env, home: home)
-        return [.file(folder + "/settings.json", seed: "{}\n"), .file(folder + "/CLAUDE.md")]
-            + ["commands", "agents", "skills", "hooks", "plugins", "output-styles"].map { .folder(folder + "/" + $0) }
+        return [.file(folder + "/settings.json", seed: "{}\n"), .file(folder + "/settings.local.json", seed: "{}\n"),
+                .file(folder + "/CLAUDE.md")]
+            + ["commands", "agents", "skills", "hooks", "plugins", "output-styles", "shell-snapshots", "local"].map { .folder(folder + "/" + $0) }
     }
 
     static func configFolder(env: [String: String], home: String) -> String {

@@ -15,10 +15,13 @@ extension CodexAgent: AgentRuntime {
         [Self.codexHome(env: env, home: home)]
     }
 
-    /// Its configuration (`notify`, MCP servers, profiles), instructions and prompts.
+    /// Its configuration (`notify`, MCP servers, profiles), the `.env` it loads at
+    /// start, instructions, prompts, exec-policy rules and skills.
     func sandboxProtects(env: [String: String], home: String) -> [ProtectedPath] {
         let folder = Self.codexHome(env: env, home: home)
-        return [.file(folder + "/config.toml"), .file(folder + "/AGENTS.md"), .folder(folder + "/prompts")]
+        return [.file(folder + "/config.toml"), .file(folder + "/.env"), .file(folder + "/AGENTS.md"),
+                .file(folder + "/AGENTS.override.md")]
+            + ["prompts", "rules", "skills"].map { .folder(folder + "/" + $0) }
     }
 
     static func codexHome(env: [String: String], home: String) -> String {

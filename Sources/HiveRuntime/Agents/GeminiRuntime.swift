@@ -18,7 +18,7 @@ extension GeminiAgent: AgentRuntime {
     /// Its settings (hooks, MCP servers), instructions, commands and extensions.
     func sandboxProtects(env: [String: String], home: String) -> [ProtectedPath] {
         let folder = (env["HOME"] ?? home) + "/.gemini"
-        return [.file(folder + "/settings.json", seed: "{}\n"), .file(folder + "/GEMINI.md"),
+        return [.file(folder + "/settings.json", seed: "{}\n"), .file(folder + "/.env"), .file(folder + "/GEMINI.md"),
                 .folder(folder + "/commands"), .folder(folder + "/extensions")]
     }
 
