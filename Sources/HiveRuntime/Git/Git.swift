@@ -27,11 +27,13 @@ public struct Git: Sendable {
 
     /// Runs `git -C dir ARGS`.
     @discardableResult
-    /// Runs git in `dir`. Never with an fsmonitor: its command comes from the
-    /// repository's config, which in a folder an agent writes is the agent's, and
-    /// hivefs's git runs outside any sandbox.
+    /// Runs git in `dir`. Never with an fsmonitor or hooks: their commands come from
+    /// the repository's config and folders, which an agent may write, and hivefs's
+    /// git runs outside any sandbox (a worktree hivefs makes runs no post-checkout
+    /// hook; `setup=` is what runs there). Both settings reach the git a submodule runs.
     public func run(_ dir: String, _ args: [String]) -> Spawn.Result {
-        Spawn.run([program, "-C", dir, "-c", "core.fsmonitor=false"] + args, environment: Git.environment, timeoutMS: timeoutMS)
+        Spawn.run([program, "-C", dir, "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"] + args,
+                  environment: Git.environment, timeoutMS: timeoutMS)
     }
 
     /// git's complaint, one line, for a reason.
@@ -129,7 +131,8 @@ public struct Git: Sendable {
 
     /// Everything the `git` file shows, for the work tree at `dir`.
     public func facts(_ dir: String, repo: String?, worktree: String?, base: String?, now: () -> Timestamp) -> GitFacts {
-        let r = run(dir, ["status", "--porcelain=v2", "--branch", "-z"])
+        // A submodule's own work tree is not looked into (its git would read its own config).
+        let r = run(dir, ["status", "--porcelain=v2", "--branch", "-z", "--ignore-submodules=dirty"])
         guard r.ok else {
             var f = GitFacts.notARepository(dir, at: now())
             if !Git.complaint(r).contains("not a git repository") { f.error = Git.complaint(r) }
@@ -145,7 +148,7 @@ public struct Git: Sendable {
             f.baseSubject = subject(dir, base)
             let c = run(dir, ["rev-list", "--count", base + "..HEAD"])
             f.commits = c.ok ? Int(c.stdout.trimmingWhitespace()) : nil
-            let d = run(dir, ["diff", "--shortstat", base, "--"])
+            let d = run(dir, ["diff", "--shortstat", "--no-ext-diff", "--no-textconv", base, "--"])
             f.diff = d.ok ? GitDiffStat.parse(d.stdout) : nil
         }
         f.updated = now()

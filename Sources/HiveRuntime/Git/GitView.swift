@@ -121,7 +121,11 @@ final class GitView: Sendable {
         guard let r else { return }
         gitQueue.async { [self] in
             let folder = folder(r)
-            let facts = git.facts(folder, repo: r.repo, worktree: r.worktree, base: r.base, now: { .now() })
+            // A sandboxed session whose folder was no repository when it started may have
+            // made one, with a config of its own: hivefs's git, outside the sandbox, does not read it.
+            let facts = r.spec.sandboxed && r.repo == nil && r.worktree == nil
+                ? GitFacts.notARepository(folder, at: .now())
+                : git.facts(folder, repo: r.repo, worktree: r.worktree, base: r.base, now: { .now() })
             if let oid = facts.status?.oid { s.ingest.async { [self] in noteHead(s, oid) } }
             let (again, waiters) = s.with { inside in
                 var was = inside.handles.git, now = facts
