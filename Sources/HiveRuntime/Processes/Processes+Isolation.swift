@@ -84,19 +84,17 @@ extension Processes {
             }
         }
         box.add([plan.workdir], .writable)
-        try gitWalls(&box, repo: repo, workdir: plan.workdir, name: name)
-        // The agent's own folders, made if missing (a first run), and its config files, which must exist to be bound.
+        try gitWalls(&box, repo: repo, workdir: plan.workdir)
+        // The agent's own folders, made if missing (a first run), since only what exists can be bound.
         for path in (adapter as? any AgentRuntime)?.sandboxWrites(env: environment, home: home) ?? [] {
             if Sys.stat(path) == nil {
-                if path.hasSuffix(".json") { try touch(path) } else {
-                    do { try Sys.makeDirectories(path) } catch { throw error.hive("cannot make \(path) for the sandbox") }
-                }
+                do { try Sys.makeDirectories(path) } catch { throw error.hive("cannot make \(path) for the sandbox") }
             }
             box.add([path], .writable)
         }
         for p in (adapter as? any AgentRuntime)?.sandboxProtects(env: environment, home: home) ?? [] {
-            var st = stat()
-            if lstat(p.path, &st) != 0 {
+            switch Processes.kind(p.path) {
+            case nil:
                 do throws(Errno) {
                     if p.folder { try Sys.makeDirectory(p.path, mode: 0o700) } else {
                         try Sys.writeFileAtomically(p.path, Array(p.seed.utf8), mode: 0o600, sync: false)
@@ -104,10 +102,12 @@ extension Processes {
                 } catch {
                     throw error.hive("cannot make \(p.path) to keep it read-only in the sandbox")
                 }
-            } else if (st.st_mode & S_IFMT) == S_IFLNK {
+            case S_IFLNK:
                 // The target could be kept read-only, but the link itself, in a folder the
                 // agent writes, could be replaced by a file of its own.
                 throw .denied("sandbox=bwrap: \(p.path) is a symbolic link; hivefs keeps it read-only in a sandbox and cannot keep a link so: make it the file or folder itself, or use sandbox=none")
+            default:
+                break
             }
             box.add([p.path], .protected)
         }
@@ -135,15 +135,9 @@ extension Processes {
     ///   `config`, `commondir` and the worktrees' links.
     /// Only a real folder counts: a `.git` that is a symbolic link (which the agent
     /// could have made on its last run) is never bound.
-    private func gitWalls(_ box: inout Sandbox, repo: String?, workdir: String, name: String) throws(HiveError) {
-        func isFolder(_ p: String) -> Bool {
-            var st = stat()
-            return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-        }
-        func isFile(_ p: String) -> Bool {
-            var st = stat()
-            return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
-        }
+    private func gitWalls(_ box: inout Sandbox, repo: String?, workdir: String) throws(HiveError) {
+        func isFolder(_ p: String) -> Bool { Processes.kind(p) == S_IFDIR }
+        func isFile(_ p: String) -> Bool { Processes.kind(p) == S_IFREG }
         // A worktree of `repo`: its `.git` file names its folder under the repository's `.git/worktrees`.
         if let repo, isFile(workdir + "/.git"), isFolder(repo + "/.git"),
            let text = Sys.readFile(workdir + "/.git").map({ String(decoding: $0, as: UTF8.self).trimmingWhitespace() }),
@@ -193,6 +187,12 @@ extension Processes {
             throw HiveError(e, "cannot make \(path) for the sandbox: \(String(cString: strerror(e.rawValue)))")
         }
         Sys.close(fd)
+    }
+
+    /// What `path` itself is (`S_IFDIR`, `S_IFREG`, `S_IFLNK`…: a link is not followed), or nil when nothing is there.
+    static func kind(_ path: String) -> mode_t? {
+        var st = stat()
+        return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
     }
 
     static func folder(_ path: String) -> String {
