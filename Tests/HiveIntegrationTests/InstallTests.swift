@@ -12,6 +12,7 @@ final class InstallTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: root + "/home", withIntermediateDirectories: true)
         addTeardownBlock { [self] in
             sh("fusermount3 -u -z '\(root)/home/hive' 2>/dev/null; tmux -L install-\(getpid()) kill-server 2>/dev/null")
+            MountFixture.removeCgroups(root + "/home/.local/state/hivefs")
             try? FileManager.default.removeItem(atPath: root)
         }
     }

@@ -150,21 +150,34 @@ final class MountFixture {
 
     /// The folder name of the cgroups the daemon makes for this state directory
     /// (`hivefs-` and the FNV-1a of its path, as Cgroups.swift makes it).
-    var cgroupTag: String {
+    var cgroupTag: String { MountFixture.cgroupTag(state) }
+
+    static func cgroupTag(_ state: String) -> String {
         var h: UInt32 = 2_166_136_261
         for b in state.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
         return "hivefs-" + String(format: "%08x", h)
     }
 
     /// The cgroup folders made for this state directory that are still there.
-    var cgroupFolders: [String] {
-        sh("find /sys/fs/cgroup -depth -type d -path '*/\(cgroupTag)*' 2>/dev/null").out.split(separator: "\n").map(String.init)
+    var cgroupFolders: [String] { MountFixture.cgroupFolders(state) }
+
+    /// The cgroup folders made for a state directory, deepest first (`find -depth`).
+    static func cgroupFolders(_ state: String) -> [String] {
+        let out = NSTemporaryDirectory() + "hivefs-cgroups-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        defer { unlink(out) }
+        guard let pid = spawn(["/usr/bin/find", "/sys/fs/cgroup", "-depth", "-type", "d", "-path", "*/\(cgroupTag(state))*"],
+                              stdout: out, stderr: "/dev/null") else { return [] }
+        var st: Int32 = 0
+        while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+        return ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
     /// Removes what is left of the cgroups of this state directory (a session the
     /// test killed by hand): thawed, emptied, deepest first.
-    func removeCgroups() {
-        let folders = cgroupFolders
+    func removeCgroups() { MountFixture.removeCgroups(state) }
+
+    static func removeCgroups(_ state: String) {
+        let folders = cgroupFolders(state)
         guard !folders.isEmpty else { return }
         for f in folders where FileManager.default.fileExists(atPath: f + "/freezer.state") {
             try? "THAWED".write(toFile: f + "/freezer.state", atomically: false, encoding: .utf8)
@@ -174,7 +187,7 @@ final class MountFixture {
                 kill(pid, SIGKILL)
             }
         }
-        _ = waitUntil(3) { self.cgroupFolders.allSatisfy { rmdir($0) == 0 || errno == ENOENT } }
+        _ = waitUntil(3) { cgroupFolders(state).allSatisfy { rmdir($0) == 0 || errno == ENOENT } }
     }
 
     // MARK: helpers
