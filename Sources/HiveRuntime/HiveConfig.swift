@@ -63,7 +63,7 @@ public struct HiveConfig: Sendable {
         self.executable = executable
         self.worktreesDir = stateDir + "/worktrees"
         let configFile = HiveConfig.defaultConfigFile(home: home)
-        self.agentsDir = String(configFile[..<(configFile.lastIndex(of: "/") ?? configFile.endIndex)]) + "/agents"
+        self.agentsDir = Sys.folder(of: configFile) + "/agents"
         let beside = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)]) + "/hivefs-hook"
         self.hookCommand = access(beside, X_OK) == 0 ? [beside] : [executable, "hook"]
         if let c = ProcessInfo.processInfo.environment["CLAUDE_CONFIG_DIR"], c.hasPrefix("/") {

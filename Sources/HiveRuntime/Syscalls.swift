@@ -136,6 +136,11 @@ public enum Sys {
     }
 
     /// Where a symbolic link points, or nil when the path is not one.
+    /// The folder a path is in: everything before its last `/` (the path itself when it has none).
+    public static func folder(of path: String) -> String {
+        String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+    }
+
     public static func linkTarget(_ path: String) -> String? {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink(path, &buf, buf.count - 1)

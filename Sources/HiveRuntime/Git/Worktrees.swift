@@ -38,7 +38,7 @@ struct Worktrees: Sendable {
         }
         let path = folder + "/" + (top.split(separator: "/").last.map(String.init) ?? "repo") + "/" + name
         if Sys.stat(path) != nil { return .failure(.exists("\(what): \(path) exists; hivefs never writes over it")) }
-        do { try Sys.makeDirectories(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])) } catch {
+        do { try Sys.makeDirectories(Sys.folder(of: path)) } catch {
             return .failure(error.hive("\(what): cannot create the folder for \(path)"))
         }
         if let why = git.addWorktree(top, path: path, branch: branch, base: base) {

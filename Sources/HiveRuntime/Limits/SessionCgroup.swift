@@ -34,14 +34,13 @@ struct SessionCgroup: Sendable, Equatable {
             // a few times, in case it goes again meanwhile.
             var made = Cgroups.makeDir(d)
             for _ in 0..<3 where made?.errno == .noSuchFileOrDirectory {
-                _ = Cgroups.makeDir(SessionCgroup.parent(d))
+                _ = Cgroups.makeDir(Sys.folder(of: d))
                 made = Cgroups.makeDir(d)
             }
             if let e = made { throw HiveError(e.errno, "cannot make the cgroup \(d): \(e.reason)") }
         }
     }
 
-    static func parent(_ path: String) -> String { String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) }
 
     /// Ends what is left in it and removes its folders: a run's processes end with
     /// it, even those that left its process tree (a daemon it started, a build
@@ -67,7 +66,7 @@ struct SessionCgroup: Sendable, Equatable {
         for d in folders {
             while rmdir(d) != 0 && errno == EBUSY && Sys.monotonicMS() < end { Sys.sleep(ms: 10) }
             // The daemon's v1 folder goes with its last session's (a full one stays: ENOTEMPTY/EBUSY).
-            if version == .v1 { rmdir(SessionCgroup.parent(d)) }
+            if version == .v1 { rmdir(Sys.folder(of: d)) }
         }
     }
 

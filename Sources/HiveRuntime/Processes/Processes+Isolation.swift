@@ -58,8 +58,8 @@ extension Processes {
         let home = environment["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? config.home
         // What lives under /tmp is hidden by its tmpfs: shown again, read-only.
         let underTmp = { (p: String) in p == "/tmp" || p.hasPrefix("/tmp/") }
-        let shown = [home, config.home, Processes.folder(config.executable)]
-            + config.hookCommand.prefix(1).map(Processes.folder)
+        let shown = [home, config.home, Sys.folder(of: config.executable)]
+            + config.hookCommand.prefix(1).map(Sys.folder(of:))
             + (environment["PATH"] ?? "").split(separator: ":").map(String.init)
         box.add(shown.filter { underTmp($0) && Sys.stat($0) != nil }, .readOnly)
         // The ways out and the other sessions: hidden. Its own state folder (its hooks'
@@ -193,9 +193,5 @@ extension Processes {
     static func kind(_ path: String) -> mode_t? {
         var st = stat()
         return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
-    }
-
-    static func folder(_ path: String) -> String {
-        String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
     }
 }
