@@ -114,7 +114,9 @@ final class RealSandboxTests: RealClaudeTestCase {
         // What it may not write failed as its own tool's error, and nothing changed.
         let errors = toolErrors("box")
         for target in [home + "/.bashrc", other + "/a.txt", home + "/.claude/settings.json"] {
-            XCTAssertTrue(errors.contains { $0.contains(target) && ($0.contains("Read-only file system") || $0.contains("Permission denied")) },
+            // bash says "Read-only file system", zsh (Claude Code's shell where it is installed) "read-only file system".
+            XCTAssertTrue(errors.contains { $0.contains(target) && ($0.lowercased().contains("read-only file system")
+                                                                       || $0.lowercased().contains("permission denied")) },
                           "\(target): \(errors)")
         }
         XCTAssertEqual(Set(errors).count, 3, "only those three failed (a transcript may hold a result twice): \(errors)")
