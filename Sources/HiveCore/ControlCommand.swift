@@ -21,6 +21,9 @@ public enum SessionCommand: Sendable, Equatable {
     case answer(id: Int, option: Int)
     /// Sets or removes (nil) one of the session's kernel limits.
     case limit(ResourceLimits.Key, Int64?)
+    /// Makes session `name` from this one's point, its spec changed by `settings`
+    /// (`KEY=VALUE` words, checked when the spec is known: `SessionSpec.applying`).
+    case fork(name: String, settings: [String])
 
     /// The verb, as `events` and errors name it.
     public var verb: String {
@@ -39,6 +42,7 @@ public enum SessionCommand: Sendable, Equatable {
         case .deny: return "deny"
         case .answer: return "answer"
         case .limit: return "limit"
+        case .fork: return "fork"
         }
     }
 }
@@ -69,12 +73,25 @@ public enum Budget: Sendable, Equatable, Codable {
 public enum RootCommand: Sendable, Equatable {
     /// Create and start a session.
     case new(name: String, spec: SessionSpec)
+    /// Create and start a session forked from `parent` (`new NAME from=PARENT …`): the
+    /// parent's spec changed by `settings` (`KEY=VALUE` words, `SessionSpec.applying`).
+    case fork(name: String, parent: String, settings: [String])
     /// Delete the history entries removed more than this many seconds ago.
     case pruneHistory(olderThan: Int64)
     /// Show another host as `@NAME`, reached by ssh at `destination`.
     case hostAdd(name: String, destination: String)
     /// Stop showing a host added with `hostAdd`.
     case hostRemove(name: String)
+}
+
+extension RootCommand {
+    /// The session a command makes, if it makes one.
+    public var made: String? {
+        switch self {
+        case .new(let name, _), .fork(let name, _, _): return name
+        default: return nil
+        }
+    }
 }
 
 /// Parses writes to `control` files. A write is checked whole: if any line is
@@ -167,6 +184,13 @@ public enum ControlParser {
             guard words.count == 2 else { throw .invalid("limit needs a key and a value: limit memory 4G, limit cpu 150%, limit pids 512, limit KEY off") }
             let key = try ResourceLimits.Key(word: words[0])
             return .limit(key, try ResourceLimits.parse(key, words[1]))
+        case "fork":
+            let words = try QuotedWords.split(rest)
+            guard let name = words.first else { throw .invalid("fork needs the new session's name: fork NEW [KEY=VALUE ...]") }
+            try SessionName.validate(name)
+            let settings = Array(words.dropFirst())
+            try SessionSpec.checkWords(settings, forking: true)
+            return .fork(name: name, settings: settings)
         case "new":
             throw .invalid("new belongs in the root control file, not a session's")
         default:
@@ -180,7 +204,7 @@ public enum ControlParser {
         var names: Set<String> = []
         for line in try lines(bytes) {
             let cmd = try rootCommand(line, home: home, agents: agents)
-            if case .new(let name, _) = cmd {
+            if let name = cmd.made {
                 guard names.insert(name).inserted else { throw .exists("session '\(name)' is named twice in one write") }
             }
             out.append(cmd)
@@ -223,24 +247,14 @@ public enum ControlParser {
         let words = try QuotedWords.split(rest)
         guard let name = words.first else { throw .invalid("new needs a session name: new NAME [KEY=VALUE ...]") }
         try SessionName.validate(name)
-        var spec = SessionSpec()
-        var seen: Set<String> = []
-        for word in words.dropFirst() {
-            guard let eq = word.firstIndex(of: "=") else {
-                throw .invalid("'\(Text.printable(word))' is not KEY=VALUE")
-            }
-            let key = String(word[..<eq])
-            let value = String(word[word.index(after: eq)...])
-            guard seen.insert(key).inserted else { throw .invalid("\(Text.printable(key)) is given twice") }
-            if key.hasPrefix("env.") {
-                try spec.setEnv(String(key.dropFirst(4)), value)
-            } else if let k = SpecKey(rawValue: key) {
-                try spec.set(k, value, home: home, agents: agents)
-            } else if try !spec.setDotted(key, value, home: home) {
-                let keys = SpecKey.allCases.map(\.rawValue) + DottedKey.names + ["env.NAME"]
-                throw .invalid("unknown key '\(Text.printable(key))'; keys: \(keys.joined(separator: ", "))")
-            }
+        var settings = Array(words.dropFirst())
+        if let i = settings.firstIndex(where: { $0.hasPrefix("from=") }) {
+            let parent = String(settings.remove(at: i).dropFirst("from=".count))
+            try SessionName.validate(parent)
+            try SessionSpec.checkWords(settings, forking: true)
+            return .fork(name: name, parent: parent, settings: settings)
         }
+        let spec = try SessionSpec().applying(settings, home: home, agents: agents)
         try spec.checkStartable(agents: agents)
         return .new(name: name, spec: spec)
     }

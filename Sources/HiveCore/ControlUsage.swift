@@ -15,6 +15,7 @@ public enum ControlUsage {
         deny [ID]          answer it with its no option
         answer ID N        pick option N of question ID (as permission numbers them)
         limit KEY V|off    change a kernel limit: memory 4G, cpu 150%, pids 512
+        fork NEW [K=V ...] a new session from here: conversation, HEAD, changes
 
         """
 
@@ -25,6 +26,7 @@ public enum ControlUsage {
             sandbox=none|bwrap  sandbox.network=on|off  sandbox.write="PATH ..."
             limit.memory=4G  limit.cpu=150%  limit.pids=512
             (values may be double-quoted; \\" and \\\\ escape)
+        new NAME from=NAME [KEY=VALUE ...]  fork session NAME (as its control's fork)
         prune-history older-than=D delete history entries removed more than D ago (30d)
         host add NAME DESTINATION  show another host as @NAME, reached by ssh at DESTINATION
         host remove NAME           stop showing a host added so

@@ -48,6 +48,8 @@ public struct Event: Sendable, Equatable, Codable {
     /// For an agent's report while the session is paused: the state it reports, where
     /// `resume` returns to.
     public var resumeTo: SessionState?
+    /// For a `fork` event: which session was forked into which, and at what point.
+    public var fork: ForkPoint?
 
     public init(time: Timestamp = .now(), session: String, kind: EventKind, detail: String = "",
                 uid: UInt32? = nil, state: SessionState? = nil, pid: Int32? = nil, exit: Int32? = nil,
@@ -61,7 +63,7 @@ public struct Event: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case time, session, kind, detail, uid, state, pid, exit, reason, errno, key, value, spec
         case tool, action, path, hook, model, message, transcript
-        case branch, base, worktree, repo, workdir, head, permission
+        case branch, base, worktree, repo, workdir, head, permission, fork
         case agentSession = "agent_session"
         case resumeTo = "resume_to"
     }
@@ -109,6 +111,9 @@ public struct Event: Sendable, Equatable, Codable {
         if let resumeTo { w.string("resume_to", resumeTo.rawValue) }
         if let permission, let data = try? JSONEncoder().encode(permission) {
             w.raw("permission", String(decoding: data, as: UTF8.self))
+        }
+        if let fork, let data = try? JSONEncoder().encode(fork) {
+            w.raw("fork", String(decoding: data, as: UTF8.self))
         }
         return w.result + "\n"
     }

@@ -49,6 +49,9 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The folder the agent runs in was marked trusted in its configuration (a
     /// worktree hivefs made, or `trust=yes`), so no trust dialog holds it up.
     case trust
+    /// A session was forked (`fork NEW`, `new NEW from=NAME`): recorded in both, the
+    /// parent's and the new one's, with the point it was forked at (`Event.fork`).
+    case fork
 
     // The session's git work tree.
 
@@ -123,7 +126,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Every kind this build knows, each once: all the cases but `unknown`.
     public static let allKnown: [EventKind] = [
         .created, .spec, .control, .state, .error, .adopted, .removed, .policy, .disk, .warning,
-        .historyPruned, .hostAdded, .hostRemoved, .trust, .limit, .usage,
+        .historyPruned, .hostAdded, .hostRemoved, .trust, .fork, .limit, .usage,
         .worktree, .worktreeRemoved, .worktreeKept, .gitCommit, .gitHead,
         .permissionAsked, .permissionAnswered, .permissionGone,
         .prompt, .tool, .toolDone, .toolFailed, .permission, .notification, .idle, .stopFailed,
@@ -148,6 +151,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
         case .hostAdded: return "host.added"
         case .hostRemoved: return "host.removed"
         case .trust: return "trust"
+        case .fork: return "fork"
         case .limit: return "limit"
         case .usage: return "usage"
         case .worktree: return "worktree"

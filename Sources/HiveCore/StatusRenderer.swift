@@ -72,6 +72,7 @@ public enum StatusRenderer {
             ("dir", .string(r.workdir ?? (r.spec.dir.isEmpty ? nil : r.spec.dir))),
             ("branch", .string(r.branch ?? ctx.gitBranch)),
             ("worktree", .string(r.worktree)),
+            ("parent", .string(r.forkedFrom?.parent)),
             ("changed", .int(ctx.gitChanged.map(Int64.init))),
             ("pid", .int(r.state.isLive ? r.pid.map(Int64.init) : nil)),
             ("cpu", .tenths(r.state.isLive ? ctx.cpu : nil)),

@@ -258,10 +258,24 @@ final class RootCommandTests: XCTestCase {
         }) else { return nil }
         switch cmd {
         case .new(let name, let spec): return (name, spec)
-        case .pruneHistory, .hostAdd, .hostRemove:
+        case .pruneHistory, .hostAdd, .hostRemove, .fork:
             XCTFail("\(line) is not a new", file: file, line: lineNo)
             return nil
         }
+    }
+
+    func testNewFromIsAForkWhoseWordsAreCheckedForForm() {
+        XCTAssertEqual(try? ControlParser.rootCommand("new b from=a prompt=\"try again\" model=opus", home: home, agents: .builtIn),
+                       .fork(name: "b", parent: "a", settings: ["prompt=try again", "model=opus"]))
+        refuse(.EINVAL, "new b from=../a")
+        refuse(.EINVAL, "new b from=a agent=codex")
+        refuse(.EINVAL, "new b from=a dir=/tmp")
+        refuse(.EINVAL, "new b from=a worktree=no")
+        refuse(.EINVAL, "new b from=a model=x model=y")
+        XCTAssertEqual(try? ControlParser.sessionCommand("fork b worktree=try/b"), .fork(name: "b", settings: ["worktree=try/b"]))
+        XCTAssertThrowsError(try ControlParser.sessionCommand("fork"))
+        XCTAssertThrowsError(try ControlParser.sessionCommand("fork a/b"))
+        XCTAssertThrowsError(try ControlParser.sessionCommand("fork b agent=claude"))
     }
 
     func testHostAddAndRemove() {

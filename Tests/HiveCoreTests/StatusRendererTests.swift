@@ -5,7 +5,7 @@ import XCTest
 final class StatusRendererTests: XCTestCase {
     /// The keys of DESIGN.md §2, in its order.
     static let keys = [
-        "name", "state", "agent", "command", "dir", "branch", "worktree", "changed", "pid", "cpu", "memory",
+        "name", "state", "agent", "command", "dir", "branch", "worktree", "parent", "changed", "pid", "cpu", "memory",
         "memory.peak", "cpu.seconds", "pids", "pids.refused", "oom", "limit.memory", "limit.cpu", "limit.pids", "cgroup", "sandbox", "sandbox.network",
         "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "reports", "tokens.input", "tokens.output", "tokens.cache_read",

@@ -42,6 +42,9 @@ public protocol AgentAdapter: Sendable {
     /// agent has, for one it does not have. An empty mode adds nothing.
     func modeArguments(_ mode: String) throws(HiveError) -> [String]
 
+    /// How a fork (`fork NEW`) carries the agent's conversation to the new session.
+    var forks: ConversationFork { get }
+
     /// The argument vector that runs the agent (before hivefs's launcher wraps it).
     func argv(_ spec: SessionSpec, _ launch: AgentLaunch) throws(HiveError) -> [String]
 
@@ -86,6 +89,7 @@ extension AgentAdapter {
     public var readsHooksVariable: Bool { false }
     public var transcript: TranscriptFormat? { nil }
     public var interruptKeys: [String] { ["C-c"] }
+    public var forks: ConversationFork { .unsupported("\(name) has no way to fork its conversation that hivefs can use") }
     public func check(_ spec: SessionSpec) throws(HiveError) { _ = try modeArguments(spec.mode) }
     public func modeArguments(_ mode: String) throws(HiveError) -> [String] {
         guard mode.isEmpty else {
@@ -133,6 +137,9 @@ public struct AgentLaunch: Sendable, Equatable {
     public var historyFile: String?
     /// Whether the session's agent ran before (a restart).
     public var ranBefore = false
+    /// At a fork's first start: the parent's conversation, which the agent forks
+    /// rather than starting one (`AgentAdapter.forks`); for Aider, its copied history.
+    public var forkFrom: String?
 
     public init(reportCommand: [String], conversation: String? = nil, resume: Bool = false, settingsFile: String? = nil,
                 historyFile: String? = nil, ranBefore: Bool = false) {

@@ -91,6 +91,12 @@ public struct DefinedAgent: AgentAdapter {
         }
     }
 
+    /// One that names a `resume` line keeps a conversation, which hivefs cannot fork;
+    /// one that names none keeps none hivefs knows of, and a fork runs it afresh.
+    public var forks: ConversationFork {
+        definition.resume == nil ? .nothing : .unsupported("agent \(name) (\(definition.file)) defines how to resume its conversation, not how to fork it")
+    }
+
     public func argv(_ spec: SessionSpec, _ launch: AgentLaunch) throws(HiveError) -> [String] {
         let line = launch.ranBefore ? (definition.resume ?? "") : ""
         var words = try CommandLineWords.split(!line.isEmpty ? line : (spec.command.isEmpty ? definition.command : spec.command))

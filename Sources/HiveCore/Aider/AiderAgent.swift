@@ -4,6 +4,8 @@
 public struct AiderAgent: AgentAdapter {
     public init() {}
     public var name: AgentName { .aider }
+    /// A fork starts with a copy of the parent's chat history, restored.
+    public var forks: ConversationFork { .history }
     public var drawsAfterReport: Bool { true }
     public var asksOnScreen: Bool { true }
     public var readsQuietScreen: Bool { true }
@@ -33,7 +35,8 @@ public struct AiderAgent: AgentAdapter {
 
     /// Not when it restores its chat (a restart): the prompt was its first message,
     /// and is in that chat already.
-    public func typesPrompt(_ spec: SessionSpec, _ launch: AgentLaunch) -> Bool { !launch.resume }
+    /// A fork's prompt is new, though its chat is restored.
+    public func typesPrompt(_ spec: SessionSpec, _ launch: AgentLaunch) -> Bool { !launch.resume || launch.forkFrom != nil }
 
     public func report(_ payload: [UInt8], _ context: ReportContext) -> AgentReport {
         // A question is told apart from the prompt by the screen.

@@ -9,6 +9,9 @@ public struct ClaudeAgent: AgentAdapter {
     public var transcript: TranscriptFormat? { .claude }
     public var interruptKeys: [String] { ["Escape"] }
     public var asksOnScreen: Bool { true }
+    /// `--resume PARENT --fork-session --session-id NEW`: the parent's conversation,
+    /// copied under a new id that hivefs picks, so its transcript is known at once.
+    public var forks: ConversationFork { .native }
 
     public func modeArguments(_ mode: String) throws(HiveError) -> [String] {
         guard !mode.isEmpty else { return [] }
@@ -21,6 +24,7 @@ public struct ClaudeAgent: AgentAdapter {
     public func argv(_ spec: SessionSpec, _ launch: AgentLaunch) throws(HiveError) -> [String] {
         var words = try words(spec, default: "claude")
         if let session = launch.conversation, let settings = launch.settingsFile {
+            if let parent = launch.forkFrom { words += ["--resume", parent, "--fork-session"] }
             words += [launch.resume ? "--resume" : "--session-id", session, "--settings", settings]
         }
         words += try modeArguments(spec.mode)

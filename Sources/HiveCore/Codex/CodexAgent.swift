@@ -4,6 +4,7 @@
 public struct CodexAgent: AgentAdapter {
     public init() {}
     public var name: AgentName { .codex }
+    public var forks: ConversationFork { .native }
     public var reportsTurns: Bool { true }
     public var transcript: TranscriptFormat? { .codex }
     public var interruptKeys: [String] { ["Escape"] }
@@ -50,6 +51,8 @@ public struct CodexAgent: AgentAdapter {
         if !spec.model.isEmpty { words += ["--model", spec.model] }
         // A thread it reported goes on; its rollout holds the conversation.
         if launch.resume, let thread = launch.conversation { return words + ["resume", thread] }
+        // A fork's first start: a new thread from the parent's (`codex fork ID [PROMPT]`).
+        if let parent = launch.forkFrom { return words + ["fork", parent] + promptArgument(spec.prompt) }
         return words + promptArgument(spec.prompt)
     }
 

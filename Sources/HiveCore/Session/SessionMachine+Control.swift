@@ -12,6 +12,12 @@ extension SessionMachine {
         case .approve(let id), .deny(let id): return c.verb + (id.map { " \($0)" } ?? "")
         case .answer(let id, let n): return "answer \(id) \(n)"
         case .limit(let k, let v): return "limit \(k.rawValue) \(ResourceLimits.text(k, v))"
+        case .fork(let name, let settings):
+            // As written: `KEY="VALUE"` where the value needs quotes.
+            let words = settings.map { w in
+                w.firstIndex(of: "=").map { String(w[...$0]) + QuotedWords.quote(String(w[w.index(after: $0)...])) } ?? w
+            }
+            return (["fork", name] + words).joined(separator: " ")
         default: return c.verb
         }
     }
@@ -65,6 +71,9 @@ extension SessionMachine {
             limits[key] = value
             // A running agent's cgroup changes first; the limit is recorded once the kernel took it.
             if state.isLive { out.add(.setLimits(limits)) } else { recordLimits(limits, &out) }
+        case .fork:
+            // Two sessions' work: the runtime does it (`Hive.fork`), and records it in both.
+            break
         }
     }
 

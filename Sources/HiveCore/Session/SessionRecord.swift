@@ -65,6 +65,9 @@ public struct SessionRecord: Sendable, Equatable, Codable {
     /// While paused: the state `resume` returns to (the state it was paused in, or the
     /// one an agent reported meanwhile). Nil in checkpoints written before it was kept.
     public var resumeTo: SessionState?
+    /// Where this session was forked from (`fork`), when it was; nil in checkpoints
+    /// written before forks were kept.
+    public var forkedFrom: ForkPoint?
     /// The limits set by `limit` since the session was made; nil while the spec's hold.
     public var limitsSet: ResourceLimits?
     /// What the agent's processes used in its last run, recorded as it ended (`usage`).
@@ -121,6 +124,8 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             return
         case EventKind.error:
             lastError = e
+        case EventKind.fork:
+            if let f = e.fork, f.child == name { forkedFrom = f }
         case EventKind.policy where e.key == "idle-timeout":
             idleTimeout = e.value.flatMap { $0 == "off" ? 0 : Int64($0) }
         case EventKind.policy where e.key == "budget":
@@ -233,6 +238,9 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             return s
         case .limit:
             // An ended session keeps it for its next start.
+            return s
+        case .fork:
+            // From any point: a running agent is held still for the copy only.
             return s
         }
     }

@@ -5,6 +5,8 @@ public struct ShellAgent: AgentAdapter {
     public init() {}
     public var name: AgentName { .shell }
     public var readsHooksVariable: Bool { true }
+    /// A command keeps no conversation hivefs knows of: a fork runs it afresh.
+    public var forks: ConversationFork { .nothing }
 
     public func check(_ spec: SessionSpec) throws(HiveError) {
         if spec.command.trimmingWhitespace().isEmpty {

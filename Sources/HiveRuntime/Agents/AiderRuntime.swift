@@ -7,6 +7,8 @@ extension AiderAgent: AgentRuntime {
         let history = parts.store.aiderHistoryPath(plan.name)
         plan.launch.historyFile = history
         plan.launch.resume = Sys.stat(history) != nil
+        // A fork's first start restores the parent's chat, copied at the fork.
+        if !plan.launch.ranBefore, let f = plan.record.forkedFrom, f.copy == history { plan.launch.forkFrom = f.parent }
         plan.hookFiles.append(history)
     }
 

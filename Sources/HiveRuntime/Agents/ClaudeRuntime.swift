@@ -1,6 +1,7 @@
 import Foundation
 import HiveCore
 import Logging
+import SystemPackage
 
 /// What Claude Code needs of the machine: its settings file with hivefs's hooks
 /// and status line, its version (which hook events it has), its transcript's path,
@@ -70,13 +71,35 @@ extension ClaudeAgent: AgentRuntime {
         }
         plan.launch.conversation = session
         plan.launch.resume = resume
+        if !resume, known == nil, let parent = try placeForkedTranscript(plan, configDir: configDir) {
+            plan.launch.forkFrom = parent
+        }
         plan.launch.settingsFile = store.claudeSettingsPath(name)
         plan.hookFiles.append(store.statusLinePath(name))
-        plan.detail = (resume ? " resuming " : " session ") + session + " (claude \(version?.description ?? "version unknown"))"
+        plan.detail = (resume ? " resuming " : plan.launch.forkFrom.map { " forking \($0) as " } ?? " session ") + session + " (claude \(version?.description ?? "version unknown"))"
         plan.agentSession = session
         // Resuming, the transcript is the one the agent reported; new, where Claude Code puts it.
         plan.transcript = (resume ? transcript : nil) ?? ClaudePaths.transcript(configDir: configDir, dir: dir, session: session)
         trustFolder(parts, s, plan)
+    }
+
+    /// At a fork's first start: the parent's transcript, copied at the fork, put where
+    /// Claude Code looks for a conversation to resume in the new worktree (its project
+    /// folder is named for the folder it runs in); the parent's conversation id.
+    private func placeForkedTranscript(_ plan: LaunchPlan, configDir: String) throws(HiveError) -> String? {
+        guard let f = plan.record.forkedFrom, let parent = f.conversation, let copy = f.copy else { return nil }
+        let target = ClaudePaths.transcript(configDir: configDir, dir: plan.workdir, session: parent)
+        guard Sys.stat(target) == nil else { return parent }
+        guard let bytes = Sys.readFile(copy, limit: Int.max) else {
+            throw HiveError.notFound("the copy of the forked conversation (\(copy)) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        do throws(Errno) {
+            try Sys.makeDirectories(Sys.folder(of: target))
+            try Sys.writeFileAtomically(target, bytes)
+        } catch {
+            throw error.hive("cannot place the forked conversation at \(target)")
+        }
+        return parent
     }
 
     /// Its subagents' transcripts: in the folder beside the session's, and those its hooks named.

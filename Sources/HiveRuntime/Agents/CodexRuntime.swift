@@ -8,6 +8,8 @@ extension CodexAgent: AgentRuntime {
     /// A thread it reported goes on (`codex resume ID`).
     func prepare(_ parts: Parts, _ s: LiveSession, _ plan: inout LaunchPlan) throws(HiveError) {
         plan.launch.resume = plan.launch.conversation != nil
+        // A fork's first start: `codex fork PARENT`, whose new thread is found as any other.
+        if !plan.launch.resume, !plan.launch.ranBefore { plan.launch.forkFrom = plan.record.forkedFrom?.conversation }
     }
 
     /// Its home (`$CODEX_HOME`, else `~/.codex`): configuration, rollouts, logs.

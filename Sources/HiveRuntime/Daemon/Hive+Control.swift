@@ -24,11 +24,32 @@ extension Hive {
                 step(s, .refused(error, uid: uid))
                 return reply(error)
             }
+            var forks: [LiveSession] = []
             for c in commands {
                 if let refused = step(s, .command(c, uid: uid), .queue(uid: uid)) { return reply(refused) }
+                guard case .fork(let name, let settings) = c else { continue }
+                switch fork(s, name: name, settings: settings, uid: uid) {
+                case .success(let child): forks.append(child)
+                case .failure(let e):
+                    step(s, .refused(e, uid: uid), .queue(uid: uid))
+                    return reply(e)
+                }
             }
-            reply(nil)
+            start(forks, uid: uid) { reply(nil) }
         }
+    }
+
+    /// Starts sessions just made, each on its own queue; `done` once all were told.
+    func start(_ sessions: [LiveSession], uid: UInt32, done: @escaping @Sendable () -> Void) {
+        let group = DispatchGroup()
+        for s in sessions {
+            group.enter()
+            s.queue.async { [self] in
+                step(s, .command(.start, uid: uid), .queue(uid: uid))
+                group.leave()
+            }
+        }
+        group.notify(queue: .global(), execute: done)
     }
 
     /// Carries out a write to the root `control` (`new NAME key=value…`).
@@ -36,6 +57,10 @@ extension Hive {
         let commands: [RootCommand]
         do throws(HiveError) {
             commands = try ControlParser.rootCommands(bytes, home: config.home, agents: agents())
+            for case .fork(let name, let parent, _) in commands {
+                if exists(name) { throw HiveError.exists("session '\(name)' exists") }
+                guard exists(parent) else { throw HiveError.notFound("no session \(parent) to fork") }
+            }
             for case .new(let name, var spec) in commands {
                 if exists(name) { throw HiveError.exists("session '\(name)' exists") }
                 // Checked as it will be made: `sandbox.network=off` needs the config's sandbox to be bwrap.
@@ -84,15 +109,35 @@ extension Hive {
             store.pruneHistory(olderThan: olderThan, uid: uid) { [onTreeChange] in onTreeChange?(.historyEntryGone($0)) }
             onChange?("")
         }
-        let group = DispatchGroup()
-        for s in created {
-            group.enter()
-            s.queue.async { [self] in
-                step(s, .command(.start, uid: uid), .queue(uid: uid))
-                group.leave()
+        let forks = commands.compactMap { c -> (String, String, [String])? in
+            if case .fork(let name, let parent, let settings) = c { return (name, parent, settings) }
+            return nil
+        }
+        start(created, uid: uid) { [self] in forkAll(forks, uid: uid, reply: reply) }
+    }
+
+    /// The root's `new NAME from=PARENT` lines, one after another, each on its parent's
+    /// queue (recorded there as the parent's `fork` command); the first refusal stops them.
+    private func forkAll(_ forks: [(name: String, parent: String, settings: [String])], uid: UInt32, reply: @escaping Reply) {
+        guard let (name, parentName, settings) = forks.first else { return reply(nil) }
+        guard let parent = live(parentName) else {
+            let e = HiveError.notFound("no session \(parentName) to fork")
+            errorEvent(nil, e, uid: uid)
+            return reply(e)
+        }
+        parent.queue.async { [self] in
+            if let refused = step(parent, .command(.fork(name: name, settings: settings), uid: uid), .queue(uid: uid)) {
+                return reply(refused)
+            }
+            switch fork(parent, name: name, settings: settings, uid: uid) {
+            case .success(let child):
+                start([child], uid: uid) { [self] in forkAll(Array(forks.dropFirst()), uid: uid, reply: reply) }
+            case .failure(let e):
+                step(parent, .refused(e, uid: uid), .queue(uid: uid))
+                errorEvent(nil, e, uid: uid)
+                reply(e)
             }
         }
-        group.notify(queue: .global()) { reply(nil) }
     }
 
     /// What `start` needs that the machine cannot know: the agents there are now,
@@ -114,7 +159,7 @@ extension Hive {
         _ = try create(name, spec: spec, uid: uid)
     }
 
-    private func create(_ name: String, spec given: SessionSpec, uid: UInt32) throws(HiveError) -> LiveSession {
+    func create(_ name: String, spec given: SessionSpec, uid: UInt32, detail more: String? = nil) throws(HiveError) -> LiveSession {
         if exists(name) { throw .exists("session '\(name)' exists") }
         var spec = given
         // A session that names no sandbox gets the config's.
@@ -123,6 +168,7 @@ extension Hive {
         let now = Timestamp.now()
         var detail = "agent \(spec.agent.rawValue)"
         if !spec.dir.isEmpty { detail += " dir \(spec.dir)" }
+        if let more { detail += "; " + more }
         let e = Event(time: now, session: name, kind: EventKind.created, detail: detail, uid: uid, state: .new, spec: spec)
         let s = LiveSession(machine: machine(SessionRecord(name: name, spec: spec, created: now), agents: agents()))
         registry.add(s)

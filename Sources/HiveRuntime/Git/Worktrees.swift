@@ -13,8 +13,9 @@ struct Worktrees: Sendable {
     let folder: String
 
     /// Where a session's agent runs: its worktree (made now, the first time: `made`)
-    /// or its `dir`. A reason when it cannot: the session then fails with it.
-    func workplace(_ r: SessionRecord, dir: String) -> Result<(dir: String, made: Event?), HiveError> {
+    /// or its `dir`. A reason when it cannot: the session then fails with it. A fork's
+    /// worktree branches from its parent's HEAD (`base`), not the repository's.
+    func workplace(_ r: SessionRecord, dir: String, base given: String? = nil) -> Result<(dir: String, made: Event?), HiveError> {
         let spec = r.spec
         guard spec.wantsWorktree else { return .success((dir, nil)) }
         if let existing = r.worktree, Sys.stat(existing) != nil { return .success((r.workdir ?? existing, nil)) }
@@ -28,7 +29,7 @@ struct Worktrees: Sendable {
             return .failure(.invalid("\(what): \(dir) is not in a git repository\(said)"))
         case .workTree(let t): top = t
         }
-        guard let base = git.head(top) else {
+        guard let base = given ?? git.head(top) else {
             return .failure(.invalid("\(what): \(top) has no commit yet to branch from"))
         }
         guard let branch = spec.worktreeBranch(session: name) else { return .success((dir, nil)) }

@@ -43,7 +43,9 @@ extension Processes {
         let argv: [String]
         let setup: [String]
         do {
-            setup = madeWorktree && !spec.setup.isEmpty ? try CommandLineWords.split(spec.setup) : []
+            // A fork's worktree was made at the fork: its setup runs at its first start.
+            let fresh = madeWorktree || (record.forkedFrom != nil && record.started == nil && record.worktree != nil)
+            setup = fresh && !spec.setup.isEmpty ? try CommandLineWords.split(spec.setup) : []
             if let runtime = adapter as? any AgentRuntime { try runtime.prepare(parts, s, &plan) }
             argv = try adapter.argv(spec, plan.launch)
         } catch {

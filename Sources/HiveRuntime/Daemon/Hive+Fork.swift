@@ -1,0 +1,151 @@
+import Foundation
+import HiveCore
+import SystemPackage
+
+/// `fork NEW [KEY=VALUE…]` (a session's control) and `new NEW from=NAME …` (the
+/// root's): a new session that starts from the parent's point.
+///
+/// Decisions, stated once:
+/// - The new session has the parent's spec, changed by the words given, with no
+///   prompt of its own unless given (the conversation it carries had the parent's),
+///   and a worktree of its own on a new branch (`hive/NEW` unless named) whenever the
+///   parent works in a repository, made at the parent's HEAD.
+/// - It carries the parent's uncommitted work (`ForkCopy`: changed tracked files and
+///   untracked ones) and its agent's conversation: Claude Code and Codex fork their
+///   own (`--resume ID --fork-session`, `codex fork ID`), Aider restores a copy of its
+///   chat history, a shell has none. An agent whose conversation hivefs cannot fork
+///   (Gemini CLI, Cursor's agent, a defined agent with a `resume` line) is refused
+///   with ENOTSUP once it has run; never started, there is nothing to carry.
+/// - A running parent is held still (`Processes.holdStill`) only while its work tree
+///   and its transcript are copied; its state is not changed, and no pause is recorded.
+/// - Both logs record a `fork` event with the same `ForkPoint`; the new session's
+///   record keeps it, so its first start forks the conversation even after a restart.
+/// - It runs on the parent's queue: nothing else acts on the parent meanwhile. The new
+///   session is started on its own queue afterwards.
+/// - What fails after the new session was made leaves it `failed`, with the reason,
+///   for the user to read and `rmdir`; the parent is never changed.
+extension Hive {
+    /// Makes `name` from `parent`'s point; returns it, ready to start, or the refusal.
+    /// On the parent's queue.
+    func fork(_ parent: LiveSession, name: String, settings: [String], uid: UInt32) -> Result<LiveSession, HiveError> {
+        let record = parent.record
+        let adapter = parent.adapter
+        let spec: SessionSpec
+        var conversation: String?
+        do throws(HiveError) {
+            try SessionName.validate(name)
+            if exists(name) { throw .exists("session '\(name)' exists") }
+            var base = record.spec
+            base.prompt = ""
+            // A fork's branch is its own: the parent's named branch is the parent's.
+            if base.wantsWorktree { base.worktree = "yes" }
+            var given = try base.applying(settings, home: config.home, agents: agents())
+            if given.sandbox.isEmpty { given.sandbox = config.sandbox }
+            try checkStartable(given)
+            let ran = record.started != nil
+            switch adapter.forks {
+            case .unsupported(let why) where ran:
+                throw .unsupported("cannot fork \(record.name)'s conversation: \(why)")
+            case .native where ran, .history where ran:
+                guard let c = record.agentSession ?? (adapter.forks == .history ? record.name : nil) else {
+                    throw .notFound("\(record.name) has no conversation to fork yet (its agent has reported none)")
+                }
+                conversation = c
+            default:
+                break
+            }
+            spec = given
+        } catch {
+            return .failure(error)
+        }
+        let git = processes.worktrees.git
+        let dir = record.spec.dir.isEmpty ? config.home : record.spec.dir
+        // Where the parent works: its worktree, or the repository its dir is in.
+        let top: String? = record.worktree ?? record.repo ?? {
+            if case .workTree(let t) = git.place(dir) { return t }
+            return nil
+        }()
+        var forkSpec = spec
+        if top != nil, !forkSpec.wantsWorktree { forkSpec.worktree = "yes" }
+        if top == nil { forkSpec.worktree = "no" }
+        let child: LiveSession
+        do throws(HiveError) {
+            child = try create(name, spec: forkSpec, uid: uid, detail: "forked from \(record.name)")
+        } catch {
+            return .failure(error)
+        }
+        // Taken with the parent held still: its changes, and its conversation's copy.
+        var copy: ForkCopy?
+        var conversationCopy: String?
+        var failure: HiveError?
+        let held = processes.holdStill(parent) {
+            do throws(HiveError) {
+                if let top { copy = try ForkCopy.take(git, top: top, patchFile: store.sessionDir(name) + "/fork.patch") }
+                if conversation != nil { conversationCopy = try copyConversation(record, adapter: adapter, into: name) }
+            } catch {
+                failure = error
+            }
+        }
+        func fail(_ e: HiveError) -> Result<LiveSession, HiveError> {
+            step(child, .launchFailed("fork from \(record.name): \(e.reason)"))
+            return .failure(HiveError(e.errno, "\(name) was made but could not be forked from \(record.name): \(e.reason)"))
+        }
+        if let failure { return fail(failure) }
+        if let copy {
+            var made = child.record
+            made.spec = forkSpec
+            switch processes.worktrees.workplace(made, dir: dir, base: copy.head) {
+            case .success(let w):
+                if let e = w.made { step(child, .record(e, durable: true)) }
+            case .failure(let e):
+                return fail(e)
+            }
+            guard let worktree = child.record.worktree else { return fail(.io("no worktree was made for \(name)")) }
+            do throws(HiveError) { try copy.apply(git, into: worktree) } catch { return fail(error) }
+        }
+        let point = ForkPoint(parent: record.name, child: name, commit: copy?.head, carried: copy?.count ?? 0,
+                              conversation: conversation, copy: conversationCopy)
+        var what: [String] = []
+        if let c = copy {
+            what.append("at \(c.head.prefix(7))")
+            what.append(c.count == 0 ? "no uncommitted change" : "\(c.count) uncommitted file\(c.count == 1 ? "" : "s") carried")
+        } else {
+            what.append("no repository: it works in \(dir) as its parent does")
+        }
+        if let conversation { what.append("conversation \(conversation) forked") }
+        if let held { what.append(held) }
+        var mine = Event(session: name, kind: EventKind.fork, detail: "from \(record.name) " + what.joined(separator: "; "), uid: uid)
+        mine.fork = point
+        step(child, .record(mine, durable: true))
+        var theirs = Event(session: record.name, kind: EventKind.fork, detail: "to \(name) " + what.joined(separator: "; "), uid: uid)
+        theirs.fork = point
+        step(parent, .record(theirs, durable: true))
+        unlink(store.sessionDir(name) + "/fork.patch")
+        return .success(child)
+    }
+
+    /// Copies what holds the parent's conversation into the new session's folder:
+    /// Claude Code's transcript (placed where the new agent looks at its start), Aider's
+    /// chat history (where the new session's is kept). Codex keeps its threads itself.
+    private func copyConversation(_ r: SessionRecord, adapter: any AgentAdapter, into name: String) throws(HiveError) -> String? {
+        let source: String?, target: String
+        switch adapter.name {
+        case .claude:
+            source = r.transcript
+            target = store.sessionDir(name) + "/fork.transcript.jsonl"
+        case .aider:
+            source = store.aiderHistoryPath(r.name)
+            target = store.aiderHistoryPath(name)
+        default:
+            return nil
+        }
+        guard let source, Sys.stat(source) != nil else {
+            throw .notFound("\(r.name)'s conversation has no \(adapter.name == .claude ? "transcript" : "chat history") to copy yet")
+        }
+        guard let bytes = Sys.readFile(source, limit: Int.max, followLinks: true) else {
+            throw Errno(rawValue: errno).hive("cannot read \(source)")
+        }
+        do throws(Errno) { try Sys.writeFileAtomically(target, bytes) } catch { throw error.hive("cannot write \(target)") }
+        return target
+    }
+}

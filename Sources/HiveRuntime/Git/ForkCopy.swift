@@ -1,0 +1,92 @@
+import Foundation
+import HiveCore
+import SystemPackage
+
+/// What a fork carries from its parent's work tree: HEAD, the uncommitted changes
+/// to tracked files (a binary patch against HEAD, staged and not), and the untracked
+/// files git does not ignore. Taken while the parent's agent is held still
+/// (`Processes.holdStill`), then put into the new worktree, which was made at that
+/// HEAD. Nothing of the parent's is changed: the patch is written by `git diff
+/// --output`, which touches neither its index nor its files.
+///
+/// Ignored files (build output, dependencies) are not carried: `.hiveinclude` and the
+/// session's `setup` are how a new worktree gets those.
+struct ForkCopy {
+    /// The parent's HEAD, where the new branch starts.
+    let head: String
+    /// The patch file (in the new session's folder), or nil when nothing tracked changed.
+    let patch: String?
+    /// Tracked files changed, and untracked files, by path under the work tree's top.
+    let changed: [String]
+    let untracked: [Untracked]
+
+    /// An untracked file as it was: a regular file's bytes and mode, or a link's target.
+    struct Untracked {
+        var path: String
+        var mode: mode_t
+        var bytes: [UInt8]?
+        var link: String?
+    }
+
+    /// Files carried, as the `fork` event counts them.
+    var count: Int { changed.count + untracked.count }
+
+    /// Takes the copy of `top` (a work tree's top), writing the patch to `patchFile`.
+    static func take(_ git: Git, top: String, patchFile: String) throws(HiveError) -> ForkCopy {
+        guard let head = git.head(top) else { throw .invalid("\(top) has no commit yet to fork from") }
+        let names = git.run(top, ["diff", "--name-only", "-z", "--ignore-submodules", "HEAD", "--"])
+        guard names.ok else { throw .io("git diff in \(top) failed: \(Git.complaint(names))") }
+        let changed = names.stdout.split(separator: "\0").map(String.init)
+        var patch: String?
+        if !changed.isEmpty {
+            let r = git.run(top, ["diff", "--binary", "--no-color", "--no-ext-diff", "--ignore-submodules",
+                                  "--output=" + patchFile, "HEAD", "--"])
+            guard r.ok else { throw .io("git diff --binary in \(top) failed: \(Git.complaint(r))") }
+            patch = patchFile
+        }
+        let others = git.run(top, ["ls-files", "--others", "--exclude-standard", "-z"])
+        guard others.ok else { throw .io("git ls-files in \(top) failed: \(Git.complaint(others))") }
+        var untracked: [Untracked] = []
+        for path in others.stdout.split(separator: "\0").map(String.init) {
+            let full = top + "/" + path
+            var st = Glibc.stat()
+            guard lstat(full, &st) == 0 else { continue }  // gone since git listed it
+            switch st.st_mode & S_IFMT {
+            case S_IFREG:
+                guard let bytes = Sys.readFile(full, limit: Int.max) else {
+                    throw Errno(rawValue: errno).hive("cannot read \(full) to carry it")
+                }
+                untracked.append(Untracked(path: path, mode: st.st_mode & 0o7777, bytes: bytes))
+            case S_IFLNK:
+                untracked.append(Untracked(path: path, mode: 0o777, link: Sys.linkTarget(full)))
+            default:
+                continue
+            }
+        }
+        return ForkCopy(head: head, patch: patch, changed: changed, untracked: untracked)
+    }
+
+    /// Puts the changes into `worktree`, made at `head`: the patch applied to its files
+    /// (not its index), then the untracked files written.
+    func apply(_ git: Git, into worktree: String) throws(HiveError) {
+        if let patch {
+            let r = git.run(worktree, ["apply", "--binary", "--whitespace=nowarn", "--", patch])
+            guard r.ok else { throw .io("git apply of the parent's changes failed in \(worktree): \(Git.complaint(r))") }
+        }
+        for u in untracked {
+            let path = worktree + "/" + u.path
+            do throws(Errno) {
+                try Sys.makeDirectories(Sys.folder(of: path), mode: 0o755)
+                if let target = u.link {
+                    unlink(path)
+                    guard symlink(target, path) == 0 else { throw Errno(rawValue: errno) }
+                } else if let bytes = u.bytes {
+                    try Sys.writeFileAtomically(path, bytes, mode: u.mode, sync: false)
+                    chmod(path, u.mode)
+                }
+            } catch {
+                throw error.hive("cannot write \(path)")
+            }
+        }
+    }
+}

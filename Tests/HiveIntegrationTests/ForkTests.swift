@@ -1,0 +1,115 @@
+import Foundation
+import XCTest
+
+/// `fork NEW` in a session's control and `new NEW from=NAME` in the root's: a new
+/// session on a new branch from the parent's HEAD, carrying its uncommitted work,
+/// with the lineage in both sessions' events and the new one's status.
+final class ForkTests: MountedTestCase {
+    /// The lines of `git status --porcelain` in a work tree, and its index's tree.
+    private func porcelain(_ dir: String) -> String { m.sh("git -C \(dir) status --porcelain").out }
+    private func indexTree(_ dir: String) -> String { m.sh("git -C \(dir) write-tree").out }
+    private func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: m.mnt + "/" + name) }
+
+    func testAForkCarriesHeadAndUncommittedWorkOnANewBranchAndLeavesTheParentAlone() throws {
+        let repo = makeRepo("repo")
+        XCTAssertEqual(m.write("control", "new p agent=shell dir=\(repo) worktree=yes command=\"sleep 600\" limit.pids=300\n"), 0,
+                       m.read("control") ?? "")
+        m.waitState("p", ["working", "idle"])
+        let parent = try XCTUnwrap(m.status("p", "worktree"))
+        // A commit of its own, a changed tracked file (one change staged), a new file, a deleted one.
+        XCTAssertEqual(m.sh("""
+            cd \(parent) && echo two > b.txt && git add b.txt && git commit -qm 'second' && echo changed > a.txt \
+            && echo staged >> b.txt && git add b.txt && mkdir -p notes && printf 'new\\0bytes' > notes/new.bin \
+            && chmod 0750 notes/new.bin
+            """).status, 0)
+        let parentHead = m.sh("git -C \(parent) rev-parse HEAD").out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parentStatus = porcelain(parent), parentIndex = indexTree(parent)
+        let pid = try XCTUnwrap(m.pid("p"))
+
+        XCTAssertEqual(m.write("p/control", "fork q\n"), 0, m.read("p/control") ?? "")
+        // It is made and started at once, with the parent's spec.
+        XCTAssertTrue(exists("q"))
+        m.waitState("q", ["working", "idle"])
+        XCTAssertEqual(m.status("q", "parent"), "p")
+        XCTAssertEqual(m.status("p", "parent"), "-")
+        XCTAssertEqual(m.read("q/command"), "sleep 600\n")
+        XCTAssertEqual(m.status("q", "limit.pids"), "300")
+        XCTAssertEqual(m.status("q", "branch"), "hive/q")
+        let child = try XCTUnwrap(m.status("q", "worktree"))
+        XCTAssertNotEqual(child, parent)
+        // Its branch starts at the parent's HEAD, and its files are the parent's, uncommitted.
+        XCTAssertEqual(m.sh("git -C \(child) rev-parse HEAD").out.trimmingCharacters(in: .whitespacesAndNewlines), parentHead)
+        XCTAssertEqual(try String(contentsOfFile: child + "/a.txt", encoding: .utf8), "changed\n")
+        XCTAssertEqual(try String(contentsOfFile: child + "/b.txt", encoding: .utf8), "two\nstaged\n")
+        XCTAssertEqual(FileManager.default.contents(atPath: child + "/notes/new.bin"), Data("new\0bytes".utf8))
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: child + "/notes/new.bin")[.posixPermissions] as? Int, 0o750)
+        XCTAssertEqual(porcelain(child), " M a.txt\n M b.txt\n?? notes/\n", "carried uncommitted, not staged")
+        // The parent: the same files, index and HEAD, running, never paused.
+        XCTAssertEqual(porcelain(parent), parentStatus)
+        XCTAssertEqual(indexTree(parent), parentIndex)
+        XCTAssertTrue(["working", "idle"].contains(m.state("p")))
+        XCTAssertEqual(m.pid("p"), pid)
+        XCTAssertFalse(frozen(pid))
+        let parentEvents = m.read("p/events") ?? ""
+        XCTAssertFalse(parentEvents.contains(" state paused"), parentEvents)
+        // Both record the fork.
+        XCTAssertTrue(parentEvents.contains(" fork to q at \(parentHead.prefix(7)); 3 uncommitted files carried"), parentEvents)
+        let childEvents = m.read("q/events") ?? ""
+        XCTAssertTrue(childEvents.contains(" fork from p at \(parentHead.prefix(7)); 3 uncommitted files carried"), childEvents)
+        let fork = try XCTUnwrap(m.jsonLines(m.state + "/sessions/q/events.jsonl").first { $0["kind"] as? String == "fork" }?["fork"]
+                                 as? [String: Any])
+        XCTAssertEqual(fork["parent"] as? String, "p")
+        XCTAssertEqual(fork["child"] as? String, "q")
+        XCTAssertEqual(fork["commit"] as? String, parentHead)
+        XCTAssertNil(FileManager.default.contents(atPath: m.state + "/sessions/q/fork.patch"), "the patch is not left behind")
+
+        // The root's form does the same, with a setting changed; the fork of a fork names its own parent.
+        XCTAssertEqual(m.write("control", "new r from=q command=\"sleep 500\"\n"), 0, m.read("control") ?? "")
+        m.waitState("r", ["working", "idle"])
+        XCTAssertEqual(m.status("r", "parent"), "q")
+        XCTAssertEqual(m.read("r/command"), "sleep 500\n")
+        let third = try XCTUnwrap(m.status("r", "worktree"))
+        XCTAssertEqual(try String(contentsOfFile: third + "/a.txt", encoding: .utf8), "changed\n")
+        XCTAssertTrue((m.read("q/control") ?? "").hasSuffix("error -\n"), "the root's fork is told to the parent, refused nothing")
+        XCTAssertTrue((m.read("q/events") ?? "").contains(" control fork r command="), m.read("q/events") ?? "")
+    }
+
+    func testBadForksAreRefusedAndMakeNothing() throws {
+        let repo = makeRepo("repo")
+        XCTAssertEqual(m.write("control", "new p agent=shell dir=\(repo) worktree=yes command=\"sleep 600\"\n"), 0)
+        m.waitState("p", ["working", "idle"])
+        let cases: [(String, Int32, String)] = [
+            ("fork p", EEXIST, "session 'p' exists"),
+            ("fork bad/name", EINVAL, "name"),
+            ("fork", EINVAL, "fork needs the new session's name"),
+            ("fork x agent=claude", EINVAL, "a fork keeps its parent's agent"),
+            ("fork x dir=/tmp", EINVAL, "a fork keeps its parent's dir"),
+            ("fork x worktree=no", EINVAL, "worktree=no is not for forks"),
+            ("fork x nonsense", EINVAL, "'nonsense' is not KEY=VALUE"),
+            ("fork x colour=blue", EINVAL, "unknown key 'colour'"),
+        ]
+        for (line, errno, reason) in cases {
+            XCTAssertEqual(m.write("p/control", line + "\n"), errno, line)
+            XCTAssertTrue((m.read("p/control") ?? "").contains(reason), "\(line): \(m.read("p/control") ?? "")")
+        }
+        XCTAssertEqual(m.write("control", "new x from=nope\n"), ENOENT)
+        XCTAssertTrue((m.read("control") ?? "").contains("no session nope to fork"), m.read("control") ?? "")
+        XCTAssertEqual(m.write("control", "new x from=p agent=codex\n"), EINVAL)
+        XCTAssertFalse(exists("x"))
+        XCTAssertEqual(m.sh("git -C \(repo) branch --list 'hive/x'").out, "", "no branch was made")
+        XCTAssertTrue(["working", "idle"].contains(m.state("p")))
+    }
+
+    func testAForkOfASessionOutsideARepositoryWorksInTheSameFolder() throws {
+        let dir = m.root + "/plain"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        XCTAssertEqual(m.write("control", "new p agent=shell dir=\(dir) command=\"sleep 600\"\n"), 0)
+        m.waitState("p", ["working", "idle"])
+        XCTAssertEqual(m.write("p/control", "fork q\n"), 0, m.read("p/control") ?? "")
+        m.waitState("q", ["working", "idle"])
+        XCTAssertEqual(m.status("q", "dir"), dir)
+        XCTAssertEqual(m.status("q", "worktree"), "-")
+        XCTAssertTrue((m.read("q/events") ?? "").contains(" fork from p no repository: it works in \(dir) as its parent does"),
+                      m.read("q/events") ?? "")
+    }
+}
