@@ -47,6 +47,20 @@ final class DefinedAgentTests: MountedTestCase {
         (m.read(name + "/events") ?? "").components(separatedBy: text).count - 1
     }
 
+    func testAnAgentWhoseConversationCannotBeForkedRefusesForkOnceItRan() throws {
+        XCTAssertEqual(m.write("control", "new mi agent=mini dir=\(work) prompt=\"hello\" env.MINI_LOG=\(m.root)/mini.jsonl\n"), 0)
+        m.waitState("mi", ["idle", "working"])
+        XCTAssertEqual(m.write("mi/control", "fork other\n"), EOPNOTSUPP)
+        XCTAssertTrue((m.read("mi/control") ?? "").contains("cannot fork mi's conversation: agent mini"), m.read("mi/control") ?? "")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: m.mnt + "/other"), "nothing was made")
+        // Never started, it has no conversation: the fork is its spec's copy.
+        XCTAssertEqual(mkdir(m.mnt + "/fresh", 0o755), 0)
+        XCTAssertEqual(m.write("fresh/agent", "mini\n"), 0)
+        XCTAssertEqual(m.write("fresh/dir", work + "\n"), 0)
+        XCTAssertEqual(m.write("control", "new again from=fresh\n"), 0, m.read("control") ?? "")
+        XCTAssertEqual(m.status("again", "parent"), "fresh")
+    }
+
     func testADefinedAgentRunsWithItsStateEventsQuestionsAndKeys() throws {
         XCTAssertEqual(m.write("control", "new mi agent=mini dir=\(work) prompt=\"hello there\" model=mini-2 "
                                + "env.MINI_LOG=\(m.root)/mini.jsonl\n"), 0, m.read("control") ?? "")

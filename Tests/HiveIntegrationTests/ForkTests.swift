@@ -113,3 +113,42 @@ final class ForkTests: MountedTestCase {
                       m.read("q/events") ?? "")
     }
 }
+
+/// A fork of a Claude Code session goes on from the parent's conversation under an id
+/// of its own (`--resume PARENT --fork-session --session-id NEW`), with the parent's
+/// transcript placed where Claude Code looks for it in the new worktree.
+final class ClaudeForkTests: ClaudeTestCase {
+    func testAForkedClaudeGoesOnFromTheParentsConversationUnderItsOwnId() throws {
+        XCTAssertEqual(m.sh("cd \(work) && git init -q -b main && git -c user.email=t@e -c user.name=T add -A "
+                            + "&& git -c user.email=t@e -c user.name=T commit -qm first").status, 0)
+        newClaude("p", prompt: "Fix the bug", turns: [[["say": "First answer."]], [["say": "Second answer."]]], extra: ["worktree=yes"])
+        m.waitState("p", ["idle"], timeout: 15)
+        waitReport("p", "idle")
+        let parentID = try XCTUnwrap(m.status("p", "agent.session"))
+        let parentTranscript = try XCTUnwrap(events("p").compactMap { $0["transcript"] as? String }.first)
+        let parentBytes = try XCTUnwrap(FileManager.default.contents(atPath: parentTranscript))
+
+        XCTAssertEqual(m.write("p/control", "fork q prompt=\"Try another way\"\n"), 0, m.read("p/control") ?? "")
+        m.waitState("q", ["idle"], timeout: 15)
+        waitReport("q", "idle")
+        let childID = try XCTUnwrap(m.status("q", "agent.session"))
+        XCTAssertNotEqual(childID, parentID)
+        let argv = try XCTUnwrap(m.jsonLines(m.root + "/p.argv.jsonl").last?["argv"] as? [String])
+        let at = try XCTUnwrap(argv.firstIndex(of: "--resume"))
+        XCTAssertEqual(Array(argv[at...].prefix(5)), ["--resume", parentID, "--fork-session", "--session-id", childID], "\(argv)")
+        XCTAssertEqual(argv.last, "Try another way")
+        XCTAssertTrue(reported("q").contains("prompt Try another way"), "\(reported("q"))")
+        // Its transcript begins with the parent's conversation and goes on in its worktree's project folder.
+        let worktree = try XCTUnwrap(m.status("q", "worktree"))
+        let childTranscript = try XCTUnwrap(events("q").compactMap { $0["transcript"] as? String }.first)
+        XCTAssertTrue(childTranscript.hasSuffix("/" + childID + ".jsonl"), childTranscript)
+        XCTAssertTrue(childTranscript.contains(worktree.replacingOccurrences(of: "/", with: "-")), childTranscript)
+        let childBytes = try XCTUnwrap(FileManager.default.contents(atPath: childTranscript))
+        XCTAssertTrue(childBytes.starts(with: parentBytes), "the fork starts from the parent's conversation")
+        XCTAssertGreaterThan(childBytes.count, parentBytes.count)
+        // The parent's conversation is its own still.
+        XCTAssertEqual(FileManager.default.contents(atPath: parentTranscript), parentBytes)
+        XCTAssertEqual(m.status("p", "agent.session"), parentID)
+        XCTAssertTrue((m.read("q/events") ?? "").contains("conversation \(parentID) forked"), m.read("q/events") ?? "")
+    }
+}

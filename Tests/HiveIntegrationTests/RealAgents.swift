@@ -39,13 +39,15 @@ final class ModelServer {
     init(dir: String) { self.dir = dir }
 
     var truthPath: String { dir + "/model-truth.jsonl" }
+    /// Every request's body, one JSON line each (`--dump`).
+    var dumpPath: String { dir + "/model-requests.jsonl" }
     var logPath: String { dir + "/model-server.log" }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     func start(file: StaticString = #filePath, line: UInt = #line) throws {
         let portFile = dir + "/model-server.port"
         guard let p = spawn(["/usr/bin/env", "python3", MountFixture.fixture("model-server"), "--port-file", portFile,
-                             "--truth", truthPath, "--log", logPath],
+                             "--truth", truthPath, "--log", logPath, "--dump", dumpPath],
                             stdout: dir + "/model-server.out", stderr: dir + "/model-server.out") else {
             XCTFail("cannot start the model server", file: file, line: line)
             throw XCTSkip("no model server")
@@ -66,6 +68,17 @@ final class ModelServer {
         var st: Int32 = 0
         waitpid(pid, &st, 0)
         pid = 0
+    }
+
+    /// The messages of every request of the Messages API, each as its text.
+    var requestTexts: [String] {
+        ((try? String(contentsOfFile: dumpPath, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            guard let o = try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any],
+                  (o["path"] as? String)?.hasPrefix("/v1/messages") == true,
+                  let body = o["body"] as? [String: Any], let messages = body["messages"],
+                  let data = try? JSONSerialization.data(withJSONObject: messages) else { return nil }
+            return String(decoding: data, as: UTF8.self)
+        }
     }
 
     /// Every response's usage, as the server reported it.

@@ -41,6 +41,13 @@ public struct TranscriptLedger: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// A fork's ledger: the messages of the conversation it was forked from are known,
+    /// with their usage, but counted as nothing, so that the copies of them a forked
+    /// transcript begins with (Claude Code's `--fork-session`) are not counted twice.
+    public init(inheriting parent: TranscriptLedger) {
+        messages = parent.messages
+    }
+
     /// Reads what was appended to `file` at `offset` (which must be `offset(file)`):
     /// every complete line. Returns the bytes consumed; a partial last line waits
     /// for the rest.

@@ -91,6 +91,16 @@ extension Hive {
             return .failure(HiveError(e.errno, "\(name) was made but could not be forked from \(record.name): \(e.reason)"))
         }
         if let failure { return fail(failure) }
+        if let conversationCopy, let format = adapter.transcript, adapter.name == .claude,
+           let bytes = Sys.readFile(conversationCopy, limit: Int.max) {
+            var seen = TranscriptLedger()
+            seen.consume(bytes[...], file: conversationCopy, format: format)
+            // On its ingest queue, which alone changes a ledger (it reads nothing yet).
+            child.ingest.sync {
+                child.with { $0.machine.restore(ledger: TranscriptLedger(inheriting: seen)) }
+                reports.saveLedger(child)
+            }
+        }
         if let copy {
             var made = child.record
             made.spec = forkSpec
