@@ -50,3 +50,35 @@ final class RealForkTests: RealClaudeTestCase {
     /// The session's events.jsonl, as objects.
     private func events(_ name: String) -> [[String: Any]] { m.jsonLines(m.state + "/sessions/\(name)/events.jsonl") }
 }
+
+/// `fork` with the real Codex CLI: `codex fork THREAD`, a new thread that goes on
+/// from the parent's, in the fork's own worktree.
+final class RealCodexForkTests: RealCodexTestCase {
+    func testAForkedCodexStartsANewThreadFromTheParents() throws {
+        newCodex("p", prompt: "The secret word is walnut. [[say Noted walnut.]]", extra: "worktree=yes")
+        XCTAssertTrue(waitUntil(60) { self.turnEnded("p", saying: "Noted walnut.") }, evidence("p"))
+        m.waitState("p", ["idle"], timeout: 10)
+        let parentThread = try XCTUnwrap(m.status("p", "agent.session"))
+
+        XCTAssertEqual(m.write("p/control", "fork q prompt=\"Try another way. [[say Forked.]]\"\n"), 0, m.read("p/control") ?? "")
+        XCTAssertTrue(waitUntil(60) { self.turnEnded("q", saying: "Forked.") }, evidence("q"))
+        let command = m.status("q", "command") ?? ""
+        XCTAssertTrue(command.contains(" fork \(parentThread) "), command)
+        let childThread = try XCTUnwrap(waitUntil(20) { self.m.status("q", "agent.session").map { $0 != "-" } == true }
+                                        ? m.status("q", "agent.session") : nil, evidence("q"))
+        XCTAssertNotEqual(childThread, parentThread)
+        XCTAssertEqual(rollouts(childThread).count, 1, "the fork's thread has a rollout of its own")
+        // The model was sent the parent's conversation with the fork's prompt.
+        let dump = (try? String(contentsOfFile: server.dumpPath, encoding: .utf8)) ?? ""
+        let forked = dump.split(separator: "\n").filter { $0.contains("Try another way") }
+        XCTAssertFalse(forked.isEmpty, evidence("q"))
+        XCTAssertTrue(forked.allSatisfy { $0.contains("The secret word is walnut") }, "the parent's conversation went with it")
+        XCTAssertEqual(m.status("q", "parent"), "p")
+        XCTAssertEqual(m.status("p", "agent.session"), parentThread)
+        // Each answer is counted once, by the session it was for.
+        let answered = server.answeredTokens(api: "responses")["output"] ?? -1
+        func output(_ name: String) -> Int { Int(m.status(name, "tokens.output") ?? "") ?? 0 }
+        XCTAssertTrue(waitUntil(10) { output("p") + output("q") == answered },
+                      "p \(output("p")) + q \(output("q")) != \(answered) answered: \(server.truth)")
+    }
+}

@@ -51,8 +51,12 @@ public struct CodexAgent: AgentAdapter {
         if !spec.model.isEmpty { words += ["--model", spec.model] }
         // A thread it reported goes on; its rollout holds the conversation.
         if launch.resume, let thread = launch.conversation { return words + ["resume", thread] }
-        // A fork's first start: a new thread from the parent's (`codex fork ID [PROMPT]`).
-        if let parent = launch.forkFrom { return words + ["fork", parent] + promptArgument(spec.prompt) }
+        // A fork's first start: a new thread from the parent's (`codex fork ID [PROMPT]`),
+        // in the fork's own worktree: Codex 0.163 asks whether to work in the parent's
+        // folder instead unless `tui.resume_cwd` says "current".
+        if let parent = launch.forkFrom {
+            return words + ["-c", #"tui.resume_cwd="current""#, "fork", parent] + promptArgument(spec.prompt)
+        }
         return words + promptArgument(spec.prompt)
     }
 

@@ -77,11 +77,17 @@ extension Hive {
         // Taken with the parent held still: its changes, and its conversation's copy.
         var copy: ForkCopy?
         var conversationCopy: String?
+        var transcriptBytes: [UInt8]?
         var failure: HiveError?
         let held = processes.holdStill(parent) {
             do throws(HiveError) {
-                if let top { copy = try ForkCopy.take(git, top: top, patchFile: store.sessionDir(name) + "/fork.patch") }
-                if conversation != nil { conversationCopy = try copyConversation(record, adapter: adapter, into: name) }
+                // A parent whose worktree is not made yet has no work of its own: its fork starts at HEAD.
+                let carry = record.worktree != nil || !record.spec.wantsWorktree
+                if let top { copy = try ForkCopy.take(git, top: top, patchFile: store.sessionDir(name) + "/fork.patch", carry: carry) }
+                if conversation != nil {
+                    conversationCopy = try copyConversation(record, adapter: adapter, into: name)
+                    transcriptBytes = record.transcript.flatMap { Sys.readFile($0, limit: Int.max, followLinks: true) }
+                }
             } catch {
                 failure = error
             }
@@ -91,10 +97,11 @@ extension Hive {
             return .failure(HiveError(e.errno, "\(name) was made but could not be forked from \(record.name): \(e.reason)"))
         }
         if let failure { return fail(failure) }
-        if let conversationCopy, let format = adapter.transcript, adapter.name == .claude,
-           let bytes = Sys.readFile(conversationCopy, limit: Int.max) {
+        // The forked transcript begins with the parent's conversation (Claude Code's
+        // copies of its messages, Codex's running totals): known, and not counted again.
+        if let bytes = transcriptBytes, let format = adapter.transcript {
             var seen = TranscriptLedger()
-            seen.consume(bytes[...], file: conversationCopy, format: format)
+            seen.consume(bytes[...], file: "parent", format: format)
             // On its ingest queue, which alone changes a ledger (it reads nothing yet).
             child.ingest.sync {
                 child.with { $0.machine.restore(ledger: TranscriptLedger(inheriting: seen)) }

@@ -31,9 +31,11 @@ struct ForkCopy {
     /// Files carried, as the `fork` event counts them.
     var count: Int { changed.count + untracked.count }
 
-    /// Takes the copy of `top` (a work tree's top), writing the patch to `patchFile`.
-    static func take(_ git: Git, top: String, patchFile: String) throws(HiveError) -> ForkCopy {
+    /// Takes the copy of `top` (a work tree's top), writing the patch to `patchFile`;
+    /// only its HEAD when `carry` is false (the uncommitted work there is not the parent's).
+    static func take(_ git: Git, top: String, patchFile: String, carry: Bool = true) throws(HiveError) -> ForkCopy {
         guard let head = git.head(top) else { throw .invalid("\(top) has no commit yet to fork from") }
+        guard carry else { return ForkCopy(head: head, patch: nil, changed: [], untracked: []) }
         let names = git.run(top, ["diff", "--name-only", "-z", "--ignore-submodules", "HEAD", "--"])
         guard names.ok else { throw .io("git diff in \(top) failed: \(Git.complaint(names))") }
         let changed = names.stdout.split(separator: "\0").map(String.init)
