@@ -1,6 +1,7 @@
 /// Control lines and spec files: what each verb records and asks the runtime to do.
 /// The verbs that act on processes (`pause`, `resume`, `kill`, `restart`, `start`)
-/// record their outcome only once the runtime has carried them out.
+/// and on git (`commit`, `merge`, `push`, `pr`: HiveCore/Git/Landing.swift) record
+/// their outcome only once the runtime has carried them out.
 extension SessionMachine {
     /// How a control line reads in `events`.
     public static func describe(_ c: SessionCommand) -> String {
@@ -12,6 +13,10 @@ extension SessionMachine {
         case .approve(let id), .deny(let id): return c.verb + (id.map { " \($0)" } ?? "")
         case .answer(let id, let n): return "answer \(id) \(n)"
         case .limit(let k, let v): return "limit \(k.rawValue) \(ResourceLimits.text(k, v))"
+        case .commit(let m): return "commit " + m
+        case .merge(let into): return "merge" + (into.map { " " + $0 } ?? "")
+        case .push(let remote): return "push" + (remote.map { " " + $0 } ?? "")
+        case .pr(let title): return "pr " + title
         default: return c.verb
         }
     }
@@ -65,7 +70,22 @@ extension SessionMachine {
             limits[key] = value
             // A running agent's cgroup changes first; the limit is recorded once the kernel took it.
             if state.isLive { out.add(.setLimits(limits)) } else { recordLimits(limits, &out) }
+        case .commit, .merge, .push, .pr:
+            do throws(HiveError) {
+                if let request = try LandRequest.make(c, record) { out.add(.land(request)) }
+            } catch {
+                return refuse(error, uid: uid, &out)
+            }
         }
+    }
+
+    /// A `commit`, `merge`, `push` or `pr` was carried out: one `land` event.
+    mutating func landed(_ o: LandOutcome, _ out: inout Effects) {
+        var e = Event(time: out.now.wall, session: name, kind: EventKind.land, detail: o.detail)
+        e.key = o.verb.rawValue
+        e.value = o.value
+        emit(e, durable: true, &out)
+        out.add(.gitChanged)
     }
 
     /// The limits in force from now on.
