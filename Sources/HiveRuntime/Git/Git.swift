@@ -51,6 +51,11 @@ public struct Git: Sendable {
         return line.replacingOccurrences(of: "fatal: ", with: "").replacingOccurrences(of: "error: ", with: "")
     }
 
+    /// The same, of a captured run (its words are on stderr).
+    static func complaint(_ c: Spawn.Captured) -> String {
+        complaint(Spawn.Result(status: c.status, stdout: "", stderr: c.stderr))
+    }
+
     /// Where a folder's repository is.
     public enum Place: Sendable, Equatable {
         /// In the work tree whose top is `top`.

@@ -97,7 +97,7 @@ struct Landing: Sendable {
         if !fastForward {
             let mt = git.capture(repo, ["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", dst, src])
             guard mt.status == 0 || mt.status == 1, let result = LandText.mergeTree(mt.stdout) else {
-                throw .io("merge: git merge-tree failed: \(Git.complaint(Spawn.Result(status: mt.status, stdout: "", stderr: mt.stderr)))")
+                throw .io("merge: git merge-tree failed: \(Git.complaint(mt))")
             }
             guard result.conflicts.isEmpty, mt.status == 0 else {
                 let files = result.conflicts.isEmpty ? "some files" : LandText.files(result.conflicts)
@@ -133,11 +133,12 @@ struct Landing: Sendable {
 
     // MARK: push
 
-    func push(_ r: LandRequest, remote given: String? = nil) throws(HiveError) -> (outcome: LandOutcome, branch: String, remote: String) {
-        let dir = Sys.stat(r.workTree) != nil ? r.workTree : r.repo
-        guard let branch = r.branch ?? git.branch(dir) else { throw .invalid("push: \(dir) is on no branch (HEAD is detached)") }
+    func push(_ r: LandRequest) throws(HiveError) -> (outcome: LandOutcome, branch: String, remote: String) {
+        let dir = workPlace(r)
+        let branch = try sessionBranch(r)
         let upstream = git.run(r.repo, ["config", "--get", "branch.\(branch).remote"]).stdout.trimmingWhitespace()
-        let remote = given ?? (r.verb == .push ? r.argument : nil) ?? (upstream.isEmpty || upstream == "." ? "origin" : upstream)
+        // `pr`'s argument is its title: it pushes where `push` would by default.
+        let remote = (r.verb == .push ? r.argument : nil) ?? (upstream.isEmpty || upstream == "." ? "origin" : upstream)
         let remotes = git.run(r.repo, ["remote"]).stdout.split(separator: "\n").map(String.init)
         guard remotes.contains(remote) else {
             let known = remotes.isEmpty ? "it has none" : "it has " + remotes.joined(separator: ", ")
@@ -173,8 +174,8 @@ struct Landing: Sendable {
         guard let base = r.baseBranch ?? git.branch(r.repo) else {
             throw .invalid("pr: no base branch is known (the repository's HEAD is detached)")
         }
+        guard try sessionBranch(r) != base else { throw .invalid("pr: the session works on \(base), the base branch itself") }
         let (pushed, branch, remote) = try push(r)
-        guard branch != base else { throw .invalid("pr: \(branch) is the base branch itself") }
         let from = r.base ?? git.run(r.repo, ["merge-base", "refs/heads/" + base, "refs/heads/" + branch]).stdout.trimmingWhitespace()
         let commits = git.commits(r.repo, from: from, to: "refs/heads/" + branch) ?? []
         let body = LandText.prBody(session: r.session, commits: commits)
@@ -182,7 +183,7 @@ struct Landing: Sendable {
             ? [path, "pr", "create", "--title", title, "--body", body, "--head", branch, "--base", base]
             : [path, "mr", "create", "--title", title, "--description", body, "--source-branch", branch,
                "--target-branch", base, "--yes"]
-        let c = Spawn.run(argv, environment: env, timeoutMS: 120_000, directory: Sys.stat(r.workTree) != nil ? r.workTree : r.repo)
+        let c = Spawn.run(argv, environment: env, timeoutMS: 120_000, directory: workPlace(r))
         guard c.ok, let url = LandText.url(c.stdout) else {
             let why = c.ok ? "it printed no URL" : Git.complaint(c)
             throw .io("pr: \(forge) could not open the request: \(why) (\(branch) was pushed to \(remote))")
@@ -215,10 +216,23 @@ struct Landing: Sendable {
 
     // MARK: git's facts
 
+    /// Where git runs for the session: its work tree, or the repository once that is gone.
+    private func workPlace(_ r: LandRequest) -> String {
+        Sys.stat(r.workTree) != nil ? r.workTree : r.repo
+    }
+
+    /// The session's branch: its own, or the one checked out where it works in place.
+    private func sessionBranch(_ r: LandRequest) throws(HiveError) -> String {
+        guard let b = r.branch ?? git.branch(workPlace(r)) else {
+            throw .invalid("\(r.verb.rawValue): \(workPlace(r)) is on no branch (HEAD is detached)")
+        }
+        return b
+    }
+
     /// `git status` of a work tree, or EIO.
     private func status(_ dir: String, _ verb: String) throws(HiveError) -> GitStatus {
         let s = git.capture(dir, ["status", "--porcelain=v2", "-z", "--ignore-submodules=dirty"])
-        guard s.ok else { throw .io("\(verb): git status failed in \(dir): \(Git.complaint(Spawn.Result(status: s.status, stdout: "", stderr: s.stderr)))") }
+        guard s.ok else { throw .io("\(verb): git status failed in \(dir): \(Git.complaint(s))") }
         return GitStatus.parse(s.stdout)
     }
 

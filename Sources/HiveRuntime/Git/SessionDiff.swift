@@ -46,7 +46,7 @@ enum SessionDiff {
             return out.stdout + Array("\n[hivefs: the diff is cut at \(limit >> 20) MiB; git diff \(base.prefix(12)) in \(top) shows it all]\n".utf8)
         }
         guard out.status == 0 else {
-            return Array("diff: git diff failed: \(Git.complaint(Spawn.Result(status: out.status, stdout: "", stderr: out.stderr)))\n".utf8)
+            return Array("diff: git diff failed: \(Git.complaint(out))\n".utf8)
         }
         return out.stdout
     }
