@@ -15,7 +15,7 @@ public enum ControlUsage {
         deny [ID]          answer it with its no option
         answer ID N        pick option N of question ID (as permission numbers them)
         limit KEY V|off    change a kernel limit: memory 4G, cpu 150%, pids 512
-        commit MESSAGE     commit every change of its work tree (git add -A), as you
+        commit MESSAGE     git add -A and git commit in its work tree, as your identity
         merge [INTO]       merge its branch into the branch it was made from, or INTO
         push [REMOTE]      push its branch (to its upstream's remote, or origin)
         pr TITLE           push, then open a pull request (gh or glab)
