@@ -15,6 +15,10 @@ int hive_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 int hive_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 int hive_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 short hive_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
+
+int hive_spawn_addchdir(void *actions, const char *dir) {
+    return posix_spawn_file_actions_addchdir_np((posix_spawn_file_actions_t *)actions, dir);
+}
 int hive_stat(const char *path, struct stat *st) { return stat(path, st); }
 int hive_fstat(int fd, struct stat *st) { return fstat(fd, st); }
 long hive_statfs_type(const char *path) {

@@ -24,6 +24,14 @@ public enum SessionCommand: Sendable, Equatable {
     /// Makes session `name` from this one's point, its spec changed by `settings`
     /// (`KEY=VALUE` words, checked when the spec is known: `SessionSpec.applying`).
     case fork(name: String, settings: [String])
+    /// Commits every change of the session's work tree with this message.
+    case commit(String)
+    /// Merges the session's branch into INTO, or the branch it was made from.
+    case merge(String?)
+    /// Pushes the session's branch to REMOTE, or its upstream's, or `origin`.
+    case push(String?)
+    /// Pushes, then opens a pull request with this title (`gh` or `glab`).
+    case pr(String)
 
     /// The verb, as `events` and errors name it.
     public var verb: String {
@@ -43,6 +51,10 @@ public enum SessionCommand: Sendable, Equatable {
         case .answer: return "answer"
         case .limit: return "limit"
         case .fork: return "fork"
+        case .commit: return "commit"
+        case .merge: return "merge"
+        case .push: return "push"
+        case .pr: return "pr"
         }
     }
 }
@@ -191,6 +203,20 @@ public enum ControlParser {
             let settings = Array(words.dropFirst())
             try SessionSpec.checkWords(settings, forking: true)
             return .fork(name: name, settings: settings)
+        case "commit":
+            guard !rest.isEmpty else { throw .invalid("commit needs a message: commit MESSAGE") }
+            return .commit(rest)
+        case "pr":
+            guard !rest.isEmpty else { throw .invalid("pr needs a title: pr TITLE") }
+            return .pr(rest)
+        case "merge", "push":
+            let words = rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            let what = verb == "merge" ? "INTO, a branch" : "REMOTE, a remote's name"
+            guard words.count <= 1 else { throw .invalid("\(verb) takes at most one argument, \(what): \(verb) [\(what.prefix { $0 != "," })]") }
+            if let w = words.first, !LandText.isPlainName(w) {
+                throw .invalid("\(verb): '\(Text.printable(w))' is not a \(verb == "merge" ? "branch" : "remote") name")
+            }
+            return verb == "merge" ? .merge(words.first) : .push(words.first)
         case "new":
             throw .invalid("new belongs in the root control file, not a session's")
         default:

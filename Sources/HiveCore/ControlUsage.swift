@@ -16,6 +16,10 @@ public enum ControlUsage {
         answer ID N        pick option N of question ID (as permission numbers them)
         limit KEY V|off    change a kernel limit: memory 4G, cpu 150%, pids 512
         fork NEW [K=V ...] a new session from here: conversation, HEAD, changes
+        commit MESSAGE     git add -A and git commit in its work tree, as your identity
+        merge [INTO]       merge its branch into the branch it was made from, or INTO
+        push [REMOTE]      push its branch (to its upstream's remote, or origin)
+        pr TITLE           push, then open a pull request (gh or glab)
 
         """
 

@@ -38,6 +38,8 @@ public struct Event: Sendable, Equatable, Codable {
     /// repository, the folder the agent runs in, and HEAD.
     public var branch: String?
     public var base: String?
+    /// The branch checked out in the repository when the worktree was made (`worktree`).
+    public var baseBranch: String?
     public var worktree: String?
     public var repo: String?
     public var workdir: String?
@@ -65,6 +67,7 @@ public struct Event: Sendable, Equatable, Codable {
         case tool, action, path, hook, model, message, transcript
         case branch, base, worktree, repo, workdir, head, permission, fork
         case agentSession = "agent_session"
+        case baseBranch = "base_branch"
         case resumeTo = "resume_to"
     }
 
@@ -104,6 +107,7 @@ public struct Event: Sendable, Equatable, Codable {
         if let transcript { w.string("transcript", transcript) }
         if let branch { w.string("branch", branch) }
         if let base { w.string("base", base) }
+        if let baseBranch { w.string("base_branch", baseBranch) }
         if let worktree { w.string("worktree", worktree) }
         if let repo { w.string("repo", repo) }
         if let workdir { w.string("workdir", workdir) }

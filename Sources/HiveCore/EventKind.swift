@@ -65,6 +65,9 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     case gitCommit
     /// HEAD moved otherwise (a reset, a checkout).
     case gitHead
+    /// A `commit`, `merge`, `push` or `pr` written to `control` was carried out: `key`
+    /// is the verb, `value` the resulting commit (a pull request's URL for `pr`).
+    case land
 
     // The questions an agent asks, as the `permission` file shows them.
 
@@ -127,7 +130,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     public static let allKnown: [EventKind] = [
         .created, .spec, .control, .state, .error, .adopted, .removed, .policy, .disk, .warning,
         .historyPruned, .hostAdded, .hostRemoved, .trust, .fork, .limit, .usage,
-        .worktree, .worktreeRemoved, .worktreeKept, .gitCommit, .gitHead,
+        .worktree, .worktreeRemoved, .worktreeKept, .gitCommit, .gitHead, .land,
         .permissionAsked, .permissionAnswered, .permissionGone,
         .prompt, .tool, .toolDone, .toolFailed, .permission, .notification, .idle, .stopFailed,
         .subagentStart, .subagentStop, .compact, .compactDone, .toolDenied, .interrupt,
@@ -159,6 +162,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
         case .worktreeKept: return "worktree.kept"
         case .gitCommit: return "git.commit"
         case .gitHead: return "git.head"
+        case .land: return "land"
         case .permissionAsked: return "permission.asked"
         case .permissionAnswered: return "permission.answered"
         case .permissionGone: return "permission.gone"

@@ -33,6 +33,8 @@ public struct HiveError: Error, Equatable, Sendable, CustomStringConvertible {
     public static func stale(_ reason: String) -> HiveError { HiveError(.staleNFSFileHandle, reason) }
     /// An answer while nothing waits for one.
     public static func noQuestion(_ reason: String) -> HiveError { HiveError(.noMessage, reason) }
+    /// Nothing to act on (nothing to commit, a branch already merged).
+    public static func noData(_ reason: String) -> HiveError { HiveError(.noData, reason) }
     /// Not now; the same call may work in a moment.
     public static func again(_ reason: String) -> HiveError { HiveError(.resourceTemporarilyUnavailable, reason) }
 }
@@ -68,6 +70,7 @@ public enum ErrnoNames {
         case .badMessage: return "EBADMSG"
         case .protocolNotSupported: return "EPROTONOSUPPORT"
         case .badFileDescriptor: return "EBADF"
+        case .noData: return "ENODATA"
         default: return "E\(errno.rawValue)"
         }
     }

@@ -1,6 +1,8 @@
 /// The files of a session directory (DESIGN.md §1), in listing order.
 public enum SessionFile: String, Sendable, CaseIterable {
-    case agent, command, control, dir, events
+    case agent, command, control, diff
+    case diffStat = "diff.stat"
+    case dir, events
     case eventsJSONL = "events.jsonl"
     case files, git
     case gitJSON = "git.json"

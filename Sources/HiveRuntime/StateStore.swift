@@ -354,6 +354,11 @@ public final class StateStore: @unchecked Sendable {
         try? Sys.writeFileAtomically(sessionDir(name) + "/" + file, Array(text.utf8))
     }
 
+    /// The same, bytes as they are.
+    public func writeSessionFile(_ name: String, _ file: String, bytes: [UInt8]) {
+        try? Sys.writeFileAtomically(sessionDir(name) + "/" + file, bytes)
+    }
+
     /// Moves a session's folder to `history/NAME-TIME`, returning the entry's name.
     public func moveToHistory(_ name: String, at time: Timestamp) throws(HiveError) -> String {
         closeWriters(name)

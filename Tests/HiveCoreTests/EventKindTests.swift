@@ -13,7 +13,7 @@ final class EventKindTests: XCTestCase {
         "history.pruned": .historyPruned, "host.added": .hostAdded, "host.removed": .hostRemoved, "trust": .trust, "fork": .fork,
         "limit": .limit, "usage": .usage,
         "worktree": .worktree, "worktree.removed": .worktreeRemoved, "worktree.kept": .worktreeKept,
-        "git.commit": .gitCommit, "git.head": .gitHead,
+        "git.commit": .gitCommit, "git.head": .gitHead, "land": .land,
         "permission.asked": .permissionAsked, "permission.answered": .permissionAnswered,
         "permission.gone": .permissionGone,
         "prompt": .prompt, "tool": .tool, "tool.done": .toolDone, "tool.failed": .toolFailed,

@@ -38,7 +38,7 @@ final class TreeTests: MountedTestCase {
     func testSessionDirectoryHoldsEveryFile() {
         newShell("s1", "sleep 60")
         let ls = m.sh("ls $MNT/s1").out.split(separator: "\n").map(String.init)
-        XCTAssertEqual(ls, ["agent", "command", "control", "dir", "events", "events.jsonl", "files", "git", "git.json",
+        XCTAssertEqual(ls, ["agent", "command", "control", "diff", "diff.stat", "dir", "events", "events.jsonl", "files", "git", "git.json",
                             "log", "mode", "model", "permission", "permission.json", "prompt", "sandbox", "screen", "screen.ansi", "setup", "state",
                             "status", "status.json", "trust", "worktree"])
         let modes = m.sh("cd $MNT/s1 && stat -c '%n %a' control state status agent").out

@@ -117,7 +117,7 @@ final class HiveTreeTests: XCTestCase {
                      "files", "git", "git.json", "permission", "permission.json", "state", "status", "status.json"] {
             XCTAssertEqual(file("a", kept)?.cache, .content(group: "a"), kept)
         }
-        for named in ["control", "events", "events.jsonl", "log", "screen"] {
+        for named in ["control", "diff", "diff.stat", "events", "events.jsonl", "log", "screen"] {
             XCTAssertEqual(file("a", named)?.cache, .name, named)
         }
         for root in ["control", "events", "status", "status.json"] { XCTAssertEqual(file(root)?.cache, .name, root) }
@@ -155,6 +155,14 @@ final class HiveTreeTests: XCTestCase {
         XCTAssertEqual(file("a", "git")?.poll?.version(), r.version)
         guard case .refreshed(let render, _)? = file("a", "git.json")?.source else { return XCTFail("git not refreshed") }
         XCTAssertEqual(render(.read)?.version, r.version, "the rendering carries the counter poll compares")
+    }
+
+    func testTheDiffIsRenderedOnlyOffTheWorkersAndReadsEmptyWithoutARepository() throws {
+        try make("a")
+        for name in ["diff", "diff.stat"] {
+            guard case .slow(let render)? = file("a", name)?.source else { return XCTFail("\(name) is not slow") }
+            XCTAssertEqual(render(.read)?.bytes, [], "a session in no repository: \(name) reads empty")
+        }
     }
 
     func testHistoryEntriesShowTheFilesTheyKept() throws {

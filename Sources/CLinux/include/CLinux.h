@@ -13,6 +13,9 @@ int hive_pipe_cloexec(int fds[2]);
 int hive_eventfd(void);
 /* The POSIX_SPAWN_SETSID flag for posix_spawnattr_setflags. */
 short hive_spawn_setsid_flag(void);
+
+/* posix_spawn_file_actions_addchdir_np: the child starts in dir (glibc 2.29). */
+int hive_spawn_addchdir(void *actions, const char *dir);
 /* stat(2) under a name that does not clash with struct stat. */
 int hive_stat(const char *path, struct stat *st);
 int hive_fstat(int fd, struct stat *st);

@@ -39,6 +39,8 @@ public enum SessionEffect: Sendable, Equatable {
     /// Press the keys that pick option `choice` of the question, once the screen still
     /// shows it and `notBeforeMS` (monotonic) has come; then `.answered`.
     case answer(Permission, choice: Int, notBeforeMS: Int64)
+    /// Carry out a `commit`, `merge`, `push` or `pr` with git, then `.landed`.
+    case land(LandRequest)
     /// Something may have changed the work tree: git's facts are stale.
     case gitChanged
     /// Look at the agent while its terminal prints (its runtime's `whilePrinting`).

@@ -51,6 +51,8 @@ public enum SessionInput: Sendable {
     case terminated(reason: String)
     /// The running agent's limits are now these (`SessionEffect.setLimits`).
     case limitsSet(ResourceLimits)
+    /// A `commit`, `merge`, `push` or `pr` was carried out (`SessionEffect.land`).
+    case landed(LandOutcome)
     /// The kernel killed a process of the session for memory: `count` in this run so far.
     case oomKilled(count: Int64)
     /// What the run's processes used, read from its cgroup before it goes.

@@ -1,6 +1,7 @@
 /// Control lines and spec files: what each verb records and asks the runtime to do.
 /// The verbs that act on processes (`pause`, `resume`, `kill`, `restart`, `start`)
-/// record their outcome only once the runtime has carried them out.
+/// and on git (`commit`, `merge`, `push`, `pr`: HiveCore/Git/Landing.swift) record
+/// their outcome only once the runtime has carried them out.
 extension SessionMachine {
     /// How a control line reads in `events`.
     public static func describe(_ c: SessionCommand) -> String {
@@ -18,6 +19,10 @@ extension SessionMachine {
                 w.firstIndex(of: "=").map { String(w[...$0]) + QuotedWords.quote(String(w[w.index(after: $0)...])) } ?? w
             }
             return (["fork", name] + words).joined(separator: " ")
+        case .commit(let m): return "commit " + m
+        case .merge(let into): return "merge" + (into.map { " " + $0 } ?? "")
+        case .push(let remote): return "push" + (remote.map { " " + $0 } ?? "")
+        case .pr(let title): return "pr " + title
         default: return c.verb
         }
     }
@@ -74,7 +79,22 @@ extension SessionMachine {
         case .fork:
             // Two sessions' work: the runtime does it (`Hive.fork`), and records it in both.
             break
+        case .commit, .merge, .push, .pr:
+            do throws(HiveError) {
+                if let request = try LandRequest.make(c, record) { out.add(.land(request)) }
+            } catch {
+                return refuse(error, uid: uid, &out)
+            }
         }
+    }
+
+    /// A `commit`, `merge`, `push` or `pr` was carried out: one `land` event.
+    mutating func landed(_ o: LandOutcome, _ out: inout Effects) {
+        var e = Event(time: out.now.wall, session: name, kind: EventKind.land, detail: o.detail)
+        e.key = o.verb.rawValue
+        e.value = o.value
+        emit(e, durable: true, &out)
+        out.add(.gitChanged)
     }
 
     /// The limits in force from now on.

@@ -89,6 +89,7 @@ public struct SessionMachine: Sendable {
         case .thawed: thawed(&out)
         case .terminated(let reason): enter(.killed, detail: reason, reason: reason, &out)
         case .limitsSet(let limits): recordLimits(limits, &out)
+        case .landed(let o): landed(o, &out)
         case .oomKilled(let count): oomKilled(count, &out)
         case .usage(let u):
             // The kernel tells of refused forks by no notice: said once, as the run ends.

@@ -38,6 +38,9 @@ public struct SessionRecord: Sendable, Equatable, Codable {
     public var branch: String?
     /// The commit the session started from (its worktree's base).
     public var base: String?
+    /// The branch checked out in the repository when the worktree was made: where
+    /// `merge` goes by default. Nil in checkpoints and logs written before it was kept.
+    public var baseBranch: String?
     /// The session's own worktree, while it exists.
     public var worktree: String?
     /// The repository the session works in (its main work tree).
@@ -112,6 +115,7 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         if let a = e.action, let p = e.path { files[FileTouch(action: a, path: p), default: 0] += 1 }
         if let v = e.branch { branch = v }
         if let v = e.base { base = v }
+        if let v = e.baseBranch { baseBranch = v }
         if let v = e.worktree { worktree = v }
         if let v = e.repo { repo = v }
         if let v = e.workdir { workdir = v }
@@ -241,6 +245,12 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             return s
         case .fork:
             // From any point: a running agent is held still for the copy only.
+            return s
+        case .commit, .merge, .push, .pr:
+            // git works on the files the agent writes: not while it writes them.
+            guard s != .working && s != .starting else {
+                throw .busy("\(name) is \(s.rawValue); \(c.verb) waits until the agent is idle, waiting, paused or ended")
+            }
             return s
         }
     }

@@ -234,7 +234,10 @@ extension Hive {
     /// Writes the files a history entry shows, as they read at removal.
     private func freezeViews(_ s: LiveSession) {
         let name = s.name
-        for file in SessionFile.frozen where !file.isOnDisk && file != .screen {
+        for file in [SessionFile.diff, .diffStat] {
+            if let c = views.diff(name, stat: file == .diffStat) { store.writeSessionFile(name, file.rawValue, bytes: c.bytes) }
+        }
+        for file in SessionFile.frozen where !file.isOnDisk && file != .screen && file != .diff && file != .diffStat {
             if let r = views.render(name, file) { store.writeSessionFile(name, file.rawValue, String(decoding: r.bytes, as: UTF8.self)) }
         }
         if Sys.stat(store.screenPath(name)) == nil { store.writeSessionFile(name, "screen", "") }

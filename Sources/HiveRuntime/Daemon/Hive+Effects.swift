@@ -75,6 +75,13 @@ extension Hive {
                 }
             case .watch:
                 processes.watchAgent(s)
+            case .land(let request):
+                // git's work on the session's queue, as control writes run; the write waits for it.
+                guard case .queue(let uid) = place else {
+                    s.queue.async { [self] in _ = perform(s, [effect], .queue(uid: getuid())) }
+                    continue
+                }
+                note(land(s, request, uid: uid))
             case .launch, .freeze, .thaw, .terminate, .finishExit, .keys, .type, .answer, .setLimits:
                 // These act on the agent: on its queue, in order.
                 guard case .queue(let uid) = place else {
@@ -85,5 +92,16 @@ extension Hive {
             }
         }
         return refusal
+    }
+
+    /// Carries out a `commit`, `merge`, `push` or `pr` (`Landing`); its outcome is recorded
+    /// as a `land` event, its refusal as an `error` and returned to the write.
+    private func land(_ s: LiveSession, _ request: LandRequest, uid: UInt32) -> HiveError? {
+        do throws(HiveError) {
+            let outcome = try Landing(git: gitView.git).carryOut(request)
+            return step(s, .landed(outcome), .queue(uid: uid))
+        } catch {
+            return step(s, .refused(error, uid: uid), .queue(uid: uid))
+        }
     }
 }

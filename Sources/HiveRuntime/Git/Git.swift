@@ -25,15 +25,23 @@ public struct Git: Sendable {
         return env
     }()
 
-    /// Runs `git -C dir ARGS`.
-    @discardableResult
-    /// Runs git in `dir`. Never with an fsmonitor or hooks: their commands come from
+    /// Runs `git -C dir ARGS`. Never with an fsmonitor or hooks: their commands come from
     /// the repository's config and folders, which an agent may write, and hivefs's
     /// git runs outside any sandbox (a worktree hivefs makes runs no post-checkout
     /// hook; `setup=` is what runs there). Both settings reach the git a submodule runs.
-    public func run(_ dir: String, _ args: [String]) -> Spawn.Result {
-        Spawn.run([program, "-C", dir, "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"] + args,
-                  environment: Git.environment, timeoutMS: timeoutMS)
+    /// `env` adds to git's environment (a temporary index: `GIT_INDEX_FILE`).
+    @discardableResult
+    public func run(_ dir: String, _ args: [String], env: [String: String] = [:]) -> Spawn.Result {
+        Spawn.run(argv(dir, args), environment: Git.environment.merging(env) { $1 }, timeoutMS: timeoutMS)
+    }
+
+    /// `run`, its output as bytes and at most `limit` of them (`Spawn.capture`).
+    public func capture(_ dir: String, _ args: [String], env: [String: String] = [:], limit: Int = Int.max) -> Spawn.Captured {
+        Spawn.capture(argv(dir, args), environment: Git.environment.merging(env) { $1 }, timeoutMS: timeoutMS, limit: limit)
+    }
+
+    private func argv(_ dir: String, _ args: [String]) -> [String] {
+        [program, "-C", dir, "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"] + args
     }
 
     /// git's complaint, one line, for a reason.
@@ -41,6 +49,11 @@ public struct Git: Sendable {
         let lines = (r.stderr + "\n" + r.stdout).split(separator: "\n").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
         let line = lines.first { $0.hasPrefix("fatal:") || $0.hasPrefix("error:") } ?? lines.first ?? "exit \(r.status)"
         return line.replacingOccurrences(of: "fatal: ", with: "").replacingOccurrences(of: "error: ", with: "")
+    }
+
+    /// The same, of a captured run (its words are on stderr).
+    static func complaint(_ c: Spawn.Captured) -> String {
+        complaint(Spawn.Result(status: c.status, stdout: "", stderr: c.stderr))
     }
 
     /// Where a folder's repository is.

@@ -29,6 +29,7 @@ struct Worktrees: Sendable {
             return .failure(.invalid("\(what): \(dir) is not in a git repository\(said)"))
         case .workTree(let t): top = t
         }
+        let baseBranch = git.branch(top)
         guard let base = given ?? git.head(top) else {
             return .failure(.invalid("\(what): \(top) has no commit yet to branch from"))
         }
@@ -62,6 +63,8 @@ struct Worktrees: Sendable {
         if copied > 0 { detail += "; \(copied) file\(copied == 1 ? "" : "s") copied from .hiveinclude" }
         var e = Event(session: name, kind: EventKind.worktree, detail: detail)
         e.branch = branch; e.base = base; e.worktree = path; e.repo = top; e.workdir = workdir; e.head = base
+        // Where `merge` goes by default: the branch the worktree was made from.
+        e.baseBranch = baseBranch
         return .success((workdir, e))
     }
 

@@ -15,10 +15,29 @@ public enum Spawn {
 
     /// Runs `argv` to completion, capturing its output. stdin is /dev/null. With
     /// `timeoutMS`, a program still running then is killed (status 128 + SIGKILL).
-    public static func run(_ argv: [String], environment: [String: String]? = nil, timeoutMS: Int? = nil) -> Result {
+    public static func run(_ argv: [String], environment: [String: String]? = nil, timeoutMS: Int? = nil,
+                           directory: String? = nil) -> Result {
+        let c = capture(argv, environment: environment, timeoutMS: timeoutMS, directory: directory)
+        return Result(status: c.status, stdout: String(decoding: c.stdout, as: UTF8.self), stderr: c.stderr)
+    }
+
+    /// What a finished program left, its output as bytes; `cut` when it printed more
+    /// than the limit (it was then killed, and `stdout` holds the limit's worth).
+    public struct Captured: Sendable {
+        public var status: Int32
+        public var stdout: [UInt8]
+        public var stderr: String
+        public var cut = false
+        public var ok: Bool { status == 0 && !cut }
+    }
+
+    /// `run`, keeping at most `limit` bytes of its output (killing a program that prints
+    /// more), in `directory` when given.
+    public static func capture(_ argv: [String], environment: [String: String]? = nil, timeoutMS: Int? = nil,
+                               limit: Int = Int.max, directory: String? = nil) -> Captured {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard hive_pipe_cloexec(&outPipe) == 0, hive_pipe_cloexec(&errPipe) == 0 else {
-            return Result(status: 127, stdout: "", stderr: "pipe: \(String(cString: strerror(errno)))")
+            return Captured(status: 127, stdout: [], stderr: "pipe: \(String(cString: strerror(errno)))")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -26,13 +45,15 @@ public enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        if let directory { hive_spawn_addchdir(&actions, directory) }
         var pid: pid_t = 0
         let rc = spawn(argv, actions: &actions, environment: environment, flags: 0, pid: &pid)
         close(outPipe[1]); close(errPipe[1])
         guard rc == 0 else {
             close(outPipe[0]); close(errPipe[0])
-            return Result(status: 127, stdout: "", stderr: "\(argv[0]): \(String(cString: strerror(rc)))")
+            return Captured(status: 127, stdout: [], stderr: "\(argv[0]): \(String(cString: strerror(rc)))")
         }
+        var cut = false
         // Read both pipes without deadlocking on a full one.
         var out: [UInt8] = [], err: [UInt8] = []
         var fds = [pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0),
@@ -52,7 +73,12 @@ public enum Spawn {
             for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {
                 let n = buf.withUnsafeMutableBytes { read(fds[i].fd, $0.baseAddress, $0.count) }
                 if n > 0 {
-                    if i == 0 { out.append(contentsOf: buf[0..<n]) } else { err.append(contentsOf: buf[0..<n]) }
+                    if i == 0 { out.append(contentsOf: buf[0..<min(n, max(0, limit - out.count))]) } else { err.append(contentsOf: buf[0..<n]) }
+                    if i == 0 && out.count >= limit && !cut {
+                        // Enough: what it prints further is not read.
+                        cut = true
+                        Glibc.kill(pid, SIGKILL)
+                    }
                 } else if n == 0 || errno != EINTR {
                     close(fds[i].fd); fds[i].fd = -1; open -= 1
                 }
@@ -61,7 +87,7 @@ public enum Spawn {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: code, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        return Captured(status: code, stdout: out, stderr: String(decoding: err, as: UTF8.self), cut: cut)
     }
 
     /// Starts `argv` in a new session (detached from the terminal) with stdin from

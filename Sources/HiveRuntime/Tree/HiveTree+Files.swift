@@ -19,6 +19,9 @@ extension HiveTree {
         FileRow(.agent, rendered(.agent), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.command, rendered(.command), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.control, rendered(.control), mode: .readWrite, poll: .record, write: .control),
+        // git diff of the session's changes, asked for again at each open.
+        FileRow(.diff, diff(stat: false)),
+        FileRow(.diffStat, diff(stat: true)),
         FileRow(.dir, rendered(.dir), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.events, onDisk(.events)),
         FileRow(.eventsJSONL, onDisk(.eventsJSONL)),
@@ -75,6 +78,11 @@ extension HiveTree {
     /// when stale (`Hive.readGit`), never on a thread that serves requests.
     static func git(_ f: SessionFile) -> FileRow.Source {
         { t, s in .refreshed({ _ in t.hive.views.render(s, f)?.content }, refresh: { done in t.hive.views.readGit(s, done: done) }) }
+    }
+
+    /// The session's changes (`SessionDiff`): slow, so never on a thread that serves requests.
+    static func diff(stat: Bool) -> FileRow.Source {
+        { t, s in .slow { _ in t.hive.views.diff(s, stat: stat) } }
     }
 
     /// The terminal (`Hive.screen`), with its colours' escape sequences or without:

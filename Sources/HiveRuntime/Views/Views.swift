@@ -2,9 +2,9 @@ import Foundation
 import HiveCore
 
 /// What reads of the tree see: each file rendered from a copy of its session's
-/// record, taken under the session's mutex and rendered outside it. Never runs
-/// git or waits for a queue; only `screen` runs tmux (the bridge calls it off its
-/// workers).
+/// record, taken under the session's mutex and rendered outside it. Never waits
+/// for a queue; only `screen` runs tmux and `diff` runs git (the bridge calls them
+/// off its workers).
 final class Views: Sendable {
     let parts: Parts
     let registry: Registry
@@ -43,6 +43,14 @@ final class Views: Sendable {
     /// The change counter `poll()` on `git` compares.
     func gitVersion(_ name: String) -> UInt64? {
         registry.get(name).map { gitView.version($0) }
+    }
+
+    /// `diff` or `diff.stat` (`SessionDiff`): runs git, so never on a FUSE worker; nil if
+    /// the session is gone.
+    func diff(_ name: String, stat: Bool) -> FileContent? {
+        guard let s = registry.get(name) else { return nil }
+        let r = s.record
+        return FileContent(bytes: SessionDiff.render(gitView.git, r, stat: stat), mtime: .now(), version: r.version)
     }
 
     /// A read of `git` (see `GitView.read`).
@@ -85,7 +93,7 @@ final class Views: Sendable {
             text = r.permission?.json ?? ""
         case .files:
             text = FilesRenderer.text(r)
-        case .screen, .screenANSI:
+        case .screen, .screenANSI, .diff, .diffStat:
             text = ""
         case .events, .eventsJSONL, .log, .summary, .summaryJSON:
             text = ""
