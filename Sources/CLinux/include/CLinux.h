@@ -13,6 +13,9 @@ int hive_pipe_cloexec(int fds[2]);
 int hive_eventfd(void);
 /* The POSIX_SPAWN_SETSID flag for posix_spawnattr_setflags. */
 short hive_spawn_setsid_flag(void);
+/* renameat2(2) with RENAME_NOREPLACE: EEXIST rather than replacing what is at `to`
+   (EINVAL on a file system that cannot do it). */
+int hive_rename_noreplace(const char *from, const char *to);
 /* stat(2) under a name that does not clash with struct stat. */
 int hive_stat(const char *path, struct stat *st);
 int hive_fstat(int fd, struct stat *st);
