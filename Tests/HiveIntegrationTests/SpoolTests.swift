@@ -151,15 +151,43 @@ final class SpoolTests: MountedTestCase {
         m.waitState("at-last", ["working", "idle"])
     }
 
+    func testAFileThatCannotBeMovedStaysWhereItIsAndTheEventSaysWhy() throws {
+        // failed/ is gone and an (empty, so never taken) file stands in its place.
+        XCTAssertEqual(m.sh("rmdir '\(spool)/failed' && touch '\(spool)/failed'").status, 0)
+        let bytes = Array("\(line("made-anyway"))\nhello\n".utf8)
+        let file = try writeAside("stuck.txt", bytes)
+        XCTAssertEqual(m.sh("cp '\(file)' $MNT/spool/").status, 0)
+        XCTAssertTrue(waitUntil(20) { (self.m.read("events") ?? "").contains(" spool stuck.txt:") }, m.read("events") ?? "")
+        let events = m.read("events") ?? ""
+        XCTAssertTrue(events.contains(" spool stuck.txt: made made-anyway; 1 failed; not moved, left in spool/: ENOTDIR "), events)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: spool + "/stuck.txt")), Data(bytes), "left whole where it was")
+        XCTAssertEqual(ls(""), ["done", "failed", "stuck.txt"], "no .result left anywhere")
+        XCTAssertEqual(ls("done"), [])
+        m.waitState("made-anyway", ["working", "idle"])
+
+        // Once failed/ is back, a file is moved there again: the folder is made if it is missing.
+        XCTAssertEqual(m.sh("rm '\(spool)/failed'").status, 0)
+        XCTAssertEqual(m.sh("echo hello > $MNT/spool/again").status, 0)
+        waitFor("failed/again.result")
+        XCTAssertEqual(text(spool + "/failed/again.result")?.hasPrefix("1 EINVAL unknown command 'hello'"), true)
+    }
+
     func testAFileWrittenWhileTheDaemonIsDownIsTakenAtStart() throws {
         guard let pid = m.daemon else { return XCTFail("no daemon") }
         kill(pid, SIGTERM)
         XCTAssertTrue(waitUntil(10) { !self.m.daemonRunning }, "the daemon stops")
         try Data((line("overnight") + "\n").utf8).write(to: URL(fileURLWithPath: spool + "/b-second"))
         try Data((line("early") + "\n").utf8).write(to: URL(fileURLWithPath: spool + "/a-first"))
+        // What is not a regular file is never taken, nor followed (taken first, by name).
+        try Data((line("linked") + "\n").utf8).write(to: URL(fileURLWithPath: m.root + "/elsewhere"))
+        XCTAssertEqual(m.sh("cd '\(spool)' && ln -s '\(m.root)/elsewhere' 0-link && mkdir 0-dir && mkfifo 0-fifo").status, 0)
         try m.mount()
         waitFor("done/b-second.result")
         waitFor("done/a-first.result")
+        XCTAssertEqual(ls(""), ["0-dir", "0-fifo", "0-link", "done", "failed"])
+        XCTAssertEqual(ls("done"), ["a-first", "a-first.result", "b-second", "b-second.result"])
+        XCTAssertNil(m.read("linked/state"), "a symbolic link is not followed")
+        XCTAssertEqual(text(m.root + "/elsewhere"), line("linked") + "\n")
         m.waitState("overnight", ["working", "idle"])
         m.waitState("early", ["working", "idle"])
         let events = m.read("events") ?? ""

@@ -129,6 +129,8 @@ final class Spool: @unchecked Sendable {
     /// beside it under the first name free there: where it went (`failed/FILE.1`).
     private func move(_ path: String, _ report: SpoolReport) -> Result<String, HiveError> {
         let folder = store.spoolDir + "/" + report.folder
+        // Made again if someone removed it; what stands in its place is never replaced.
+        try? Sys.makeDirectories(folder)
         var n = 0
         for _ in 0..<Self.renameTries {
             // The first name free for the file and its result both.
