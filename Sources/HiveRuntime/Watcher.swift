@@ -27,9 +27,10 @@ public final class Watcher: @unchecked Sendable {
     private var exits: [Int32: (token: Int, cb: Callback)] = [:]
     private var nextToken = 0
     /// The watches, by the id given to callers: the inotify watch they share with
-    /// others on the same path, what matters of it (`Interest`), and what to call. inotify gives one watch per path, so two
-    /// callers of one path (a launch waiting for agent.pid while a setup is awaited)
-    /// each keep theirs; the inotify watch goes when the last of them does.
+    /// others on the same path, what matters of it (`Interest`), and what to call.
+    /// inotify gives one watch per path, so two callers of one path (a launch
+    /// waiting for agent.pid while a setup is awaited) each keep theirs; the inotify
+    /// watch goes when the last of them does.
     private var watches: [Int32: (wd: Int32, interest: Interest, cb: NamedCallback)] = [:]
     private var byWd: [Int32: Set<Int32>] = [:]
     private var nextWatch: Int32 = 0
