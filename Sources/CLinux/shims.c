@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLinux.h"
 #include <fcntl.h>
+#include <stdio.h>
 #include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -18,6 +19,9 @@ short hive_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
 
 int hive_spawn_addchdir(void *actions, const char *dir) {
     return posix_spawn_file_actions_addchdir_np((posix_spawn_file_actions_t *)actions, dir);
+}
+int hive_rename_noreplace(const char *from, const char *to) {
+    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
 }
 int hive_stat(const char *path, struct stat *st) { return stat(path, st); }
 int hive_fstat(int fd, struct stat *st) { return fstat(fd, st); }

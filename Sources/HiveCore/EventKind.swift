@@ -40,6 +40,9 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     case hostAdded
     /// A host added at run time was removed (`host remove`). Root `events` only.
     case hostRemoved
+    /// A file of the root `spool/` was taken: the sessions its lines made, how many
+    /// failed, and where the file went (`done/` or `failed/`). Root `events` only.
+    case spool
     /// A kernel limit acted: `key` names what (`oom`: a process killed for memory),
     /// `value` counts it in this run.
     case limit
@@ -129,7 +132,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Every kind this build knows, each once: all the cases but `unknown`.
     public static let allKnown: [EventKind] = [
         .created, .spec, .control, .state, .error, .adopted, .removed, .policy, .disk, .warning,
-        .historyPruned, .hostAdded, .hostRemoved, .trust, .fork, .limit, .usage,
+        .historyPruned, .hostAdded, .hostRemoved, .spool, .trust, .fork, .limit, .usage,
         .worktree, .worktreeRemoved, .worktreeKept, .gitCommit, .gitHead, .land,
         .permissionAsked, .permissionAnswered, .permissionGone,
         .prompt, .tool, .toolDone, .toolFailed, .permission, .notification, .idle, .stopFailed,
@@ -153,6 +156,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
         case .historyPruned: return "history.pruned"
         case .hostAdded: return "host.added"
         case .hostRemoved: return "host.removed"
+        case .spool: return "spool"
         case .trust: return "trust"
         case .fork: return "fork"
         case .limit: return "limit"

@@ -3,7 +3,7 @@ import Foundation
 /// Session names: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`, never one of the root's own names.
 public enum SessionName {
     /// Names the mount's root uses itself.
-    public static let reserved: Set<String> = ["control", "status", "status.json", "events", "history"]
+    public static let reserved: Set<String> = ["control", "status", "status.json", "events", "history", "spool"]
     public static let maxLength = 64
 
     /// Checks a name, returning it, or throws EINVAL with the rule it broke.

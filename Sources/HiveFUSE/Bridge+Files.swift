@@ -13,6 +13,8 @@ extension Bridge {
     func open(_ ino: UInt64, flags: Int32, _ reply: Replier) {
         guard let node = inodes.node(ino) else { return reply.err(.notFound("no such inode")) }
         guard !node.isDirectory else { return reply.err(HiveError(.isDirectory, "a directory")) }
+        // The kernel follows a link and never opens it; as open(2) with O_NOFOLLOW says.
+        guard !node.isLink else { return reply.err(HiveError(.tooManySymbolicLinkLevels, "a symbolic link")) }
         let accmode = flags & O_ACCMODE
         let d = file(node)
         if accmode != O_RDONLY && d?.mode.isWritable != true { return reply.err(.denied("read-only file")) }

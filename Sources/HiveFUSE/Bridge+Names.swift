@@ -20,6 +20,13 @@ extension Bridge {
         }
     }
 
+    /// A symbolic link's target; EINVAL for anything else, as readlink(2) says.
+    func readlink(_ ino: UInt64, _ reply: Replier) {
+        guard let node = inodes.node(ino) else { return reply.err(.notFound("no such inode")) }
+        guard case .link(let l)? = tree.describe(node) else { return reply.err(.invalid("not a symbolic link")) }
+        reply.readlink(l.target)
+    }
+
     /// Only truncation to zero is meaningful (`echo x > control` opens with O_TRUNC),
     /// and only on a writable file; times are accepted and ignored so `touch` works;
     /// anything else is refused.
@@ -51,7 +58,7 @@ extension Bridge {
         guard let node = inodes.node(ino), let list = tree.listing(node) else { return reply.err(.notFound("gone")) }
         var entries = [DirectoryEntry(name: ".", ino: ino, isDirectory: true),
                        DirectoryEntry(name: "..", ino: InodeTable.rootIno, isDirectory: true)]
-        entries += list.map { DirectoryEntry(name: $0.name, ino: inodes.ino($0), isDirectory: $0.isDirectory) }
+        entries += list.map { DirectoryEntry(name: $0.name, ino: inodes.ino($0), isDirectory: $0.isDirectory, isLink: $0.isLink) }
         reply.directory(entries, from: Int(offset), size: size)
     }
 

@@ -62,6 +62,9 @@ import Logging
 ///   made or removed: create, mknod, symlink and link are EACCES, rename and unlink EPERM.
 ///   A directory the table makes later (`makeLater`: on another host) is answered
 ///   when it is made, never on a worker's time.
+/// - A symbolic link the table describes (`NodeDescription.link`: the root `spool`)
+///   is served as one: S_IFLNK, 0777, DT_LNK in listings, its target by `readlink`;
+///   the kernel follows it, so nothing under it reaches the bridge.
 /// - Every request is answered exactly once, through its `Replier`, and no Swift error
 ///   crosses into C: each path of `serve` ends in one reply.
 ///
@@ -81,6 +84,8 @@ public final class Bridge: @unchecked Sendable {
     let slow = DispatchQueue(label: "hivefs.slow", attributes: .concurrent)
     /// How long the kernel may keep what the table lets it keep, without asking.
     static let cacheSeconds: Double = 60
+    /// The permission bits of a symbolic link, as Linux shows every one.
+    static let linkMode = FileMode(rawValue: 0o777)
     /// The mounted session's cache, for invalidations; nil before mounting and after unmounting.
     private var kernel: KernelCache?
     private let kernelLock = NSLock()
@@ -120,6 +125,7 @@ public final class Bridge: @unchecked Sendable {
         switch request {
         case let .lookup(parent, name): lookup(parent, name, reply)
         case let .getattr(ino): getattr(ino, reply)
+        case let .readlink(ino): readlink(ino, reply)
         case let .setattr(ino, changes, handle): setattr(ino, changes, handle, reply)
         case let .open(ino, flags): open(ino, flags: flags, reply)
         case let .read(handle, size, offset): read(handle, size: size, offset: offset, reply)
@@ -292,6 +298,10 @@ public final class Bridge: @unchecked Sendable {
             body(.failure(.notFound(node.description)))
         case .directory(let d)?:
             body(.success((Attributes(ino: ino, isDirectory: true, mode: d.mode, size: 0, mtime: d.mtime), Bridge.timeouts(d.cache))))
+        case .link(let l)?:
+            // As every symbolic link: 0777, its size the target's length; it changes never.
+            body(.success((Attributes(ino: ino, isDirectory: false, mode: Bridge.linkMode, size: l.target.utf8.count,
+                                      mtime: l.mtime, isLink: true), Bridge.timeouts(.nameAndAttributes))))
         case .file(let d)?:
             let mark = kept.mark()
             let given: @Sendable (Stamp?) -> Timeouts = { [self] stamp in

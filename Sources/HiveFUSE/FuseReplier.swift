@@ -45,6 +45,8 @@ struct FuseReplier: Replier, @unchecked Sendable {
         }
     }
 
+    func readlink(_ target: String) { fuse_reply_readlink(req, target) }
+
     func directory(_ entries: [DirectoryEntry], from offset: Int, size: Int) {
         var buf = [CChar](repeating: 0, count: max(0, size))
         var used = 0
@@ -54,7 +56,7 @@ struct FuseReplier: Replier, @unchecked Sendable {
             while i < entries.count {
                 var st = Glibc.stat()
                 st.st_ino = ino_t(entries[i].ino)
-                st.st_mode = entries[i].isDirectory ? Self.modeDirectory : Self.modeRegular
+                st.st_mode = Self.type(directory: entries[i].isDirectory, link: entries[i].isLink)
                 let need = fuse_add_direntry(req, base + used, p.count - used, entries[i].name, &st, off_t(i + 1))
                 if need > p.count - used { break }
                 used += need
@@ -72,16 +74,22 @@ struct FuseReplier: Replier, @unchecked Sendable {
 
     func ok() { fuse_reply_err(req, 0) }
 
-    /// File type bits of `st_mode` (S_IFDIR, S_IFREG).
+    /// File type bits of `st_mode` (S_IFDIR, S_IFREG, S_IFLNK).
     static let modeDirectory: mode_t = 0o040000
     static let modeRegular: mode_t = 0o100000
+    static let modeLink: mode_t = 0o120000
+
+    /// The type bits of a node.
+    static func type(directory: Bool, link: Bool) -> mode_t {
+        directory ? modeDirectory : link ? modeLink : modeRegular
+    }
     /// Every node is the mounting user's.
     static let owner = (uid: getuid(), gid: getgid())
 
     static func stat(_ a: Attributes) -> stat {
         var st = Glibc.stat()
         st.st_ino = ino_t(a.ino)
-        st.st_mode = (a.isDirectory ? modeDirectory : modeRegular) | mode_t(a.mode.rawValue)
+        st.st_mode = type(directory: a.isDirectory, link: a.isLink) | mode_t(a.mode.rawValue)
         st.st_nlink = a.isDirectory ? 2 : 1
         st.st_uid = owner.uid
         st.st_gid = owner.gid

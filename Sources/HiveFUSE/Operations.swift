@@ -32,6 +32,10 @@ private let opGetattr: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePoi
     serve(req, .getattr(ino: ino))
 }
 
+private let opReadlink: @convention(c) (fuse_req_t?, fuse_ino_t) -> Void = { req, ino in
+    serve(req, .readlink(ino: ino))
+}
+
 private let opSetattr: @convention(c) (fuse_req_t?, fuse_ino_t, UnsafeMutablePointer<stat>?, Int32, UnsafeMutablePointer<fuse_file_info>?) -> Void = { req, ino, attr, toSet, fi in
     let sizeBit = Int32(FUSE_SET_ATTR_SIZE)
     let timeBits = Int32(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)
@@ -112,6 +116,7 @@ func makeOperations() -> fuse_lowlevel_ops {
     var ops = fuse_lowlevel_ops()
     ops.lookup = opLookup
     ops.getattr = opGetattr
+    ops.readlink = opReadlink
     ops.setattr = opSetattr
     ops.mkdir = opMkdir
     ops.rmdir = opRmdir

@@ -14,6 +14,8 @@ protocol Replier: Sendable {
     /// pages it keeps of the file are still the file's (`keepCache`).
     func open(handle: UInt64, directIO: Bool, keepCache: Bool)
     func buf(_ bytes: [UInt8])
+    /// A symbolic link's target.
+    func readlink(_ target: String)
     /// A directory's entries from index `offset`, as many as fit in `size` bytes.
     func directory(_ entries: [DirectoryEntry], from offset: Int, size: Int)
     /// A write taken whole: its byte count.
@@ -32,6 +34,8 @@ struct Attributes: Equatable, Sendable {
     var mode: FileMode
     var size: Int
     var mtime: Timestamp
+    /// A symbolic link (`NodeDescription.link`); never a directory too.
+    var isLink: Bool = false
 }
 
 /// One entry of a directory listing.
@@ -39,6 +43,7 @@ struct DirectoryEntry: Equatable, Sendable {
     var name: String
     var ino: UInt64
     var isDirectory: Bool
+    var isLink: Bool = false
 }
 
 /// A poll waiting for a file to change; woken at most once, from the bridge's
@@ -72,6 +77,7 @@ struct AfterNotices: Replier {
         queue.async { reply.open(handle: handle, directIO: directIO, keepCache: keepCache) }
     }
     func buf(_ bytes: [UInt8]) { queue.async { reply.buf(bytes) } }
+    func readlink(_ target: String) { queue.async { reply.readlink(target) } }
     func directory(_ entries: [DirectoryEntry], from offset: Int, size: Int) {
         queue.async { reply.directory(entries, from: offset, size: size) }
     }

@@ -3,6 +3,8 @@
 enum Request: Sendable {
     case lookup(parent: UInt64, name: String)
     case getattr(ino: UInt64)
+    /// A symbolic link's target.
+    case readlink(ino: UInt64)
     /// `handle` is the open file's, when the change comes through one (`ftruncate`).
     case setattr(ino: UInt64, changes: AttributeChanges, handle: UInt64?)
     /// `flags` as open(2) takes them.

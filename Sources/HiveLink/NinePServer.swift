@@ -216,7 +216,8 @@ public final class NinePServer: @unchecked Sendable {
                 // served on (two hosts naming each other would loop).
                 next = nil
             } else {
-                next = node.isDirectory ? tree.lookup(node, name) : nil
+                // A symbolic link (the spool) is this host's disk: not served.
+                next = node.isDirectory ? tree.lookup(node, name).flatMap { $0.isLink ? nil : $0 } : nil
             }
             guard let found = next else { break }
             node = found
@@ -251,6 +252,9 @@ public final class NinePServer: @unchecked Sendable {
         }
         switch tree.describe(node) {
         case nil:
+            fail(tag, .notFound(node.description))
+        case .link?:
+            // A symbolic link points at this host's disk (the spool), which another host cannot reach: not served.
             fail(tag, .notFound(node.description))
         case .directory(let d)?:
             var a = NinePAttributes(qid: qid(node), mode: UInt32(S_IFDIR) | UInt32(d.mode.rawValue))
@@ -299,7 +303,9 @@ public final class NinePServer: @unchecked Sendable {
     private func readdir(_ f: UInt32, _ offset: UInt64, _ count: UInt32, _ tag: UInt16) {
         guard let fid = fid(f) else { return fail(tag, HiveError(.badFileDescriptor, "no fid \(f)")) }
         guard let all = tree.listing(fid.node) else { return fail(tag, HiveError(.notDirectory, fid.node.description)) }
-        let nodes = all.filter { !($0.names.count == 1 && $0.names[0].hasPrefix("@")) }
+        // Other hosts' trees are not passed on; nor are symbolic links (the spool), whose
+        // targets are paths of this host's disk.
+        let nodes = all.filter { !($0.names.count == 1 && $0.names[0].hasPrefix("@")) && !$0.isLink }
         var entries: [NinePDirectoryEntry] = []
         var used = 0
         // The answer fits the message size agreed, whatever count asks (Rreaddir's header is 11 bytes).
@@ -327,6 +333,8 @@ public final class NinePServer: @unchecked Sendable {
         }
         switch tree.describe(fid.node) {
         case nil:
+            fail(tag, .notFound(fid.node.description))
+        case .link?:
             fail(tag, .notFound(fid.node.description))
         case .directory?:
             guard accmode == O_RDONLY else { return fail(tag, HiveError(.isDirectory, fid.node.description)) }

@@ -22,6 +22,8 @@ import Logging
 ///         record.json              the record folded from events.jsonl and how far (LogCheckpoint)
 ///         summary, summary.json    what the session did, written when it ends
 ///     STATE/history/NAME-TIME/     removed sessions, whole, plus their frozen views
+///     STATE/spool/                 files of `new` lines, taken as they land (Spool.swift);
+///         done/, failed/           where each goes once taken, with its FILE.result
 public final class StateStore: @unchecked Sendable {
     public let root: String
     private let lock = NSLock()
@@ -40,6 +42,7 @@ public final class StateStore: @unchecked Sendable {
             chmod(root, 0o700)
             try Sys.makeDirectories(sessionsDir)
             try Sys.makeDirectories(historyDir)
+            for dir in [spoolDir, spoolDoneDir, spoolFailedDir] { try Sys.makeDirectories(dir) }
             rootEvents = try Sys.openAppend(rootEventsPath)
         } catch {
             throw error.hive("cannot use state directory \(root)")
@@ -54,6 +57,10 @@ public final class StateStore: @unchecked Sendable {
     public var sessionsDir: String { root + "/sessions" }
     public var historyDir: String { root + "/history" }
     public var rootEventsPath: String { root + "/events" }
+    /// The root `spool/` (the mount's `spool` links here), and where its files go once taken.
+    public var spoolDir: String { root + "/spool" }
+    public var spoolDoneDir: String { spoolDir + "/done" }
+    public var spoolFailedDir: String { spoolDir + "/failed" }
 
     public func sessionDir(_ name: String) -> String { sessionsDir + "/" + name }
     public func eventsJSONLPath(_ name: String) -> String { sessionDir(name) + "/events.jsonl" }

@@ -127,6 +127,18 @@ public enum Sys {
         try check { Glibc.rename(from, to) }
     }
 
+    /// Renames without ever replacing what is at `to` (EEXIST then). Where the file
+    /// system cannot promise it (EINVAL), checks first and renames: a race then may lose.
+    public static func renameNoReplace(_ from: String, _ to: String) throws(Errno) {
+        do throws(Errno) {
+            try check { hive_rename_noreplace(from, to) }
+        } catch .invalidArgument {
+            var st = Glibc.stat()
+            guard lstat(to, &st) != 0 else { throw .fileExists }
+            try rename(from, to)
+        }
+    }
+
     public static func truncate(_ fd: FileDescriptor, _ size: Int64) throws(Errno) {
         try check { Glibc.ftruncate(fd.rawValue, off_t(size)) }
     }

@@ -7,6 +7,19 @@ import Logging
 /// clock; a quiet hive costs no CPU. Callbacks run on this thread and must be quick.
 public final class Watcher: @unchecked Sendable {
     public typealias Callback = @Sendable () -> Void
+    /// Called with the name in the directory that changed (empty for a file's own writes).
+    public typealias NamedCallback = @Sendable (String) -> Void
+
+    /// What a watch is told of.
+    private enum Interest {
+        /// A file's writes: once per batch of events.
+        case writes
+        /// These names of a directory written and closed, or renamed in: once per batch.
+        case names(Set<String>)
+        /// Every name of a directory written and closed, or renamed in: once per name
+        /// and batch, in the order they came.
+        case everyName
+    }
 
     private let lock = NSLock()
     private let inotifyFd: Int32
@@ -14,11 +27,11 @@ public final class Watcher: @unchecked Sendable {
     private var exits: [Int32: (token: Int, cb: Callback)] = [:]
     private var nextToken = 0
     /// The watches, by the id given to callers: the inotify watch they share with
-    /// others on the same path, the names that matter (a directory's) or nil (a
-    /// file's writes), and what to call. inotify gives one watch per path, so two
-    /// callers of one path (a launch waiting for agent.pid while a setup is awaited)
-    /// each keep theirs; the inotify watch goes when the last of them does.
-    private var watches: [Int32: (wd: Int32, names: Set<String>?, cb: Callback)] = [:]
+    /// others on the same path, what matters of it (`Interest`), and what to call.
+    /// inotify gives one watch per path, so two callers of one path (a launch
+    /// waiting for agent.pid while a setup is awaited) each keep theirs; the inotify
+    /// watch goes when the last of them does.
+    private var watches: [Int32: (wd: Int32, interest: Interest, cb: NamedCallback)] = [:]
     private var byWd: [Int32: Set<Int32>] = [:]
     private var nextWatch: Int32 = 0
     private var timers: [(deadline: Int64, id: Int, cb: Callback)] = []
@@ -77,7 +90,7 @@ public final class Watcher: @unchecked Sendable {
 
     /// Calls `cb` each time the file at `path` is written. Returns the watch id.
     public func watchWrites(_ path: String, _ cb: @escaping Callback) -> Int32? {
-        add(path, UInt32(IN_MODIFY), names: nil, cb)
+        add(path, UInt32(IN_MODIFY), .writes) { _ in cb() }
     }
 
     public func unwatchWrites(_ id: Int32) {
@@ -96,15 +109,22 @@ public final class Watcher: @unchecked Sendable {
     /// closed, or renamed into place (as git replaces HEAD and its index). Returns
     /// the watch id, for `unwatchWrites`.
     public func watchNames(in path: String, _ names: Set<String>, _ cb: @escaping Callback) -> Int32? {
-        add(path, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE), names: names, cb)
+        add(path, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE), .names(names)) { _ in cb() }
     }
 
-    private func add(_ path: String, _ mask: UInt32, names: Set<String>?, _ cb: @escaping Callback) -> Int32? {
+    /// Calls `cb` with the name of each file of the directory `path` that is written
+    /// and closed, or renamed into it (a file that lands whole). Returns the watch
+    /// id, for `unwatchWrites`.
+    public func watchLanding(in path: String, _ cb: @escaping NamedCallback) -> Int32? {
+        add(path, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO), .everyName, cb)
+    }
+
+    private func add(_ path: String, _ mask: UInt32, _ interest: Interest, _ cb: @escaping NamedCallback) -> Int32? {
         // Added to what the path's watch already asks for, never in place of it.
         lock.lock(); defer { lock.unlock() }
         guard let wd = try? Sys.inotifyAdd(inotifyFd, path, mask | UInt32(IN_MASK_ADD)) else { return nil }
         nextWatch += 1
-        watches[nextWatch] = (wd, names, cb)
+        watches[nextWatch] = (wd, interest, cb)
         byWd[wd, default: []].insert(nextWatch)
         return nextWatch
     }
@@ -152,6 +172,7 @@ public final class Watcher: @unchecked Sendable {
             if fds[1].revents != 0 {
                 var wds: Set<Int32> = []
                 var named: Set<Int32> = []
+                var landings: [(id: Int32, name: String)] = []
                 while true {
                     let n = buf.withUnsafeMutableBytes { read(inotifyFd, $0.baseAddress, $0.count) }
                     if n <= 0 { break }
@@ -171,10 +192,16 @@ public final class Watcher: @unchecked Sendable {
                         } else {
                             for id in byWd[wd] ?? [] {
                                 guard let w = watches[id] else { continue }
-                                if let names = w.names {
+                                switch w.interest {
+                                case .names(let names):
                                     if let name, names.contains(name) { named.insert(id) }
-                                } else if mask & UInt32(IN_MODIFY) != 0 {
-                                    wds.insert(id)
+                                case .writes:
+                                    if mask & UInt32(IN_MODIFY) != 0 { wds.insert(id) }
+                                case .everyName:
+                                    let landed = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO)
+                                    if let name, mask & landed != 0, mask & UInt32(IN_ISDIR) == 0 {
+                                        landings.append((id, name))
+                                    }
                                 }
                             }
                         }
@@ -183,7 +210,11 @@ public final class Watcher: @unchecked Sendable {
                     }
                 }
                 lock.lock()
-                for id in wds.union(named) { if let cb = watches[id]?.cb { due.append(cb) } }
+                for id in wds.union(named) { if let cb = watches[id]?.cb { due.append { cb("") } } }
+                var told: Set<String> = []
+                for l in landings where told.insert("\(l.id)/\(l.name)").inserted {
+                    if let cb = watches[l.id]?.cb { due.append { cb(l.name) } }
+                }
                 lock.unlock()
             }
             for cb in due { cb() }

@@ -401,7 +401,7 @@ final class RootCommandTests: XCTestCase {
     }
 
     func testBadNamesAreEINVAL() {
-        for name in ["..", "a/b", ".x", String(repeating: "n", count: 65), "status", "control", "events", "history", #""a b""#] {
+        for name in ["..", "a/b", ".x", String(repeating: "n", count: 65), "status", "control", "events", "history", "spool", #""a b""#] {
             refuse(.EINVAL, "new \(name) agent=claude")
         }
     }

@@ -10,7 +10,7 @@ final class EventKindTests: XCTestCase {
     private let today: [String: EventKind] = [
         "created": .created, "spec": .spec, "control": .control, "state": .state, "error": .error,
         "adopted": .adopted, "removed": .removed, "policy": .policy, "disk": .disk, "warning": .warning,
-        "history.pruned": .historyPruned, "host.added": .hostAdded, "host.removed": .hostRemoved, "trust": .trust, "fork": .fork,
+        "history.pruned": .historyPruned, "host.added": .hostAdded, "host.removed": .hostRemoved, "spool": .spool, "trust": .trust, "fork": .fork,
         "limit": .limit, "usage": .usage,
         "worktree": .worktree, "worktree.removed": .worktreeRemoved, "worktree.kept": .worktreeKept,
         "git.commit": .gitCommit, "git.head": .gitHead, "land": .land,

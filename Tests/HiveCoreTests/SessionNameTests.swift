@@ -39,7 +39,7 @@ final class SessionNameTests: XCTestCase {
     }
 
     func testRootNamesAreReserved() {
-        for name in ["status", "control", "events", "history"] {
+        for name in ["status", "control", "events", "history", "spool"] {
             let e = assertThrows(.EINVAL, name) { () throws(HiveError) in try SessionName.validate(name) }
             XCTAssertEqual(e?.reason.contains(name), true)
         }

@@ -90,6 +90,38 @@ final class BridgeNameTests: BridgeTestCase {
         XCTAssertEqual(ask(.opendir(ino: s)), .open(handle: 1, directIO: false, keepCache: false))
     }
 
+    func testASymbolicLinkIsServedAsOneAndNeverOpened() {
+        let link = TreeNode(["spool"], isDirectory: false, isLink: true)
+        tree.set(link, .link(LinkDescription(target: "/state/spool", mtime: mtime)))
+        guard case .entry(let a, let entryTimeout, let attrTimeout) = ask(.lookup(parent: InodeTable.rootIno, name: "spool")) else {
+            return XCTFail("no entry for the link")
+        }
+        XCTAssertTrue(a.isLink)
+        XCTAssertFalse(a.isDirectory)
+        XCTAssertEqual(a.mode.rawValue, 0o777, "as every symbolic link")
+        XCTAssertEqual(a.size, "/state/spool".utf8.count, "its size is its target's length")
+        XCTAssertEqual(a.mtime, mtime)
+        XCTAssertEqual(entryTimeout, Bridge.cacheSeconds)
+        XCTAssertEqual(attrTimeout, Bridge.cacheSeconds, "a link never changes")
+        XCTAssertEqual(FuseReplier.stat(a).st_mode, 0o120777, "S_IFLNK")
+        XCTAssertEqual(ask(.getattr(ino: a.ino)).attributes, a)
+        XCTAssertEqual(ask(.readlink(ino: a.ino)), .readlink("/state/spool"))
+        XCTAssertEqual(ask(.readlink(ino: ino("status"))).errno, .invalidArgument, "a file is no link")
+        XCTAssertEqual(ask(.readlink(ino: InodeTable.rootIno)).errno, .invalidArgument, "nor a directory")
+        XCTAssertEqual(ask(.open(ino: a.ino, flags: O_RDONLY)).errno, .tooManySymbolicLinkLevels, "the kernel follows it; nothing opens it here")
+        XCTAssertEqual(ask(.opendir(ino: a.ino)).errno, .notDirectory)
+        XCTAssertEqual(ask(.setattr(ino: a.ino, changes: AttributeChanges(size: 0), handle: nil)).errno, .permissionDenied)
+        XCTAssertEqual(ask(.unlink(parent: InodeTable.rootIno, name: "spool")).errno, .notPermitted, "never deleted")
+
+        guard case .directory(let entries, _, _) = ask(.readdir(ino: InodeTable.rootIno, size: 4096, offset: 0)) else {
+            return XCTFail("no listing")
+        }
+        let listed = entries.first { $0.name == "spool" }
+        XCTAssertEqual(listed?.isLink, true, "listed as a link (DT_LNK)")
+        XCTAssertEqual(listed?.isDirectory, false)
+        XCTAssertEqual(listed?.ino, a.ino)
+    }
+
     func testMkdirOnlyWhereTheTableMakesDirectories() {
         XCTAssertEqual(ask(.mkdir(parent: ino("s"), name: "x", uid: 7)).errno, .permissionDenied)
         XCTAssertEqual(ask(.mkdir(parent: ino("history"), name: "x", uid: 7)).errno, .permissionDenied)

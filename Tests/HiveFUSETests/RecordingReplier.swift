@@ -9,6 +9,7 @@ enum Reply: Equatable {
     case attr(Attributes, timeout: Double)
     case open(handle: UInt64, directIO: Bool, keepCache: Bool)
     case buf([UInt8])
+    case readlink(String)
     case directory([DirectoryEntry], from: Int, size: Int)
     case write(Int)
     case poll(UInt32)
@@ -96,6 +97,7 @@ extension ReplyRecording {
         record(.open(handle: handle, directIO: directIO, keepCache: keepCache))
     }
     func buf(_ bytes: [UInt8]) { record(.buf(bytes)) }
+    func readlink(_ target: String) { record(.readlink(target)) }
     func directory(_ entries: [DirectoryEntry], from offset: Int, size: Int) {
         record(.directory(entries, from: offset, size: size))
     }

@@ -4,11 +4,11 @@ import XCTest
 /// Bad input: each gets its errno and a readable reason, changes nothing, and never reaches a shell.
 final class ErrnoTests: MountedTestCase {
     func testBadNamesAreEINVALAndCreateNothing() {
-        for bad in ["..", "a/b", ".x", String(repeating: "a", count: 65), "status", "control", "events", "history", "-x", "a b"] {
+        for bad in ["..", "a/b", ".x", String(repeating: "a", count: 65), "status", "control", "events", "history", "spool", "-x", "a b"] {
             let err = m.write("control", "new \(QuotedName(bad)) agent=shell command=true\n")
             XCTAssertEqual(err, EINVAL, "name \(bad.debugDescription)")
         }
-        XCTAssertEqual(m.sh("ls $MNT").out.split(separator: "\n").sorted(), ["control", "events", "history", "status", "status.json"])
+        XCTAssertEqual(m.sh("ls $MNT").out.split(separator: "\n").sorted(), ["control", "events", "history", "spool", "status", "status.json"])
         XCTAssertEqual(mkdir(m.mnt + "/.x", 0o755) == 0 ? 0 : errno, EINVAL)
         XCTAssertEqual(mkdir(m.mnt + "/" + String(repeating: "b", count: 65), 0o755) == 0 ? 0 : errno, EINVAL)
         XCTAssertEqual(mkdir(m.mnt + "/" + String(repeating: "b", count: 64), 0o755), 0, "64 characters is the limit")

@@ -19,7 +19,7 @@ final class PersistenceTests: MountedTestCase {
         sleep(2)  // `quits` exits while nobody watches
 
         XCTAssertNoThrow(try m.mount())
-        XCTAssertEqual(m.sh("ls $MNT").out.split(separator: "\n").sorted(), ["control", "events", "fresh", "history", "quits", "status", "status.json", "stay"])
+        XCTAssertEqual(m.sh("ls $MNT").out.split(separator: "\n").sorted(), ["control", "events", "fresh", "history", "quits", "spool", "status", "status.json", "stay"])
         XCTAssertTrue(["working", "idle"].contains(m.state("stay")), m.state("stay"))
         XCTAssertEqual(m.pid("stay"), pid)
         XCTAssertTrue((m.read("stay/events") ?? "").hasPrefix(eventsBefore), "nothing recorded is lost")

@@ -7,7 +7,7 @@ final class TreeTests: MountedTestCase {
         newShell("beta", "sleep 60")
         newShell("alpha", "sleep 60")
         let ls = m.sh("ls -a $MNT").out.split(separator: "\n").map(String.init)
-        XCTAssertEqual(ls, [".", "..", "alpha", "beta", "control", "events", "history", "status", "status.json"])
+        XCTAssertEqual(ls, [".", "..", "alpha", "beta", "control", "events", "history", "spool", "status", "status.json"])
         let modes = m.sh("stat -c '%n %A' $MNT/control $MNT/status $MNT/status.json $MNT/events $MNT/history $MNT/alpha").out
         XCTAssertTrue(modes.contains("/status.json -r--r--r--"), modes)
         XCTAssertTrue(modes.contains("/control -rw-------"), modes)

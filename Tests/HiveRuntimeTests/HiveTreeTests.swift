@@ -48,12 +48,12 @@ final class HiveTreeTests: XCTestCase {
     func testTheRootListsItsFilesHistoryAndSessionsSortedAndMakesSessions() throws {
         try make("b")
         try make("a")
-        XCTAssertEqual(names(.root), ["a", "b", "control", "events", "history", "status", "status.json"])
+        XCTAssertEqual(names(.root), ["a", "b", "control", "events", "history", "spool", "status", "status.json"])
         XCTAssertEqual(tree.lookup(.root, "a"), node("a", directory: true))
         XCTAssertEqual(tree.lookup(.root, "history"), node("history", directory: true))
         XCTAssertEqual(tree.lookup(.root, "status.json"), node("status.json"))
         XCTAssertNil(tree.lookup(.root, "c"))
-        for own in ["control", "events", "status", "status.json", "history"] {
+        for own in ["control", "events", "status", "status.json", "history", "spool"] {
             XCTAssertThrowsError(try make(own)) { XCTAssertEqual(($0 as? HiveError)?.errno, .fileExists, own) }
         }
         XCTAssertThrowsError(try make("a")) { XCTAssertEqual(($0 as? HiveError)?.errno, .fileExists) }
@@ -62,6 +62,23 @@ final class HiveTreeTests: XCTestCase {
         XCTAssertEqual(file("status")?.mode, .readOnly)
         guard case .disk(let events)? = file("events")?.source else { return XCTFail("events not on disk") }
         XCTAssertEqual(events, hive.store.rootEventsPath)
+    }
+
+    func testSpoolIsASymbolicLinkToTheStateDirectorysSpoolFolder() throws {
+        let link = try XCTUnwrap(tree.lookup(.root, "spool"))
+        XCTAssertTrue(link.isLink)
+        XCTAssertFalse(link.isDirectory)
+        XCTAssertEqual(tree.listing(.root)?.first { $0.name == "spool" }, link)
+        guard case .link(let l)? = tree.describe(link) else { return XCTFail("spool is not described as a link") }
+        XCTAssertEqual(l.target, hive.store.spoolDir)
+        XCTAssertTrue(l.target.hasPrefix("/"), "absolute, so it reads the same from any folder")
+        for folder in [hive.store.spoolDir, hive.store.spoolDoneDir, hive.store.spoolFailedDir] {
+            let st = try XCTUnwrap(Sys.stat(folder), folder)
+            XCTAssertEqual(st.st_mode & 0o777, 0o700, folder)
+        }
+        XCTAssertNil(tree.describe(node("spool")), "the same name as a file is no node")
+        XCTAssertNil(tree.listing(link), "a link is not listed as a directory")
+        XCTAssertNil(tree.lookup(link, "done"), "nothing under it is the tree's")
     }
 
     func testTheRootControlRefusesAnOversizedWriteItself() {

@@ -16,6 +16,9 @@ short hive_spawn_setsid_flag(void);
 
 /* posix_spawn_file_actions_addchdir_np: the child starts in dir (glibc 2.29). */
 int hive_spawn_addchdir(void *actions, const char *dir);
+/* renameat2(2) with RENAME_NOREPLACE: EEXIST rather than replacing what is at `to`
+   (EINVAL on a file system that cannot do it). */
+int hive_rename_noreplace(const char *from, const char *to);
 /* stat(2) under a name that does not clash with struct stat. */
 int hive_stat(const char *path, struct stat *st);
 int hive_fstat(int fd, struct stat *st);

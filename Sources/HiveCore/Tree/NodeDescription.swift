@@ -2,6 +2,21 @@
 public enum NodeDescription: Sendable {
     case directory(DirectoryDescription)
     case file(FileDescription)
+    /// A symbolic link to a path outside the tree (the root `spool`, a folder on disk):
+    /// the kernel follows it, so what is done there is the disk's file system's.
+    case link(LinkDescription)
+}
+
+/// A symbolic link: where it points and its time. Its node is `TreeNode.isLink`.
+public struct LinkDescription: Sendable, Equatable {
+    /// The path it holds, absolute.
+    public var target: String
+    public var mtime: Timestamp
+
+    public init(target: String, mtime: Timestamp) {
+        self.target = target
+        self.mtime = mtime
+    }
 }
 
 /// A directory: its time, what may be kept of it, and what may be done to it.

@@ -52,7 +52,8 @@ extension Hive {
         group.notify(queue: .global(), execute: done)
     }
 
-    /// Carries out a write to the root `control` (`new NAME key=value…`).
+    /// Carries out a write to the root `control` (`new NAME key=value…`): checked
+    /// whole first, so a bad line refuses the write before anything is made.
     public func rootControl(_ bytes: [UInt8], uid: UInt32, reply: @escaping Reply) {
         let commands: [RootCommand]
         do throws(HiveError) {
@@ -61,22 +62,18 @@ extension Hive {
                 if exists(name) { throw HiveError.exists("session '\(name)' exists") }
                 guard exists(parent) else { throw HiveError.notFound("no session \(parent) to fork") }
             }
-            for case .new(let name, var spec) in commands {
-                if exists(name) { throw HiveError.exists("session '\(name)' exists") }
-                // Checked as it will be made: `sandbox.network=off` needs the config's sandbox to be bwrap.
-                if spec.sandbox.isEmpty { spec.sandbox = config.sandbox }
-                try checkStartable(spec)
-            }
+            for case .new(let name, let spec) in commands { try checkNew(name, spec) }
         } catch {
             errorEvent(nil, error, uid: uid)
             return reply(error)
         }
-        var created: [LiveSession] = []
-        for case .new(let name, var spec) in commands {
-            if spec.dir.isEmpty { spec.dir = config.home }
-            do {
-                created.append(try create(name, spec: spec, uid: uid))
+        let started = DispatchGroup()
+        for case .new(let name, let spec) in commands {
+            started.enter()
+            do throws(HiveError) {
+                try makeAndStart(name, spec: spec, uid: uid) { started.leave() }
             } catch {
+                started.leave()
                 errorEvent(nil, error, uid: uid)
                 return reply(error)
             }
@@ -113,7 +110,7 @@ extension Hive {
             if case .fork(let name, let parent, let settings) = c { return (name, parent, settings) }
             return nil
         }
-        start(created, uid: uid) { [self] in forkAll(forks, uid: uid, reply: reply) }
+        started.notify(queue: .global()) { [self] in forkAll(forks, uid: uid, reply: reply) }
     }
 
     /// The root's `new NAME from=PARENT` lines, one after another, each on its parent's
@@ -140,6 +137,46 @@ extension Hive {
         }
     }
 
+    /// Whether the session of a `new` line can be made as it will be: its name free,
+    /// and what starting it needs there (`sandbox.network=off` needs the config's
+    /// sandbox to be bwrap when the line names none).
+    func checkNew(_ name: String, _ spec: SessionSpec) throws(HiveError) {
+        if exists(name) { throw HiveError.exists("session '\(name)' exists") }
+        var spec = spec
+        if spec.sandbox.isEmpty { spec.sandbox = config.sandbox }
+        try checkStartable(spec)
+    }
+
+    /// Makes the session of a `new` line and has it started, as the root `control`
+    /// and the spool make every session: checked (`checkNew`), made (its `created`
+    /// event, with `origin` added to its detail), then told to start on its queue;
+    /// `started` is called once its machine has been told. Throws, having made
+    /// nothing, when it cannot be made.
+    func makeAndStart(_ name: String, spec given: SessionSpec, uid: UInt32, origin: String? = nil,
+                      started: @escaping @Sendable () -> Void = {}) throws(HiveError) {
+        try checkNew(name, given)
+        var spec = given
+        if spec.dir.isEmpty { spec.dir = config.home }
+        let s = try create(name, spec: spec, uid: uid, origin: origin)
+        s.queue.async { [self] in
+            step(s, .command(.start, uid: uid), .queue(uid: uid))
+            started()
+        }
+    }
+
+    /// Carries out one line of a spool file owned by `uid` (Spool.swift): the session
+    /// a `new` line names, made and started as a root `control` write makes it, and
+    /// marked in its `created` event as coming from `file`.
+    func spoolLine(_ line: String, uid: UInt32, file: String) -> Result<String, HiveError> {
+        do throws(HiveError) {
+            let (name, spec) = try SpoolFile.command(line, home: config.home, agents: agents())
+            try makeAndStart(name, spec: spec, uid: uid, origin: "from spool \(Text.oneLine(file))")
+            return .success(name)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// What `start` needs that the machine cannot know: the agents there are now,
     /// and what depends on who runs hivefs (the agent's runtime says).
     func checkStartable(_ spec: SessionSpec) throws(HiveError) {
@@ -159,7 +196,7 @@ extension Hive {
         _ = try create(name, spec: spec, uid: uid)
     }
 
-    func create(_ name: String, spec given: SessionSpec, uid: UInt32, detail more: String? = nil) throws(HiveError) -> LiveSession {
+    func create(_ name: String, spec given: SessionSpec, uid: UInt32, origin: String? = nil) throws(HiveError) -> LiveSession {
         if exists(name) { throw .exists("session '\(name)' exists") }
         var spec = given
         // A session that names no sandbox gets the config's.
@@ -168,7 +205,7 @@ extension Hive {
         let now = Timestamp.now()
         var detail = "agent \(spec.agent.rawValue)"
         if !spec.dir.isEmpty { detail += " dir \(spec.dir)" }
-        if let more { detail += "; " + more }
+        if let origin { detail += " " + origin }
         let e = Event(time: now, session: name, kind: EventKind.created, detail: detail, uid: uid, state: .new, spec: spec)
         let s = LiveSession(machine: machine(SessionRecord(name: name, spec: spec, created: now), agents: agents()))
         registry.add(s)

@@ -70,7 +70,7 @@ extension Hive {
         if top == nil { forkSpec.worktree = "no" }
         let child: LiveSession
         do throws(HiveError) {
-            child = try create(name, spec: forkSpec, uid: uid, detail: "forked from \(record.name)")
+            child = try create(name, spec: forkSpec, uid: uid, origin: "forked from \(record.name)")
         } catch {
             return .failure(error)
         }

@@ -15,6 +15,7 @@ import Synchronization
 /// - `GitView`: git's facts for the `git` files, and commits as events.
 /// - `Views`: what reads of the tree see, rendered from copies.
 /// - `Summaries`, `OnCommands`: the summary of an ended run, the `[on]` commands.
+/// - `Spool`: the files of `new` lines that land in the root `spool/`.
 ///
 /// Threads, queues and locks, in one place:
 /// - The registry's lock guards the sessions by name and the root's last refusal
@@ -28,7 +29,9 @@ import Synchronization
 ///   waits for `queue`, and no queue waits for itself.
 /// - The watcher's thread (inotify, pidfds, timers) only hands work to a
 ///   session's queues or steps a machine; it never blocks.
-/// - `GitView`'s queue runs git for the `git` files; `OnCommands`' runs `[on]`.
+/// - `GitView`'s queue runs git for the `git` files; `OnCommands`' runs `[on]`;
+///   `Spool`'s takes spool files, one at a time, making sessions as a root
+///   `control` write does.
 /// - FUSE workers render from copies and hand writes to a session's `queue`; no
 ///   worker waits for slow work (the bridge's rule, HiveFUSE/Bridge.swift).
 public final class Hive: @unchecked Sendable {
@@ -46,6 +49,7 @@ public final class Hive: @unchecked Sendable {
     let views: Views
     let summaries: Summaries
     let onCommands: OnCommands
+    let spool: Spool
     /// Called after a session changes (its name), from a thread that serves no FUSE request.
     public var onChange: (@Sendable (String) -> Void)?
     /// Called when a name in the tree comes to stand for something new or goes away
@@ -87,6 +91,7 @@ public final class Hive: @unchecked Sendable {
         views = Views(parts, registry: registry, gitView: gitView)
         summaries = Summaries(parts, gitView: gitView)
         onCommands = OnCommands(config: config, log: logger)
+        spool = Spool(store: store, watcher: watcher, logger: logger)
         machines.hive = self
     }
 
@@ -101,6 +106,9 @@ public final class Hive: @unchecked Sendable {
             noteDisk(store.appendRootOnly(Event(session: "-", kind: EventKind.warning, detail: "agent file refused: \(p.text)")))
         }
         adoptAll()
+        // After the sessions are known, so a spool line naming one is refused (EEXIST).
+        spool.start(run: { [self] line, uid, file in spoolLine(line, uid: uid, file: file) },
+                    record: { [self] e in noteDisk(store.appendRootOnly(e)) })
     }
 
     /// Stops watching; token counts and records are saved so the next daemon reads on from them.

@@ -3,7 +3,8 @@ import HiveCore
 
 /// hivefs's tree as data (DESIGN.md §1, §8), over the `Hive`:
 ///
-///     /                  the root: `rootFiles`, `history/`, one directory per session
+///     /                  the root: `rootFiles`, `history/`, `spool`, one directory per session
+///     /spool             a symbolic link to the state directory's `spool/` (Spool.swift)
 ///     /history/          one directory per removed session, named NAME-TIME
 ///     /history/ENTRY/    `historyFiles`: those the entry kept
 ///     /NAME/             `sessionFiles`
@@ -25,6 +26,9 @@ import HiveCore
 ///   file is missing), as a handle opened before an `rmdir` expects.
 /// - Only the root takes `mkdir` (a `new` session), and only a session's directory
 ///   takes `rmdir` (to history); history is never removed.
+/// - `spool` is a symbolic link to a real folder (STATE/spool), not a directory of
+///   the tree: what is written there is the disk's, and only the spool reads it
+///   (the decision and its reasons: Spool.swift).
 /// - `@NAME` at the root is another host's whole tree: every node under a name
 ///   starting with '@' is `hosts`'s (HiveLink's `HostsTable`), which no session
 ///   name can take.
@@ -65,13 +69,15 @@ public final class HiveTree: TreeTable, Sendable {
 
     static let historyName = "history"
     static let history = TreeNode([historyName], isDirectory: true)
+    static let spoolName = "spool"
+    static let spool = TreeNode([spoolName], isDirectory: false, isLink: true)
 
     /// The root's own names, which no session may take.
-    static let rootNames: Set<String> = Set(rootFiles.map(\.name) + [historyName])
+    static let rootNames: Set<String> = Set(rootFiles.map(\.name) + [historyName, spoolName])
 
     /// What a node is, by the shape of the tree.
     private enum Place {
-        case root, history
+        case root, history, spool
         case rootFile(FileRow)
         case session(String)
         case sessionFile(String, FileRow)
@@ -81,8 +87,13 @@ public final class HiveTree: TreeTable, Sendable {
         var isDirectory: Bool {
             switch self {
             case .root, .history, .session, .historyEntry: return true
-            case .rootFile, .sessionFile, .historyFile: return false
+            case .spool, .rootFile, .sessionFile, .historyFile: return false
             }
+        }
+
+        var isLink: Bool {
+            if case .spool = self { return true }
+            return false
         }
     }
 
@@ -96,6 +107,7 @@ public final class HiveTree: TreeTable, Sendable {
         case 0: return .root
         case 1:
             if n[0] == Self.historyName { return .history }
+            if n[0] == Self.spoolName { return .spool }
             if let row = Self.rootRows[n[0]] { return .rootFile(row) }
             return .session(n[0])
         case 2:
@@ -121,6 +133,7 @@ public final class HiveTree: TreeTable, Sendable {
         case .root:
             if Self.rootRows[name] != nil { return parent.child(name, isDirectory: false) }
             if name == Self.historyName { return Self.history }
+            if name == Self.spoolName { return Self.spool }
             return hive.exists(name) ? parent.child(name, isDirectory: true) : nil
         case .session(let s):
             guard hive.exists(s), let row = Self.sessionRows[name], isPresent(row, s) else { return nil }
@@ -143,6 +156,7 @@ public final class HiveTree: TreeTable, Sendable {
         case .root:
             var nodes = Self.rootFiles.map { directory.child($0.name, isDirectory: false) }
             nodes.append(Self.history)
+            nodes.append(Self.spool)
             nodes += hive.sessionNames().map { directory.child($0, isDirectory: true) }
             nodes += hosts?.listing(.root) ?? []
             return nodes.sorted { $0.name < $1.name }
@@ -170,7 +184,7 @@ public final class HiveTree: TreeTable, Sendable {
 
     public func describe(_ node: TreeNode) -> NodeDescription? {
         if let hosts, Self.isRemote(node) { return hosts.describe(node) }
-        guard let p = place(node), node.isDirectory == p.isDirectory else { return nil }
+        guard let p = place(node), node.isDirectory == p.isDirectory, node.isLink == p.isLink else { return nil }
         switch p {
         case .root:
             return .directory(DirectoryDescription(mtime: mountTime, make: { [self] name, uid throws(HiveError) in
@@ -180,6 +194,8 @@ public final class HiveTree: TreeTable, Sendable {
             }, removal: .refused(.busy("the root is the mount"))))
         case .history:
             return .directory(DirectoryDescription(mtime: mountTime, removal: .refused(.denied("history is never deleted"))))
+        case .spool:
+            return .link(LinkDescription(target: hive.store.spoolDir, mtime: mountTime))
         case .session(let s):
             guard let (r, _) = hive.snapshot(s) else { return nil }
             return .directory(DirectoryDescription(mtime: r.created, removal: .remove { [hive] uid, done in
