@@ -21,6 +21,8 @@ public enum SessionCommand: Sendable, Equatable {
     case answer(id: Int, option: Int)
     /// Sets or removes (nil) one of the session's kernel limits.
     case limit(ResourceLimits.Key, Int64?)
+    /// Drops the prompts pending in the session's `queue` (`queue clear`).
+    case queueClear
 
     /// The verb, as `events` and errors name it.
     public var verb: String {
@@ -39,6 +41,7 @@ public enum SessionCommand: Sendable, Equatable {
         case .deny: return "deny"
         case .answer: return "answer"
         case .limit: return "limit"
+        case .queueClear: return "queue"
         }
     }
 }
@@ -167,6 +170,11 @@ public enum ControlParser {
             guard words.count == 2 else { throw .invalid("limit needs a key and a value: limit memory 4G, limit cpu 150%, limit pids 512, limit KEY off") }
             let key = try ResourceLimits.Key(word: words[0])
             return .limit(key, try ResourceLimits.parse(key, words[1]))
+        case "queue":
+            guard rest == "clear" else {
+                throw .invalid("queue takes one word, clear: queue clear (prompts are added by writing them to the queue file)")
+            }
+            return .queueClear
         case "new":
             throw .invalid("new belongs in the root control file, not a session's")
         default:

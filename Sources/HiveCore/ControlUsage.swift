@@ -15,6 +15,7 @@ public enum ControlUsage {
         deny [ID]          answer it with its no option
         answer ID N        pick option N of question ID (as permission numbers them)
         limit KEY V|off    change a kernel limit: memory 4G, cpu 150%, pids 512
+        queue clear        drop the prompts waiting in queue (append prompts to queue)
 
         """
 

@@ -40,7 +40,7 @@ final class ControlUsageTests: XCTestCase {
                        "limit": "limit memory 4G"]
         let verbs = lines(of: ControlUsage.session).compactMap { $0.split(separator: " ").first.map(String.init) }
         XCTAssertEqual(verbs, ["start", "pause", "resume", "interrupt", "send", "keys", "kill", "restart", "idle-timeout", "budget", "approve", "deny", "answer",
-                               "limit"])
+                               "limit", "queue"])
         for v in verbs {
             let line = samples[v] ?? v
             let cmd = assertNoThrow(line) { () throws(HiveError) in try ControlParser.sessionCommand(line) }

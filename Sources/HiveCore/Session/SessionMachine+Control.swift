@@ -12,6 +12,7 @@ extension SessionMachine {
         case .approve(let id), .deny(let id): return c.verb + (id.map { " \($0)" } ?? "")
         case .answer(let id, let n): return "answer \(id) \(n)"
         case .limit(let k, let v): return "limit \(k.rawValue) \(ResourceLimits.text(k, v))"
+        case .queueClear: return "queue clear"
         default: return c.verb
         }
     }
@@ -65,6 +66,8 @@ extension SessionMachine {
             limits[key] = value
             // A running agent's cgroup changes first; the limit is recorded once the kernel took it.
             if state.isLive { out.add(.setLimits(limits)) } else { recordLimits(limits, &out) }
+        case .queueClear:
+            clearQueue(&out)
         }
     }
 

@@ -16,6 +16,7 @@ extension SessionMachine {
         if live.printedWhileLaunching && !adapter.reportsTurns { enter(.working, durable: false, &out) }
         live.launching = false
         live.printedWhileLaunching = false
+        live.attached = true
         out.add(.watch)
         armQuiet(afterMS: settings.quietAfterMS, &out)
         if l.typesPrompt && !record.spec.prompt.isEmpty { out.add(.type(record.spec.prompt)) }
@@ -68,6 +69,7 @@ extension SessionMachine {
         live.outputMS = out.now.ms
         emit(Event(time: out.now.wall, session: name, kind: EventKind.adopted, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent),
              durable: true, &out)
+        adoptQueue()
         out.add(.watch)
         armQuiet(afterMS: settings.quietAfterMS, &out)
         armReap(&out)

@@ -31,6 +31,22 @@ extension Hive {
         }
     }
 
+    /// Carries out a write to a session's `queue`: checked whole (`PromptQueue.prompts`),
+    /// then its prompts told to the machine on the session's queue; `reply` is called
+    /// once they are on disk (and the first, if the session is idle, typed).
+    public func enqueue(_ name: String, _ bytes: [UInt8], uid: UInt32, reply: @escaping Reply) {
+        guard let s = live(name) else { return reply(.notFound("no session \(name)")) }
+        let prompts: [String]
+        do throws(HiveError) {
+            prompts = try PromptQueue.prompts(bytes)
+        } catch {
+            step(s, .refused(error, uid: uid))
+            return reply(error)
+        }
+        guard !prompts.isEmpty else { return reply(nil) }
+        s.queue.async { [self] in reply(step(s, .enqueue(prompts, uid: uid), .queue(uid: uid))) }
+    }
+
     /// Carries out a write to the root `control` (`new NAME key=value…`).
     public func rootControl(_ bytes: [UInt8], uid: UInt32, reply: @escaping Reply) {
         let commands: [RootCommand]

@@ -85,6 +85,8 @@ final class Views: Sendable {
             text = r.permission?.json ?? ""
         case .files:
             text = FilesRenderer.text(r)
+        case .queue:
+            text = PromptQueue.text(r.queue)
         case .screen, .screenANSI:
             text = ""
         case .events, .eventsJSONL, .log, .summary, .summaryJSON:
