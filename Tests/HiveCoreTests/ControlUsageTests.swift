@@ -37,7 +37,7 @@ final class ControlUsageTests: XCTestCase {
 
     func testSessionUsageListsVerbsTheParserAccepts() {
         let samples = ["send": "send hi", "keys": "keys Enter", "idle-timeout": "idle-timeout 30m", "budget": "budget 10", "answer": "answer 1 2",
-                       "limit": "limit memory 4G"]
+                       "limit": "limit memory 4G", "queue": "queue clear"]
         let verbs = lines(of: ControlUsage.session).compactMap { $0.split(separator: " ").first.map(String.init) }
         XCTAssertEqual(verbs, ["start", "pause", "resume", "interrupt", "send", "keys", "kill", "restart", "idle-timeout", "budget", "approve", "deny", "answer",
                                "limit", "queue"])

@@ -157,7 +157,8 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         case EventKind.queueAdded:
             if let text = e.value {
                 let id = e.key.flatMap { Int($0) } ?? queueLastID + 1
-                queue.append(QueuedPrompt(id: id, text: text))
+                // In place: a write of many prompts appends one by one.
+                if queued == nil { queued = [QueuedPrompt(id: id, text: text)] } else { queued?.append(QueuedPrompt(id: id, text: text)) }
                 queueLastID = max(queueLastID, id)
             }
         case EventKind.queueSent:
