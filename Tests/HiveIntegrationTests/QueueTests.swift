@@ -131,4 +131,55 @@ final class QueueTests: ClaudeTestCase {
         XCTAssertEqual(kinds("s", "queue.sent"), ["1 one", "2 two", "3 three"])
         XCTAssertEqual(m.read("s/queue"), "")
     }
+
+    /// Makes the log say prompt `id` was delivered, as a daemon that crashed after
+    /// recording the delivery and before typing it leaves it: its `queue.added` line
+    /// again, as `queue.sent`.
+    func recordSentWithoutTyping(_ name: String, id: Int) throws {
+        let path = m.state + "/sessions/\(name)/events.jsonl"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let added = try XCTUnwrap(text.split(separator: "\n").last { $0.contains("\"kind\":\"queue.added\"") && $0.contains("\"key\":\"\(id)\"") })
+        let sent = added.replacingOccurrences(of: "\"kind\":\"queue.added\"", with: "\"kind\":\"queue.sent\"")
+        let fd = open(path, O_WRONLY | O_APPEND)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertEqual(Foundation.write(fd, sent + "\n", sent.utf8.count + 1), sent.utf8.count + 1)
+        close(fd)
+    }
+
+    func testAPromptRecordedButNeverTypedIsTypedOnceByTheNextDaemon() throws {
+        newClaude("r", turns: [[["say": "first"]], [["say": "did a"]], [["say": "did b"]]])
+        waitReport("r", "idle first")
+        XCTAssertEqual(m.write("r/control", "pause\n"), 0)
+        m.waitState("r", ["paused"])
+        XCTAssertEqual(append("r/queue", "a\nb\n"), 0)
+        m.crashDaemon()
+        try recordSentWithoutTyping("r", id: 1)
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertEqual(m.read("r/queue"), "b\n", "a was delivered, as far as the log says")
+        XCTAssertEqual(m.write("r/control", "resume\n"), 0)
+        waitReport("r", "idle did b", timeout: 30)
+        let d = deliveries("r")
+        XCTAssertEqual(d.count, 6, "\(d)")
+        XCTAssertEqual(Array(d.prefix(2)), ["prompt Fix the bug", "queue.sent 1 a"])
+        XCTAssertTrue(d[2].hasPrefix("queue.sent 1 a (again: "), d[2])
+        XCTAssertEqual(Array(d.suffix(3)), ["prompt a", "queue.sent 2 b", "prompt b"], "typed once, then the next")
+        XCTAssertEqual(events("r").filter { $0["kind"] as? String == "queue.sent" }.compactMap { $0["reason"] as? String }, ["again"])
+    }
+
+    func testAnAgentThatReportsNoPromptsIsNeverTypedAPromptTwice() throws {
+        newShell("t", "sh -c 'while read l; do echo got \"$l\"; done'")
+        m.waitState("t", ["idle"])
+        XCTAssertEqual(m.write("t/control", "pause\n"), 0)
+        m.waitState("t", ["paused"])
+        XCTAssertEqual(append("t/queue", "one\ntwo\n"), 0)
+        m.crashDaemon()
+        try recordSentWithoutTyping("t", id: 1)
+        XCTAssertNoThrow(try m.mount())
+        XCTAssertEqual(m.write("t/control", "resume\n"), 0)
+        XCTAssertTrue(waitUntil(20) { (self.m.read("t/log") ?? "").contains("got two") && self.m.state("t") == "idle" },
+                      m.read("t/events") ?? "")
+        XCTAssertFalse((m.read("t/log") ?? "").contains("got one"), "at most once: one may have been typed before the crash")
+        XCTAssertEqual(kinds("t", "queue.sent"), ["1 one", "2 two"])
+        XCTAssertEqual(m.read("t/queue"), "")
+    }
 }
