@@ -51,7 +51,8 @@ extension SessionMachine {
 
     /// At mount: a live agent is watched again, one that ended while hivefs was down
     /// gets its exit, and one whose terminal is gone (a reboot) is `exited` with
-    /// reason `lost` (and started again with `restore = true`).
+    /// reason `lost` (and started again with `restore = true`). A watched agent may
+    /// be typed queued prompts from here on (`adoptQueue`).
     mutating func adopt(_ a: Adoption, _ out: inout Effects) {
         let wasLive = record.state.isLive
         guard wasLive || (record.state == .new && a.pane) else { return }

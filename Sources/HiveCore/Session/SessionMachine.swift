@@ -11,6 +11,9 @@
 /// - Every event it returns is already folded into its record, in the order
 ///   returned; the runtime appends them in that order before the next input.
 /// - Time comes in with each input (`Instant`); the machine reads no clock.
+/// - After every input the queue of prompts delivers its next one if the session
+///   can take it now (`deliverQueue`, SessionMachine+Queue.swift), so no trigger
+///   has to be named at each place a session comes to rest.
 /// - A refusal of a control line is an `error` event and a `.refuse` effect, whose
 ///   errno the runtime answers the write with; `handle` never throws, so nothing it
 ///   folded into the record can be left out of the log.
