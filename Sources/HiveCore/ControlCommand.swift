@@ -32,6 +32,8 @@ public enum SessionCommand: Sendable, Equatable {
     case push(String?)
     /// Pushes, then opens a pull request with this title (`gh` or `glab`).
     case pr(String)
+    /// Drops the prompts pending in the session's `queue` (`queue clear`).
+    case queueClear
 
     /// The verb, as `events` and errors name it.
     public var verb: String {
@@ -55,6 +57,7 @@ public enum SessionCommand: Sendable, Equatable {
         case .merge: return "merge"
         case .push: return "push"
         case .pr: return "pr"
+        case .queueClear: return "queue"
         }
     }
 }
@@ -217,6 +220,11 @@ public enum ControlParser {
                 throw .invalid("\(verb): '\(Text.printable(w))' is not a \(verb == "merge" ? "branch" : "remote") name")
             }
             return verb == "merge" ? .merge(words.first) : .push(words.first)
+        case "queue":
+            guard rest == "clear" else {
+                throw .invalid("queue takes one word, clear: queue clear (prompts are added by writing them to the queue file)")
+            }
+            return .queueClear
         case "new":
             throw .invalid("new belongs in the root control file, not a session's")
         default:

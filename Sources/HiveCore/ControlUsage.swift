@@ -20,6 +20,7 @@ public enum ControlUsage {
         merge [INTO]       merge its branch into the branch it was made from, or INTO
         push [REMOTE]      push its branch (to its upstream's remote, or origin)
         pr TITLE           push, then open a pull request (gh or glab)
+        queue clear        drop the prompts waiting in queue (append prompts to queue)
 
         """
 

@@ -81,6 +81,15 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The question left the screen without an answer through hivefs.
     case permissionGone
 
+    // The session's queue of prompts (`queue`).
+
+    /// A prompt was added to the queue: its id in `key`, its whole text in `value`.
+    case queueAdded
+    /// A queued prompt was delivered (recorded before it is typed): its id and text, as `queue.added`.
+    case queueSent
+    /// `queue clear` dropped the pending prompts: how many, in `value`.
+    case queueCleared
+
     // What an agent reports (its hooks, its notifications), normalized so that every
     // agent's events read the same way; and what its screen showed instead.
 
@@ -135,6 +144,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
         .historyPruned, .hostAdded, .hostRemoved, .spool, .trust, .fork, .limit, .usage,
         .worktree, .worktreeRemoved, .worktreeKept, .gitCommit, .gitHead, .land,
         .permissionAsked, .permissionAnswered, .permissionGone,
+        .queueAdded, .queueSent, .queueCleared,
         .prompt, .tool, .toolDone, .toolFailed, .permission, .notification, .idle, .stopFailed,
         .subagentStart, .subagentStop, .compact, .compactDone, .toolDenied, .interrupt,
         .agentStart, .agentEnd, .hook, .hookUnreadable, .screen, .hooksRefused,
@@ -170,6 +180,9 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
         case .permissionAsked: return "permission.asked"
         case .permissionAnswered: return "permission.answered"
         case .permissionGone: return "permission.gone"
+        case .queueAdded: return "queue.added"
+        case .queueSent: return "queue.sent"
+        case .queueCleared: return "queue.cleared"
         case .prompt: return "prompt"
         case .tool: return "tool"
         case .toolDone: return "tool.done"

@@ -8,7 +8,7 @@ public enum SessionFile: String, Sendable, CaseIterable {
     case gitJSON = "git.json"
     case log, mode, model, permission
     case permissionJSON = "permission.json"
-    case prompt, sandbox, screen
+    case prompt, queue, sandbox, screen
     case screenANSI = "screen.ansi"
     case setup, state, status
     case statusJSON = "status.json"

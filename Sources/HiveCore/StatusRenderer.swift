@@ -109,6 +109,7 @@ public enum StatusRenderer {
             ("budget.left", budgetLeft(r, ctx)),
             ("idle-timeout", .int(idleTimeout(r, ctx))),
             ("idle-timeout.left", .int(idleTimeoutLeft(r, ctx))),
+            ("queue", .int(Int64(r.queue.count))),
             ("events", .int(Int64(r.eventCount))),
             ("disk", .string(ctx.disk)),
             ("attach", .string(attach(r, ctx))),

@@ -37,10 +37,10 @@ final class ControlUsageTests: XCTestCase {
 
     func testSessionUsageListsVerbsTheParserAccepts() {
         let samples = ["send": "send hi", "keys": "keys Enter", "idle-timeout": "idle-timeout 30m", "budget": "budget 10", "answer": "answer 1 2",
-                       "limit": "limit memory 4G", "fork": "fork other", "commit": "commit message", "pr": "pr title"]
+                       "limit": "limit memory 4G", "fork": "fork other", "commit": "commit message", "pr": "pr title", "queue": "queue clear"]
         let verbs = lines(of: ControlUsage.session).compactMap { $0.split(separator: " ").first.map(String.init) }
         XCTAssertEqual(verbs, ["start", "pause", "resume", "interrupt", "send", "keys", "kill", "restart", "idle-timeout", "budget", "approve", "deny", "answer",
-                               "limit", "fork", "commit", "merge", "push", "pr"])
+                               "limit", "fork", "commit", "merge", "push", "pr", "queue"])
         for v in verbs {
             let line = samples[v] ?? v
             let cmd = assertNoThrow(line) { () throws(HiveError) in try ControlParser.sessionCommand(line) }

@@ -16,6 +16,7 @@ final class EventKindTests: XCTestCase {
         "git.commit": .gitCommit, "git.head": .gitHead, "land": .land,
         "permission.asked": .permissionAsked, "permission.answered": .permissionAnswered,
         "permission.gone": .permissionGone,
+        "queue.added": .queueAdded, "queue.sent": .queueSent, "queue.cleared": .queueCleared,
         "prompt": .prompt, "tool": .tool, "tool.done": .toolDone, "tool.failed": .toolFailed,
         "permission": .permission, "notification": .notification, "idle": .idle, "stop.failed": .stopFailed,
         "subagent.start": .subagentStart, "subagent.stop": .subagentStop, "compact": .compact,

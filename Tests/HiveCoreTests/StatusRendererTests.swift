@@ -10,13 +10,13 @@ final class StatusRendererTests: XCTestCase {
         "created", "started", "activity",
         "idle", "tool", "model", "agent.session", "reports", "tokens.input", "tokens.output", "tokens.cache_read",
         "tokens.cache_write", "cost.usd", "cost.unpriced", "cost.source", "transcript.skipped", "message", "budget", "budget.left", "idle-timeout",
-        "idle-timeout.left", "events", "disk", "attach",
+        "idle-timeout.left", "queue", "events", "disk", "attach",
         "ended", "exit", "reason",
     ]
     static let numeric: Set<String> = ["pid", "cpu", "memory", "memory.peak", "cpu.seconds", "pids", "pids.refused", "oom", "limit.memory",
                                        "limit.cpu", "limit.pids", "idle", "tokens.input", "tokens.output", "tokens.cache_read",
                                        "tokens.cache_write", "cost.usd", "transcript.skipped", "idle-timeout",
-                                       "idle-timeout.left", "events", "exit"]
+                                       "idle-timeout.left", "queue", "events", "exit"]
 
     private let ctx = RenderContext(now: t(11_512), socket: "hive")
 

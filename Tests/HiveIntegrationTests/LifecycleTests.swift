@@ -50,7 +50,7 @@ final class LifecycleTests: MountedTestCase {
         XCTAssertNotNil(entry.range(of: #"^old-\d{8}T\d{6}Z$"#, options: .regularExpression), entry)
         let files = m.sh("ls $MNT/history/\(entry)").out.split(separator: "\n").map(String.init)
         XCTAssertEqual(files, ["agent", "command", "diff", "diff.stat", "dir", "events", "events.jsonl", "files", "git", "git.json", "log",
-                               "mode", "model", "permission", "permission.json", "prompt", "sandbox", "screen", "screen.ansi", "setup", "state",
+                               "mode", "model", "permission", "permission.json", "prompt", "queue", "sandbox", "screen", "screen.ansi", "setup", "state",
                                "status", "status.json", "summary", "summary.json", "trust", "worktree"])
         XCTAssertEqual(m.read("history/\(entry)/state"), "killed\n")
         XCTAssertTrue((m.read("history/\(entry)/log") ?? "").contains("remember-me"))

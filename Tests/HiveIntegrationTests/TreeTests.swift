@@ -39,10 +39,11 @@ final class TreeTests: MountedTestCase {
         newShell("s1", "sleep 60")
         let ls = m.sh("ls $MNT/s1").out.split(separator: "\n").map(String.init)
         XCTAssertEqual(ls, ["agent", "command", "control", "diff", "diff.stat", "dir", "events", "events.jsonl", "files", "git", "git.json",
-                            "log", "mode", "model", "permission", "permission.json", "prompt", "sandbox", "screen", "screen.ansi", "setup", "state",
+                            "log", "mode", "model", "permission", "permission.json", "prompt", "queue", "sandbox", "screen", "screen.ansi", "setup", "state",
                             "status", "status.json", "trust", "worktree"])
-        let modes = m.sh("cd $MNT/s1 && stat -c '%n %a' control state status agent").out
+        let modes = m.sh("cd $MNT/s1 && stat -c '%n %a' control queue state status agent").out
         XCTAssertTrue(modes.contains("control 600"), modes)
+        XCTAssertTrue(modes.contains("queue 600"), modes)
         XCTAssertTrue(modes.contains("state 444"), modes)
         XCTAssertTrue(modes.contains("status 444"), modes)
         XCTAssertTrue(modes.contains("agent 444"), "spec files are read-only once started: \(modes)")
@@ -50,7 +51,7 @@ final class TreeTests: MountedTestCase {
 
     func testStatSizeIsWhatAReadReturns() {
         newShell("s1", "sleep 60")
-        for f in ["s1/status", "s1/status.json", "s1/state", "s1/control", "s1/events", "s1/events.jsonl", "s1/command", "status", "control", "events"] {
+        for f in ["s1/status", "s1/status.json", "s1/state", "s1/control", "s1/events", "s1/events.jsonl", "s1/command", "s1/queue", "status", "control", "events"] {
             let r = m.sh("stat -c %s $MNT/\(f); cat $MNT/\(f) | wc -c")
             let nums = r.out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             XCTAssertEqual(nums.count, 2, f)

@@ -134,7 +134,7 @@ final class HiveTreeTests: XCTestCase {
                      "files", "git", "git.json", "permission", "permission.json", "state", "status", "status.json"] {
             XCTAssertEqual(file("a", kept)?.cache, .content(group: "a"), kept)
         }
-        for named in ["control", "diff", "diff.stat", "events", "events.jsonl", "log", "screen"] {
+        for named in ["control", "diff", "diff.stat", "events", "events.jsonl", "log", "queue", "screen"] {
             XCTAssertEqual(file("a", named)?.cache, .name, named)
         }
         for root in ["control", "events", "status", "status.json"] { XCTAssertEqual(file(root)?.cache, .name, root) }

@@ -20,6 +20,11 @@ public protocol AgentAdapter: Sendable {
     /// hivefs read the screen to tell working, waiting and idle apart.
     var reportsTurns: Bool { get }
 
+    /// Whether the agent reports each prompt it takes (a `prompt` report: Claude Code's
+    /// UserPromptSubmit hook): then a restarted daemon can tell whether a queued prompt
+    /// it delivered reached the agent, and delivers it again if not.
+    var reportsPrompts: Bool { get }
+
     /// Whether the agent reports with a notification when it waits, just before it
     /// draws its prompt: that drawing is not work (Aider).
     var drawsAfterReport: Bool { get }
@@ -85,6 +90,7 @@ public protocol AgentAdapter: Sendable {
 
 extension AgentAdapter {
     public var reportsTurns: Bool { false }
+    public var reportsPrompts: Bool { false }
     public var drawsAfterReport: Bool { false }
     public var readsHooksVariable: Bool { false }
     public var transcript: TranscriptFormat? { nil }

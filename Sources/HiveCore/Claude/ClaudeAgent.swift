@@ -6,6 +6,8 @@ public struct ClaudeAgent: AgentAdapter {
     public init() {}
     public var name: AgentName { .claude }
     public var reportsTurns: Bool { true }
+    /// Its UserPromptSubmit hook reports each prompt it takes.
+    public var reportsPrompts: Bool { true }
     public var transcript: TranscriptFormat? { .claude }
     public var interruptKeys: [String] { ["Escape"] }
     public var asksOnScreen: Bool { true }

@@ -5,6 +5,8 @@ public struct GeminiAgent: AgentAdapter {
     public init() {}
     public var name: AgentName { .gemini }
     public var reportsTurns: Bool { true }
+    /// Its BeforeAgent hook reports each prompt it takes.
+    public var reportsPrompts: Bool { true }
     public var transcript: TranscriptFormat? { .gemini }
     public var interruptKeys: [String] { ["Escape"] }
 

@@ -14,6 +14,8 @@ public enum SessionInput: Sendable {
     case record(Event, durable: Bool)
     /// A write or an effect was refused: recorded as an `error` event.
     case refused(HiveError, uid: UInt32)
+    /// The prompts of a write to `queue`, the write checked (`PromptQueue.prompts`).
+    case enqueue([String], uid: UInt32)
 
     // MARK: the agent
 

@@ -23,6 +23,7 @@ extension SessionMachine {
         case .merge(let into): return "merge" + (into.map { " " + $0 } ?? "")
         case .push(let remote): return "push" + (remote.map { " " + $0 } ?? "")
         case .pr(let title): return "pr " + title
+        case .queueClear: return "queue clear"
         default: return c.verb
         }
     }
@@ -85,6 +86,8 @@ extension SessionMachine {
             } catch {
                 return refuse(error, uid: uid, &out)
             }
+        case .queueClear:
+            clearQueue(&out)
         }
     }
 

@@ -16,6 +16,7 @@ extension SessionMachine {
         if live.printedWhileLaunching && !adapter.reportsTurns { enter(.working, durable: false, &out) }
         live.launching = false
         live.printedWhileLaunching = false
+        live.attached = true
         out.add(.watch)
         armQuiet(afterMS: settings.quietAfterMS, &out)
         if l.typesPrompt && !record.spec.prompt.isEmpty { out.add(.type(record.spec.prompt)) }
@@ -50,7 +51,8 @@ extension SessionMachine {
 
     /// At mount: a live agent is watched again, one that ended while hivefs was down
     /// gets its exit, and one whose terminal is gone (a reboot) is `exited` with
-    /// reason `lost` (and started again with `restore = true`).
+    /// reason `lost` (and started again with `restore = true`). A watched agent may
+    /// be typed queued prompts from here on (`adoptQueue`).
     mutating func adopt(_ a: Adoption, _ out: inout Effects) {
         let wasLive = record.state.isLive
         guard wasLive || (record.state == .new && a.pane) else { return }
@@ -68,6 +70,7 @@ extension SessionMachine {
         live.outputMS = out.now.ms
         emit(Event(time: out.now.wall, session: name, kind: EventKind.adopted, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent),
              durable: true, &out)
+        adoptQueue()
         out.add(.watch)
         armQuiet(afterMS: settings.quietAfterMS, &out)
         armReap(&out)

@@ -34,6 +34,7 @@ extension SessionMachine {
         let state = record.state
         let hadOutput = live.output != nil
         let reports = adapter.reportsTurns
+        settleQueue(&out)
         guard state == .working || state == .starting || (reports && state == .waiting)
                 || (adapter.asksOnScreen && state == .idle && hadOutput) else { return }
         // A check left over from the agent's previous run must not read the new one's

@@ -11,6 +11,9 @@
 /// - Every event it returns is already folded into its record, in the order
 ///   returned; the runtime appends them in that order before the next input.
 /// - Time comes in with each input (`Instant`); the machine reads no clock.
+/// - After every input the queue of prompts delivers its next one if the session
+///   can take it now (`deliverQueue`, SessionMachine+Queue.swift), so no trigger
+///   has to be named at each place a session comes to rest.
 /// - A refusal of a control line is an `error` event and a `.refuse` effect, whose
 ///   errno the runtime answers the write with; `handle` never throws, so nothing it
 ///   folded into the record can be left out of the log.
@@ -64,6 +67,7 @@ public struct SessionMachine: Sendable {
         case .spec(let key, let spec, let uid): setSpec(key, spec, uid: uid, &out)
         case .record(let e, let durable): emit(e, durable: durable, &out)
         case .refused(let err, let uid): refuse(err, uid: uid, &out)
+        case .enqueue(let prompts, let uid): enqueue(prompts, uid: uid, &out)
         case .report(let r, let time, let end, let found): report(r, time: time, hookEnd: end, transcriptFound: found, &out)
         case .agentCost(let usd): agentCost(usd, &out)
         case .tokens(let l): tokens(l, &out)
@@ -113,6 +117,8 @@ public struct SessionMachine: Sendable {
         case .reap(let v): reap(stateVersion: v, &out)
         case .questionPoll(let tries): questionPoll(triesLeft: tries, &out)
         }
+        // Whatever the input, the queue's next prompt goes once the session can take it.
+        deliverQueue(&out)
         return out.list
     }
 
@@ -190,6 +196,16 @@ public struct LiveFacts: Sendable, Equatable {
     /// printed meanwhile (the agent's first words come before its pid is known).
     public var launching = false
     public var printedWhileLaunching = false
+    /// This daemon started the agent or adopted it: only then is a queued prompt typed.
+    public var attached = false
+    /// When (monotonic ms) the prompt in flight was typed.
+    public var queueSentMS: Int64 = 0
+    /// The prompt in flight (its id) is over though no turn was seen: the terminal
+    /// stayed quiet after it, or a restarted daemon found it and its agent reports no prompts.
+    public var queueSettled: Int?
+    /// The prompt in flight (its id) is to be delivered again once the session is
+    /// idle: a restarted daemon found no `prompt` report after it.
+    public var queueAgain: Int?
 
     public init() {}
 }

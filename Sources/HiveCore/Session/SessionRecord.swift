@@ -82,6 +82,21 @@ public struct SessionRecord: Sendable, Equatable, Codable {
     }
     /// Stored as optional, so that a checkpoint written before it existed still reads.
     var oomKillsSeen: Int64?
+    /// The prompts of `queue` not delivered yet, in order (`PromptQueue`).
+    public var queue: [QueuedPrompt] {
+        get { queued ?? [] }
+        set { queued = newValue.isEmpty ? nil : newValue }
+    }
+    /// The last id given to a queued prompt (the next gets one more); 0 before the first.
+    public var queueLastID: Int {
+        get { queueIDs ?? 0 }
+        set { queueIDs = newValue }
+    }
+    /// The prompt delivered last, until its turn is over.
+    public var queueFlight: QueueFlight?
+    /// Stored as optional, so that a checkpoint written before the queue still reads.
+    var queued: [QueuedPrompt]?
+    var queueIDs: Int?
 
     public init(name: String, spec: SessionSpec, created: Timestamp) {
         self.name = name
@@ -146,6 +161,23 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         case EventKind.prompt:
             prompts += 1
             tool = nil
+            // The agent saw a prompt come in: the one delivered, most likely.
+            queueFlight?.begun = true
+        case EventKind.queueAdded:
+            if let text = e.value {
+                let id = e.key.flatMap { Int($0) } ?? queueLastID + 1
+                // In place: a write of many prompts appends one by one.
+                if queued == nil { queued = [QueuedPrompt(id: id, text: text)] } else { queued?.append(QueuedPrompt(id: id, text: text)) }
+                queueLastID = max(queueLastID, id)
+            }
+        case EventKind.queueSent:
+            if let text = e.value {
+                let id = e.key.flatMap { Int($0) } ?? 0
+                queue.removeAll { $0.id == id }
+                queueFlight = QueueFlight(prompt: QueuedPrompt(id: id, text: text))
+            }
+        case EventKind.queueCleared:
+            queue = []
         case EventKind.tool:
             tool = e.tool
             if let name = e.tool?.split(separator: " ").first { tools[String(name), default: 0] += 1 }
@@ -173,6 +205,13 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         if s != state { stateVersion &+= 1; stateSince = e.time }
         // A question is asked only while the session waits.
         if s != .waiting { permission = nil }
+        // A delivered prompt's turn: begun once the agent works or asks, over once it is idle again.
+        switch s {
+        case .working, .waiting: queueFlight?.begun = true
+        case .idle: if queueFlight?.begun == true { queueFlight = nil }
+        case .starting, .exited, .killed, .failed: queueFlight = nil
+        default: break
+        }
         switch s {
         case .starting:
             started = e.time
@@ -251,6 +290,9 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             guard s != .working && s != .starting else {
                 throw .busy("\(name) is \(s.rawValue); \(c.verb) waits until the agent is idle, waiting, paused or ended")
             }
+            return s
+        case .queueClear:
+            // A queue is kept in every state, so it can be cleared in every state.
             return s
         }
     }

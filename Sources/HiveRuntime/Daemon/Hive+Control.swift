@@ -39,6 +39,25 @@ extension Hive {
         }
     }
 
+    /// Carries out a write to a session's `queue`: checked whole (`PromptQueue.prompts`),
+    /// then its prompts told to the machine on the session's queue; `reply` is called
+    /// once they are on disk. A prompt delivered at once is typed after the reply (the
+    /// effect is handed on to the queue): typing is not the write's, and a terminal
+    /// that fails to take it is an `error` event, not a refusal of prompts now queued.
+    public func enqueue(_ name: String, _ bytes: [UInt8], uid: UInt32, reply: @escaping Reply) {
+        guard let s = live(name) else { return reply(.notFound("no session \(name)")) }
+        let prompts: [String]
+        do throws(HiveError) {
+            prompts = try PromptQueue.prompts(bytes)
+        } catch {
+            step(s, .refused(error, uid: uid))
+            return reply(error)
+        }
+        guard !prompts.isEmpty else { return reply(nil) }
+        s.queue.async { [self] in reply(step(s, .enqueue(prompts, uid: uid))) }
+    }
+
+
     /// Starts sessions just made, each on its own queue; `done` once all were told.
     func start(_ sessions: [LiveSession], uid: UInt32, done: @escaping @Sendable () -> Void) {
         let group = DispatchGroup()

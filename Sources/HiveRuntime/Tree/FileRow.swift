@@ -44,6 +44,8 @@ struct FileRow: Sendable {
         case rootControl
         /// A spec value, set by `Hive.setSpec` with the key of the file's name.
         case spec
+        /// Prompts appended to the session's queue, by `Hive.enqueue`.
+        case queue
     }
 
     /// When it is listed and found.

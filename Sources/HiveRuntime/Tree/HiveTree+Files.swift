@@ -34,6 +34,8 @@ extension HiveTree {
         FileRow(.permission, rendered(.permission), cache: .content, poll: .record),
         FileRow(.permissionJSON, rendered(.permissionJSON), cache: .content, poll: .record),
         FileRow(.prompt, rendered(.prompt), mode: .whileNew, cache: .content, poll: .record, write: .spec),
+        // Every write appends prompts; it changes by announced changes, but is written too: names only.
+        FileRow(.queue, rendered(.queue), mode: .readWrite, poll: .record, write: .queue),
         FileRow(.sandbox, rendered(.sandbox), mode: .whileNew, cache: .content, poll: .record, write: .spec),
         FileRow(.screen, screen(colours: false)),
         FileRow(.screenANSI, screen(colours: true)),

@@ -260,6 +260,8 @@ public final class HiveTree: TreeTable, Sendable {
         case .spec:
             guard let key = SpecKey(rawValue: row.name) else { return .none }
             return .value { [hive] bytes, uid, done in hive.setSpec(s, key, bytes, uid: uid, reply: done) }
+        case .queue:
+            return .commands { [hive] bytes, uid, done in hive.enqueue(s, bytes, uid: uid, reply: done) }
         }
     }
 

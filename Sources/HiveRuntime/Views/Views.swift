@@ -93,6 +93,8 @@ final class Views: Sendable {
             text = r.permission?.json ?? ""
         case .files:
             text = FilesRenderer.text(r)
+        case .queue:
+            text = PromptQueue.text(r.queue)
         case .screen, .screenANSI, .diff, .diffStat:
             text = ""
         case .events, .eventsJSONL, .log, .summary, .summaryJSON:
