@@ -98,3 +98,52 @@ final class NightlyReportTests: ClaudeTestCase {
         XCTAssertEqual(m.sh("HIVE_MOUNT=\(m.root)/nothing '\(script)'").status, 1)
     }
 }
+
+/// contrib/examples/tasks-to-merge: a folder of task files goes in through spool/ as
+/// sessions; those whose work passes the repository's tests are committed and merged,
+/// the others left for a person.
+final class TasksToMergeTests: MountedTestCase {
+    private var script: String { MountFixture.repoFile("contrib/examples/tasks-to-merge") }
+
+    func testTasksBecomeSessionsAndOnlyThosePassingTheTestsAreMerged() throws {
+        let repo = makeRepo("repo")
+        // The repository's tests: every done-*.txt must say "good".
+        XCTAssertEqual(m.sh("""
+            cd \(repo) && printf 'test:\\n\\t@for f in done-*.txt; do grep -qx good $$f || { echo "$$f is not good"; exit 1; }; done\\n' > Makefile \
+            && git add Makefile && git commit -qm 'tests'
+            """).status, 0)
+        let tasks = m.root + "/tasks"
+        try FileManager.default.createDirectory(atPath: tasks, withIntermediateDirectories: true)
+        // A shell is the agent: each task's text is the command it types.
+        try "echo good > done-good.txt\n".write(toFile: tasks + "/good.md", atomically: true, encoding: .utf8)
+        try "echo broken > done-bad.txt\n".write(toFile: tasks + "/bad.md", atomically: true, encoding: .utf8)
+
+        let start = m.sh("HIVE_MOUNT=$MNT '\(script)' start \(tasks) \(repo) agent=shell command=bash")
+        XCTAssertEqual(start.status, 0, start.err)
+        XCTAssertEqual(start.out, "1 ok bad\n2 ok good\n", "the spool's result, line by line")
+        for name in ["bad", "good"] {
+            XCTAssertTrue(waitUntil(15) { FileManager.default.fileExists(atPath: (self.m.status(name, "worktree") ?? "-") + "/done-\(name).txt") },
+                          m.read(name + "/events") ?? "")
+            m.waitState(name, ["idle"], timeout: 15)
+        }
+        let again = m.sh("HIVE_MOUNT=$MNT '\(script)' start \(tasks) \(repo) agent=shell command=bash")
+        XCTAssertEqual(again.status, 0)
+        XCTAssertTrue(again.err.contains("bad: started before; skipped") && again.err.contains("no task to start"), again.err)
+
+        let mainBefore = m.sh("git -C \(repo) rev-parse main").out
+        let land = m.sh("HIVE_MOUNT=$MNT '\(script)' land \(tasks)")
+        XCTAssertEqual(land.status, 1, "a task was left for a person: \(land.out) \(land.err)")
+        XCTAssertTrue(land.out.contains("bad: make test failed; left for review:"), land.out)
+        XCTAssertTrue(land.out.contains("done-bad.txt is not good"), land.out)
+        XCTAssertTrue(land.out.contains("good: merged: "), land.out)
+        // main has the good task's work, committed as the task; the bad one's is only on its branch.
+        XCTAssertEqual(m.sh("git -C \(repo) log -1 --format=%s main").out, "task good\n")
+        XCTAssertEqual(m.sh("git -C \(repo) show main:done-good.txt").out, "good\n")
+        XCTAssertNotEqual(m.sh("git -C \(repo) show main:done-bad.txt").status, 0)
+        XCTAssertEqual(m.sh("git -C \(repo) rev-parse main~1").out, mainBefore, "a fast-forward over main as it was")
+        XCTAssertEqual(m.sh("git -C \(repo) status --porcelain").out, "", "the main checkout is clean, and at main")
+        XCTAssertEqual(try String(contentsOfFile: repo + "/done-good.txt", encoding: .utf8), "good\n")
+        XCTAssertEqual(m.state("bad"), "idle", "left as it was")
+        XCTAssertEqual(m.sh("git -C \(m.status("bad", "worktree") ?? "-") status --porcelain").out, "?? done-bad.txt\n")
+    }
+}
