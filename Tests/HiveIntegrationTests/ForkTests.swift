@@ -22,6 +22,8 @@ final class ForkTests: MountedTestCase {
             && echo staged >> b.txt && git add b.txt && mkdir -p notes && printf 'new\\0bytes' > notes/new.bin \
             && chmod 0750 notes/new.bin
             """).status, 0)
+        // The user's diff settings do not change the patch the fork applies.
+        XCTAssertEqual(m.sh("git -C \(repo) config diff.noprefix true && git -C \(repo) config diff.mnemonicPrefix true").status, 0)
         let parentHead = m.sh("git -C \(parent) rev-parse HEAD").out.trimmingCharacters(in: .whitespacesAndNewlines)
         let parentStatus = porcelain(parent), parentIndex = indexTree(parent)
         let pid = try XCTUnwrap(m.pid("p"))
@@ -92,6 +94,10 @@ final class ForkTests: MountedTestCase {
             XCTAssertEqual(m.write("p/control", line + "\n"), errno, line)
             XCTAssertTrue((m.read("p/control") ?? "").contains(reason), "\(line): \(m.read("p/control") ?? "")")
         }
+        // A fork made before a later line is refused still starts.
+        XCTAssertEqual(m.write("p/control", "fork made\nfork p\n"), EEXIST)
+        m.waitState("made", ["working", "idle"])
+        XCTAssertEqual(m.status("made", "parent"), "p")
         XCTAssertEqual(m.write("control", "new x from=nope\n"), ENOENT)
         XCTAssertTrue((m.read("control") ?? "").contains("no session nope to fork"), m.read("control") ?? "")
         XCTAssertEqual(m.write("control", "new x from=p agent=codex\n"), EINVAL)
@@ -135,7 +141,12 @@ final class ClaudeForkTests: ClaudeTestCase {
         XCTAssertNotEqual(childID, parentID)
         let argv = try XCTUnwrap(m.jsonLines(m.root + "/p.argv.jsonl").last?["argv"] as? [String])
         let at = try XCTUnwrap(argv.firstIndex(of: "--resume"))
-        XCTAssertEqual(Array(argv[at...].prefix(5)), ["--resume", parentID, "--fork-session", "--session-id", childID], "\(argv)")
+        // The conversation as it was at the fork, a copy under an id of its own: never the parent's transcript.
+        let fork = try XCTUnwrap(events("q").first { $0["kind"] as? String == "fork" }?["fork"] as? [String: Any])
+        XCTAssertEqual(fork["conversation"] as? String, parentID)
+        let snapshot = try XCTUnwrap(fork["snapshot"] as? String)
+        XCTAssertNotEqual(snapshot, parentID)
+        XCTAssertEqual(Array(argv[at...].prefix(5)), ["--resume", snapshot, "--fork-session", "--session-id", childID], "\(argv)")
         XCTAssertEqual(argv.last, "Try another way")
         XCTAssertTrue(reported("q").contains("prompt Try another way"), "\(reported("q"))")
         // Its transcript begins with the parent's conversation and goes on in its worktree's project folder.
@@ -150,5 +161,21 @@ final class ClaudeForkTests: ClaudeTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: parentTranscript), parentBytes)
         XCTAssertEqual(m.status("p", "agent.session"), parentID)
         XCTAssertTrue((m.read("q/events") ?? "").contains("conversation \(parentID) forked"), m.read("q/events") ?? "")
+    }
+
+    func testAForkInTheParentsOwnFolderResumesACopyNeverTheParentsTranscript() throws {
+        newClaude("p", prompt: "Fix the bug", turns: [[["say": "First answer."]], [["say": "Forked answer."]]])
+        waitReport("p", "idle")
+        let parentID = try XCTUnwrap(m.status("p", "agent.session"))
+        let parentTranscript = try XCTUnwrap(events("p").compactMap { $0["transcript"] as? String }.first)
+        let parentBytes = try XCTUnwrap(FileManager.default.contents(atPath: parentTranscript))
+        XCTAssertEqual(m.write("p/control", "fork q prompt=\"Again\"\n"), 0, m.read("p/control") ?? "")
+        waitReport("q", "idle")
+        XCTAssertEqual(m.status("q", "dir"), work, "no repository: the same folder")
+        XCTAssertEqual(FileManager.default.contents(atPath: parentTranscript), parentBytes, "the parent's transcript was not written")
+        let childTranscript = try XCTUnwrap(events("q").compactMap { $0["transcript"] as? String }.first)
+        XCTAssertNotEqual(childTranscript, parentTranscript)
+        XCTAssertTrue(try XCTUnwrap(FileManager.default.contents(atPath: childTranscript)).starts(with: parentBytes))
+        XCTAssertEqual(m.status("p", "agent.session"), parentID)
     }
 }

@@ -20,7 +20,8 @@ final class RealForkTests: RealClaudeTestCase {
         let childID = try XCTUnwrap(m.status("q", "agent.session"))
         XCTAssertNotEqual(childID, parentID)
         XCTAssertEqual(m.status("q", "parent"), "p")
-        XCTAssertTrue(m.status("q", "command")?.contains("--resume \(parentID) --fork-session --session-id \(childID)") == true,
+        let snapshot = try XCTUnwrap(events("q").first { $0["kind"] as? String == "fork" }.flatMap { ($0["fork"] as? [String: Any])?["snapshot"] as? String })
+        XCTAssertTrue(m.status("q", "command")?.contains("--resume \(snapshot) --fork-session --session-id \(childID)") == true,
                       m.status("q", "command") ?? "")
         // The model was sent the parent's conversation with the fork's prompt.
         let forked = server.requestTexts.filter { $0.contains("Try another way") }

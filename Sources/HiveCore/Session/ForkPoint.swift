@@ -17,15 +17,21 @@ public struct ForkPoint: Sendable, Equatable, Codable {
     /// session's folder; nil when the parent had none yet (it never ran).
     public var conversation: String?
     public var copy: String?
+    /// The id the copy is resumed under (Claude Code: a transcript of that name, placed
+    /// where the new agent looks), so the fork starts from the conversation as it was at
+    /// the fork, never from the parent's transcript as it has grown since; nil where the
+    /// agent forks the parent's own (Codex).
+    public var snapshot: String?
 
     public init(parent: String, child: String, commit: String? = nil, carried: Int = 0,
-                conversation: String? = nil, copy: String? = nil) {
+                conversation: String? = nil, copy: String? = nil, snapshot: String? = nil) {
         self.parent = parent
         self.child = child
         self.commit = commit
         self.carried = carried
         self.conversation = conversation
         self.copy = copy
+        self.snapshot = snapshot
     }
 }
 

@@ -85,11 +85,14 @@ extension ClaudeAgent: AgentRuntime {
 
     /// At a fork's first start: the parent's transcript, copied at the fork, put where
     /// Claude Code looks for a conversation to resume in the new worktree (its project
-    /// folder is named for the folder it runs in); the parent's conversation id.
+    /// folder is named for the folder it runs in), under the fork point's own id (never
+    /// the parent's transcript, which may have grown since, or be in this very folder);
+    /// the id to resume.
     private func placeForkedTranscript(_ plan: LaunchPlan, configDir: String) throws(HiveError) -> String? {
         guard let f = plan.record.forkedFrom, let parent = f.conversation, let copy = f.copy else { return nil }
-        let target = ClaudePaths.transcript(configDir: configDir, dir: plan.workdir, session: parent)
-        guard Sys.stat(target) == nil else { return parent }
+        let id = f.snapshot ?? parent
+        let target = ClaudePaths.transcript(configDir: configDir, dir: plan.workdir, session: id)
+        guard Sys.stat(target) == nil else { return id }
         guard let bytes = Sys.readFile(copy, limit: Int.max) else {
             throw HiveError.notFound("the copy of the forked conversation (\(copy)) cannot be read: \(String(cString: strerror(errno)))")
         }
@@ -99,7 +102,7 @@ extension ClaudeAgent: AgentRuntime {
         } catch {
             throw error.hive("cannot place the forked conversation at \(target)")
         }
-        return parent
+        return id
     }
 
     /// Its subagents' transcripts: in the folder beside the session's, and those its hooks named.

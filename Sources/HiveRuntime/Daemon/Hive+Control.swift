@@ -24,18 +24,22 @@ extension Hive {
                 step(s, .refused(error, uid: uid))
                 return reply(error)
             }
+            // Forks made are started whatever comes of the lines after them.
             var forks: [LiveSession] = []
+            var refusal: HiveError?
             for c in commands {
-                if let refused = step(s, .command(c, uid: uid), .queue(uid: uid)) { return reply(refused) }
+                if let refused = step(s, .command(c, uid: uid), .queue(uid: uid)) { refusal = refused; break }
                 guard case .fork(let name, let settings) = c else { continue }
                 switch fork(s, name: name, settings: settings, uid: uid) {
                 case .success(let child): forks.append(child)
                 case .failure(let e):
                     step(s, .refused(e, uid: uid), .queue(uid: uid))
-                    return reply(e)
+                    refusal = e
                 }
+                if refusal != nil { break }
             }
-            start(forks, uid: uid) { reply(nil) }
+            let outcome = refusal
+            start(forks, uid: uid) { reply(outcome) }
         }
     }
 

@@ -75,6 +75,11 @@ extension Hive {
             return .failure(error)
         }
         // Taken with the parent held still: its changes, and its conversation's copy.
+        let stage = store.sessionDir(name) + "/fork.untracked"
+        defer {
+            unlink(store.sessionDir(name) + "/fork.patch")
+            try? FileManager.default.removeItem(atPath: stage)
+        }
         var copy: ForkCopy?
         var conversationCopy: String?
         var transcriptBytes: [UInt8]?
@@ -83,7 +88,10 @@ extension Hive {
             do throws(HiveError) {
                 // A parent whose worktree is not made yet has no work of its own: its fork starts at HEAD.
                 let carry = record.worktree != nil || !record.spec.wantsWorktree
-                if let top { copy = try ForkCopy.take(git, top: top, patchFile: store.sessionDir(name) + "/fork.patch", carry: carry) }
+                if let top {
+                    do throws(Errno) { try Sys.makeDirectories(stage) } catch { throw error.hive("cannot make \(stage)") }
+                    copy = try ForkCopy.take(git, top: top, patchFile: store.sessionDir(name) + "/fork.patch", stage: stage, carry: carry)
+                }
                 if conversation != nil {
                     conversationCopy = try copyConversation(record, adapter: adapter, into: name)
                     transcriptBytes = record.transcript.flatMap { Sys.readFile($0, limit: Int.max, followLinks: true) }
@@ -113,15 +121,20 @@ extension Hive {
             made.spec = forkSpec
             switch processes.worktrees.workplace(made, dir: dir, base: copy.head) {
             case .success(let w):
-                if let e = w.made { step(child, .record(e, durable: true)) }
+                // Its merge target is the branch its parent was made from, when known.
+                if var e = w.made {
+                    if let b = record.baseBranch { e.baseBranch = b }
+                    step(child, .record(e, durable: true))
+                }
             case .failure(let e):
                 return fail(e)
             }
             guard let worktree = child.record.worktree else { return fail(.io("no worktree was made for \(name)")) }
             do throws(HiveError) { try copy.apply(git, into: worktree) } catch { return fail(error) }
         }
+        let snapshot = adapter.name == .claude && conversationCopy != nil ? UUID().uuidString.lowercased() : nil
         let point = ForkPoint(parent: record.name, child: name, commit: copy?.head, carried: copy?.count ?? 0,
-                              conversation: conversation, copy: conversationCopy)
+                              conversation: conversation, copy: conversationCopy, snapshot: snapshot)
         var what: [String] = []
         if let c = copy {
             what.append("at \(c.head.prefix(7))")
@@ -137,7 +150,6 @@ extension Hive {
         var theirs = Event(session: record.name, kind: EventKind.fork, detail: "to \(name) " + what.joined(separator: "; "), uid: uid)
         theirs.fork = point
         step(parent, .record(theirs, durable: true))
-        unlink(store.sessionDir(name) + "/fork.patch")
         return .success(child)
     }
 

@@ -5,9 +5,12 @@ import SystemPackage
 /// What a fork carries from its parent's work tree: HEAD, the uncommitted changes
 /// to tracked files (a binary patch against HEAD, staged and not), and the untracked
 /// files git does not ignore. Taken while the parent's agent is held still
-/// (`Processes.holdStill`), then put into the new worktree, which was made at that
-/// HEAD. Nothing of the parent's is changed: the patch is written by `git diff
-/// --output`, which touches neither its index nor its files.
+/// (`Processes.holdStill`) into the new session's folder (the patch, and a copy of
+/// each untracked file, file to file: nothing large is held in memory), then put into
+/// the new worktree, which was made at that HEAD. Nothing of the parent's is changed:
+/// the patch is written by `git diff --output`, which touches neither its index nor
+/// its files, with its prefixes, text conversion and external diff fixed whatever the
+/// user's git config says, so that `git apply` takes it.
 ///
 /// Ignored files (build output, dependencies) are not carried: `.hiveinclude` and the
 /// session's `setup` are how a new worktree gets those.
@@ -20,20 +23,22 @@ struct ForkCopy {
     let changed: [String]
     let untracked: [Untracked]
 
-    /// An untracked file as it was: a regular file's bytes and mode, or a link's target.
+    /// An untracked file as it was: a regular file's copy (in the staging folder) and
+    /// mode, or a link's target.
     struct Untracked {
         var path: String
         var mode: mode_t
-        var bytes: [UInt8]?
+        var staged: String?
         var link: String?
     }
 
     /// Files carried, as the `fork` event counts them.
     var count: Int { changed.count + untracked.count }
 
-    /// Takes the copy of `top` (a work tree's top), writing the patch to `patchFile`;
-    /// only its HEAD when `carry` is false (the uncommitted work there is not the parent's).
-    static func take(_ git: Git, top: String, patchFile: String, carry: Bool = true) throws(HiveError) -> ForkCopy {
+    /// Takes the copy of `top` (a work tree's top), writing the patch to `patchFile` and
+    /// the untracked files under `stage`; only its HEAD when `carry` is false (the
+    /// uncommitted work there is not the parent's).
+    static func take(_ git: Git, top: String, patchFile: String, stage: String, carry: Bool = true) throws(HiveError) -> ForkCopy {
         guard let head = git.head(top) else { throw .invalid("\(top) has no commit yet to fork from") }
         guard carry else { return ForkCopy(head: head, patch: nil, changed: [], untracked: []) }
         let names = git.run(top, ["diff", "--name-only", "-z", "--ignore-submodules", "HEAD", "--"])
@@ -41,7 +46,8 @@ struct ForkCopy {
         let changed = names.stdout.split(separator: "\0").map(String.init)
         var patch: String?
         if !changed.isEmpty {
-            let r = git.run(top, ["diff", "--binary", "--no-color", "--no-ext-diff", "--ignore-submodules",
+            let r = git.run(top, ["diff", "--binary", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative",
+                                  "--src-prefix=a/", "--dst-prefix=b/", "--ignore-submodules",
                                   "--output=" + patchFile, "HEAD", "--"])
             guard r.ok else { throw .io("git diff --binary in \(top) failed: \(Git.complaint(r))") }
             patch = patchFile
@@ -55,10 +61,11 @@ struct ForkCopy {
             guard lstat(full, &st) == 0 else { continue }  // gone since git listed it
             switch st.st_mode & S_IFMT {
             case S_IFREG:
-                guard let bytes = Sys.readFile(full, limit: Int.max) else {
-                    throw Errno(rawValue: errno).hive("cannot read \(full) to carry it")
+                let staged = stage + "/" + String(untracked.count)
+                do throws(Errno) { try ForkCopy.copyFile(full, to: staged) } catch {
+                    throw error.hive("cannot copy \(full) to carry it")
                 }
-                untracked.append(Untracked(path: path, mode: st.st_mode & 0o7777, bytes: bytes))
+                untracked.append(Untracked(path: path, mode: st.st_mode & 0o7777, staged: staged))
             case S_IFLNK:
                 untracked.append(Untracked(path: path, mode: 0o777, link: Sys.linkTarget(full)))
             default:
@@ -82,13 +89,39 @@ struct ForkCopy {
                 if let target = u.link {
                     unlink(path)
                     guard symlink(target, path) == 0 else { throw Errno(rawValue: errno) }
-                } else if let bytes = u.bytes {
-                    try Sys.writeFileAtomically(path, bytes, mode: u.mode, sync: false)
+                } else if let staged = u.staged {
+                    try ForkCopy.copyFile(staged, to: path)
                     chmod(path, u.mode)
                 }
             } catch {
                 throw error.hive("cannot write \(path)")
             }
+        }
+    }
+
+    /// Copies a regular file, a chunk at a time, over whatever is at `to` (through a
+    /// temporary name beside it, so no half-copied file is ever seen there).
+    static func copyFile(_ from: String, to: String) throws(Errno) {
+        let src = try Sys.openRead(from)
+        defer { try? src.close() }
+        let tmp = to + ".hivefs-copy"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw Errno(rawValue: errno) }
+        let dst = FileDescriptor(rawValue: fd)
+        do throws(Errno) {
+            var offset: Int64 = 0
+            while true {
+                let chunk = try Sys.pread(src.rawValue, count: 1 << 20, offset: offset)
+                if chunk.isEmpty { break }
+                try Sys.writeAll(dst, chunk)
+                offset += Int64(chunk.count)
+            }
+            try? dst.close()
+            try Sys.rename(tmp, to)
+        } catch {
+            try? dst.close()
+            unlink(tmp)
+            throw error
         }
     }
 }
