@@ -54,6 +54,8 @@ final class ForkTests: MountedTestCase {
         XCTAssertFalse(frozen(pid))
         let parentEvents = m.read("p/events") ?? ""
         XCTAssertFalse(parentEvents.contains(" state paused"), parentEvents)
+        XCTAssertNotNil(parentEvents.range(of: #"; held still [0-9]+ ms for the copy\n"#, options: .regularExpression),
+                        "how long the running parent was held: \(parentEvents)")
         // Both record the fork.
         XCTAssertTrue(parentEvents.contains(" fork to q at \(parentHead.prefix(7)); 3 uncommitted files carried"), parentEvents)
         let childEvents = m.read("q/events") ?? ""

@@ -15,7 +15,8 @@ extension Processes {
             return nil
         }
         let frozen: Bool
-        var note = "held still for the copy"
+        var note = ""
+        let began = Sys.monotonicMS()
         if let cgroup, cgroup.canFreeze {
             do throws(HiveError) { try cgroup.freeze(); frozen = true } catch {
                 frozen = false
@@ -31,6 +32,7 @@ extension Processes {
         body()
         if frozen {
             if let cgroup, cgroup.canFreeze { try? cgroup.thaw() } else { try? ProcessTree.thaw(scope) }
+            note = "held still \(Sys.monotonicMS() - began) ms for the copy"
         }
         return note
     }
