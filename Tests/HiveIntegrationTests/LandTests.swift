@@ -275,6 +275,23 @@ final class LandTests: MountedTestCase {
         XCTAssertEqual(m.sh("git -C \(repo) worktree prune").status, 0)
     }
 
+    func testAForkMergesWhereItsParentWouldAndDiffsFromTheForkPoint() throws {
+        let repo = makeRepo("fp")
+        let pwt = session("fp", repo: repo, "echo b > b.txt; git add b.txt; git commit -qm b")
+        // The repository's checkout moves to another branch meanwhile.
+        XCTAssertEqual(m.sh("git -C \(repo) checkout -q -b other").status, 0)
+        XCTAssertEqual(m.write("fp/control", "fork fq\n"), 0, refusal("fp"))
+        m.waitState("fq", ["idle"])
+        let qwt = try XCTUnwrap(m.status("fq", "worktree"))
+        XCTAssertEqual(git(qwt, "rev-parse HEAD"), git(pwt, "rev-parse HEAD"), "made at the parent's HEAD")
+        XCTAssertEqual(m.sh("cd \(qwt) && echo q > q.txt && git add q.txt && git commit -qm q").status, 0)
+        let diff = try XCTUnwrap(m.read("fq/diff.stat"))
+        XCTAssertTrue(diff.contains(" q.txt | 1 +\n") && !diff.contains("b.txt"), "against the fork point: \(diff)")
+        XCTAssertEqual(m.write("fq/control", "merge\n"), 0, refusal("fq"))
+        XCTAssertEqual(git(repo, "rev-parse main"), git(repo, "rev-parse hive/fq"), "into main, as its parent's merge goes")
+        XCTAssertEqual(git(repo, "rev-parse other"), git(repo, "rev-parse main~2"), "not into the branch checked out now")
+    }
+
     // MARK: refusals
 
     func testVerbsWaitWhileTheAgentWorksAndNeedARepository() {
