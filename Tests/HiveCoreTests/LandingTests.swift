@@ -117,6 +117,11 @@ final class LandingTests: XCTestCase {
         XCTAssertEqual(LandText.files(["a", "b"]), "a, b")
         XCTAssertEqual(LandText.files((1...12).map { "f\($0)" }), (1...10).map { "f\($0)" }.joined(separator: ", ") + " and 2 more")
         XCTAssertEqual(LandText.mergeMessage(branch: "hive/a", into: "release"), "Merge branch 'hive/a' into release")
+        XCTAssertEqual(LandText.mergeMessage(branch: "hive/a", into: "main"), "Merge branch 'hive/a'", "as git words it")
+        XCTAssertEqual(LandText.mergeMessage(branch: "hive/a", into: "master"), "Merge branch 'hive/a'")
+        let refused = "error: The following untracked working tree files would be overwritten by merge:\n\t.env\n\tsub/x y\nPlease move or remove them before you merge.\nAborting\n"
+        XCTAssertEqual(LandText.wouldOverwrite(refused), [".env", "sub/x y"])
+        XCTAssertEqual(LandText.wouldOverwrite("fatal: Not possible to fast-forward, aborting.\n"), [])
         XCTAssertEqual(LandText.url("Creating pull request\nhttps://github.com/o/r/pull/7\n"), "https://github.com/o/r/pull/7")
         XCTAssertNil(LandText.url("nothing here\n"))
         XCTAssertTrue(LandText.pushRejected(" ! [rejected]        hive/a -> hive/a (non-fast-forward)\nerror: failed to push some refs"))

@@ -67,12 +67,34 @@ final class LandTests: MountedTestCase {
         XCTAssertEqual(m.sh("wc -c < $MNT/d/diff").out.trimmingCharacters(in: .whitespaces), "\(diff.utf8.count)\n", "stat tells its size")
         // An ignored file is not a change.
         XCTAssertEqual(m.sh("echo 'out/' > \(wt)/.gitignore && mkdir -p \(wt)/out && echo o > \(wt)/out/o.txt").status, 0)
-        let later = m.read("d/diff") ?? ""
-        XCTAssertTrue(later.contains("diff --git a/.gitignore b/.gitignore\n") && !later.contains("out/o.txt"), later)
+        // A render is served again for a moment: the change shows once it has aged.
+        var later = ""
+        XCTAssertTrue(waitUntil(10) { later = self.m.read("d/diff") ?? ""; return later.contains("diff --git a/.gitignore b/.gitignore\n") }, later)
+        XCTAssertFalse(later.contains("out/o.txt"), later)
         // A session in no repository: both read empty.
         newShell("plain", "sh -c 'echo ready; sleep 600'")
         XCTAssertEqual(m.read("plain/diff"), "")
         XCTAssertEqual(m.read("plain/diff.stat"), "")
+    }
+
+    func testOneCatOfDiffRunsGitOnce() throws {
+        let repo = makeRepo("once")
+        session("once", repo: repo, "echo two >> a.txt")
+        // A git first on the daemon's PATH that counts the diffs it is asked for.
+        let real = m.sh("command -v git").out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let count = m.root + "/diffs.count", wrapper = m.root + "/bin/git"
+        try """
+            #!/bin/sh
+            for a in "$@"; do [ "$a" = diff ] && echo diff >> \(count); done
+            exec \(real) "$@"
+
+            """.write(toFile: wrapper, atomically: false, encoding: .utf8)
+        XCTAssertEqual(chmod(wrapper, 0o755), 0)
+        defer { try? FileManager.default.removeItem(atPath: wrapper) }
+        let cat = m.sh("cat $MNT/once/diff")
+        XCTAssertTrue(cat.out.contains(" one\n+two\n"), cat.out + cat.err)
+        let runs = (try? String(contentsOfFile: count, encoding: .utf8)) ?? ""
+        XCTAssertEqual(runs, "diff\n", "its lookup, open and read are served by one git diff")
     }
 
     // MARK: commit
@@ -189,6 +211,85 @@ final class LandTests: MountedTestCase {
         XCTAssertTrue((landEvents("rel").last?["detail"] as? String ?? "").hasPrefix("merge hive/rel into release: merge commit "))
         XCTAssertEqual(m.write("rel/control", "merge nowhere\n"), ENOENT)
         XCTAssertEqual(m.write("rel/control", "merge a b\n"), EINVAL)
+    }
+
+    func testAMergeCommitIntoTheCheckoutNeedsAnIdentityFirstAndLeavesNoHalfMerge() throws {
+        let repo = makeRepo("who")
+        session("who", repo: repo, "echo b > b.txt; git add b.txt; git commit -qm b")
+        XCTAssertEqual(m.sh("cd \(repo) && echo c > c.txt && git add c.txt && git commit -qm c && git config user.name ''").status, 0)
+        let (before, main, tip) = (snapshot(repo), git(repo, "rev-parse main"), git(repo, "rev-parse hive/who"))
+        XCTAssertEqual(m.write("who/control", "merge\n"), EINVAL)
+        XCTAssertTrue(refusal("who").contains("no identity") && refusal("who").contains("nothing was changed"), refusal("who"))
+        XCTAssertEqual(snapshot(repo), before, "main's HEAD, index and files are as they were")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo + "/.git/MERGE_HEAD"), "no merge is left half done")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo + "/b.txt"))
+        XCTAssertTrue(landEvents("who").isEmpty)
+        // With an identity, main moves to the merge commit made.
+        XCTAssertEqual(m.sh("git -C \(repo) config user.name Tester").status, 0)
+        XCTAssertEqual(m.write("who/control", "merge\n"), 0, refusal("who"))
+        XCTAssertEqual(git(repo, "rev-list --parents -n 1 main"), "\(git(repo, "rev-parse main")) \(main) \(tip)")
+        XCTAssertEqual(git(repo, "log -1 --format='%an %s' main"), "Tester Merge branch 'hive/who'")
+        XCTAssertEqual(git(repo, "status --porcelain"), "")
+        XCTAssertEqual(try String(contentsOfFile: repo + "/b.txt", encoding: .utf8), "b\n")
+    }
+
+    func testMergeNeverWritesOverAnIgnoredFileInTheCheckout() throws {
+        let repo = makeRepo("ign")
+        XCTAssertEqual(m.sh("cd \(repo) && echo .env > .gitignore && git add .gitignore && git commit -qm ignore").status, 0)
+        session("ign", repo: repo, "echo theirs > .env; git add -f .env; git commit -qm env")
+        XCTAssertEqual(m.sh("echo 'SECRET=mine' > \(repo)/.env").status, 0)
+        let (before, tip) = (snapshot(repo), git(repo, "rev-parse hive/ign"))
+        XCTAssertEqual(m.write("ign/control", "merge\n"), EAGAIN)
+        XCTAssertTrue(refusal("ign").contains("write over .env") && refusal("ign").contains("nothing was changed"), refusal("ign"))
+        XCTAssertEqual(try String(contentsOfFile: repo + "/.env", encoding: .utf8), "SECRET=mine\n", "the user's .env is unchanged")
+        XCTAssertEqual(snapshot(repo), before)
+        XCTAssertEqual(git(repo, "rev-parse hive/ign"), tip)
+        XCTAssertTrue(landEvents("ign").isEmpty)
+    }
+
+    func testMergeIntoAnotherSessionsWorktreeWaitsForItsAgentAndAGoneWorktreeIsNamed() throws {
+        let repo = makeRepo("mw")
+        XCTAssertEqual(m.write("control", "new mwp agent=shell dir=\(repo) worktree=yes command=\"sh -c 'while :; do echo tick; sleep 0.1; done'\"\n"), 0)
+        m.waitState("mwp", ["working"])
+        let pwt = m.status("mwp", "worktree") ?? "/nonexistent"
+        session("mwq", repo: repo, "echo q > q.txt; git add q.txt; git commit -qm q")
+        let (before, at) = (snapshot(pwt), git(repo, "rev-parse hive/mwp"))
+        XCTAssertEqual(m.write("mwq/control", "merge hive/mwp\n"), EBUSY)
+        XCTAssertTrue(refusal("mwq").contains("mwp is working") && refusal("mwq").contains("nothing was changed"), refusal("mwq"))
+        XCTAssertEqual(snapshot(pwt), before, "nothing changed under the agent")
+        XCTAssertEqual(git(repo, "rev-parse hive/mwp"), at)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: pwt + "/q.txt"))
+        // Once it has ended, the merge goes into its worktree.
+        XCTAssertEqual(m.write("mwp/control", "kill\n"), 0)
+        m.waitState("mwp", ["killed"])
+        XCTAssertEqual(m.write("mwq/control", "merge hive/mwp\n"), 0, refusal("mwq"))
+        XCTAssertEqual(git(repo, "rev-parse hive/mwp"), git(repo, "rev-parse hive/mwq"))
+        XCTAssertEqual(try String(contentsOfFile: pwt + "/q.txt", encoding: .utf8), "q\n")
+        // A branch checked out in a worktree whose folder is gone: said so, nothing changed.
+        let gone = m.root + "/gone"
+        XCTAssertEqual(m.sh("git -C \(repo) worktree add -q -b feat \(gone) main && rm -rf \(gone)").status, 0)
+        let feat = git(repo, "rev-parse feat")
+        XCTAssertEqual(m.write("mwq/control", "merge feat\n"), EAGAIN)
+        XCTAssertTrue(refusal("mwq").contains("whose folder is gone") && refusal("mwq").contains("git worktree prune"), refusal("mwq"))
+        XCTAssertEqual(git(repo, "rev-parse feat"), feat)
+        XCTAssertEqual(m.sh("git -C \(repo) worktree prune").status, 0)
+    }
+
+    func testAForkMergesWhereItsParentWouldAndDiffsFromTheForkPoint() throws {
+        let repo = makeRepo("fp")
+        let pwt = session("fp", repo: repo, "echo b > b.txt; git add b.txt; git commit -qm b")
+        // The repository's checkout moves to another branch meanwhile.
+        XCTAssertEqual(m.sh("git -C \(repo) checkout -q -b other").status, 0)
+        XCTAssertEqual(m.write("fp/control", "fork fq\n"), 0, refusal("fp"))
+        m.waitState("fq", ["idle"])
+        let qwt = try XCTUnwrap(m.status("fq", "worktree"))
+        XCTAssertEqual(git(qwt, "rev-parse HEAD"), git(pwt, "rev-parse HEAD"), "made at the parent's HEAD")
+        XCTAssertEqual(m.sh("cd \(qwt) && echo q > q.txt && git add q.txt && git commit -qm q").status, 0)
+        let diff = try XCTUnwrap(m.read("fq/diff.stat"))
+        XCTAssertTrue(diff.contains(" q.txt | 1 +\n") && !diff.contains("b.txt"), "against the fork point: \(diff)")
+        XCTAssertEqual(m.write("fq/control", "merge\n"), 0, refusal("fq"))
+        XCTAssertEqual(git(repo, "rev-parse main"), git(repo, "rev-parse hive/fq"), "into main, as its parent's merge goes")
+        XCTAssertEqual(git(repo, "rev-parse other"), git(repo, "rev-parse main~2"), "not into the branch checked out now")
     }
 
     // MARK: refusals

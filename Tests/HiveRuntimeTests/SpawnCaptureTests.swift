@@ -24,4 +24,39 @@ final class SpawnCaptureTests: XCTestCase {
         XCTAssertEqual(r.stdout, "/tmp\n")
         XCTAssertTrue(r.ok)
     }
+
+    func testWithAGraceAProgramPastItsTimeIsAskedToStopFirst() {
+        // It cleans up on SIGTERM, as git removes its lock files.
+        let script = "trap 'echo cleaned; exit 3' TERM; echo started; while :; do sleep 0.05; done"
+        let asked = Spawn.run(["/bin/sh", "-c", script], timeoutMS: 300, graceMS: 5_000)
+        XCTAssertEqual(asked.status, 3)
+        XCTAssertEqual(asked.stdout, "started\ncleaned\n")
+        let killed = Spawn.run(["/bin/sh", "-c", script], timeoutMS: 300)
+        XCTAssertEqual(killed.status, 128 + SIGKILL, "without a grace it is killed")
+        XCTAssertEqual(killed.stdout, "started\n")
+        // One that ignores SIGTERM is killed once the grace has passed.
+        let deaf = Spawn.run(["/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"], timeoutMS: 200, graceMS: 300)
+        XCTAssertEqual(deaf.status, 128 + SIGKILL)
+    }
+
+    /// A stand-in for git that takes longer than a reading call may.
+    private func slowGit() throws -> (Git, String) {
+        let dir = NSTemporaryDirectory() + "/hivefs-slowgit-\(getpid())-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let program = dir + "/git"
+        try "#!/bin/sh\nsleep 0.6\necho done\n".write(toFile: program, atomically: false, encoding: .utf8)
+        XCTAssertEqual(chmod(program, 0o755), 0)
+        return (Git(program: program, timeoutMS: 200), dir)
+    }
+
+    func testGitThatChangesTheRepositoryIsNeverKilledAndGitThatReadsIs() throws {
+        let (git, dir) = try slowGit()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let reading = git.run(dir, ["status"])
+        XCTAssertEqual(reading.status, 128 + SIGKILL, "a read past its time is killed")
+        let changing = git.run(dir, ["commit", "-m", "x"], as: .changing)
+        XCTAssertTrue(changing.ok, "a change runs to its end: \(changing.status)")
+        XCTAssertEqual(changing.stdout, "done\n")
+        XCTAssertTrue(git.run(dir, ["push"], as: .network).ok, "a push has minutes")
+    }
 }

@@ -12,7 +12,9 @@
 ///   branch is the one checked out in the repository when the worktree was made.
 /// - `merge` into a branch checked out in a work tree needs that work tree without
 ///   changes to tracked files (EAGAIN naming them); untracked files do not count (git
-///   itself refuses, changing nothing, to write over one).
+///   itself refuses, changing nothing, to write over one, or over an ignored one).
+/// - `merge` into a branch checked out in another session's worktree waits for that
+///   agent as the verbs wait for their own (EBUSY while it is `working` or `starting`).
 /// - Each verb that lands records one `land` event: key the verb, value the commit
 ///   (`pr`: the URL), and a detail people read.
 public enum LandVerb: String, Sendable, Equatable, CaseIterable {
@@ -114,9 +116,24 @@ public enum LandText {
         s.changes.filter { !$0.isUntracked }.map(\.path)
     }
 
-    /// The message git itself gives a merge commit.
+    /// The message git itself gives a merge commit (by default it leaves out
+    /// `into main` and `into master`: git's `merge.suppressDest`).
     public static func mergeMessage(branch: String, into: String) -> String {
-        "Merge branch '\(branch)' into \(into)"
+        "Merge branch '\(branch)'" + (into == "main" || into == "master" ? "" : " into \(into)")
+    }
+
+    /// The files git named when it refused to write over untracked or ignored files
+    /// (`The following untracked working tree files would be overwritten by merge:`,
+    /// then one indented line each).
+    public static func wouldOverwrite(_ stderr: String) -> [String] {
+        var files: [String] = [], listing = false
+        for line in stderr.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.contains("would be overwritten by") { listing = true; continue }
+            guard listing else { continue }
+            guard line.hasPrefix("\t") else { listing = false; continue }
+            files.append(String(line.dropFirst()))
+        }
+        return files
     }
 
     /// The body of a pull request: where it comes from, and its commits.

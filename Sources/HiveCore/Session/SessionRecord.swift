@@ -287,7 +287,7 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             return s
         case .commit, .merge, .push, .pr:
             // git works on the files the agent writes: not while it writes them.
-            guard s != .working && s != .starting else {
+            guard !s.writesFiles else {
                 throw .busy("\(name) is \(s.rawValue); \(c.verb) waits until the agent is idle, waiting, paused or ended")
             }
             return s

@@ -17,4 +17,10 @@ public enum SessionState: String, Sendable, CaseIterable, Codable {
         default: return false
         }
     }
+
+    /// The agent may be writing its work tree now (`working`, `starting`): git must not
+    /// change files under it (`commit`, `merge`, ... wait, and no `merge` writes into it).
+    public var writesFiles: Bool {
+        self == .working || self == .starting
+    }
 }

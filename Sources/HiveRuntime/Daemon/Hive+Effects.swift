@@ -94,11 +94,26 @@ extension Hive {
         return refusal
     }
 
+    /// Which other session's agent is writing the work tree at `path` now (its worktree,
+    /// or the repository it works in), said for a refusal; nil when none is. git must
+    /// not change files under an agent at work (`SessionState.writesFiles`).
+    func agentWriting(in path: String, besides name: String) -> String? {
+        let real = Sandbox.realPath(path)
+        for other in registry.all() where other.name != name {
+            let r = other.record
+            guard r.state.writesFiles, let top = r.worktree ?? r.repo else { continue }
+            if top == path || Sandbox.realPath(top) == real {
+                return "\(r.name) is \(r.state.rawValue) (merge when it is idle, waiting, paused or ended)"
+            }
+        }
+        return nil
+    }
+
     /// Carries out a `commit`, `merge`, `push` or `pr` (`Landing`); its outcome is recorded
     /// as a `land` event, its refusal as an `error` and returned to the write.
     private func land(_ s: LiveSession, _ request: LandRequest, uid: UInt32) -> HiveError? {
         do throws(HiveError) {
-            let outcome = try Landing(git: gitView.git).carryOut(request)
+            let outcome = try Landing(git: gitView.git, busy: { [self] in agentWriting(in: $0, besides: s.name) }).carryOut(request)
             return step(s, .landed(outcome), .queue(uid: uid))
         } catch {
             return step(s, .refused(error, uid: uid), .queue(uid: uid))

@@ -9,7 +9,9 @@ import SystemPackage
 /// - The new session has the parent's spec, changed by the words given, with no
 ///   prompt of its own unless given (the conversation it carries had the parent's),
 ///   and a worktree of its own on a new branch (`hive/NEW` unless named) whenever the
-///   parent works in a repository, made at the parent's HEAD.
+///   parent works in a repository, made at the parent's HEAD: that fork point is its
+///   `base` (what `diff` and `git` compare with), while `merge` takes it by default
+///   where the parent's would go (the parent's base branch).
 /// - It carries the parent's uncommitted work (`ForkCopy`: changed tracked files and
 ///   untracked ones) and its agent's conversation: Claude Code and Codex fork their
 ///   own (`--resume ID --fork-session`, `codex fork ID`), Aider restores a copy of its
@@ -121,9 +123,9 @@ extension Hive {
             made.spec = forkSpec
             switch processes.worktrees.workplace(made, dir: dir, base: copy.head) {
             case .success(let w):
-                // Its merge target is the branch its parent was made from, when known.
                 if var e = w.made {
-                    if let b = record.baseBranch { e.baseBranch = b }
+                    // Its base is the fork point; it merges where its parent would.
+                    if let parentTarget = record.baseBranch { e.baseBranch = parentTarget }
                     step(child, .record(e, durable: true))
                 }
             case .failure(let e):

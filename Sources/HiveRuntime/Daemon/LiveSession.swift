@@ -78,6 +78,8 @@ struct Handles {
     var oomWatch: OOMWatch?
     /// The last `status` and `status.json` renders, and what they were made from.
     var statusCache: [SessionFile: CachedStatus] = [:]
+    /// The last `diff` and `diff.stat` renders (`SessionDiff.reuseMS`).
+    var diffCache: [SessionFile: CachedDiff] = [:]
 
     /// The agent's processes, for pause, resume and kill; nil when not running.
     func scope(_ r: SessionRecord) -> ProcessTree.Scope? {

@@ -79,7 +79,7 @@ struct ForkCopy {
     /// (not its index), then the untracked files written.
     func apply(_ git: Git, into worktree: String) throws(HiveError) {
         if let patch {
-            let r = git.run(worktree, ["apply", "--binary", "--whitespace=nowarn", "--", patch])
+            let r = git.run(worktree, ["apply", "--binary", "--whitespace=nowarn", "--", patch], as: .changing)
             guard r.ok else { throw .io("git apply of the parent's changes failed in \(worktree): \(Git.complaint(r))") }
         }
         for u in untracked {

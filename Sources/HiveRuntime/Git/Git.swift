@@ -6,10 +6,35 @@ import HiveCore
 ///
 /// hivefs's own reads take no lock in the repository (`GIT_OPTIONAL_LOCKS=0`), so
 /// they never make an agent's `git` fail on `index.lock`.
+///
+/// How long git may run, stated once (`Git.Limit`, chosen by each call):
+/// - A command that only reads (`status`, `diff`, `rev-parse`, `merge-tree`, ...) is
+///   killed after `timeoutMS` (60 s): killing it loses nothing.
+/// - A command that changes the repository (`add`, `commit`, `merge`, `update-ref`,
+///   `worktree add`/`remove`, `apply`, `branch -D`) is never killed: killed midway it
+///   would leave `index.lock` behind, or a work tree half updated.
+/// - A command that talks to a remote (`push`, and a forge CLI's request) gets
+///   `networkMS` (10 minutes), as a stalled connection would otherwise hold the
+///   session's queue for ever; it is sent SIGTERM first (git then removes its locks),
+///   and SIGKILL only `graceMS` later.
 public struct Git: Sendable {
     public let program: String
-    /// Longest a git call may take before it is killed.
+    /// Longest a reading git call may take before it is killed.
     public let timeoutMS: Int
+    /// Longest a call to a remote may take before it is asked to stop.
+    public static let networkMS = 600_000
+    /// How long a call to a remote asked to stop has before it is killed.
+    public static let graceMS = 10_000
+
+    /// What a git command does, which says how long it may run (see the top of the file).
+    public enum Limit: Sendable {
+        /// Only reads: killed after `timeoutMS`.
+        case reading
+        /// Changes the repository, its index or a work tree: never killed.
+        case changing
+        /// Talks to a remote: SIGTERM after `networkMS`, SIGKILL `graceMS` later.
+        case network
+    }
 
     public init(program: String = "git", timeoutMS: Int = 60_000) {
         self.program = program
@@ -29,15 +54,29 @@ public struct Git: Sendable {
     /// the repository's config and folders, which an agent may write, and hivefs's
     /// git runs outside any sandbox (a worktree hivefs makes runs no post-checkout
     /// hook; `setup=` is what runs there). Both settings reach the git a submodule runs.
-    /// `env` adds to git's environment (a temporary index: `GIT_INDEX_FILE`).
+    /// `env` adds to git's environment (a temporary index: `GIT_INDEX_FILE`); `as` says
+    /// how long it may run.
     @discardableResult
-    public func run(_ dir: String, _ args: [String], env: [String: String] = [:]) -> Spawn.Result {
-        Spawn.run(argv(dir, args), environment: Git.environment.merging(env) { $1 }, timeoutMS: timeoutMS)
+    public func run(_ dir: String, _ args: [String], env: [String: String] = [:], as kind: Limit = .reading) -> Spawn.Result {
+        let (timeout, grace) = limits(kind)
+        return Spawn.run(argv(dir, args), environment: Git.environment.merging(env) { $1 }, timeoutMS: timeout, graceMS: grace)
     }
 
     /// `run`, its output as bytes and at most `limit` of them (`Spawn.capture`).
-    public func capture(_ dir: String, _ args: [String], env: [String: String] = [:], limit: Int = Int.max) -> Spawn.Captured {
-        Spawn.capture(argv(dir, args), environment: Git.environment.merging(env) { $1 }, timeoutMS: timeoutMS, limit: limit)
+    public func capture(_ dir: String, _ args: [String], env: [String: String] = [:], limit: Int = Int.max,
+                        as kind: Limit = .reading) -> Spawn.Captured {
+        let (timeout, grace) = limits(kind)
+        return Spawn.capture(argv(dir, args), environment: Git.environment.merging(env) { $1 }, timeoutMS: timeout,
+                             graceMS: grace, limit: limit)
+    }
+
+    /// The timeout and grace of a kind of command.
+    func limits(_ kind: Limit) -> (timeoutMS: Int?, graceMS: Int?) {
+        switch kind {
+        case .reading: return (timeoutMS, nil)
+        case .changing: return (nil, nil)
+        case .network: return (Git.networkMS, Git.graceMS)
+        }
     }
 
     private func argv(_ dir: String, _ args: [String]) -> [String] {
@@ -104,14 +143,14 @@ public struct Git: Sendable {
 
     /// `git worktree add -b BRANCH PATH BASE`; nil or git's complaint.
     public func addWorktree(_ top: String, path: String, branch: String, base: String) -> String? {
-        let r = run(top, ["worktree", "add", "--quiet", "-b", branch, "--", path, base])
+        let r = run(top, ["worktree", "add", "--quiet", "-b", branch, "--", path, base], as: .changing)
         return r.ok ? nil : Git.complaint(r)
     }
 
     /// `git worktree remove PATH` (never forced) and a prune; nil or git's complaint.
     public func removeWorktree(_ top: String, path: String) -> String? {
-        let r = run(top, ["worktree", "remove", "--", path])
-        run(top, ["worktree", "prune"])
+        let r = run(top, ["worktree", "remove", "--", path], as: .changing)
+        run(top, ["worktree", "prune"], as: .changing)
         return r.ok ? nil : Git.complaint(r)
     }
 

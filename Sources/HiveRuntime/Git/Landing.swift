@@ -7,23 +7,30 @@ import HiveCore
 /// Decisions, stated once:
 /// - Nothing here runs git with `--force`, `reset --hard` or `clean`, and nothing
 ///   changes before every check has passed: a refusal leaves every work tree, index
-///   and branch as it was.
+///   and branch as it was. Commands that change things are never killed (`Git.Limit`).
 /// - `commit` is `git add -A` then `git commit -m`, as the user's own git identity (no
 ///   `-c user.*`); it first asks git whether it knows one. Should `git commit` still
 ///   fail, the changes stay staged and the files are untouched.
 /// - `merge` works out the merge first with `git merge-tree --write-tree`, which touches
-///   nothing. Into a branch checked out in a work tree, git merges there (`--ff-only`,
-///   or `--no-ff --no-edit`; it cannot conflict, and git refuses, changing nothing,
-///   rather than write over an untracked file); into one checked out nowhere, the
-///   branch is moved with `git update-ref NEW OLD`, which fails, changing nothing, if
-///   it moved meanwhile (a merge commit is made with `git commit-tree` first: an
-///   object nothing points to until then).
+///   nothing, and makes the merge commit with `git commit-tree` (an object nothing points
+///   to yet; the identity is checked first, as for `commit`). Only then does a branch
+///   move, to that commit's hash (never to a branch name, which may have moved):
+///   checked out in a work tree, by `git merge --ff-only --no-overwrite-ignore HASH`
+///   there, which cannot conflict and refuses, changing nothing, if the branch moved
+///   meanwhile or a file would be written over (untracked or ignored); checked out
+///   nowhere, by `git update-ref NEW OLD`, which fails, changing nothing, if it moved.
+/// - A branch checked out in another session's worktree is merged into only while that
+///   agent is not writing (`busy`: EBUSY); one checked out in a worktree whose folder
+///   is gone is EAGAIN (`git worktree prune` forgets it).
 /// - `push` pushes `BRANCH:BRANCH`, never forced: a remote that refuses (not a
 ///   fast-forward) is EAGAIN with git's words.
 /// - `pr` needs `gh` or `glab` on the daemon's PATH, logged in (`auth status`): else
 ///   ENOTSUP. It pushes first, then asks the CLI for the pull (merge) request.
 struct Landing: Sendable {
     let git: Git
+    /// Why git may not change the work tree at this path now (a session's agent is
+    /// writing there), or nil.
+    var busy: @Sendable (String) -> String? = { _ in nil }
 
     /// Carries out a request; the outcome to record, or why it was refused.
     func carryOut(_ r: LandRequest) throws(HiveError) -> LandOutcome {
@@ -45,13 +52,10 @@ struct Landing: Sendable {
             throw .again("commit: conflicts in \(LandText.files(conflicted)) are not resolved in \(dir); nothing was committed")
         }
         guard !st.changes.isEmpty else { throw .noData("commit: nothing to commit in \(dir)") }
-        let who = git.run(dir, ["var", "GIT_COMMITTER_IDENT"])
-        guard who.ok else {
-            throw .invalid("commit: git knows no identity to commit as (\(Git.complaint(who))); set user.name and user.email")
-        }
-        let add = git.run(dir, ["add", "-A"])
+        try identity(dir, "commit")
+        let add = git.run(dir, ["add", "-A"], as: .changing)
         guard add.ok else { throw .io("commit: git add failed: \(Git.complaint(add)); nothing was committed") }
-        let c = git.run(dir, ["commit", "-q", "-m", message])
+        let c = git.run(dir, ["commit", "-q", "-m", message], as: .changing)
         guard c.ok, let head = git.head(dir) else {
             throw .io("commit: git commit failed: \(Git.complaint(c)); the changes are staged, the files untouched")
         }
@@ -87,14 +91,20 @@ struct Landing: Sendable {
         }
         let target = checkedOut(repo, into)
         if let target {
+            guard Sys.stat(target) != nil else {
+                throw .again("merge: \(into) is checked out in \(target), a worktree whose folder is gone (git worktree prune forgets it); nothing was changed")
+            }
+            if let why = busy(target) { throw .busy("merge: \(into) is checked out in \(target), where \(why); nothing was changed") }
             let dirty = LandText.trackedChanges(try status(target, "merge"))
             guard dirty.isEmpty else {
                 throw .again("merge into a dirty base refuses: \(into) is checked out in \(target), which has uncommitted changes to \(LandText.files(dirty)); commit or stash them there first; nothing was changed")
             }
         }
         let fastForward = isAncestor(repo, dst, of: src)
-        var tree = ""
-        if !fastForward {
+        let made: String
+        if fastForward {
+            made = src
+        } else {
             let mt = git.capture(repo, ["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", dst, src])
             guard mt.status == 0 || mt.status == 1, let result = LandText.mergeTree(mt.stdout) else {
                 throw .io("merge: git merge-tree failed: \(Git.complaint(mt))")
@@ -103,31 +113,45 @@ struct Landing: Sendable {
                 let files = result.conflicts.isEmpty ? "some files" : LandText.files(result.conflicts)
                 throw .again("merge: \(branch) and \(into) conflict in \(files); nothing was changed (merge \(into) into \(branch) and resolve them there)")
             }
-            tree = result.tree
-        }
-        let how: String
-        if let target {
-            let args = fastForward ? ["merge", "-q", "--ff-only", branch] : ["merge", "-q", "--no-ff", "--no-edit", branch]
-            let m = git.run(target, args)
-            guard m.ok else { throw .again("merge: git would not merge in \(target): \(Git.complaint(m))") }
-            how = fastForward ? "fast-forward" : "merge commit"
-        } else if fastForward {
-            try moveBranch(repo, into, to: src, from: dst, why: "merge \(branch): fast-forward")
-            how = "fast-forward"
-        } else {
-            let c = git.run(repo, ["commit-tree", tree, "-p", dst, "-p", src, "-m", LandText.mergeMessage(branch: branch, into: into)])
-            let made = c.stdout.trimmingWhitespace()
+            try identity(repo, "merge")
+            let c = git.run(repo, ["commit-tree", result.tree, "-p", dst, "-p", src, "-m", LandText.mergeMessage(branch: branch, into: into)],
+                            as: .changing)
+            made = c.stdout.trimmingWhitespace()
             guard c.ok, !made.isEmpty else { throw .io("merge: git commit-tree failed: \(Git.complaint(c)); nothing was changed") }
-            try moveBranch(repo, into, to: made, from: dst, why: "merge \(branch)")
-            how = "merge commit"
         }
-        guard let now = commitOf(repo, "refs/heads/" + into) else { throw .io("merge: \(into) is gone after the merge") }
-        return LandOutcome(verb: .merge, value: now, detail: "merge \(branch) into \(into): \(how) \(fastForward ? "to " : "")\(now.prefix(7))")
+        if let target {
+            try advance(target, into, to: made, from: dst, repo: repo)
+        } else {
+            try moveBranch(repo, into, to: made, from: dst, why: "merge \(branch)\(fastForward ? ": fast-forward" : "")")
+        }
+        let how = fastForward ? "fast-forward" : "merge commit"
+        return LandOutcome(verb: .merge, value: made, detail: "merge \(branch) into \(into): \(how) \(fastForward ? "to " : "")\(made.prefix(7))")
+    }
+
+    /// Moves `branch`, checked out in the work tree `target`, from `old` to `new` (a
+    /// commit whose first parent, or ancestor, is `old`) with `git merge --ff-only
+    /// --no-overwrite-ignore NEW`: a fast-forward, which cannot conflict, and which git
+    /// refuses, changing nothing, if the branch moved or a file would be written over.
+    private func advance(_ target: String, _ branch: String, to new: String, from old: String, repo: String) throws(HiveError) {
+        guard git.branch(target) == branch else {
+            throw .again("merge: \(target) no longer has \(branch) checked out; nothing was changed")
+        }
+        let m = git.run(target, ["merge", "-q", "--ff-only", "--no-overwrite-ignore", new], as: .changing)
+        guard m.ok else {
+            if commitOf(repo, "refs/heads/" + branch) != old {
+                throw .again("merge: \(branch) moved meanwhile; nothing was changed")
+            }
+            let over = LandText.wouldOverwrite(m.stderr)
+            if !over.isEmpty {
+                throw .again("merge: the merge would write over \(LandText.files(over)) in \(target), untracked or ignored there; move them away first; nothing was changed")
+            }
+            throw .again("merge: git would not merge in \(target): \(Git.complaint(m))")
+        }
     }
 
     /// `git update-ref refs/heads/BRANCH NEW OLD`: only if it is still at OLD.
     private func moveBranch(_ repo: String, _ branch: String, to new: String, from old: String, why: String) throws(HiveError) {
-        let u = git.run(repo, ["update-ref", "-m", why, "refs/heads/" + branch, new, old])
+        let u = git.run(repo, ["update-ref", "-m", why, "refs/heads/" + branch, new, old], as: .changing)
         guard u.ok else { throw .again("merge: \(branch) moved meanwhile (\(Git.complaint(u))); nothing was changed") }
     }
 
@@ -146,7 +170,7 @@ struct Landing: Sendable {
         }
         guard let commit = commitOf(r.repo, "refs/heads/" + branch) else { throw .notFound("push: no branch \(branch) in \(r.repo)") }
         let ref = "refs/heads/" + branch
-        let p = git.run(dir, ["push", "--quiet", remote, ref + ":" + ref])
+        let p = git.run(dir, ["push", "--quiet", remote, ref + ":" + ref], as: .network)
         guard p.ok else {
             let said = (p.stderr + "\n" + p.stdout).split(separator: "\n").map { String($0).trimmingWhitespace() }
             if LandText.pushRejected(p.stderr + p.stdout) {
@@ -183,7 +207,7 @@ struct Landing: Sendable {
             ? [path, "pr", "create", "--title", title, "--body", body, "--head", branch, "--base", base]
             : [path, "mr", "create", "--title", title, "--description", body, "--source-branch", branch,
                "--target-branch", base, "--yes"]
-        let c = Spawn.run(argv, environment: env, timeoutMS: 120_000, directory: workPlace(r))
+        let c = Spawn.run(argv, environment: env, timeoutMS: Git.networkMS, graceMS: Git.graceMS, directory: workPlace(r))
         guard c.ok, let url = LandText.url(c.stdout) else {
             let why = c.ok ? "it printed no URL" : Git.complaint(c)
             throw .io("pr: \(forge) could not open the request: \(why) (\(branch) was pushed to \(remote))")
@@ -227,6 +251,16 @@ struct Landing: Sendable {
             throw .invalid("\(r.verb.rawValue): \(workPlace(r)) is on no branch (HEAD is detached)")
         }
         return b
+    }
+
+    /// Refuses (EINVAL) when git knows no identity to make a commit as.
+    private func identity(_ dir: String, _ verb: String) throws(HiveError) {
+        for who in ["GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"] {
+            let v = git.run(dir, ["var", who])
+            guard v.ok else {
+                throw .invalid("\(verb): git knows no identity to commit as (\(Git.complaint(v))); set user.name and user.email; nothing was changed")
+            }
+        }
     }
 
     /// `git status` of a work tree, or EIO.

@@ -14,11 +14,17 @@ import HiveCore
 /// - Once its worktree is gone (a history entry), the diff is of its branch as committed.
 /// - A session with no repository, or no base commit, reads empty; so does one with no
 ///   change (`git` tells the two apart).
-/// - Each open asks git again (`FileSource.slow`: never on a FUSE worker). A diff is cut
-///   at `SessionDiff.limit`, and its last line then says so.
+/// - git is asked off the FUSE workers (`FileSource.slow`), and a render is served
+///   again for `reuseMS` (2 s) while the record's version holds (`Views.diff`): one
+///   `cat` looks the file up, opens it and reads it, and `ls -l` stats it, each asking
+///   for it, and one run of git serves them all. A change to the files shows on a read
+///   at most 2 s later. A diff is cut at `SessionDiff.limit`, and its last line then
+///   says so.
 enum SessionDiff {
     /// The most a diff holds.
     static let limit = 64 << 20
+    /// How long a render is served again (monotonic ms).
+    static let reuseMS: Int64 = 2_000
 
     /// The diff (`stat`: `git diff --stat`) of the session as the record has it.
     static func render(_ git: Git, _ r: SessionRecord, stat: Bool) -> [UInt8] {

@@ -51,8 +51,8 @@ struct Worktrees: Sendable {
         case .success(let n): copied = n
         case .failure(let why):
             // Nothing of anyone's is in it yet: undo it whole rather than leave half of it.
-            git.run(top, ["worktree", "remove", "--force", "--", path])
-            git.run(top, ["branch", "-D", "--", branch])
+            git.run(top, ["worktree", "remove", "--force", "--", path], as: .changing)
+            git.run(top, ["branch", "-D", "--", branch], as: .changing)
             return .failure(why)
         }
         let inner = Worktrees.relative(dir, under: top)

@@ -14,10 +14,12 @@ public enum Spawn {
     }
 
     /// Runs `argv` to completion, capturing its output. stdin is /dev/null. With
-    /// `timeoutMS`, a program still running then is killed (status 128 + SIGKILL).
+    /// `timeoutMS`, a program still running then is killed (status 128 + SIGKILL);
+    /// with `graceMS` too, it is first sent SIGTERM, and SIGKILL only if it is still
+    /// running `graceMS` later (time to remove its lock files).
     public static func run(_ argv: [String], environment: [String: String]? = nil, timeoutMS: Int? = nil,
-                           directory: String? = nil) -> Result {
-        let c = capture(argv, environment: environment, timeoutMS: timeoutMS, directory: directory)
+                           graceMS: Int? = nil, directory: String? = nil) -> Result {
+        let c = capture(argv, environment: environment, timeoutMS: timeoutMS, graceMS: graceMS, directory: directory)
         return Result(status: c.status, stdout: String(decoding: c.stdout, as: UTF8.self), stderr: c.stderr)
     }
 
@@ -34,7 +36,7 @@ public enum Spawn {
     /// `run`, keeping at most `limit` bytes of its output (killing a program that prints
     /// more), in `directory` when given.
     public static func capture(_ argv: [String], environment: [String: String]? = nil, timeoutMS: Int? = nil,
-                               limit: Int = Int.max, directory: String? = nil) -> Captured {
+                               graceMS: Int? = nil, limit: Int = Int.max, directory: String? = nil) -> Captured {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard hive_pipe_cloexec(&outPipe) == 0, hive_pipe_cloexec(&errPipe) == 0 else {
             return Captured(status: 127, stdout: [], stderr: "pipe: \(String(cString: strerror(errno)))")
@@ -60,12 +62,20 @@ public enum Spawn {
                    pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)]
         var open = 2
         var buf = [UInt8](repeating: 0, count: 65536)
-        let deadline = timeoutMS.map { Sys.monotonicMS() + Int64($0) }
+        var deadline = timeoutMS.map { Sys.monotonicMS() + Int64($0) }
+        var terminated = false
         while open > 0 {
             let wait = deadline.map { Int32(clamping: max(0, $0 - Sys.monotonicMS())) } ?? -1
             let ready = poll(&fds, 2, wait)
             if ready < 0 { if errno == EINTR { continue }; break }
             if ready == 0 {
+                if let graceMS, !terminated {
+                    // Asked to stop first; killed once the grace has passed.
+                    terminated = true
+                    Glibc.kill(pid, SIGTERM)
+                    deadline = Sys.monotonicMS() + Int64(graceMS)
+                    continue
+                }
                 Glibc.kill(pid, SIGKILL)
                 for i in 0..<2 where fds[i].fd >= 0 { close(fds[i].fd); fds[i].fd = -1 }
                 break

@@ -36,3 +36,12 @@ struct CachedStatus {
     var until: Timestamp?
     var rendered: Rendered
 }
+
+/// A rendered `diff` or `diff.stat`, served again for `SessionDiff.reuseMS` while the
+/// record is at the same version (the lookup, open and read of one `cat` run git once).
+struct CachedDiff {
+    var version: UInt64
+    /// When it was rendered (monotonic ms).
+    var madeMS: Int64
+    var content: FileContent
+}

@@ -46,11 +46,19 @@ final class Views: Sendable {
     }
 
     /// `diff` or `diff.stat` (`SessionDiff`): runs git, so never on a FUSE worker; nil if
-    /// the session is gone.
+    /// the session is gone. A render made less than `SessionDiff.reuseMS` ago, at the
+    /// record's version, is served again.
     func diff(_ name: String, stat: Bool) -> FileContent? {
         guard let s = registry.get(name) else { return nil }
-        let r = s.record
-        return FileContent(bytes: SessionDiff.render(gitView.git, r, stat: stat), mtime: .now(), version: r.version)
+        let file: SessionFile = stat ? .diffStat : .diff
+        let (r, kept) = s.with { ($0.machine.record, $0.handles.diffCache[file]) }
+        if let kept, kept.version == r.version, Sys.monotonicMS() - kept.madeMS < SessionDiff.reuseMS {
+            return kept.content
+        }
+        let content = FileContent(bytes: SessionDiff.render(gitView.git, r, stat: stat), mtime: .now(), version: r.version)
+        let made = CachedDiff(version: r.version, madeMS: Sys.monotonicMS(), content: content)
+        s.with { $0.handles.diffCache[file] = made }
+        return content
     }
 
     /// A read of `git` (see `GitView.read`).
