@@ -89,6 +89,12 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
     case queueSent
     /// `queue clear` dropped the pending prompts: how many, in `value`.
     case queueCleared
+    /// The prompt in flight started no turn and the terminal has been quiet since (or
+    /// a restarted daemon will not type it again): its delivery is over. Its id in `key`.
+    case queueDone
+    /// A prompt about to be typed was not: the session was ended, paused or being
+    /// ended meanwhile. It is pending again, first. Its id in `key`, text in `value`, why in `reason`.
+    case queueReturned
 
     // What an agent reports (its hooks, its notifications), normalized so that every
     // agent's events read the same way; and what its screen showed instead.
@@ -144,7 +150,7 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
         .historyPruned, .hostAdded, .hostRemoved, .spool, .trust, .fork, .limit, .usage,
         .worktree, .worktreeRemoved, .worktreeKept, .gitCommit, .gitHead, .land,
         .permissionAsked, .permissionAnswered, .permissionGone,
-        .queueAdded, .queueSent, .queueCleared,
+        .queueAdded, .queueSent, .queueCleared, .queueDone, .queueReturned,
         .prompt, .tool, .toolDone, .toolFailed, .permission, .notification, .idle, .stopFailed,
         .subagentStart, .subagentStop, .compact, .compactDone, .toolDenied, .interrupt,
         .agentStart, .agentEnd, .hook, .hookUnreadable, .screen, .hooksRefused,
@@ -183,6 +189,8 @@ public enum EventKind: Hashable, Sendable, Codable, CustomStringConvertible {
         case .queueAdded: return "queue.added"
         case .queueSent: return "queue.sent"
         case .queueCleared: return "queue.cleared"
+        case .queueDone: return "queue.done"
+        case .queueReturned: return "queue.returned"
         case .prompt: return "prompt"
         case .tool: return "tool"
         case .toolDone: return "tool.done"

@@ -71,6 +71,7 @@ public enum ErrnoNames {
         case .protocolNotSupported: return "EPROTONOSUPPORT"
         case .badFileDescriptor: return "EBADF"
         case .noData: return "ENODATA"
+        case .canceled: return "ECANCELED"
         default: return "E\(errno.rawValue)"
         }
     }

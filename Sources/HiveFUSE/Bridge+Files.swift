@@ -215,6 +215,14 @@ extension Bridge {
             perform(bytes, uid) { err in
                 if let err { reply.err(err) } else { reply.write(bytes.count) }
             }
+        case .lines(let perform):
+            // Writes on one handle come one after the other (each waits for its reply).
+            let complete: [UInt8]
+            do throws(HiveError) { complete = try f.takeLines(bytes, uid: uid) } catch { return reply.err(error) }
+            guard !complete.isEmpty else { return reply.write(bytes.count) }
+            perform(complete, uid) { err in
+                if let err { reply.err(err) } else { reply.write(bytes.count) }
+            }
         case .value(let perform):
             guard let value = f.pendingValue(appending: bytes, at: Int(offset)) else {
                 return reply.err(.invalid("spec files are written whole, from the start"))
@@ -227,8 +235,14 @@ extension Bridge {
         }
     }
 
+    /// A file of lines gets its unfinished last line now; release cannot fail, so a
+    /// refusal of it is only recorded (an `error` event, as every refusal is).
     func release(_ handle: UInt64, _ reply: Replier) {
-        if let f = files.remove(handle), f.diskFd >= 0 { Glibc.close(f.diskFd) }
+        let f = files.remove(handle)
+        if let f, f.diskFd >= 0 { Glibc.close(f.diskFd) }
+        if let f, let last = f.finishLines(), case .lines(let perform)? = file(f.node)?.write {
+            return perform(last.bytes, last.uid) { _ in reply.ok() }
+        }
         reply.ok()
     }
 

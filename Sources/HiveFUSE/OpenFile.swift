@@ -13,6 +13,9 @@ final class OpenFile: @unchecked Sendable {
     private var version: UInt64 = 0
     /// What has been written so far to a value file through this handle.
     private var pending: [UInt8] = []
+    /// The unfinished last line written to a file of lines (`queue`), and who wrote it.
+    private var lines = PromptLines()
+    private var linesUID: UInt32 = 0
     /// A file descriptor on the state directory for files served from disk (set
     /// before the handle is shared; closed by `OpenFiles.remove`'s caller).
     var diskFd: Int32 = -1
@@ -72,6 +75,19 @@ final class OpenFile: @unchecked Sendable {
     }
 
     func setPending(_ bytes: [UInt8]) { lock.lock(); pending = bytes; lock.unlock() }
+
+    /// The complete lines a write to a file of lines finishes (`PromptLines.take`).
+    func takeLines(_ bytes: [UInt8], uid: UInt32) throws(HiveError) -> [UInt8] {
+        lock.lock(); defer { lock.unlock() }
+        linesUID = uid
+        return try lines.take(bytes)
+    }
+
+    /// The unfinished last line, as a line, and its writer; taken once, at release.
+    func finishLines() -> (bytes: [UInt8], uid: UInt32)? {
+        lock.lock(); defer { lock.unlock() }
+        return lines.finish().map { ($0, linesUID) }
+    }
 }
 
 /// The open files, by the handle number given to the kernel. Any thread; behind `lock`.

@@ -57,6 +57,13 @@ public final class NinePServer: @unchecked Sendable {
         }
         func setSnapshot(_ b: [UInt8]) { lock.withLock { state.snapshot = b } }
         func setPending(_ b: [UInt8]) { lock.withLock { state.pending = b } }
+        /// The unfinished last line written to a file of lines (`queue`).
+        private var lines = PromptLines()
+        func takeLines(_ b: [UInt8]) throws(HiveError) -> [UInt8] {
+            lock.lock(); defer { lock.unlock() }
+            return try lines.take(b)
+        }
+        func finishLines() -> [UInt8]? { lock.withLock { lines.finish() } }
         /// `.notices`: lines not yet read, and the read waiting for the next ones.
         var notices: [String] = []
         var held: (tag: UInt16, count: Int)?
@@ -186,6 +193,10 @@ public final class NinePServer: @unchecked Sendable {
             // Reads held on it are answered, not left waiting for ever.
             for r in lock.withLock({ () -> [HeldRead] in defer { had.heldReads = [] }; return had.heldReads }) {
                 fail(r.tag, HiveError(.badFileDescriptor, "fid \(f) was clunked"))
+            }
+            // A file of lines gets its unfinished last line (a refusal is recorded there).
+            if let last = had.finishLines(), case .file(let d)? = tree.describe(had.node), case .lines(let perform) = d.write {
+                return perform(last, uid) { [self] _ in reply(tag, .clunk) }
             }
             reply(tag, .clunk)
         case .mkdir(let d, let name, _, _):
@@ -425,6 +436,13 @@ public final class NinePServer: @unchecked Sendable {
             fail(tag, .denied("read-only file"))
         case .commands(let perform):
             perform(data, uid) { [self] err in
+                if let err { fail(tag, err) } else { reply(tag, .write(count: count)) }
+            }
+        case .lines(let perform):
+            let complete: [UInt8]
+            do throws(HiveError) { complete = try fid.takeLines(data) } catch { return fail(tag, error) }
+            guard !complete.isEmpty else { return reply(tag, .write(count: count)) }
+            perform(complete, uid) { [self] err in
                 if let err { fail(tag, err) } else { reply(tag, .write(count: count)) }
             }
         case .value(let perform):

@@ -249,7 +249,12 @@ public final class RemoteHost: @unchecked Sendable {
                 }
             }
         }
-        return path.last == "control" ? .commands(perform) : .value(perform)
+        switch path.last {
+        case "control": return .commands(perform)
+        // Complete lines only, assembled here as there.
+        case SessionFile.queue.rawValue: return .lines(perform)
+        default: return .value(perform)
+        }
     }
 
     /// Runs `body` on the I/O queue and hands its outcome to `done`.

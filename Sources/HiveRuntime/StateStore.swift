@@ -42,7 +42,7 @@ public final class StateStore: @unchecked Sendable {
             chmod(root, 0o700)
             try Sys.makeDirectories(sessionsDir)
             try Sys.makeDirectories(historyDir)
-            for dir in [spoolDir, spoolDoneDir, spoolFailedDir] { try Sys.makeDirectories(dir) }
+            for dir in [spoolDir, spoolDoneDir, spoolFailedDir, spoolTakingDir] { try Sys.makeDirectories(dir) }
             rootEvents = try Sys.openAppend(rootEventsPath)
         } catch {
             throw error.hive("cannot use state directory \(root)")
@@ -61,6 +61,8 @@ public final class StateStore: @unchecked Sendable {
     public var spoolDir: String { root + "/spool" }
     public var spoolDoneDir: String { spoolDir + "/done" }
     public var spoolFailedDir: String { spoolDir + "/failed" }
+    /// Where a spool file is claimed (renamed to) before it is read (`Spool`).
+    public var spoolTakingDir: String { spoolDir + "/.taking" }
 
     public func sessionDir(_ name: String) -> String { sessionsDir + "/" + name }
     public func eventsJSONLPath(_ name: String) -> String { sessionDir(name) + "/events.jsonl" }

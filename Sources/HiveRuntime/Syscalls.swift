@@ -139,6 +139,21 @@ public enum Sys {
         }
     }
 
+    /// What `fcntl(F_SETLEASE, F_RDLCK)` says of a file opened for reading.
+    public enum ReadLease { case held, openForWriting, unsupported }
+
+    /// Takes a read lease: refused (EAGAIN) while anyone has the file open for
+    /// writing. Where leases cannot be had (EINVAL: the file system; EACCES: not the
+    /// owner), `unsupported`. A lease held is broken by an open for writing with
+    /// SIGIO, which the holder must ignore; release it soon (`releaseLease`).
+    public static func takeReadLease(_ fd: Int32) -> ReadLease {
+        // F_SETLEASE (1024) is not exported to Swift without _GNU_SOURCE.
+        if fcntl(fd, 1024, Int32(F_RDLCK)) == 0 { return .held }
+        return errno == EAGAIN ? .openForWriting : .unsupported
+    }
+
+    public static func releaseLease(_ fd: Int32) { _ = fcntl(fd, 1024, Int32(F_UNLCK)) }
+
     public static func truncate(_ fd: FileDescriptor, _ size: Int64) throws(Errno) {
         try check { Glibc.ftruncate(fd.rawValue, off_t(size)) }
     }

@@ -7,7 +7,9 @@ import Logging
 /// clock; a quiet hive costs no CPU. Callbacks run on this thread and must be quick.
 public final class Watcher: @unchecked Sendable {
     public typealias Callback = @Sendable () -> Void
-    /// Called with the name in the directory that changed (empty for a file's own writes).
+    /// Called with the name in the directory that changed: empty for a file's own
+    /// writes, and for every watch when the kernel dropped events (IN_Q_OVERFLOW), so
+    /// that each looks again at what it watches (a landing watch: its whole folder).
     public typealias NamedCallback = @Sendable (String) -> Void
 
     /// What a watch is told of.
@@ -173,6 +175,7 @@ public final class Watcher: @unchecked Sendable {
                 var wds: Set<Int32> = []
                 var named: Set<Int32> = []
                 var landings: [(id: Int32, name: String)] = []
+                var overflowed = false
                 while true {
                     let n = buf.withUnsafeMutableBytes { read(inotifyFd, $0.baseAddress, $0.count) }
                     if n <= 0 { break }
@@ -186,7 +189,10 @@ public final class Watcher: @unchecked Sendable {
                             name = String(decoding: buf[(off + 16)..<(off + 16 + len)].prefix { $0 != 0 }, as: UTF8.self)
                         }
                         lock.lock()
-                        if mask & UInt32(IN_IGNORED) != 0 {
+                        if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                            // Events were lost: every watch is told, as of a change it cannot name.
+                            overflowed = true
+                        } else if mask & UInt32(IN_IGNORED) != 0 {
                             // The path is gone and so is its watch; its number may be given again.
                             for id in byWd.removeValue(forKey: wd) ?? [] { watches.removeValue(forKey: id) }
                         } else {
@@ -210,6 +216,11 @@ public final class Watcher: @unchecked Sendable {
                     }
                 }
                 lock.lock()
+                if overflowed {
+                    // Writes and names are told with "" anyway; a landing watch takes "" as: look at the folder whole.
+                    wds.formUnion(watches.keys)
+                    landings.removeAll()
+                }
                 for id in wds.union(named) { if let cb = watches[id]?.cb { due.append { cb("") } } }
                 var told: Set<String> = []
                 for l in landings where told.insert("\(l.id)/\(l.name)").inserted {

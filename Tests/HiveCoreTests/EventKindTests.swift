@@ -17,6 +17,7 @@ final class EventKindTests: XCTestCase {
         "permission.asked": .permissionAsked, "permission.answered": .permissionAnswered,
         "permission.gone": .permissionGone,
         "queue.added": .queueAdded, "queue.sent": .queueSent, "queue.cleared": .queueCleared,
+        "queue.done": .queueDone, "queue.returned": .queueReturned,
         "prompt": .prompt, "tool": .tool, "tool.done": .toolDone, "tool.failed": .toolFailed,
         "permission": .permission, "notification": .notification, "idle": .idle, "stop.failed": .stopFailed,
         "subagent.start": .subagentStart, "subagent.stop": .subagentStop, "compact": .compact,

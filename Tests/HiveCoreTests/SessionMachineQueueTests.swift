@@ -24,15 +24,29 @@ final class PromptQueueParseTests: XCTestCase {
         assertThrows(.EINVAL) { () throws(HiveError) in try PromptQueue.prompts([0x61, 0xFF, 0x0A]) }
     }
 
-    func testTheQueueHoldsAtMost1000Prompts() throws {
-        XCTAssertNoThrow(try PromptQueue.checkRoom(pending: 999, adding: 1))
-        do {
-            try PromptQueue.checkRoom(pending: 999, adding: 2)
-            XCTFail("1001 prompts taken")
-        } catch {
-            XCTAssertEqual(error.errnoName, "ENOSPC")
-            XCTAssertTrue(error.reason.contains("1000"), error.reason)
+    func testTheQueueHoldsAtMost1000Prompts() {
+        let pending = (1...999).map { QueuedPrompt(id: $0, text: "p") }
+        assertNoThrow { () throws(HiveError) in try PromptQueue.checkRoom(pending: pending, adding: ["x"]) }
+        let err = assertThrows(.ENOSPC) { () throws(HiveError) in try PromptQueue.checkRoom(pending: pending, adding: ["x", "y"]) }
+        XCTAssertTrue(err?.reason.contains("1000") == true, err?.reason ?? "")
+    }
+
+    func testTheQueueHoldsAtMost4MiBPending() {
+        let big = String(repeating: "x", count: PromptQueue.maxLine)
+        let pending = (1...63).map { QueuedPrompt(id: $0, text: big) }
+        assertNoThrow { () throws(HiveError) in try PromptQueue.checkRoom(pending: pending, adding: [big]) }
+        let err = assertThrows(.ENOSPC) { () throws(HiveError) in try PromptQueue.checkRoom(pending: pending, adding: [big, "y"]) }
+        XCTAssertTrue(err?.reason.contains("4 MiB") == true, err?.reason ?? "")
+    }
+
+    func testAControlCharacterInAPromptIsEINVALNamingWhere() {
+        for (text, code) in [("ab\rcd\n", "U+000D"), ("ok\n\u{1B}[A\n", "U+001B"), ("x\u{7F}\n", "U+007F"), ("a\u{08}\n", "U+0008")] {
+            let err = assertThrows(.EINVAL) { () throws(HiveError) in try PromptQueue.prompts(bytes(text)) }
+            XCTAssertTrue(err?.reason.contains(code) == true, err?.reason ?? "")
         }
+        let err = assertThrows(.EINVAL) { () throws(HiveError) in try PromptQueue.prompts(bytes("first\nab\rcd\n")) }
+        XCTAssertTrue(err?.reason.contains("prompt 2") == true && err?.reason.contains("character 3") == true, err?.reason ?? "")
+        XCTAssertEqual(assertNoThrow { () throws(HiveError) in try PromptQueue.prompts(bytes("a\tb\r\n")) }, ["a\tb"], "tab and a line's CR are kept/dropped as before")
     }
 
     func testQueueClearIsTheOnlyQueueLine() {
@@ -74,7 +88,14 @@ final class SessionMachineQueueTests: XCTestCase {
         return h
     }
 
-    private func typed(_ fx: [SessionEffect]) -> [String] { fx.compactMap { if case .type(let t) = $0 { return t } else { return nil } } }
+    private func typed(_ fx: [SessionEffect]) -> [String] {
+        fx.compactMap {
+            switch $0 {
+            case .type(let t), .typeQueued(_, let t): return t
+            default: return nil
+            }
+        }
+    }
     private func sent(_ h: MachineHarness) -> [String] { h.log.filter { $0.kind == EventKind.queueSent }.map(\.detail) }
 
     func testAShellAgentGetsOnePromptATurnInOrder() {
@@ -95,7 +116,7 @@ final class SessionMachineQueueTests: XCTestCase {
         XCTAssertEqual(first.events.last?.kind, EventKind.queueSent)
         XCTAssertEqual(first.events.last?.key, "1")
         let sentAt = first.firstIndex { if case .append(let e, true) = $0 { return e.kind == EventKind.queueSent }; return false }
-        let typedAt = first.firstIndex(of: .type("a"))
+        let typedAt = first.firstIndex(of: .typeQueued(id: 1, text: "a"))
         XCTAssertNotNil(sentAt)
         XCTAssertLessThan(sentAt ?? 99, typedAt ?? 0, "fsync'd before typing")
         XCTAssertEqual(h.m.record.queue.map(\.text), ["b"])
@@ -308,5 +329,93 @@ final class SessionMachineQueueTests: XCTestCase {
         XCTAssertEqual(typed(next.handle(.thawed, at: h.now)), [])
         XCTAssertEqual(next.record.state, .idle)
         XCTAssertEqual(typed(next.handle(.adopt(Adoption(pane: true, dead: false, agentPid: 42, restore: false)), at: h.now)), ["a"])
+    }
+
+    // MARK: a delivery's end, recorded; a typing that cannot be done
+
+    func testAPromptSettledByTheQuietIsOverInTheLogSoARestartDoesNotTypeItAgain() throws {
+        var h = idleClaude()
+        XCTAssertEqual(typed(h.feed(.enqueue(["/cost"], uid: 1))), ["/cost"])
+        let fx = h.feed(.quiet, after: 600)
+        let done = fx.events.first { $0.kind == EventKind.queueDone }
+        XCTAssertEqual(done?.key, "1")
+        XCTAssertTrue(fx.contains(.append(try XCTUnwrap(done), durable: true)), "on disk before anything else")
+        XCTAssertNil(h.m.record.queueFlight)
+        // A restart replays the log: nothing in flight, nothing typed.
+        let (next, again) = try restarted(h, ClaudeAgent())
+        XCTAssertEqual(typed(again), [])
+        XCTAssertNil(next.record.queueFlight)
+        XCTAssertEqual(sent(h), ["1 /cost"])
+    }
+
+    func testAPromptWhoseSessionWasKilledBeforeItsTypingIsPutBackFirst() throws {
+        var h = idleClaude()
+        h.feed(.command(.pause, uid: 1))  // a freeze asked for, not done yet: still idle
+        XCTAssertEqual(typed(h.feed(.enqueue(["a", "b"], uid: 1))), ["a"], "recorded as sent; its typing waits its turn")
+        h.feed(.frozen(reason: nil))
+        // Its turn on the queue comes: the session is paused now.
+        let why = try XCTUnwrap(h.m.queueHold(1))
+        XCTAssertTrue(why.contains("paused"), why)
+        let fx = h.feed(.queueReturned(id: 1, why: why))
+        XCTAssertEqual(fx.events.map(\.kind), [EventKind.queueReturned])
+        XCTAssertEqual(fx.events.first?.key, "1")
+        XCTAssertEqual(h.m.record.queue.map(\.text), ["a", "b"], "pending again, first")
+        XCTAssertNil(h.m.record.queueFlight)
+        // Replayed, the same.
+        let again = try XCTUnwrap(SessionMachine(replaying: h.log, adapter: ClaudeAgent(), settings: h.m.settings))
+        XCTAssertEqual(again.record.queue.map(\.text), ["a", "b"])
+        // Resumed: a goes (again, with its own id).
+        XCTAssertEqual(typed(h.feed(.thawed)), ["a"])
+        XCTAssertEqual(h.m.queueHold(1), nil)
+    }
+
+    func testNothingIsDeliveredWhileTheAgentIsBeingEnded() throws {
+        var h = idleClaude()
+        h.feed(.command(.kill, uid: 1))
+        XCTAssertEqual(h.state, .idle, "until it is ended")
+        XCTAssertEqual(typed(h.feed(.enqueue(["a"], uid: 1))), [], "a kill is under way")
+        h.feed(.terminated(reason: "kill"))
+        XCTAssertEqual(h.m.record.queue.map(\.text), ["a"])
+        XCTAssertEqual(sent(h), [])
+    }
+
+    func testATypingThatFindsTheSessionEndedOrBeingEndedIsHeld() {
+        var h = idleClaude()
+        XCTAssertEqual(typed(h.feed(.enqueue(["a"], uid: 1))), ["a"])
+        XCTAssertNil(h.m.queueHold(1))
+        XCTAssertNotNil(h.m.queueHold(2), "not the one in flight")
+        h.feed(.reap(stateVersion: h.m.record.stateVersion))  // no timeout set: nothing
+        h.feed(.command(.kill, uid: 1))
+        XCTAssertTrue(h.m.queueHold(1)?.contains("being ended") == true)
+        h.feed(.terminated(reason: "kill"))
+        XCTAssertTrue(h.m.queueHold(1)?.contains("killed") == true)
+    }
+
+    // MARK: landing while a prompt was just typed
+
+    func testLandingVerbsAreBusyWhileAQueuedPromptWasJustTyped() {
+        var h = idleClaude()
+        h.feed(.enqueue(["a"], uid: 1))
+        for c in [SessionCommand.commit("m"), .merge(nil), .push(nil), .pr("t")] {
+            let err = assertThrows(.EBUSY) { () throws(HiveError) in try h.m.check([c]) }
+            XCTAssertTrue(err?.reason.contains("a queued prompt was just typed") == true, err?.reason ?? "")
+        }
+        let fx = h.feed(.command(.commit("m"), uid: 1))
+        XCTAssertEqual(fx.refusal?.errnoName, "EBUSY")
+        XCTAssertFalse(fx.contains { if case .land = $0 { return true } else { return false } }, "nothing landed")
+        // Once the agent took it and its turn is over, they go.
+        prompt(&h, "a")
+        turnEnds(&h)
+        assertNoThrow { () throws(HiveError) in try h.m.check([.commit("m")]) }
+    }
+
+    func testLandingVerbsAreBusyAfterTypingEarlierInTheSameWrite() {
+        let h = idleClaude()
+        for first in [SessionCommand.send("go"), .keys(["Enter"])] {
+            let err = assertThrows(.EBUSY) { () throws(HiveError) in try h.m.check([first, .commit("m")]) }
+            XCTAssertTrue(err?.reason.contains(first.verb) == true, err?.reason ?? "")
+        }
+        assertNoThrow { () throws(HiveError) in try h.m.check([.commit("m"), .send("go")]) }
+        assertNoThrow { () throws(HiveError) in try h.m.check([.commit("m")]) }
     }
 }

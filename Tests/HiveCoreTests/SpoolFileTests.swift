@@ -76,7 +76,7 @@ final class SpoolFileTests: XCTestCase {
                        "one line per outcome, whatever the reason holds")
         XCTAssertEqual(r.eventDetail(movedTo: .success("failed/tasks.txt.1")), "tasks.txt: made fix-login; 2 failed -> failed/tasks.txt.1")
         XCTAssertEqual(r.eventDetail(movedTo: .failure(HiveError(.permissionDenied, "cannot move it"))),
-                       "tasks.txt: made fix-login; 2 failed; not moved, left in spool/: EACCES cannot move it")
+                       "tasks.txt: made fix-login; 2 failed; not moved, left in spool/.taking/: EACCES cannot move it")
     }
 
     func testAWholeFileFailureIsLineZero() {
@@ -85,5 +85,26 @@ final class SpoolFileTests: XCTestCase {
         XCTAssertEqual(r.resultText, "0 E2BIG the file holds 2000000 bytes\n")
         XCTAssertEqual(r.eventDetail(movedTo: .success("failed/big")), "big: E2BIG the file holds 2000000 bytes -> failed/big")
         XCTAssertFalse(SpoolReport(file: "none", outcomes: []).succeeded, "a file that made nothing is not done")
+    }
+}
+
+/// A file a daemon stopped while taking: none of its lines is run again.
+final class SpoolInterruptedTests: XCTestCase {
+    func testEachLineSaysWhetherItsSessionExistsAndLineZeroSaysWhy() {
+        let bytes = Array("# tickets\nnew made agent=shell\nnew lost agent=shell\nhello\n".utf8)
+        let out = SpoolFile.interrupted(bytes) { $0 == "made" }
+        XCTAssertEqual(out.map(\.line), [0, 2, 3, 4])
+        XCTAssertTrue(out[0].text.hasPrefix("0 ECANCELED hivefs stopped while taking this file"), out[0].text)
+        XCTAssertEqual(out[1].text, "2 ok made")
+        XCTAssertTrue(out[2].text.hasPrefix("3 ECANCELED not run again") && out[2].text.contains("no session lost exists"), out[2].text)
+        XCTAssertTrue(out[3].text.hasPrefix("4 ECANCELED"), out[3].text)
+        XCTAssertEqual(SpoolReport(file: "f", outcomes: out).folder, "failed")
+    }
+
+    func testTheSessionALineNames() {
+        XCTAssertEqual(SpoolFile.sessionName("new fix-login agent=shell"), "fix-login")
+        XCTAssertEqual(SpoolFile.sessionName("new\tx"), "x")
+        XCTAssertNil(SpoolFile.sessionName("new"))
+        XCTAssertNil(SpoolFile.sessionName("host add x"))
     }
 }

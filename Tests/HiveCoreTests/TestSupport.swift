@@ -5,7 +5,7 @@ import XCTest
 /// The errnos HiveCore reports, each with the value libc gives it, so a test
 /// checks both the number a system call returns and the name `control` shows.
 enum Err: String {
-    case EINVAL, ERANGE, ESRCH, EBUSY, E2BIG, EEXIST, ENOTSUP, EACCES, ENOENT, EIO
+    case EINVAL, ERANGE, ESRCH, EBUSY, E2BIG, EEXIST, ENOTSUP, EACCES, ENOENT, EIO, ENOSPC
 
     var code: Int32 {
         switch self {
@@ -19,6 +19,7 @@ enum Err: String {
         case .EACCES: return Foundation.EACCES
         case .ENOENT: return Foundation.ENOENT
         case .EIO: return Foundation.EIO
+        case .ENOSPC: return Foundation.ENOSPC
         }
     }
 }

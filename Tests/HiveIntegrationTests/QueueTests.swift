@@ -182,4 +182,73 @@ final class QueueTests: ClaudeTestCase {
         XCTAssertEqual(kinds("t", "queue.sent"), ["1 one", "2 two"])
         XCTAssertEqual(m.read("t/queue"), "")
     }
+
+    // MARK: writers that buffer
+
+    func testALineWrittenInBlocksThroughOneOpenFileIsOnePrompt() {
+        XCTAssertEqual(mkdir(m.mnt + "/blocks", 0o755), 0)
+        // As a buffering writer does: 3 KB blocks cut anywhere, through one open file.
+        let py = """
+        import os, sys
+        text = ("x" * 10000) + "\\n" + "é✓ second " * 400 + "\\nlast, no newline"
+        data = text.encode()
+        fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+        for i in range(0, len(data), 3000):
+            assert os.write(fd, data[i:i + 3000]) == len(data[i:i + 3000])
+        os.close(fd)
+        """
+        let r = m.sh("python3 -c '\(py)' $MNT/blocks/queue")
+        XCTAssertEqual(r.status, 0, r.err)
+        let second = String(repeating: "é✓ second ", count: 400)
+        // The last line is taken at release, which comes after close(2) returns.
+        XCTAssertTrue(waitUntil(10) { self.m.status("blocks", "queue") == "3" }, m.read("blocks/events") ?? "")
+        XCTAssertEqual(m.read("blocks/queue"), String(repeating: "x", count: 10000) + "\n" + second + "\nlast, no newline\n")
+        XCTAssertEqual(kinds("blocks", "queue.added").count, 3, "one prompt a line, not one a block")
+    }
+
+    func testALineOverTheLimitWithoutANewlineIsRefusedAtOnceAndTheNextLineIsTaken() {
+        XCTAssertEqual(mkdir(m.mnt + "/long", 0o755), 0)
+        let py = """
+        import os, sys
+        fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+        os.write(fd, b"x" * 40000)
+        try:
+            os.write(fd, b"x" * 40000)
+            print("taken")
+        except OSError as e:
+            print(e.errno)
+        os.write(fd, b"xx\\nnext\\n")
+        os.close(fd)
+        """
+        let r = m.sh("python3 -c '\(py)' $MNT/long/queue")
+        XCTAssertEqual(r.out, "\(E2BIG)\n", r.err)
+        XCTAssertEqual(m.read("long/queue"), "next\n", "the long line is dropped to its newline; nothing else is lost")
+        XCTAssertEqual(kinds("long", "queue.added"), ["1 next"])
+    }
+
+    func testAControlCharacterInAPromptIsRefusedAndNothingIsQueued() {
+        XCTAssertEqual(mkdir(m.mnt + "/ctl", 0o755), 0)
+        XCTAssertEqual(append("ctl/queue", "a\n"), 0)
+        XCTAssertEqual(append("ctl/queue", "fine\nstop\u{1B}here\n"), EINVAL)
+        XCTAssertTrue((m.read("ctl/control") ?? "").contains("EINVAL prompt 2 holds the control character U+001B at character 5"),
+                      m.read("ctl/control") ?? "")
+        XCTAssertEqual(append("ctl/queue", "early\rsubmit\n"), EINVAL)
+        XCTAssertTrue((m.read("ctl/control") ?? "").contains("U+000D at character 6"), m.read("ctl/control") ?? "")
+        XCTAssertEqual(m.read("ctl/queue"), "a\n", "nothing of a refused write")
+        XCTAssertEqual(append("ctl/queue", "tab\tis fine\r\n"), 0)
+        XCTAssertEqual(m.read("ctl/queue"), "a\ntab\tis fine\n")
+    }
+
+    func testAQueueHoldsAtMost4MiBPending() {
+        XCTAssertEqual(mkdir(m.mnt + "/full", 0o755), 0)
+        let line = String(repeating: "y", count: 65536) + "\n"
+        // 4 MiB in one write(2): the kernel hands it on in blocks.
+        XCTAssertEqual(append("full/queue", String(repeating: line, count: 64)), 0)
+        XCTAssertEqual(m.status("full", "queue"), "64")
+        XCTAssertEqual(append("full/queue", "one more\n"), ENOSPC)
+        XCTAssertEqual(m.status("full", "queue"), "64", "nothing of it was queued")
+        XCTAssertTrue((m.read("full/control") ?? "").contains("ENOSPC a queue holds at most 4194304 bytes"), m.read("full/control") ?? "")
+        XCTAssertEqual(m.write("full/control", "queue clear\n"), 0)
+        XCTAssertEqual(append("full/queue", "one more\n"), 0)
+    }
 }

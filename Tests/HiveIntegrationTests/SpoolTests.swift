@@ -33,8 +33,9 @@ final class SpoolTests: MountedTestCase {
         return ok
     }
 
+    /// The names in a folder of the spool, but `.taking` (where files are claimed, always there).
     private func ls(_ folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: spool + "/" + folder)) ?? []).sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: spool + "/" + folder)) ?? []).filter { $0 != ".taking" }.sorted()
     }
 
     func testTheMountShowsSpoolAsALinkToTheStateDirectorysSpool() {
@@ -159,9 +160,10 @@ final class SpoolTests: MountedTestCase {
         XCTAssertEqual(m.sh("cp '\(file)' $MNT/spool/").status, 0)
         XCTAssertTrue(waitUntil(20) { (self.m.read("events") ?? "").contains(" spool stuck.txt:") }, m.read("events") ?? "")
         let events = m.read("events") ?? ""
-        XCTAssertTrue(events.contains(" spool stuck.txt: made made-anyway; 1 failed; not moved, left in spool/: ENOTDIR "), events)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: spool + "/stuck.txt")), Data(bytes), "left whole where it was")
-        XCTAssertEqual(ls(""), ["done", "failed", "stuck.txt"], "no .result left anywhere")
+        XCTAssertTrue(events.contains(" spool stuck.txt: made made-anyway; 1 failed; not moved, left in spool/.taking/: ENOTDIR "), events)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: spool + "/.taking/stuck.txt")), Data(bytes), "left whole where it was claimed")
+        XCTAssertEqual(ls(""), ["done", "failed"], "no .result left anywhere")
+        XCTAssertEqual(ls(".taking"), ["stuck.txt"])
         XCTAssertEqual(ls("done"), [])
         m.waitState("made-anyway", ["working", "idle"])
 
@@ -211,5 +213,56 @@ final class SpoolTests: MountedTestCase {
         XCTAssertEqual(m.read("dup/events"), eventsBefore, "and nothing was recorded of it")
         m.waitState("fresh", ["working", "idle"])
         XCTAssertEqual(ls("done"), [])
+    }
+
+    func testAFileLeftClaimedByAStoppedDaemonGoesToFailedAndNoLineRunsAgain() throws {
+        newShell("was-made", "sleep 300")
+        m.waitState("was-made", ["idle"])
+        guard let pid = m.daemon else { return XCTFail("no daemon") }
+        kill(pid, SIGTERM)
+        XCTAssertTrue(waitUntil(10) { !self.m.daemonRunning }, "the daemon stops")
+        // As a daemon leaves a file it was taking: claimed, the first line's session made.
+        let bytes = Array("\(line("was-made"))\n\(line("never-made"))\nhello\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: spool + "/.taking/crashed.txt"))
+        try m.mount()
+        waitFor("failed/crashed.txt.result")
+        let result = text(spool + "/failed/crashed.txt.result") ?? ""
+        let lines = result.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 4, result)
+        XCTAssertTrue(lines.first?.hasPrefix("0 ECANCELED hivefs stopped while taking this file") == true, result)
+        XCTAssertEqual(lines.dropFirst().first, "1 ok was-made")
+        XCTAssertTrue(lines.dropFirst(2).first?.hasPrefix("2 ECANCELED not run again") == true, result)
+        XCTAssertTrue(lines.last?.hasPrefix("3 ECANCELED") == true, result)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: spool + "/failed/crashed.txt")), Data(bytes), "moved whole")
+        XCTAssertEqual(ls(".taking"), [])
+        XCTAssertNil(m.read("never-made/state"), "its line was not run again")
+        XCTAssertTrue((m.read("events") ?? "").contains(" spool crashed.txt: made was-made; 3 failed -> failed/crashed.txt"), m.read("events") ?? "")
+    }
+
+    func testAFileStillOpenForWritingAtStartIsTakenOnlyOnceClosed() throws {
+        guard let pid = m.daemon else { return XCTFail("no daemon") }
+        kill(pid, SIGTERM)
+        XCTAssertTrue(waitUntil(10) { !self.m.daemonRunning }, "the daemon stops")
+        // A writer that has written one line and goes on writing the next.
+        let open = spool + "/a-open"
+        let fifo = m.root + "/go"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", "exec 3>'\(open)'; echo '\(line("first-half"))' >&3; read x < '\(fifo)'; echo '\(line("second-half"))' >&3"]
+        try writer.run()
+        XCTAssertTrue(waitUntil(10) { (self.text(open) ?? "").contains("first-half") })
+        try Data((line("closed") + "\n").utf8).write(to: URL(fileURLWithPath: spool + "/b-closed"))
+        try m.mount()
+        // Taken in name order: once b-closed is, a-open was looked at and left.
+        waitFor("done/b-closed.result")
+        XCTAssertEqual(ls(""), ["a-open", "done", "failed"], "a file still being written is not taken")
+        XCTAssertNil(m.read("first-half/state"))
+        // Its writer finishes: taken whole at its close.
+        XCTAssertEqual(m.sh("echo go > '\(fifo)'").status, 0)
+        writer.waitUntilExit()
+        waitFor("done/a-open.result")
+        XCTAssertEqual(text(spool + "/done/a-open.result"), "1 ok first-half\n2 ok second-half\n")
+        XCTAssertTrue(m.daemonRunning)
     }
 }

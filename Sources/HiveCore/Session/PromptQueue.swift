@@ -5,9 +5,15 @@
 /// - Any write to `queue` appends: each line of it that is not blank is one prompt,
 ///   kept exactly as written but for a trailing "\r". `echo x > queue` appends too
 ///   (the truncation of `O_TRUNC` is taken and ignored, as for `control`).
-/// - A write is checked whole before anything of it is queued: a line longer than
-///   `maxLine` bytes is E2BIG, a NUL byte or text that is not UTF-8 is EINVAL, and
-///   more prompts than `capacity` pending at once is ENOSPC; then nothing of it is.
+/// - Lines, not writes, are prompts: a program that buffers its output writes in
+///   blocks cut at any byte, so each open handle keeps its unfinished last line
+///   (`PromptLines`) and only complete lines are queued; what is left at close is
+///   queued as the last line.
+/// - The complete lines of a write are checked together before any is queued: a
+///   line longer than `maxLine` bytes is E2BIG; a NUL byte, text that is not UTF-8,
+///   or a control character (C0 but tab, and DEL: a "\r" mid-line would submit early,
+///   an ESC interrupt) is EINVAL; more than `capacity` prompts or `maxBytes` bytes
+///   pending at once is ENOSPC; then none of them is.
 /// - The queue lives in the event log (`queue.added`, `queue.sent`, `queue.cleared`),
 ///   folded by `SessionRecord.apply`, so a replay gives it back; each prompt gets an
 ///   id, 1, 2, 3… in the session, in `key`; its whole text is in `value`.
@@ -26,6 +32,8 @@ public enum PromptQueue {
     public static let maxLine = 64 * 1024
     /// The most prompts a session holds pending.
     public static let capacity = 1000
+    /// The most bytes of prompts a session holds pending (a queue lives in memory and in the record).
+    public static let maxBytes = 4 * 1024 * 1024
 
     /// The prompts a write to `queue` holds, in order; none for a write of blank lines.
     public static func prompts(_ bytes: [UInt8]) throws(HiveError) -> [String] {
@@ -43,15 +51,29 @@ public enum PromptQueue {
                 throw .tooBig("a prompt holds at most \(maxLine) bytes; line \(out.count + 1) holds \(prompt.utf8.count); nothing of this write was queued")
             }
             if prompt.unicodeScalars.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
+            try checkControls(prompt, line: out.count + 1)
             out.append(prompt)
         }
         return out
     }
 
-    /// ENOSPC when `adding` more prompts would pass `capacity`.
-    public static func checkRoom(pending: Int, adding: Int) throws(HiveError) {
-        guard pending + adding <= capacity else {
-            throw HiveError(.noSpace, "a queue holds at most \(capacity) prompts; \(pending) are pending and this write holds \(adding); nothing of it was queued")
+    /// EINVAL for a control character in a prompt: it would be typed as a key.
+    static func checkControls(_ prompt: String, line: Int) throws(HiveError) {
+        for (i, c) in prompt.unicodeScalars.enumerated() where (c.value < 0x20 && c != "\t") || c.value == 0x7F {
+            let code = "U+" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16, uppercase: true)
+            throw .invalid("prompt \(line) holds the control character \(code) at character \(i + 1) (a terminal takes it as a key); nothing of this write was queued")
+        }
+    }
+
+    /// ENOSPC when `adding` would pass `capacity` prompts or `maxBytes` bytes pending.
+    public static func checkRoom(pending: [QueuedPrompt], adding: [String]) throws(HiveError) {
+        guard pending.count + adding.count <= capacity else {
+            throw HiveError(.noSpace, "a queue holds at most \(capacity) prompts; \(pending.count) are pending and this write holds \(adding.count); nothing of it was queued")
+        }
+        let held = pending.reduce(0) { $0 + $1.text.utf8.count }
+        let more = adding.reduce(0) { $0 + $1.utf8.count }
+        guard held + more <= maxBytes else {
+            throw HiveError(.noSpace, "a queue holds at most \(maxBytes) bytes of prompts (4 MiB); \(held) are pending and this write holds \(more); nothing of it was queued")
         }
     }
 

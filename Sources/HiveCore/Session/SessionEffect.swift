@@ -36,6 +36,10 @@ public enum SessionEffect: Sendable, Equatable {
     case keys([String])
     /// Type text, each line followed by Enter.
     case type(String)
+    /// Type the queued prompt `id` (in flight: `queue.sent` recorded), once the session,
+    /// looked at again just before, can still take it (`SessionMachine.queueHold`);
+    /// else come back with `.queueReturned`.
+    case typeQueued(id: Int, text: String)
     /// Press the keys that pick option `choice` of the question, once the screen still
     /// shows it and `notBeforeMS` (monotonic) has come; then `.answered`.
     case answer(Permission, choice: Int, notBeforeMS: Int64)

@@ -16,6 +16,8 @@ public enum SessionInput: Sendable {
     case refused(HiveError, uid: UInt32)
     /// The prompts of a write to `queue`, the write checked (`PromptQueue.prompts`).
     case enqueue([String], uid: UInt32)
+    /// The queued prompt `id` was not typed (`SessionEffect.typeQueued`): why.
+    case queueReturned(id: Int, why: String)
 
     // MARK: the agent
 

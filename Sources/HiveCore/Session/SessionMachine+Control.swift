@@ -52,9 +52,9 @@ extension SessionMachine {
             do throws(HiveError) { (p, choice) = try answerChoice(c) } catch { return refuse(error, uid: uid, &out) }
             out.add(.answer(p, choice: choice, notBeforeMS: live.questionSeenMS + settings.answerAfterMS))
         case .kill:
-            out.add(.terminate(reason: "kill"))
+            terminate("kill", &out)
         case .restart:
-            if state.isLive { out.add(.terminate(reason: "restart")) }
+            if state.isLive { terminate("restart", &out) }
             launch(&out)
         case .idleTimeout(let seconds):
             var e = Event(time: out.now.wall, session: name, kind: EventKind.policy,

@@ -70,7 +70,7 @@ extension SessionMachine {
         live.outputMS = out.now.ms
         emit(Event(time: out.now.wall, session: name, kind: EventKind.adopted, detail: "pid \(agent.map(String.init) ?? "-")", pid: agent),
              durable: true, &out)
-        adoptQueue()
+        adoptQueue(&out)
         out.add(.watch)
         armQuiet(afterMS: settings.quietAfterMS, &out)
         armReap(&out)
@@ -99,7 +99,7 @@ extension SessionMachine {
                       detail: "idle-timeout fired: \(record.state.rawValue) for \(timeout)s")
         e.key = "idle-timeout.fired"
         emit(e, durable: true, &out)
-        out.add(.terminate(reason: "idle-timeout"))
+        terminate("idle-timeout", &out)
     }
 
     /// Pauses (or kills, as configured) a session whose tokens or cost passed its
@@ -116,6 +116,6 @@ extension SessionMachine {
         var e = Event(time: out.now.wall, session: name, kind: EventKind.policy, detail: "budget spent: \(spent)")
         e.key = "budget.spent"
         emit(e, durable: true, &out)
-        out.add(settings.budgetKills ? .terminate(reason: "budget: \(spent)") : .freeze(reason: "budget: \(spent)"))
+        if settings.budgetKills { terminate("budget: \(spent)", &out) } else { out.add(.freeze(reason: "budget: \(spent)")) }
     }
 }

@@ -68,6 +68,7 @@ public struct SessionMachine: Sendable {
         case .record(let e, let durable): emit(e, durable: durable, &out)
         case .refused(let err, let uid): refuse(err, uid: uid, &out)
         case .enqueue(let prompts, let uid): enqueue(prompts, uid: uid, &out)
+        case .queueReturned(let id, let why): returnQueued(id, why: why, &out)
         case .report(let r, let time, let end, let found): report(r, time: time, hookEnd: end, transcriptFound: found, &out)
         case .agentCost(let usd): agentCost(usd, &out)
         case .tokens(let l): tokens(l, &out)
@@ -91,7 +92,9 @@ public struct SessionMachine: Sendable {
             enter(.failed, detail: why, reason: why, &out)
         case .frozen(let reason): enter(.paused, pid: record.pid, reason: reason, &out)
         case .thawed: thawed(&out)
-        case .terminated(let reason): enter(.killed, detail: reason, reason: reason, &out)
+        case .terminated(let reason):
+            live.terminating = false
+            enter(.killed, detail: reason, reason: reason, &out)
         case .limitsSet(let limits): recordLimits(limits, &out)
         case .landed(let o): landed(o, &out)
         case .oomKilled(let count): oomKilled(count, &out)
@@ -200,9 +203,9 @@ public struct LiveFacts: Sendable, Equatable {
     public var attached = false
     /// When (monotonic ms) the prompt in flight was typed.
     public var queueSentMS: Int64 = 0
-    /// The prompt in flight (its id) is over though no turn was seen: the terminal
-    /// stayed quiet after it, or a restarted daemon found it and its agent reports no prompts.
-    public var queueSettled: Int?
+    /// The agent is being ended (a `.terminate` asked for, its `.terminated` not come):
+    /// no prompt is delivered meanwhile.
+    public var terminating = false
     /// The prompt in flight (its id) is to be delivered again once the session is
     /// idle: a restarted daemon found no `prompt` report after it.
     public var queueAgain: Int?

@@ -178,6 +178,14 @@ public struct SessionRecord: Sendable, Equatable, Codable {
             }
         case EventKind.queueCleared:
             queue = []
+        case EventKind.queueDone:
+            if let id = e.key.flatMap({ Int($0) }), queueFlight?.prompt.id == id { queueFlight = nil }
+        case EventKind.queueReturned:
+            // Pending again, first: it was never typed.
+            if let id = e.key.flatMap({ Int($0) }), let text = e.value {
+                if queueFlight?.prompt.id == id { queueFlight = nil }
+                if !queue.contains(where: { $0.id == id }) { queue.insert(QueuedPrompt(id: id, text: text), at: 0) }
+            }
         case EventKind.tool:
             tool = e.tool
             if let name = e.tool?.split(separator: " ").first { tools[String(name), default: 0] += 1 }
@@ -244,10 +252,27 @@ public struct SessionRecord: Sendable, Equatable, Codable {
 
     /// Checks a whole `control` write against the state, step by step as if each
     /// line had run, so that a write is carried out entirely or not at all.
+    ///
+    /// Landing verbs work on the files the agent writes, so they wait for text just
+    /// typed into it to be taken: a queued prompt in flight that no turn has followed
+    /// yet (the state still says idle), or a `send`, `keys` or answer earlier in the
+    /// same write (its turn begins only after the write).
     public func check(_ commands: [SessionCommand]) throws(HiveError) {
         var s = state
+        var typed: String? = queueFlight.map { !$0.begun } == true && state == .idle
+            ? "a queued prompt was just typed (prompt \(queueFlight?.prompt.id ?? 0), no turn seen yet)" : nil
         for c in commands {
+            switch c {
+            case .commit, .merge, .push, .pr:
+                if let typed { throw .busy("\(name): \(typed); \(c.verb) waits until the agent has taken it and is idle again") }
+            default:
+                break
+            }
             s = try SessionRecord.next(after: s, c, name: name)
+            switch c {
+            case .send, .keys, .approve, .deny, .answer: typed = "\(c.verb) earlier in this write types into the agent"
+            default: break
+            }
         }
     }
 

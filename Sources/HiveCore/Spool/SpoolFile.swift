@@ -56,6 +56,35 @@ public enum SpoolFile {
         return out
     }
 
+    /// The session a `new` line names (its second word), read without the rest.
+    public static func sessionName(_ line: String) -> String? {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.count >= 2, words[0] == "new" else { return nil }
+        return String(words[1])
+    }
+
+    /// The outcomes of a file a daemon stopped while taking (found claimed at start):
+    /// line 0 says so; no line is run again, each says whether the session it names
+    /// exists (`ok NAME`: it made it, or one of that name was there).
+    public static func interrupted(_ bytes: [UInt8], exists: (String) -> Bool) -> [SpoolOutcome] {
+        var out = [SpoolOutcome(line: 0, .failure(HiveError(.canceled,
+            "hivefs stopped while taking this file; its lines were not run again: a line ok names a session that exists, the others may write again")))]
+        for line in lines(bytes) {
+            switch line.text {
+            case .failure(let e):
+                out.append(SpoolOutcome(line: line.number, .failure(e)))
+            case .success(let text):
+                if let name = sessionName(text), exists(name) {
+                    out.append(SpoolOutcome(line: line.number, .success(name)))
+                } else {
+                    let what = sessionName(text).map { "no session \($0) exists" } ?? "it made no session"
+                    out.append(SpoolOutcome(line: line.number, .failure(HiveError(.canceled, "not run again after hivefs stopped while taking the file; \(what)"))))
+                }
+            }
+        }
+        return out
+    }
+
     /// The session a line asks for: a root `control` line, which must be `new`.
     public static func command(_ line: String, home: String, agents: AgentCatalog) throws(HiveError) -> (name: String, spec: SessionSpec) {
         let verb = line.prefix { $0 != " " && $0 != "\t" }
@@ -155,7 +184,7 @@ public struct SpoolReport: Sendable, Equatable {
         let name = Text.oneLine(file)
         switch movedTo {
         case .success(let path): return "\(name): \(parts.joined(separator: "; ")) -> \(Text.oneLine(path))"
-        case .failure(let e): return "\(name): \(parts.joined(separator: "; ")); not moved, left in spool/: \(e.errnoName) \(Text.oneLine(e.reason))"
+        case .failure(let e): return "\(name): \(parts.joined(separator: "; ")); not moved, left in spool/.taking/: \(e.errnoName) \(Text.oneLine(e.reason))"
         }
     }
 }

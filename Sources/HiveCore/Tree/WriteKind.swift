@@ -13,4 +13,9 @@ public enum WriteKind: Sendable {
     /// One value, written whole from the start, in one write or in several that each
     /// go on where the last ended (spec files); `Perform` gets the whole value so far.
     case value(Perform)
+    /// Lines appended (`queue`): each open handle keeps its unfinished last line
+    /// (`PromptLines`), so `Perform` gets only complete lines, each ending in a newline;
+    /// at close, a rest that is not empty comes as the last line (a refusal of it
+    /// cannot be answered then: the file records it).
+    case lines(Perform)
 }

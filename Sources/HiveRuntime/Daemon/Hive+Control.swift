@@ -43,7 +43,8 @@ extension Hive {
         }
     }
 
-    /// Carries out a write to a session's `queue`: checked whole (`PromptQueue.prompts`),
+    /// Carries out a write to a session's `queue`, as complete lines (the bridge keeps
+    /// each open file's unfinished line, `WriteKind.lines`): checked whole (`PromptQueue.prompts`),
     /// then its prompts told to the machine on the session's queue; `reply` is called
     /// once they are on disk. A prompt delivered at once is typed after the reply (the
     /// effect is handed on to the queue): typing is not the write's, and a terminal

@@ -82,7 +82,7 @@ extension Hive {
                     continue
                 }
                 note(land(s, request, uid: uid))
-            case .launch, .freeze, .thaw, .terminate, .finishExit, .keys, .type, .answer, .setLimits:
+            case .launch, .freeze, .thaw, .terminate, .finishExit, .keys, .type, .typeQueued, .answer, .setLimits:
                 // These act on the agent: on its queue, in order.
                 guard case .queue(let uid) = place else {
                     s.queue.async { [self] in _ = perform(s, [effect], .queue(uid: getuid())) }

@@ -108,6 +108,7 @@ public final class Hive: @unchecked Sendable {
         adoptAll()
         // After the sessions are known, so a spool line naming one is refused (EEXIST).
         spool.start(run: { [self] line, uid, file in spoolLine(line, uid: uid, file: file) },
+                    exists: { [self] name in live(name) != nil },
                     record: { [self] e in noteDisk(store.appendRootOnly(e)) })
     }
 

@@ -16,9 +16,21 @@ import SystemPackage
 ///   file system; hivefs only reads what lands there.
 /// - A file is taken when it is closed after writing or renamed in (inotify's
 ///   IN_CLOSE_WRITE, IN_MOVED_TO), and at start, in name order, for what landed
-///   while no daemon ran. Not taken: the names `SpoolFile.takes` refuses (editors'
+///   while no daemon ran; and the folder is looked at again whole when inotify lost
+///   events (IN_Q_OVERFLOW). Not taken: the names `SpoolFile.takes` refuses (editors'
 ///   and downloads' temporaries), anything but a regular file (a symbolic link is
-///   not followed), and empty files, left alone until they have content.
+///   not followed), empty files, left alone until they have content, and files
+///   someone still has open for writing (a read lease, F_SETLEASE, is refused): they
+///   are taken at their close. Where leases cannot be had, a file is taken as it is.
+///   A lease held is broken by a writer's open with SIGIO, so the daemon catches SIGIO.
+/// - A file is claimed before it is read: renamed (never replacing) into
+///   `spool/.taking/`, and only what was claimed is read, run and moved on from
+///   there. So a file put in its place meanwhile (`mv` onto the name, a rewrite) is
+///   a file of its own, taken in its turn, never moved to `done/` untaken.
+/// - A file found in `.taking/` at start was being taken when a daemon stopped: its
+///   lines are not run again (some may have made their sessions). It goes to
+///   `failed/` with a `.result` whose line 0 says so and whose lines say `ok NAME`
+///   where the session a line names exists, else that it was not run again.
 /// - Files are taken one at a time on the spool's own serial queue: never on the
 ///   watcher's thread, never on a FUSE worker.
 /// - A file over `SpoolFile.maxBytes` goes to `failed/` whole (E2BIG), no line run.
@@ -27,8 +39,9 @@ import SystemPackage
 /// - Then `FILE.result` is written whole (a temporary file renamed) in `done/`, when
 ///   every line made its session, else in `failed/`, and the file is renamed
 ///   beside it, never copied. A name there already is never replaced: `.1`, `.2`…
-///   are added. Nothing is lost: if the rename fails, the file stays where it is,
-///   its `.result` is removed, and the root event says why.
+///   are added. Nothing is lost: if the rename fails, the file stays in `.taking/`
+///   (its lines are not run again: the next start moves it to `failed/`), its
+///   `.result` is removed, and the root event says why.
 /// - Each file taken is one root `spool` event, by the file's owner.
 final class Spool: @unchecked Sendable {
     let store: StateStore
@@ -50,16 +63,30 @@ final class Spool: @unchecked Sendable {
     /// Records a root event.
     typealias Record = @Sendable (Event) -> Void
 
-    /// Watches the folder, then takes what is in it already, in name order. The
-    /// watch comes first so nothing that lands meanwhile is missed; a file heard of
-    /// twice is taken once (the second finds it gone).
-    func start(run: @escaping Run, record: @escaping Record) {
+    /// Watches the folder, then settles what a stopped daemon left in `.taking/`, then
+    /// takes what is in the folder already, in name order. The watch comes first so
+    /// nothing that lands meanwhile is missed; a file heard of twice is taken once
+    /// (the second finds it gone). `exists` says whether a session exists.
+    func start(run: @escaping Run, exists: @escaping @Sendable (String) -> Bool, record: @escaping Record) {
+        // A read lease broken by a writer's open is told with SIGIO, whose default ends
+        // the process. A handler that does nothing, not SIG_IGN: what the daemon runs
+        // (tmux, git, agents) gets the default back at exec.
+        signal(SIGIO) { _ in }
         let folder = store.spoolDir
-        if watcher.watchLanding(in: folder, { [self] name in queue.async { self.take(name, run: run, record: record) } }) == nil {
+        let landed: Watcher.NamedCallback = { [self] name in
+            queue.async {
+                // Empty: events were lost (IN_Q_OVERFLOW); the folder is looked at whole.
+                guard name.isEmpty else { return self.take(name, run: run, record: record) }
+                for name in Sys.listDirectory(folder) { self.take(name, run: run, record: record) }
+            }
+        }
+        if watcher.watchLanding(in: folder, landed) == nil {
             log.warning("cannot watch \(folder): files written there are taken only at the next start")
         }
+        let left = Sys.listDirectory(store.spoolTakingDir)
         let present = Sys.listDirectory(folder)
         queue.async { [self] in
+            for name in left { settleInterrupted(name, exists: exists, record: record) }
             for name in present { take(name, run: run, record: record) }
         }
     }
@@ -73,42 +100,84 @@ final class Spool: @unchecked Sendable {
         guard fd >= 0 else { return }
         defer { Sys.close(fd) }
         guard let st = Sys.stat(fd), st.st_mode & S_IFMT == S_IFREG, st.st_size > 0 else { return }
-        let uid = st.st_uid
-        var outcomes: [SpoolOutcome]
-        if st.st_size > SpoolFile.maxBytes {
-            outcomes = [Self.tooBig(Int64(st.st_size))]
-        } else {
-            let bytes: [UInt8]
-            do throws(Errno) {
-                bytes = try Self.readAll(fd, limit: SpoolFile.maxBytes + 1)
-            } catch {
-                log.warning("spool: cannot read \(name): \(error); left in the spool")
-                return
-            }
-            // Emptied since it was looked at: left until it has content again.
-            guard !bytes.isEmpty else { return }
-            if bytes.count > SpoolFile.maxBytes {
-                outcomes = [Self.tooBig(Int64(bytes.count))]
-            } else {
-                outcomes = SpoolFile.lines(bytes).map { line in
-                    SpoolOutcome(line: line.number, line.text.flatMap { run($0, uid, name) })
-                }
-                if outcomes.isEmpty {
-                    outcomes = [SpoolOutcome(line: 0, .failure(.invalid("the file holds no new line, only blank lines and comments")))]
-                }
-            }
+        let lease = Sys.takeReadLease(fd)
+        guard lease != .openForWriting else {
+            return log.info("spool: \(name) is still open for writing; taken once it is closed")
         }
-        let report = SpoolReport(file: name, outcomes: outcomes)
-        let moved = move(path, report)
+        defer { if lease == .held { Sys.releaseLease(fd) } }
+        // Claimed first: what is read, run and moved is this one file.
+        let claimed = store.spoolTakingDir + "/" + name
+        do throws(Errno) {
+            try? Sys.makeDirectories(store.spoolTakingDir)
+            try Sys.renameNoReplace(path, claimed)
+        } catch .noSuchFileOrDirectory {
+            return
+        } catch {
+            return log.warning("spool: cannot claim \(name) (to .taking/): \(error); left in the spool")
+        }
+        // Put in its place between the open and the claim: the claimed one is the one taken.
+        var readFd = fd
+        var other: Int32 = -1
+        defer { if other >= 0 { Sys.close(other) } }
+        if let now = Sys.stat(claimed), now.st_ino != st.st_ino || now.st_dev != st.st_dev {
+            other = open(claimed, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            if other >= 0 { readFd = other }
+        }
+        let uid = Sys.stat(readFd)?.st_uid ?? st.st_uid
+        let outcomes: [SpoolOutcome]
+        switch Self.read(readFd) {
+        case .failure(let e):
+            outcomes = [SpoolOutcome(line: 0, .failure(e))]
+        case .success(let bytes):
+            let lines = SpoolFile.lines(bytes).map { line in
+                SpoolOutcome(line: line.number, line.text.flatMap { run($0, uid, name) })
+            }
+            outcomes = lines.isEmpty
+                ? [SpoolOutcome(line: 0, .failure(.invalid("the file holds no new line, only blank lines and comments")))] : lines
+        }
+        finish(claimed, SpoolReport(file: name, outcomes: outcomes), uid: uid, record: record)
+    }
+
+    /// A file a stopped daemon left claimed: to `failed/`, its lines not run again.
+    private func settleInterrupted(_ name: String, exists: (String) -> Bool, record: Record) {
+        let path = store.spoolTakingDir + "/" + name
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { Sys.close(fd) }
+        guard let st = Sys.stat(fd), st.st_mode & S_IFMT == S_IFREG else { return }
+        let outcomes: [SpoolOutcome]
+        switch Self.read(fd) {
+        case .failure(let e):
+            log.warning("spool: \(name) left in .taking/ cannot be read: \(e)")
+            outcomes = SpoolFile.interrupted([], exists: exists)
+        case .success(let bytes): outcomes = SpoolFile.interrupted(bytes, exists: exists)
+        }
+        finish(path, SpoolReport(file: name, outcomes: outcomes), uid: st.st_uid, record: record)
+    }
+
+    /// Moves a claimed file on with its `.result`, and records the root event.
+    private func finish(_ claimed: String, _ report: SpoolReport, uid: UInt32, record: Record) {
+        let moved = move(claimed, report)
         record(Event(session: "-", kind: .spool, detail: report.eventDetail(movedTo: moved), uid: uid))
         switch moved {
-        case .success(let to): log.info("spool: \(name): \(report.made.count) made, \(report.failures.count) failed, moved to \(to)")
-        case .failure(let e): log.warning("spool: \(name) not moved: \(e)")
+        case .success(let to): log.info("spool: \(report.file): \(report.made.count) made, \(report.failures.count) failed, moved to \(to)")
+        case .failure(let e): log.warning("spool: \(report.file) not moved, left in .taking/: \(e)")
         }
     }
 
-    private static func tooBig(_ size: Int64) -> SpoolOutcome {
-        SpoolOutcome(line: 0, .failure(.tooBig("the file holds \(size) bytes; a spool file holds at most \(SpoolFile.maxBytes)")))
+    /// The whole claimed file, or why it is not taken (E2BIG over `SpoolFile.maxBytes`).
+    private static func read(_ fd: Int32) -> Result<[UInt8], HiveError> {
+        do throws(Errno) {
+            let bytes = try readAll(fd, limit: SpoolFile.maxBytes + 1)
+            if bytes.count > SpoolFile.maxBytes { return .failure(tooBigError(Int64(Sys.stat(fd)?.st_size ?? Int(bytes.count)))) }
+            return .success(bytes)
+        } catch {
+            return .failure(HiveError(error, "cannot read it: \(error)"))
+        }
+    }
+
+    private static func tooBigError(_ size: Int64) -> HiveError {
+        .tooBig("the file holds \(size) bytes; a spool file holds at most \(SpoolFile.maxBytes)")
     }
 
     /// The `n`th name tried for `file` in `done/` or `failed/`: `file`, `file.1`, `file.2`…

@@ -86,6 +86,11 @@ final class Processes: Sendable {
                 try tmux.sendKeys(s.name, keys)
             case .type(let text):
                 try type(s, text)
+            case .typeQueued(let id, let text):
+                // Its turn on the queue came after what was queued before it (a kill, a
+                // pause, an idle timeout): typed only into an agent that can still take it.
+                if let why = s.with({ $0.machine.queueHold(id) }) { return step(s, .queueReturned(id: id, why: why), place) }
+                try type(s, text)
             case .answer(let known, let choice, let notBefore):
                 // The screen must still show this question, with the focus where it is now.
                 guard let text = tmux.capture(s.name) else { throw .notRunning("\(s.name)'s terminal is gone") }

@@ -261,7 +261,7 @@ public final class HiveTree: TreeTable, Sendable {
             guard let key = SpecKey(rawValue: row.name) else { return .none }
             return .value { [hive] bytes, uid, done in hive.setSpec(s, key, bytes, uid: uid, reply: done) }
         case .queue:
-            return .commands { [hive] bytes, uid, done in hive.enqueue(s, bytes, uid: uid, reply: done) }
+            return .lines { [hive] bytes, uid, done in hive.enqueue(s, bytes, uid: uid, reply: done) }
         }
     }
 
