@@ -72,6 +72,7 @@ final class Browser {
 
     func open(_ url: String) throws { try ask(["op": "open", "url": url]) }
 
+    @discardableResult
     func js(_ script: String, _ args: [Any] = []) throws -> Any? { try ask(["op": "js", "script": script, "args": args]) }
 
     func string(_ script: String, _ args: [Any] = []) throws -> String { (try js(script, args) as? String) ?? "" }
