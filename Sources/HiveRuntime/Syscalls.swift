@@ -251,7 +251,14 @@ public enum Sys {
     }
 
     /// Sleeps for `ms` milliseconds.
-    public static func sleep(ms: Int) { usleep(useconds_t(ms * 1000)) }
+    /// Sleeps the whole time, even when a signal (the spool's SIGIO of a broken lease)
+    /// cuts it short: the rest is slept again.
+    public static func sleep(ms: Int) {
+        guard ms > 0 else { return }
+        var want = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
+        var left = timespec()
+        while nanosleep(&want, &left) != 0 && errno == EINTR { want = left }
+    }
 
     /// Monotonic milliseconds, for timers and timeouts.
     public static func monotonicMS() -> Int64 {

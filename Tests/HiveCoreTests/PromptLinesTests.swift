@@ -32,6 +32,15 @@ final class PromptLinesTests: XCTestCase {
         XCTAssertNil(l.finish())
     }
 
+    func testADroppedLineWhoseEndIsTheWritesOnlyNewlineLeavesNothing() {
+        // `python -c 'print("x" * 70000)' > queue`: two blocks, the second ending the line.
+        var l = PromptLines()
+        assertThrows(.E2BIG) { () throws(HiveError) in try l.take(bytes(String(repeating: "x", count: 66_000))) }
+        XCTAssertEqual(assertNoThrow { () throws(HiveError) in try l.take(bytes(String(repeating: "x", count: 4_000) + "\n")) }, [])
+        XCTAssertFalse(l.dropping)
+        XCTAssertEqual(assertNoThrow { () throws(HiveError) in try l.take(bytes("next\n")) }, bytes("next\n"))
+    }
+
     func testALineOfExactlyTheLimitWithItsCRIsKept() {
         var l = PromptLines()
         let most = String(repeating: "y", count: PromptQueue.maxLine)

@@ -224,6 +224,22 @@ final class QueueTests: ClaudeTestCase {
         XCTAssertEqual(r.out, "\(E2BIG)\n", r.err)
         XCTAssertEqual(m.read("long/queue"), "next\n", "the long line is dropped to its newline; nothing else is lost")
         XCTAssertEqual(kinds("long", "queue.added"), ["1 next"])
+        // A line over the limit whose last block ends it with the block's only newline:
+        // the line is refused, the block that ends it taken as nothing, and the daemon goes on.
+        let blocks = """
+        import os, sys
+        fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, b"y" * 66000)
+        except OSError as e:
+            print(e.errno)
+        os.write(fd, b"y" * 4000 + b"\\n")
+        os.close(fd)
+        """
+        let once = m.sh("python3 -c '\(blocks)' $MNT/long/queue")
+        XCTAssertEqual(once.out, "\(E2BIG)\n", once.err)
+        XCTAssertEqual(append("long/queue", "after\n"), 0, "the mount still answers")
+        XCTAssertEqual(m.read("long/queue"), "next\nafter\n")
     }
 
     func testAControlCharacterInAPromptIsRefusedAndNothingIsQueued() {

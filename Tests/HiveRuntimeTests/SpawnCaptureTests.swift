@@ -49,13 +49,15 @@ final class SpawnCaptureTests: XCTestCase {
         return (Git(program: program, timeoutMS: 200), dir)
     }
 
-    func testGitThatChangesTheRepositoryIsNeverKilledAndGitThatReadsIs() throws {
+    func testGitThatChangesTheRepositoryHasMinutesAndGitThatReadsDoesNot() throws {
         let (git, dir) = try slowGit()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let reading = git.run(dir, ["status"])
         XCTAssertEqual(reading.status, 128 + SIGKILL, "a read past its time is killed")
         let changing = git.run(dir, ["commit", "-m", "x"], as: .changing)
-        XCTAssertTrue(changing.ok, "a change runs to its end: \(changing.status)")
+        XCTAssertTrue(changing.ok, "a change has minutes, past a read's time: \(changing.status)")
+        XCTAssertEqual(git.limits(.changing).timeoutMS, Git.longMS)
+        XCTAssertEqual(git.limits(.changing).graceMS, Git.graceMS, "asked to stop (SIGTERM) before it is killed")
         XCTAssertEqual(changing.stdout, "done\n")
         XCTAssertTrue(git.run(dir, ["push"], as: .network).ok, "a push has minutes")
     }

@@ -33,7 +33,8 @@ public struct PromptLines: Sendable, Equatable {
         let complete: [UInt8]
         if dropping, let first = bytes.firstIndex(of: newline) {
             // The dropped line ends here; what follows is new.
-            complete = Array(bytes[(first + 1)...last])
+            // Empty when that newline is the write's only one.
+            complete = Array(bytes[(first + 1)..<(last + 1)])
             dropping = false
         } else {
             complete = rest + bytes[...last]

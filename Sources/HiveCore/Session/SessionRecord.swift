@@ -250,6 +250,9 @@ public struct SessionRecord: Sendable, Equatable, Codable {
         state = s
     }
 
+    /// A queued prompt was typed and its turn not seen yet: the agent is about to write.
+    public var promptJustTyped: Bool { state == .idle && queueFlight.map { !$0.begun } == true }
+
     /// Checks a whole `control` write against the state, step by step as if each
     /// line had run, so that a write is carried out entirely or not at all.
     ///
@@ -259,7 +262,7 @@ public struct SessionRecord: Sendable, Equatable, Codable {
     /// same write (its turn begins only after the write).
     public func check(_ commands: [SessionCommand]) throws(HiveError) {
         var s = state
-        var typed: String? = queueFlight.map { !$0.begun } == true && state == .idle
+        var typed: String? = promptJustTyped
             ? "a queued prompt was just typed (prompt \(queueFlight?.prompt.id ?? 0), no turn seen yet)" : nil
         for c in commands {
             switch c {

@@ -101,9 +101,10 @@ extension Hive {
         let real = Sandbox.realPath(path)
         for other in registry.all() where other.name != name {
             let r = other.record
-            guard r.state.writesFiles, let top = r.worktree ?? r.repo else { continue }
+            guard r.state.writesFiles || r.promptJustTyped, let top = r.worktree ?? r.repo else { continue }
             if top == path || Sandbox.realPath(top) == real {
-                return "\(r.name) is \(r.state.rawValue) (merge when it is idle, waiting, paused or ended)"
+                let what = r.state.writesFiles ? "is \(r.state.rawValue)" : "was just given a queued prompt"
+                return "\(r.name) \(what) (merge when it is idle, waiting, paused or ended)"
             }
         }
         return nil

@@ -100,10 +100,11 @@ final class Spool: @unchecked Sendable {
         guard fd >= 0 else { return }
         defer { Sys.close(fd) }
         guard let st = Sys.stat(fd), st.st_mode & S_IFMT == S_IFREG, st.st_size > 0 else { return }
-        let lease = Sys.takeReadLease(fd)
+        var lease = Sys.takeReadLease(fd)
         guard lease != .openForWriting else {
             return log.info("spool: \(name) is still open for writing; taken once it is closed")
         }
+        // Held only until the file is read: a writer that opens it after waits no longer.
         defer { if lease == .held { Sys.releaseLease(fd) } }
         // Claimed first: what is read, run and moved is this one file.
         let claimed = store.spoolTakingDir + "/" + name
@@ -113,19 +114,41 @@ final class Spool: @unchecked Sendable {
         } catch .noSuchFileOrDirectory {
             return
         } catch {
-            return log.warning("spool: cannot claim \(name) (to .taking/): \(error); left in the spool")
+            // Said where the user looks: a file of that name left in .taking/ (a move that
+            // failed) holds this one back until it is moved away.
+            let why = "\(name): not taken: it cannot be claimed (to .taking/): \(ErrnoNames.name(of: error)) \(error); left in spool/"
+            log.warning("spool: \(why)")
+            return record(Event(session: "-", kind: .spool, detail: why, uid: st.st_uid))
         }
         // Put in its place between the open and the claim: the claimed one is the one taken.
         var readFd = fd
         var other: Int32 = -1
-        defer { if other >= 0 { Sys.close(other) } }
+        var otherLease = Sys.ReadLease.unsupported
+        defer {
+            if otherLease == .held { Sys.releaseLease(other) }
+            if other >= 0 { Sys.close(other) }
+        }
         if let now = Sys.stat(claimed), now.st_ino != st.st_ino || now.st_dev != st.st_dev {
             other = open(claimed, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-            if other >= 0 { readFd = other }
+            guard other >= 0, let ost = Sys.stat(other), ost.st_mode & S_IFMT == S_IFREG else {
+                return log.warning("spool: \(name) changed into something not a regular file as it was claimed; left in .taking/")
+            }
+            otherLease = Sys.takeReadLease(other)
+            if otherLease == .openForWriting {
+                // Being written: back in the spool, to be taken at its close.
+                do throws(Errno) { try Sys.renameNoReplace(claimed, path) } catch {
+                    log.warning("spool: cannot put \(name) back from .taking/: \(error)")
+                }
+                return log.info("spool: \(name) is still open for writing; taken once it is closed")
+            }
+            readFd = other
         }
         let uid = Sys.stat(readFd)?.st_uid ?? st.st_uid
+        let read = Self.read(readFd)
+        if lease == .held { Sys.releaseLease(fd); lease = .unsupported }
+        if otherLease == .held { Sys.releaseLease(other); otherLease = .unsupported }
         let outcomes: [SpoolOutcome]
-        switch Self.read(readFd) {
+        switch read {
         case .failure(let e):
             outcomes = [SpoolOutcome(line: 0, .failure(e))]
         case .success(let bytes):

@@ -11,28 +11,29 @@ import HiveCore
 /// - A command that only reads (`status`, `diff`, `rev-parse`, `merge-tree`, ...) is
 ///   killed after `timeoutMS` (60 s): killing it loses nothing.
 /// - A command that changes the repository (`add`, `commit`, `merge`, `update-ref`,
-///   `worktree add`/`remove`, `apply`, `branch -D`) is never killed: killed midway it
-///   would leave `index.lock` behind, or a work tree half updated.
-/// - A command that talks to a remote (`push`, and a forge CLI's request) gets
-///   `networkMS` (10 minutes), as a stalled connection would otherwise hold the
-///   session's queue for ever; it is sent SIGTERM first (git then removes its locks),
-///   and SIGKILL only `graceMS` later.
+///   `worktree add`/`remove`, `apply`, `branch -D`) or talks to a remote (`push`, a
+///   forge CLI's request) gets `longMS` (10 minutes): a stalled one (a pinentry with no
+///   terminal for `commit.gpgSign`, a filter, a connection) would otherwise hold the
+///   session's queue, and its `kill` and `pause`, for ever. It is sent SIGTERM first,
+///   on which git removes its lock files and stops, and SIGKILL only `graceMS` later:
+///   never killed outright midway, which would leave `index.lock` behind.
 public struct Git: Sendable {
     public let program: String
     /// Longest a reading git call may take before it is killed.
     public let timeoutMS: Int
-    /// Longest a call to a remote may take before it is asked to stop.
-    public static let networkMS = 600_000
-    /// How long a call to a remote asked to stop has before it is killed.
+    /// Longest a changing call or a call to a remote may take before it is asked to stop.
+    public static let longMS = 600_000
+    /// How long such a call asked to stop has before it is killed.
     public static let graceMS = 10_000
 
     /// What a git command does, which says how long it may run (see the top of the file).
     public enum Limit: Sendable {
         /// Only reads: killed after `timeoutMS`.
         case reading
-        /// Changes the repository, its index or a work tree: never killed.
+        /// Changes the repository, its index or a work tree: SIGTERM after `longMS`,
+        /// SIGKILL `graceMS` later.
         case changing
-        /// Talks to a remote: SIGTERM after `networkMS`, SIGKILL `graceMS` later.
+        /// Talks to a remote: the same.
         case network
     }
 
@@ -74,8 +75,7 @@ public struct Git: Sendable {
     func limits(_ kind: Limit) -> (timeoutMS: Int?, graceMS: Int?) {
         switch kind {
         case .reading: return (timeoutMS, nil)
-        case .changing: return (nil, nil)
-        case .network: return (Git.networkMS, Git.graceMS)
+        case .changing, .network: return (Git.longMS, Git.graceMS)
         }
     }
 

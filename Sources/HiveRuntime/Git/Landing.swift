@@ -207,7 +207,7 @@ struct Landing: Sendable {
             ? [path, "pr", "create", "--title", title, "--body", body, "--head", branch, "--base", base]
             : [path, "mr", "create", "--title", title, "--description", body, "--source-branch", branch,
                "--target-branch", base, "--yes"]
-        let c = Spawn.run(argv, environment: env, timeoutMS: Git.networkMS, graceMS: Git.graceMS, directory: workPlace(r))
+        let c = Spawn.run(argv, environment: env, timeoutMS: Git.longMS, graceMS: Git.graceMS, directory: workPlace(r))
         guard c.ok, let url = LandText.url(c.stdout) else {
             let why = c.ok ? "it printed no URL" : Git.complaint(c)
             throw .io("pr: \(forge) could not open the request: \(why) (\(branch) was pushed to \(remote))")

@@ -18,13 +18,16 @@ import HiveCore
 ///   again for `reuseMS` (2 s) while the record's version holds (`Views.diff`): one
 ///   `cat` looks the file up, opens it and reads it, and `ls -l` stats it, each asking
 ///   for it, and one run of git serves them all. A change to the files shows on a read
-///   at most 2 s later. A diff is cut at `SessionDiff.limit`, and its last line then
-///   says so.
+///   at most 2 s later. Only a render up to `keepBytes` (1 MiB) is kept for that; a
+///   larger one is rendered for each read. A diff is cut at `SessionDiff.limit`, and
+///   its last line then says so.
 enum SessionDiff {
     /// The most a diff holds.
     static let limit = 64 << 20
     /// How long a render is served again (monotonic ms).
     static let reuseMS: Int64 = 2_000
+    /// The largest render kept to be served again.
+    static let keepBytes = 1 << 20
 
     /// The diff (`stat`: `git diff --stat`) of the session as the record has it.
     static func render(_ git: Git, _ r: SessionRecord, stat: Bool) -> [UInt8] {

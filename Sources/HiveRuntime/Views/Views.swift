@@ -56,7 +56,10 @@ final class Views: Sendable {
             return kept.content
         }
         let content = FileContent(bytes: SessionDiff.render(gitView.git, r, stat: stat), mtime: .now(), version: r.version)
-        let made = CachedDiff(version: r.version, madeMS: Sys.monotonicMS(), content: content)
+        // Only a render of a modest size is kept (a diff may run to 64 MiB); a larger
+        // one, like any expired one, is dropped rather than held until the next read.
+        let made = content.bytes.count <= SessionDiff.keepBytes
+            ? CachedDiff(version: r.version, madeMS: Sys.monotonicMS(), content: content) : nil
         s.with { $0.handles.diffCache[file] = made }
         return content
     }
