@@ -181,11 +181,7 @@ extension Hive {
         try checkNew(name, given)
         var spec = given
         if spec.dir.isEmpty { spec.dir = config.home }
-        let s = try create(name, spec: spec, uid: uid, origin: origin)
-        s.queue.async { [self] in
-            step(s, .command(.start, uid: uid), .queue(uid: uid))
-            started()
-        }
+        start([try create(name, spec: spec, uid: uid, origin: origin)], uid: uid, done: started)
     }
 
     /// Carries out one line of a spool file owned by `uid` (Spool.swift): the session

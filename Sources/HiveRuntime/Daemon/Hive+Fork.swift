@@ -36,14 +36,12 @@ extension Hive {
         var conversation: String?
         do throws(HiveError) {
             try SessionName.validate(name)
-            if exists(name) { throw .exists("session '\(name)' exists") }
             var base = record.spec
             base.prompt = ""
             // A fork's branch is its own: the parent's named branch is the parent's.
             if base.wantsWorktree { base.worktree = "yes" }
-            var given = try base.applying(settings, home: config.home, agents: agents())
-            if given.sandbox.isEmpty { given.sandbox = config.sandbox }
-            try checkStartable(given)
+            let given = try base.applying(settings, home: config.home, agents: agents())
+            try checkNew(name, given)
             let ran = record.started != nil
             switch adapter.forks {
             case .unsupported(let why) where ran:
