@@ -162,12 +162,38 @@ public enum Sys {
         try check { Glibc.truncate(path, off_t(size)) }
     }
 
-    /// Where a symbolic link points, or nil when the path is not one.
+    /// Copies a regular file, a chunk at a time, over whatever is at `to` (through a
+    /// temporary name beside it, so no half-copied file is ever seen there).
+    public static func copyFile(_ from: String, to: String, followLinks: Bool = false) throws(Errno) {
+        let src = try Sys.openRead(from, followLinks: followLinks)
+        defer { try? src.close() }
+        let tmp = to + ".hivefs-copy"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw Errno(rawValue: errno) }
+        let dst = FileDescriptor(rawValue: fd)
+        do throws(Errno) {
+            var offset: Int64 = 0
+            while true {
+                let chunk = try pread(src.rawValue, count: 1 << 20, offset: offset)
+                if chunk.isEmpty { break }
+                try writeAll(dst, chunk)
+                offset += Int64(chunk.count)
+            }
+            try? dst.close()
+            try rename(tmp, to)
+        } catch {
+            try? dst.close()
+            unlink(tmp)
+            throw error
+        }
+    }
+
     /// The folder a path is in: everything before its last `/` (the path itself when it has none).
     public static func folder(of path: String) -> String {
         String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
     }
 
+    /// Where a symbolic link points, or nil when the path is not one.
     public static func linkTarget(_ path: String) -> String? {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink(path, &buf, buf.count - 1)

@@ -93,14 +93,11 @@ extension ClaudeAgent: AgentRuntime {
         let id = f.snapshot ?? parent
         let target = ClaudePaths.transcript(configDir: configDir, dir: plan.workdir, session: id)
         guard Sys.stat(target) == nil else { return id }
-        guard let bytes = Sys.readFile(copy, limit: Int.max) else {
-            throw HiveError.notFound("the copy of the forked conversation (\(copy)) cannot be read: \(String(cString: strerror(errno)))")
-        }
         do throws(Errno) {
             try Sys.makeDirectories(Sys.folder(of: target))
-            try Sys.writeFileAtomically(target, bytes)
+            try Sys.copyFile(copy, to: target)
         } catch {
-            throw error.hive("cannot place the forked conversation at \(target)")
+            throw error.hive("cannot place the forked conversation (\(copy)) at \(target)")
         }
         return id
     }

@@ -75,20 +75,14 @@ extension Hive {
                 }
             case .watch:
                 processes.watchAgent(s)
-            case .land(let request):
-                // git's work on the session's queue, as control writes run; the write waits for it.
+            case .launch, .freeze, .thaw, .terminate, .finishExit, .keys, .type, .typeQueued, .answer, .setLimits, .land:
+                // These act on the agent or its work tree: on its queue, in order (a
+                // control write waits for them there).
                 guard case .queue(let uid) = place else {
                     s.queue.async { [self] in _ = perform(s, [effect], .queue(uid: getuid())) }
                     continue
                 }
-                note(land(s, request, uid: uid))
-            case .launch, .freeze, .thaw, .terminate, .finishExit, .keys, .type, .typeQueued, .answer, .setLimits:
-                // These act on the agent: on its queue, in order.
-                guard case .queue(let uid) = place else {
-                    s.queue.async { [self] in _ = perform(s, [effect], .queue(uid: getuid())) }
-                    continue
-                }
-                note(processes.act(s, effect, uid: uid))
+                if case .land(let request) = effect { note(land(s, request, uid: uid)) } else { note(processes.act(s, effect, uid: uid)) }
             }
         }
         return refusal

@@ -94,7 +94,8 @@ extension Hive {
                 }
                 if conversation != nil {
                     conversationCopy = try copyConversation(record, adapter: adapter, into: name)
-                    transcriptBytes = record.transcript.flatMap { Sys.readFile($0, limit: Int.max, followLinks: true) }
+                    // Codex's rollout is not copied (Codex forks it itself): its totals now are read.
+                    if conversationCopy == nil { transcriptBytes = record.transcript.flatMap { Sys.readFile($0, limit: Int.max, followLinks: true) } }
                 }
             } catch {
                 failure = error
@@ -107,7 +108,8 @@ extension Hive {
         if let failure { return fail(failure) }
         // The forked transcript begins with the parent's conversation (Claude Code's
         // copies of its messages, Codex's running totals): known, and not counted again.
-        if let bytes = transcriptBytes, let format = adapter.transcript {
+        let claudeCopy = adapter.name == .claude ? conversationCopy.flatMap { Sys.readFile($0, limit: Int.max) } : nil
+        if let bytes = transcriptBytes ?? claudeCopy, let format = adapter.transcript {
             var seen = TranscriptLedger()
             seen.consume(bytes[...], file: "parent", format: format)
             // On its ingest queue, which alone changes a ledger (it reads nothing yet).
@@ -171,10 +173,9 @@ extension Hive {
         guard let source, Sys.stat(source) != nil else {
             throw .notFound("\(r.name)'s conversation has no \(adapter.name == .claude ? "transcript" : "chat history") to copy yet")
         }
-        guard let bytes = Sys.readFile(source, limit: Int.max, followLinks: true) else {
-            throw Errno(rawValue: errno).hive("cannot read \(source)")
+        do throws(Errno) { try Sys.copyFile(source, to: target, followLinks: true) } catch {
+            throw error.hive("cannot copy \(source) to \(target)")
         }
-        do throws(Errno) { try Sys.writeFileAtomically(target, bytes) } catch { throw error.hive("cannot write \(target)") }
         return target
     }
 }

@@ -62,7 +62,7 @@ struct ForkCopy {
             switch st.st_mode & S_IFMT {
             case S_IFREG:
                 let staged = stage + "/" + String(untracked.count)
-                do throws(Errno) { try ForkCopy.copyFile(full, to: staged) } catch {
+                do throws(Errno) { try Sys.copyFile(full, to: staged) } catch {
                     throw error.hive("cannot copy \(full) to carry it")
                 }
                 untracked.append(Untracked(path: path, mode: st.st_mode & 0o7777, staged: staged))
@@ -90,38 +90,12 @@ struct ForkCopy {
                     unlink(path)
                     guard symlink(target, path) == 0 else { throw Errno(rawValue: errno) }
                 } else if let staged = u.staged {
-                    try ForkCopy.copyFile(staged, to: path)
+                    try Sys.copyFile(staged, to: path)
                     chmod(path, u.mode)
                 }
             } catch {
                 throw error.hive("cannot write \(path)")
             }
-        }
-    }
-
-    /// Copies a regular file, a chunk at a time, over whatever is at `to` (through a
-    /// temporary name beside it, so no half-copied file is ever seen there).
-    static func copyFile(_ from: String, to: String) throws(Errno) {
-        let src = try Sys.openRead(from)
-        defer { try? src.close() }
-        let tmp = to + ".hivefs-copy"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw Errno(rawValue: errno) }
-        let dst = FileDescriptor(rawValue: fd)
-        do throws(Errno) {
-            var offset: Int64 = 0
-            while true {
-                let chunk = try Sys.pread(src.rawValue, count: 1 << 20, offset: offset)
-                if chunk.isEmpty { break }
-                try Sys.writeAll(dst, chunk)
-                offset += Int64(chunk.count)
-            }
-            try? dst.close()
-            try Sys.rename(tmp, to)
-        } catch {
-            try? dst.close()
-            unlink(tmp)
-            throw error
         }
     }
 }

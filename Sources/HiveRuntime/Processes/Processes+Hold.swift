@@ -14,26 +14,31 @@ extension Processes {
             body()
             return nil
         }
-        let frozen: Bool
-        var note = ""
         let began = Sys.monotonicMS()
-        if let cgroup, cgroup.canFreeze {
-            do throws(HiveError) { try cgroup.freeze(); frozen = true } catch {
-                frozen = false
-                note = "copied while running (the freezer refused: \(error.reason))"
-            }
-        } else {
-            do throws(HiveError) { _ = try ProcessTree.freeze(scope); frozen = true } catch {
-                try? ProcessTree.thaw(scope)
-                frozen = false
-                note = "copied while running (it could not be stopped: \(error.reason))"
-            }
+        do throws(HiveError) { try Processes.freeze(scope, cgroup) } catch {
+            body()
+            return "copied while running (it could not be held still: \(error.reason))"
         }
         body()
-        if frozen {
-            if let cgroup, cgroup.canFreeze { try? cgroup.thaw() } else { try? ProcessTree.thaw(scope) }
-            note = "held still \(Sys.monotonicMS() - began) ms for the copy"
+        try? Processes.thaw(scope, cgroup)
+        return "held still \(Sys.monotonicMS() - began) ms for the copy"
+    }
+
+    /// Stops every process of an agent: the freezer takes them all at once where there
+    /// is one; signals walk the tree otherwise, and if not every process stopped, those
+    /// that did run again before the error is thrown.
+    static func freeze(_ scope: ProcessTree.Scope, _ cgroup: SessionCgroup?) throws(HiveError) {
+        if let cgroup, cgroup.canFreeze { return try cgroup.freeze() }
+        do throws(HiveError) { _ = try ProcessTree.freeze(scope) } catch {
+            try? ProcessTree.thaw(scope)
+            throw error
         }
-        return note
+    }
+
+    /// Lets them run again; with a freezer, also continues what a daemon without one
+    /// (or a person) stopped by signal.
+    static func thaw(_ scope: ProcessTree.Scope, _ cgroup: SessionCgroup?) throws(HiveError) {
+        if let cgroup, cgroup.canFreeze { try cgroup.thaw() }
+        try ProcessTree.thaw(scope)
     }
 }

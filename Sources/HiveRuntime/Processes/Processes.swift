@@ -47,25 +47,12 @@ final class Processes: Sendable {
             case .freeze(let reason):
                 let (state, scope, cgroup) = s.with { ($0.machine.record.state, $0.handles.scope($0.machine.record), $0.handles.cgroup) }
                 guard state != .paused, let scope else { return nil }
-                // The freezer takes every process at once; signals walk the tree.
-                if let cgroup, cgroup.canFreeze { try cgroup.freeze() } else {
-                    do throws(HiveError) { _ = try ProcessTree.freeze(scope) } catch {
-                        // Not every process stopped: those that did run again, as the record says.
-                        try? ProcessTree.thaw(scope)
-                        throw error
-                    }
-                }
+                try Processes.freeze(scope, cgroup)
                 return step(s, .frozen(reason: reason), place)
             case .thaw:
                 let (scope, cgroup) = s.with { ($0.handles.scope($0.machine.record), $0.handles.cgroup) }
                 guard let scope else { return nil }
-                if let cgroup, cgroup.canFreeze {
-                    try cgroup.thaw()
-                    // Stopped by a daemon that had no freezer, or by hand: continued too.
-                    try ProcessTree.thaw(scope)
-                } else {
-                    try ProcessTree.thaw(scope)
-                }
+                try Processes.thaw(scope, cgroup)
                 return step(s, .thawed, place)
             case .setLimits(let limits):
                 guard let cgroup = s.with({ $0.handles.cgroup }) else {
