@@ -112,10 +112,18 @@ public struct Git: Sendable {
     }
 
     /// HEAD's full hash, or nil before the first commit.
-    public func head(_ dir: String) -> String? {
-        let r = run(dir, ["rev-parse", "--verify", "-q", "HEAD^{commit}"])
+    public func head(_ dir: String) -> String? { commit(dir, "HEAD") }
+
+    /// The full hash of the commit `ref` names, or nil when it names none.
+    public func commit(_ dir: String, _ ref: String) -> String? {
+        let r = run(dir, ["rev-parse", "--verify", "-q", ref + "^{commit}"])
         let h = r.stdout.trimmingWhitespace()
         return r.ok && !h.isEmpty ? h : nil
+    }
+
+    /// Whether commit `a` is an ancestor of `b` (or `b` itself).
+    public func isAncestor(_ dir: String, _ a: String, of b: String) -> Bool {
+        run(dir, ["merge-base", "--is-ancestor", a, b]).ok
     }
 
     /// The branch checked out, or nil when HEAD is detached or `dir` is no work tree.
@@ -172,7 +180,7 @@ public struct Git: Sendable {
     /// The commits on `to` since `from`, oldest first: (short hash, subject); nil when
     /// `from` is not an ancestor.
     public func commits(_ dir: String, from: String, to: String) -> [(String, String)]? {
-        guard run(dir, ["merge-base", "--is-ancestor", from, to]).ok else { return nil }
+        guard isAncestor(dir, from, of: to) else { return nil }
         let r = run(dir, ["log", "--reverse", "--format=%h%x1f%s", from + ".." + to, "--"])
         guard r.ok else { return nil }
         return r.stdout.split(separator: "\n").compactMap { line in

@@ -77,8 +77,8 @@ struct Landing: Sendable {
         }
         guard into != branch else { throw .invalid("merge: \(branch) cannot be merged into itself") }
         if let why = git.refusesBranch(repo, into) { throw .invalid("merge: \(why)") }
-        guard let src = commitOf(repo, "refs/heads/" + branch) else { throw .notFound("merge: no branch \(branch) in \(repo)") }
-        guard let dst = commitOf(repo, "refs/heads/" + into) else { throw .notFound("merge: no branch \(into) in \(repo)") }
+        guard let src = git.commit(repo, "refs/heads/" + branch) else { throw .notFound("merge: no branch \(branch) in \(repo)") }
+        guard let dst = git.commit(repo, "refs/heads/" + into) else { throw .notFound("merge: no branch \(into) in \(repo)") }
         // What is not committed would not be merged.
         if r.workTree != repo, Sys.stat(r.workTree) != nil {
             let pending = try status(r.workTree, "merge").changes.map(\.path)
@@ -86,7 +86,7 @@ struct Landing: Sendable {
                 throw .again("merge: \(r.workTree) has uncommitted changes (\(LandText.files(pending))) that would not be merged; commit first; nothing was changed")
             }
         }
-        guard !isAncestor(repo, src, of: dst) else {
+        guard !git.isAncestor(repo, src, of: dst) else {
             throw .noData("merge: \(branch) is already in \(into) (at \(dst.prefix(7))); nothing to merge")
         }
         let target = checkedOut(repo, into)
@@ -100,7 +100,7 @@ struct Landing: Sendable {
                 throw .again("merge into a dirty base refuses: \(into) is checked out in \(target), which has uncommitted changes to \(LandText.files(dirty)); commit or stash them there first; nothing was changed")
             }
         }
-        let fastForward = isAncestor(repo, dst, of: src)
+        let fastForward = git.isAncestor(repo, dst, of: src)
         let made: String
         if fastForward {
             made = src
@@ -138,7 +138,7 @@ struct Landing: Sendable {
         }
         let m = git.run(target, ["merge", "-q", "--ff-only", "--no-overwrite-ignore", new], as: .changing)
         guard m.ok else {
-            if commitOf(repo, "refs/heads/" + branch) != old {
+            if git.commit(repo, "refs/heads/" + branch) != old {
                 throw .again("merge: \(branch) moved meanwhile; nothing was changed")
             }
             let over = LandText.wouldOverwrite(m.stderr)
@@ -168,7 +168,7 @@ struct Landing: Sendable {
             let known = remotes.isEmpty ? "it has none" : "it has " + remotes.joined(separator: ", ")
             throw .notFound("\(r.verb.rawValue): no remote '\(Text.printable(remote))' in \(r.repo) (\(known))")
         }
-        guard let commit = commitOf(r.repo, "refs/heads/" + branch) else { throw .notFound("push: no branch \(branch) in \(r.repo)") }
+        guard let commit = git.commit(r.repo, "refs/heads/" + branch) else { throw .notFound("push: no branch \(branch) in \(r.repo)") }
         let ref = "refs/heads/" + branch
         let p = git.run(dir, ["push", "--quiet", remote, ref + ":" + ref], as: .network)
         guard p.ok else {
@@ -268,16 +268,6 @@ struct Landing: Sendable {
         let s = git.capture(dir, ["status", "--porcelain=v2", "-z", "--ignore-submodules=dirty"])
         guard s.ok else { throw .io("\(verb): git status failed in \(dir): \(Git.complaint(s))") }
         return GitStatus.parse(s.stdout)
-    }
-
-    private func commitOf(_ dir: String, _ ref: String) -> String? {
-        let r = git.run(dir, ["rev-parse", "--verify", "-q", ref + "^{commit}"])
-        let h = r.stdout.trimmingWhitespace()
-        return r.ok && !h.isEmpty ? h : nil
-    }
-
-    private func isAncestor(_ dir: String, _ a: String, of b: String) -> Bool {
-        git.run(dir, ["merge-base", "--is-ancestor", a, b]).ok
     }
 
     /// The work tree where `branch` is checked out, if any.
