@@ -188,6 +188,16 @@ public enum Sys {
         }
     }
 
+    /// The executable regular file `name` is on `path` (a PATH value: folders between
+    /// `:`), first found; nil when none is.
+    public static func which(_ name: String, path: String) -> String? {
+        for dir in path.split(separator: ":") where !dir.isEmpty {
+            let p = dir + "/" + name
+            if access(p, X_OK) == 0, let st = stat(p), st.st_mode & S_IFMT == S_IFREG { return p }
+        }
+        return nil
+    }
+
     /// The folder a path is in: everything before its last `/` (the path itself when it has none).
     public static func folder(of path: String) -> String {
         String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])

@@ -136,8 +136,7 @@ final class ClaudeVersions: @unchecked Sendable {
     func version(_ program: String, env: [String: String], log: Logger) -> ClaudeVersion? {
         var environment = ProcessInfo.processInfo.environment
         environment.merge(env) { _, new in new }
-        let path = program.contains("/") ? program
-            : (environment["PATH"] ?? "").split(separator: ":").map { $0 + "/" + program }.first { access($0, X_OK) == 0 }
+        let path = program.contains("/") ? program : Sys.which(program, path: environment["PATH"] ?? "")
         let mtime = path.flatMap { Sys.stat($0) }.map { "\($0.st_mtim.tv_sec).\($0.st_mtim.tv_nsec)" } ?? "-"
         let key = ([path ?? program, mtime] + env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
             .joined(separator: "\u{0}")

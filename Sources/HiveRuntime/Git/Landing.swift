@@ -218,12 +218,9 @@ struct Landing: Sendable {
 
     /// The forge CLI on PATH, `gh` first: its name and path.
     static func forge() -> (String, String)? {
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for name in ["gh", "glab"] {
-            for d in dirs where !d.isEmpty {
-                let p = d + "/" + name
-                if access(p, X_OK) == 0, let st = Sys.stat(p), (st.st_mode & S_IFMT) == S_IFREG { return (name, p) }
-            }
+            if let p = Sys.which(name, path: path) { return (name, p) }
         }
         return nil
     }

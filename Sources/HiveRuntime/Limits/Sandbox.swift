@@ -120,9 +120,7 @@ struct Sandbox: Sendable {
             }
             return configured
         }
-        for dir in (path ?? "/usr/bin:/bin").split(separator: ":") where access(dir + "/bwrap", X_OK) == 0 {
-            return dir + "/bwrap"
-        }
+        if let found = Sys.which("bwrap", path: path ?? "/usr/bin:/bin") { return found }
         throw .unsupported("sandbox=bwrap: bubblewrap (bwrap) is not installed; install it (apt install bubblewrap, dnf install bubblewrap) or use sandbox=none")
     }
 
