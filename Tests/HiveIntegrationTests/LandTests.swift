@@ -77,24 +77,25 @@ final class LandTests: MountedTestCase {
         XCTAssertEqual(m.read("plain/diff.stat"), "")
     }
 
-    func testOneCatOfDiffRunsGitOnce() throws {
+    func testOneCatOfDiffAndItsStatReadsTheWorkTreeOnce() throws {
         let repo = makeRepo("once")
         session("once", repo: repo, "echo two >> a.txt")
-        // A git first on the daemon's PATH that counts the diffs it is asked for.
+        // A git first on the daemon's PATH that counts the readings of the work tree
+        // (`add -A` into the temporary index: the costly part) it is asked for.
         let real = m.sh("command -v git").out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let count = m.root + "/diffs.count", wrapper = m.root + "/bin/git"
+        let count = m.root + "/adds.count", wrapper = m.root + "/bin/git"
         try """
             #!/bin/sh
-            for a in "$@"; do [ "$a" = diff ] && echo diff >> \(count); done
+            for a in "$@"; do [ "$a" = add ] && echo add >> \(count); done
             exec \(real) "$@"
 
             """.write(toFile: wrapper, atomically: false, encoding: .utf8)
         XCTAssertEqual(chmod(wrapper, 0o755), 0)
         defer { try? FileManager.default.removeItem(atPath: wrapper) }
-        let cat = m.sh("cat $MNT/once/diff")
-        XCTAssertTrue(cat.out.contains(" one\n+two\n"), cat.out + cat.err)
+        let cat = m.sh("cat $MNT/once/diff $MNT/once/diff.stat")
+        XCTAssertTrue(cat.out.contains(" one\n+two\n") && cat.out.contains("1 file changed, 1 insertion(+)"), cat.out + cat.err)
         let runs = (try? String(contentsOfFile: count, encoding: .utf8)) ?? ""
-        XCTAssertEqual(runs, "diff\n", "its lookup, open and read are served by one git diff")
+        XCTAssertEqual(runs, "add\n", "both files' lookups, opens and reads are served by one reading of the work tree")
     }
 
     // MARK: commit

@@ -95,11 +95,10 @@ final class Spool: @unchecked Sendable {
     private func take(_ name: String, run: Run, record: Record) {
         guard SpoolFile.takes(name) else { return }
         let path = store.spoolDir + "/" + name
-        // Not a link (ELOOP), never blocking on a FIFO; gone when taken already.
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return }
+        // Gone when taken already.
+        guard let (fd, st) = Self.openRegular(path) else { return }
         defer { Sys.close(fd) }
-        guard let st = Sys.stat(fd), st.st_mode & S_IFMT == S_IFREG, st.st_size > 0 else { return }
+        guard st.st_size > 0 else { return }
         var lease = Sys.takeReadLease(fd)
         guard lease != .openForWriting else {
             return log.info("spool: \(name) is still open for writing; taken once it is closed")
@@ -129,10 +128,10 @@ final class Spool: @unchecked Sendable {
             if other >= 0 { Sys.close(other) }
         }
         if let now = Sys.stat(claimed), now.st_ino != st.st_ino || now.st_dev != st.st_dev {
-            other = open(claimed, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-            guard other >= 0, let ost = Sys.stat(other), ost.st_mode & S_IFMT == S_IFREG else {
+            guard let (fd, _) = Self.openRegular(claimed) else {
                 return log.warning("spool: \(name) changed into something not a regular file as it was claimed; left in .taking/")
             }
+            other = fd
             otherLease = Sys.takeReadLease(other)
             if otherLease == .openForWriting {
                 // Being written: back in the spool, to be taken at its close.
@@ -161,13 +160,23 @@ final class Spool: @unchecked Sendable {
         finish(claimed, SpoolReport(file: name, outcomes: outcomes), uid: uid, record: record)
     }
 
+    /// A regular file opened for reading, and what it is: never a link (ELOOP), never
+    /// blocking on a FIFO; nil for anything else, or nothing there.
+    private static func openRegular(_ path: String) -> (Int32, stat)? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard let st = Sys.stat(fd), st.st_mode & S_IFMT == S_IFREG else {
+            Sys.close(fd)
+            return nil
+        }
+        return (fd, st)
+    }
+
     /// A file a stopped daemon left claimed: to `failed/`, its lines not run again.
     private func settleInterrupted(_ name: String, exists: (String) -> Bool, record: Record) {
         let path = store.spoolTakingDir + "/" + name
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return }
+        guard let (fd, st) = Self.openRegular(path) else { return }
         defer { Sys.close(fd) }
-        guard let st = Sys.stat(fd), st.st_mode & S_IFMT == S_IFREG else { return }
         let outcomes: [SpoolOutcome]
         switch Self.read(fd) {
         case .failure(let e):

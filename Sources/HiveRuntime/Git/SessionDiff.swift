@@ -17,7 +17,8 @@ import HiveCore
 /// - git is asked off the FUSE workers (`FileSource.slow`), and a render is served
 ///   again for `reuseMS` (2 s) while the record's version holds (`Views.diff`): one
 ///   `cat` looks the file up, opens it and reads it, and `ls -l` stats it, each asking
-///   for it, and one run of git serves them all. A change to the files shows on a read
+///   for it, and one run of git serves them all. `diff` and `diff.stat` are made
+///   together, from one temporary index, so reading both reads the work tree once. A change to the files shows on a read
 ///   at most 2 s later. Only a render up to `keepBytes` (1 MiB) is kept for that; a
 ///   larger one is rendered for each read. A diff is cut at `SessionDiff.limit`, and
 ///   its last line then says so.
@@ -29,14 +30,17 @@ enum SessionDiff {
     /// The largest render kept to be served again.
     static let keepBytes = 1 << 20
 
-    /// The diff (`stat`: `git diff --stat`) of the session as the record has it.
-    static func render(_ git: Git, _ r: SessionRecord, stat: Bool) -> [UInt8] {
-        guard let base = r.base, let repo = r.repo else { return [] }
-        let options = ["--no-color", "--no-ext-diff", "--no-textconv"] + (stat ? ["--stat"] : [])
+    /// The diff and its stat (`git diff --stat`) of the session as the record has it,
+    /// both from one reading of its work tree (one temporary index).
+    static func render(_ git: Git, _ r: SessionRecord) -> (diff: [UInt8], stat: [UInt8]) {
+        guard let base = r.base, let repo = r.repo else { return ([], []) }
+        let options = ["--no-color", "--no-ext-diff", "--no-textconv"]
         let top = r.worktree ?? repo
-        let out: Spawn.Captured
         if Sys.stat(top) != nil, let gitDir = git.gitDir(top) {
-            guard let temp = temporaryFolder() else { return Array("diff: cannot make a temporary index\n".utf8) }
+            guard let temp = temporaryFolder() else {
+                let said = Array("diff: cannot make a temporary index\n".utf8)
+                return (said, said)
+            }
             defer { try? FileManager.default.removeItem(atPath: temp) }
             let index = temp + "/index"
             let env = ["GIT_INDEX_FILE": index]
@@ -44,13 +48,26 @@ enum SessionDiff {
                 git.run(top, ["read-tree", "HEAD"], env: env)
             }
             let add = git.run(top, ["add", "-A"], env: env)
-            guard add.ok else { return Array("diff: git could not read the work tree: \(Git.complaint(add))\n".utf8) }
-            out = git.capture(top, ["diff", "--cached"] + options + [base, "--"], env: env, limit: limit)
+            guard add.ok else {
+                let said = Array("diff: git could not read the work tree: \(Git.complaint(add))\n".utf8)
+                return (said, said)
+            }
+            func diff(_ more: [String]) -> [UInt8] {
+                said(git.capture(top, ["diff", "--cached"] + options + more + [base, "--"], env: env, limit: limit), base: base, top: top)
+            }
+            return (diff([]), diff(["--stat"]))
         } else if let branch = r.branch, git.branchExists(repo, branch) {
-            out = git.capture(repo, ["diff"] + options + [base, "refs/heads/" + branch, "--"], limit: limit)
-        } else {
-            return []
+            func diff(_ more: [String]) -> [UInt8] {
+                said(git.capture(repo, ["diff"] + options + more + [base, "refs/heads/" + branch, "--"], limit: limit), base: base, top: top)
+            }
+            return (diff([]), diff(["--stat"]))
         }
+        return ([], [])
+    }
+
+    /// What a `git diff` gave, as the file shows it: its output, said to be cut where
+    /// it was, or git's complaint.
+    private static func said(_ out: Spawn.Captured, base: String, top: String) -> [UInt8] {
         if out.cut {
             return out.stdout + Array("\n[hivefs: the diff is cut at \(limit >> 20) MiB; git diff \(base.prefix(12)) in \(top) shows it all]\n".utf8)
         }

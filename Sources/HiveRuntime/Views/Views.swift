@@ -46,8 +46,9 @@ final class Views: Sendable {
     }
 
     /// `diff` or `diff.stat` (`SessionDiff`): runs git, so never on a FUSE worker; nil if
-    /// the session is gone. A render made less than `SessionDiff.reuseMS` ago, at the
-    /// record's version, is served again.
+    /// the session is gone. Both are rendered at once (one reading of the work tree);
+    /// a render made less than `SessionDiff.reuseMS` ago, at the record's version, is
+    /// served again.
     func diff(_ name: String, stat: Bool) -> FileContent? {
         guard let s = registry.get(name) else { return nil }
         let file: SessionFile = stat ? .diffStat : .diff
@@ -55,13 +56,21 @@ final class Views: Sendable {
         if let kept, kept.version == r.version, Sys.monotonicMS() - kept.madeMS < SessionDiff.reuseMS {
             return kept.content
         }
-        let content = FileContent(bytes: SessionDiff.render(gitView.git, r, stat: stat), mtime: .now(), version: r.version)
+        let both = SessionDiff.render(gitView.git, r)
+        let now = Timestamp.now(), madeMS = Sys.monotonicMS()
+        var contents: [SessionFile: FileContent] = [:]
+        for (f, bytes) in [(SessionFile.diff, both.diff), (.diffStat, both.stat)] {
+            contents[f] = FileContent(bytes: bytes, mtime: now, version: r.version)
+        }
         // Only a render of a modest size is kept (a diff may run to 64 MiB); a larger
         // one, like any expired one, is dropped rather than held until the next read.
-        let made = content.bytes.count <= SessionDiff.keepBytes
-            ? CachedDiff(version: r.version, madeMS: Sys.monotonicMS(), content: content) : nil
-        s.with { $0.handles.diffCache[file] = made }
-        return content
+        s.with { inside in
+            for (f, content) in contents {
+                inside.handles.diffCache[f] = content.bytes.count <= SessionDiff.keepBytes
+                    ? CachedDiff(version: r.version, madeMS: madeMS, content: content) : nil
+            }
+        }
+        return contents[file]
     }
 
     /// A read of `git` (see `GitView.read`).
