@@ -387,3 +387,69 @@ final class LandTests: MountedTestCase {
         XCTAssertEqual(try String(contentsOfFile: m.root + "/gh.cwd", encoding: .utf8), (m.status("pr", "worktree") ?? "") + "\n")
     }
 }
+
+/// Every git hivefs runs for the landing verbs and a fork, logged by a git first on
+/// the daemon's PATH: none forces, resets hard or cleans, whatever the verb meets.
+final class LandNeverForcesTests: MountedTestCase {
+    private var gitLog: String { m.root + "/git.log" }
+
+    override func prepare(_ m: MountFixture) throws {
+        try FileManager.default.createDirectory(atPath: m.root + "/bin", withIntermediateDirectories: true)
+        let real = m.sh("command -v git").out.trimmingCharacters(in: .whitespacesAndNewlines)
+        // One line per call: its arguments, each between < and >.
+        try """
+            #!/bin/sh
+            for a in "$@"; do printf '<%s> ' "$a"; done >> \(gitLog); echo >> \(gitLog)
+            exec \(real) "$@"
+
+            """.write(toFile: m.root + "/bin/git", atomically: false, encoding: .utf8)
+        XCTAssertEqual(chmod(m.root + "/bin/git", 0o755), 0)
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        m.environment = m.environment.filter { !$0.hasPrefix("PATH=") } + ["PATH=" + m.root + "/bin:" + path]
+    }
+
+    private func session(_ name: String, _ repo: String, _ script: String) -> String {
+        let q = "sh -c '\(script); echo ready; sleep 600'".replacingOccurrences(of: "\"", with: "\\\"")
+        XCTAssertEqual(m.write("control", "new \(name) agent=shell dir=\(repo) worktree=yes command=\"\(q)\"\n"), 0, m.read("control") ?? "")
+        XCTAssertTrue(waitUntil(10) { (self.m.read(name + "/log") ?? "").contains("ready") }, m.read(name + "/log") ?? "")
+        m.waitState(name, ["idle"])
+        return m.status(name, "worktree") ?? "/nonexistent"
+    }
+
+    func testNoVerbEverForcesResetsOrCleans() throws {
+        let repo = makeRepo("repo")
+        let remote = m.root + "/remote.git"
+        XCTAssertEqual(m.sh("git init -q --bare \(remote) && git -C \(repo) remote add origin \(remote) && git -C \(repo) push -q origin main").status, 0)
+        // A clean merge, a conflicting one, a dirty base, a rejected push, and a fork.
+        _ = session("a", repo, "echo a > a-file.txt; echo a >> a.txt")
+        _ = session("b", repo, "echo b >> a.txt")
+        XCTAssertEqual(m.write("a/control", "fork a2\n"), 0, m.read("a/control") ?? "")
+        XCTAssertTrue(waitUntil(10) { (self.m.read("a2/log") ?? "").contains("ready") }, m.read("a2/log") ?? "")
+        m.waitState("a2", ["idle"])
+        XCTAssertEqual(m.write("a/control", "commit add a-file\n"), 0, m.read("a/control") ?? "")
+        XCTAssertEqual(m.write("b/control", "commit change a\n"), 0, m.read("b/control") ?? "")
+        XCTAssertEqual(m.write("a/control", "push\n"), 0, m.read("a/control") ?? "")
+        XCTAssertEqual(m.sh("echo dirty >> \(repo)/a.txt").status, 0)
+        XCTAssertEqual(m.write("a/control", "merge\n"), EAGAIN, "a dirty base")
+        XCTAssertEqual(m.sh("git -C \(repo) checkout -q -- a.txt").status, 0)
+        XCTAssertEqual(m.write("a/control", "merge\n"), 0, m.read("a/control") ?? "")
+        XCTAssertEqual(m.sh("cd \(repo) && echo other > a.txt && git commit -qam 'main moves'").status, 0)
+        XCTAssertEqual(m.write("b/control", "merge\n"), EAGAIN, "a conflict")
+        // The remote's branch moves on: a second push from a2 is not a fast-forward.
+        XCTAssertEqual(m.write("a2/control", "commit a2's own\n"), 0, m.read("a2/control") ?? "")
+        XCTAssertEqual(m.sh("git -C \(repo) push -q origin refs/heads/hive/a:refs/heads/hive/a2").status, 0)
+        XCTAssertEqual(m.write("a2/control", "push\n"), EAGAIN, "a rejected push")
+
+        let calls = ((try? String(contentsOfFile: gitLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        XCTAssertTrue(calls.contains { $0.contains("<merge>") } && calls.contains { $0.contains("<push>") }
+                      && calls.contains { $0.contains("<commit>") } && calls.contains { $0.contains("<apply>") }, "the log saw the verbs: \(calls.count) calls")
+        for call in calls {
+            // The daemon's own undo of a worktree it has just made is not a verb's, and did not run here.
+            for bad in ["<--force>", "<-f>", "<--hard>", "<clean>", "<--force-with-lease>", "<-D>"] {
+                XCTAssertFalse(call.contains(bad), "git run with \(bad): \(call)")
+            }
+            XCTAssertFalse(call.contains("<reset>"), "git reset: \(call)")
+            XCTAssertFalse(call.contains("<push>") && call.contains("<+"), "a forced refspec: \(call)")
+        }
+    }
+}
