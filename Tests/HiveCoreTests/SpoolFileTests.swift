@@ -48,6 +48,7 @@ final class SpoolFileTests: XCTestCase {
         for (line, says) in [("hello world", "unknown command 'hello'"),
                              ("prune-history older-than=1d", "root control"),
                              ("host add box me@box", "root control"),
+                             ("new b from=a", "a fork (from=a) is written to the root control or a/control"),
                              ("new bad/name", "session name"),
                              ("new x agent=nope", "nope"),
                              ("new spool", "reserved")] {

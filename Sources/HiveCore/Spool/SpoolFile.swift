@@ -94,10 +94,15 @@ public enum SpoolFile {
             }
             throw .invalid("unknown command '\(Text.printable(String(verb)))'; a spool file holds new NAME [KEY=VALUE ...] lines")
         }
-        guard case .new(let name, let spec) = try ControlParser.rootCommand(line, home: home, agents: agents) else {
+        switch try ControlParser.rootCommand(line, home: home, agents: agents) {
+        case .new(let name, let spec):
+            return (name, spec)
+        case .fork(_, let parent, _):
+            // A fork copies a running session's work and conversation: asked for where its answer is seen.
+            throw .invalid("a spool file makes new sessions; a fork (from=\(parent)) is written to the root control or \(parent)/control")
+        default:
             throw .invalid("only new lines are taken from a spool file")
         }
-        return (name, spec)
     }
 }
 
