@@ -147,6 +147,7 @@ struct MountCommand: ParsableCommand {
         // The dashboard's URL of this start, once it listens (an older one is removed first).
         let urlPath = config.stateDir + "/web.url"
         if web { unlink(urlPath) }
+        argv = scoped(argv, config)
         let pid = try Spawn.detached(argv, logPath: logPath)
         let deadline = Sys.monotonicMS() + 15_000
         while Sys.monotonicMS() < deadline {
@@ -163,6 +164,22 @@ struct MountCommand: ParsableCommand {
             Sys.sleep(ms: 20)
         }
         throw ValidationError("the mount did not answer within 15 s; see \(logPath)")
+    }
+
+    /// `argv` behind `systemd-run --user --scope` where the daemon needs the user
+    /// manager for a cgroup of its own (see UserScope); as it is otherwise. A manager
+    /// that refuses is said on stderr, and the daemon starts without the scope.
+    private func scoped(_ argv: [String], _ config: HiveConfig) -> [String] {
+        switch UserScope.plan(mode: config.cgroups, stateDir: config.stateDir) {
+        case .skip:
+            return argv
+        case .wrap(let prefix):
+            if let why = UserScope.probe(prefix) {
+                warn("no cgroups for sessions (limits refused, pause by signals): the user manager gave no delegated scope: \(why)")
+                return argv
+            }
+            return prefix + argv
+        }
     }
 
     /// Prints the dashboard's URL once `hivefs web` has written it (within 10 s), or

@@ -272,3 +272,58 @@ final class NewSandboxDefaultTests: XCTestCase {
         XCTAssertFalse(hive.exists("b"))
     }
 }
+
+/// `hivefs mount` on cgroup v2: when it asks the user's systemd for a delegated scope.
+final class UserScopeTests: XCTestCase {
+    private let login = "/sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope"
+    private func v2(own: String) -> CgroupMounts {
+        var m = CgroupMounts()
+        m.v2 = .init(dir: "/sys/fs/cgroup", own: own, controllers: ["cpu", "memory", "pids"])
+        return m
+    }
+    private func plan(_ mounts: CgroupMounts, mode: String = "auto", manager: Bool = true, run: String? = "/usr/bin/systemd-run") -> UserScope.Plan {
+        UserScope.plan(mode: mode, mounts: mounts, userManager: manager, systemdRun: run,
+                       unit: "hivefs-0badcafe-42.scope", stateDir: "/home/ana/.local/state/hivefs")
+    }
+
+    func testALoginShellOnV2WithAUserManagerStartsTheDaemonInADelegatedScope() {
+        XCTAssertEqual(plan(v2(own: login)), .wrap([
+            "/usr/bin/systemd-run", "--user", "--scope", "--quiet", "--collect", "--unit=hivefs-0badcafe-42.scope",
+            "--description=hivefs daemon for /home/ana/.local/state/hivefs", "--property=Delegate=yes", "--"]))
+    }
+
+    func testNoScopeWhereTheDaemonMakesItsFoldersItselfOrCannotAsk() {
+        func skipped(_ p: UserScope.Plan, _ words: String, file: StaticString = #filePath, line: UInt = #line) {
+            guard case .skip(let why) = p else { return XCTFail("\(p)", file: file, line: line) }
+            XCTAssertTrue(why.contains(words), why, file: file, line: line)
+        }
+        skipped(plan(v2(own: login), mode: "off"), "cgroups = \"off\"")
+        var v1 = v2(own: login)
+        v1.v1 = ["memory": "/sys/fs/cgroup/memory"]
+        skipped(plan(v1), "cgroup v1")
+        skipped(plan(CgroupMounts()), "no cgroup v2")
+        skipped(plan(v2(own: "/sys/fs/cgroup")), "root of the cgroup v2 hierarchy")
+        skipped(plan(v2(own: "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/hivefs.service/hivefs.daemon")), "own leaf")
+        skipped(plan(v2(own: login), run: nil), "no systemd-run")
+        skipped(plan(v2(own: login), manager: false), "no systemd user manager")
+    }
+
+    func testTheManagerIsAskedWithoutTheDaemonsUnitNameAndItsRefusalIsSaid() throws {
+        let dir = NSTemporaryDirectory() + "userscope-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A stand-in systemd-run that keeps its arguments and refuses as one without a bus does.
+        let run = dir + "/systemd-run", args = dir + "/args"
+        try "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(args)\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n"
+            .write(toFile: run, atomically: false, encoding: .utf8)
+        XCTAssertEqual(chmod(run, 0o755), 0)
+        guard case .wrap(let prefix) = plan(v2(own: login), run: run) else { return XCTFail("no scope asked for") }
+        let why = try XCTUnwrap(UserScope.probe(prefix))
+        XCTAssertTrue(why.contains("exit 1") && why.contains("Failed to connect to bus: No medium found"), why)
+        XCTAssertEqual(try String(contentsOfFile: args, encoding: .utf8),
+                       "--user\n--scope\n--quiet\n--collect\n--property=Delegate=yes\n--\ntrue\n")
+        // One that gives the scope runs the command it is given.
+        try "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done; shift; exec \"$@\"\n".write(toFile: run, atomically: false, encoding: .utf8)
+        XCTAssertNil(UserScope.probe(prefix))
+    }
+}

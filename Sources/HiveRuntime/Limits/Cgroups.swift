@@ -12,7 +12,8 @@ import SystemPackage
 ///   refused, with ENOTSUP and this type's reason. `cgroups = "off"` never makes one.
 /// - cgroup v2: hivefs makes its cgroups under its own, which must be delegated to
 ///   it (`Delegate=yes` in the systemd unit, as contrib/hivefs.service has, or
-///   `systemd-run --user --scope -p Delegate=yes hivefs mount --foreground`). The daemon's own
+///   `systemd-run --user --scope -p Delegate=yes hivefs mount --foreground`, which
+///   `hivefs mount` runs itself where a user manager does: UserScope). The daemon's own
 ///   processes move to a leaf `hivefs.daemon` first: v2 enables controllers only
 ///   for a cgroup with no processes of its own.
 /// - cgroup v1 (root, or a delegated hierarchy): one directory per controller
@@ -99,7 +100,7 @@ struct Cgroups: Sendable {
         if !enabled.isSuperset(of: v2Controllers) {
             let others = SessionCgroup.pids(own).filter { $0 != getpid() }
             if !inLeaf, !others.isEmpty {
-                return .failure(.unsupported("cgroup v2: \(own) holds other processes than hivefs (pids \(others.prefix(5).map(String.init).joined(separator: " "))); hivefs makes cgroups only in a cgroup of its own: run it as a systemd user unit with Delegate=yes (contrib/hivefs.service) or under systemd-run --user --scope -p Delegate=yes hivefs mount --foreground"))
+                return .failure(.unsupported("cgroup v2: \(own) holds other processes than hivefs (pids \(others.prefix(5).map(String.init).joined(separator: " "))); hivefs makes cgroups only in a cgroup of its own: start it with hivefs mount where a systemd user manager runs (it asks for a delegated scope), run it as a systemd user unit with Delegate=yes (contrib/hivefs.service), or under systemd-run --user --scope -p Delegate=yes hivefs mount --foreground"))
             }
             if let e = makeDir(leaf) { return fail(e, "make \(leaf)") }
             // Every process of the daemon's cgroup (the daemon, a tmux server it started) moves to the leaf.
