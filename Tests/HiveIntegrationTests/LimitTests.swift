@@ -143,6 +143,29 @@ final class LimitTests: MountedTestCase {
         XCTAssertTrue((json["cgroup"] as? String)?.hasSuffix("/\(m.cgroupTag)/s") == true, "\(json)")
     }
 
+    func testLoweringMemoryBelowWhatTheSessionHoldsIsRefusedWithEBUSYAndChangesNothing() throws {
+        guard FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes") else {
+            throw XCTSkip("only cgroup v1 refuses such a limit; v2 reclaims, else its OOM killer acts in the session")
+        }
+        // 96 MiB written, so held in memory (this machine has no swap to reclaim it to).
+        newShell("held", "python3 -c 'import time; x = bytearray(96 << 20); time.sleep(300)'", extra: "limit.memory=512M")
+        XCTAssertTrue(waitUntil(10) { (Int64(self.m.status("held", "memory") ?? "") ?? 0) > 90 << 20 }, m.read("held/status") ?? "")
+        XCTAssertEqual(m.write("held/control", "limit memory 32M\n"), EBUSY)
+        let said = m.read("held/control") ?? ""
+        XCTAssertTrue(said.contains("EBUSY") && said.contains("the kernel could not reclaim it"), said)
+        XCTAssertEqual(m.status("held", "limit.memory"), String(512 << 20), "the limit stays as it was")
+        XCTAssertEqual(m.status("held", "oom"), "0", "nothing was killed")
+        XCTAssertTrue(["working", "idle"].contains(m.state("held")))
+        XCTAssertFalse((m.read("held/events") ?? "").contains("policy limits memory=32M"), m.read("held/events") ?? "")
+        // Above what it holds, the same verb is taken.
+        XCTAssertEqual(m.write("held/control", "limit memory 256M\n"), 0, m.read("held/control") ?? "")
+        XCTAssertEqual(m.status("held", "limit.memory"), String(256 << 20))
+        // Its cgroup, and with the last session's the daemon's hivefs-HASH folders, go when it ends.
+        XCTAssertEqual(m.write("held/control", "kill\n"), 0)
+        m.waitState("held", ["killed"], timeout: 15)
+        XCTAssertTrue(waitUntil(5) { self.m.cgroupFolders.isEmpty }, "left: \(m.cgroupFolders)")
+    }
+
     func testPauseFreezesEveryProcessAtOnceWithTheFreezer() throws {
         // A session that forks all the time: signals would have to chase it; the freezer does not.
         let file = m.root + "/forks.count"
