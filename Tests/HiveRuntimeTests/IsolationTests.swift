@@ -95,6 +95,22 @@ final class SandboxCommandTests: XCTestCase {
         XCTAssertFalse(r.contains("\n"), "one line: \(r)")
         XCTAssertTrue(r.hasSuffix(#"bwrap said: bwrap: one\nbwrap: two"#), r)
     }
+
+    func testBwrapIsFoundOnTheDaemonsPathAndItsAbsenceSaysHowToInstallIt() throws {
+        let dir = NSTemporaryDirectory() + "bwrap-find-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertThrowsError(try Sandbox.find(configured: nil, path: dir + "/bin:" + dir + "/none")) { e in
+            let e = e as? HiveError
+            XCTAssertEqual(e?.errno, .notSupported)
+            XCTAssertEqual(e?.reason, "sandbox=bwrap: bubblewrap (bwrap) is not installed; install it (apt install bubblewrap, dnf install bubblewrap) or use sandbox=none")
+        }
+        // Not executable is not there.
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/bin/bwrap", contents: Data("#!/bin/sh\n".utf8)))
+        XCTAssertThrowsError(try Sandbox.find(configured: nil, path: dir + "/bin"))
+        XCTAssertEqual(chmod(dir + "/bin/bwrap", 0o755), 0)
+        XCTAssertEqual(try Sandbox.find(configured: nil, path: dir + "/none:" + dir + "/bin"), dir + "/bin/bwrap")
+    }
 }
 
 /// Where the cgroup hierarchies are, from the text of /proc/self/cgroup and /proc/self/mountinfo.
