@@ -30,6 +30,8 @@ class Mount:
         self.work = tempfile.mkdtemp(prefix=prefix)
         self.mnt = os.path.join(self.work, "mnt")
         self.state = os.path.join(self.work, "state")
+        # Sessions' folder: a sandboxed one may not run in a folder holding the state or the mount.
+        self.proj = os.path.join(self.work, "proj")
         # Its own tmux server: two mounts of one process never share one.
         self.sock = f"hivebench-{os.getpid()}-{os.path.basename(self.work)}"
         self.config_text = config
@@ -38,6 +40,7 @@ class Mount:
 
     def __enter__(self):
         os.mkdir(self.mnt)
+        os.mkdir(self.proj)
         if self.config_text is not None:
             with open(self.config, "w") as f:
                 f.write(self.config_text)

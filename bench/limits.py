@@ -258,7 +258,7 @@ def failed(write, ms, error, waited_for, m, name, agent, frozen_cg):
 def pause_bench(on, off, rounds):
     sessions = {}
     for m, kind in ((on, "freezer"), (off, "signals")):
-        m.control('new fork agent=shell dir=%s command="sh -c \'%s\'"' % (m.work, FORKER))
+        m.control('new fork agent=shell dir=%s command="sh -c \'%s\'"' % (m.proj, FORKER))
         agent = int(wait_until(lambda: status(m, "fork").get("pid", "-").replace("-", ""), 10, "a pid"))
         wait_until(lambda: len(members(agent)[0]) >= 51, 10, "50 processes")
         cg = freezer_dir(agent) if kind == "freezer" else None
@@ -310,7 +310,7 @@ VARIANTS = [
 
 def start_once(m, name, extra):
     """Milliseconds until the root control's write returned, and until NAME/status showed a pid."""
-    line = 'new %s agent=shell dir=%s command="sleep 1000" %s\n' % (name, m.work, extra)
+    line = 'new %s agent=shell dir=%s command="sleep 1000" %s\n' % (name, m.proj, extra)
     fd = os.open(os.path.join(m.mnt, "control"), os.O_WRONLY)
     try:
         t0 = time.perf_counter_ns()
@@ -391,7 +391,7 @@ def status_bench(on, off, reads, spacing):
     right after it (`warm`) is served from the render just made."""
     names = {}
     for m, kind in ((on, "cgroup"), (off, "proc")):
-        m.control('new fifty agent=shell dir=%s command="sh -c \'%s\'"' % (m.work, FIFTY))
+        m.control('new fifty agent=shell dir=%s command="sh -c \'%s\'"' % (m.proj, FIFTY))
         agent = int(wait_until(lambda: status(m, "fifty").get("pid", "-").replace("-", ""), 10, "a pid"))
         wait_until(lambda: len(members(agent)[0]) >= 51, 10, "50 processes")
         names[kind] = (m, os.path.join(m.mnt, "fifty", "status"))
