@@ -208,7 +208,9 @@ final class RealSandboxTestsCodex: RealCodexTestCase {
     }
 
     func testCodexRunsATurnInTheSandbox() throws {
-        newCodex("box", prompt: "[[bash echo hi > out.txt]] [[say Sandboxed turn.]]", extra: "sandbox=bwrap")
+        let bashrc = home + "/.bashrc"
+        try "# mine\n".write(toFile: bashrc, atomically: false, encoding: .utf8)
+        newCodex("box", prompt: "[[bash echo hi > out.txt; echo more >> \(bashrc)]] [[say Sandboxed turn.]]", extra: "sandbox=bwrap")
         XCTAssertTrue(waitUntil(60) { self.turnEnded("box", saying: "Sandboxed turn.") }, evidence("box"))
         let thread = try XCTUnwrap(m.status("box", "agent.session"))
         let outputs = rollouts(thread).flatMap { m.jsonLines($0) }.compactMap { line -> String? in
@@ -216,11 +218,58 @@ final class RealSandboxTestsCodex: RealCodexTestCase {
             return "\(p["output"] ?? "")"
         }
         XCTAssertEqual(try? String(contentsOfFile: work + "/out.txt", encoding: .utf8), "hi\n", "its command ran: \(outputs)\n" + evidence("box"))
+        XCTAssertTrue(outputs.contains { $0.lowercased().contains("read-only file system") },
+                      "the write to the home failed as the command's own error, which Codex gave the model: \(outputs)")
+        XCTAssertEqual(try String(contentsOfFile: bashrc, encoding: .utf8), "# mine\n", "nothing outside changed")
         XCTAssertEqual(rollouts(thread).count, 1, "its rollout, in its home")
         assertTokensAreTheServers("box")
         XCTAssertTrue((m.status("box", "command") ?? "").contains(" --sandbox danger-full-access "), m.status("box", "command") ?? "")
         // Its own sandbox named in mode could not be made: refused at new.
         XCTAssertEqual(m.write("control", "new own agent=codex dir=\(work) sandbox=bwrap mode=workspace-write\n"), EINVAL)
         XCTAssertTrue((m.read("control") ?? "").contains("cannot run inside sandbox=bwrap"), m.read("control") ?? "")
+    }
+}
+
+/// The real Aider in `sandbox=bwrap`: it edits, commits and keeps its chat history
+/// as outside, and a command it runs cannot write outside its folder.
+final class RealSandboxTestsAider: RealAiderTestCase {
+    override func prepare(_ m: MountFixture) throws {
+        guard bwrapRuns() else { throw XCTSkip("bubblewrap cannot run here (not installed, or no user namespaces)") }
+        try super.prepare(m)
+    }
+
+    func testAiderEditsAndCommitsInItsSandboxAndACommandCannotWriteTheHome() throws {
+        let bashrc = home + "/.bashrc"
+        try "# mine\n".write(toFile: bashrc, atomically: false, encoding: .utf8)
+        newAider("box", prompt: "Change it [[edit app.py hello bye]] [[say Changed.]]", extra: "sandbox=bwrap")
+        m.waitState("box", ["waiting"], timeout: 60)
+        XCTAssertEqual(m.status("box", "sandbox"), "bwrap")
+        XCTAssertEqual(waitPermission("box")["question"], "Add file to the chat?", evidence("box"))
+        XCTAssertEqual(m.write("box/control", "approve 1\n"), 0, m.read("box/control") ?? "")
+        XCTAssertTrue(waitUntil(60) { self.text("app.py")?.contains("return \"bye\"") == true }, evidence("box"))
+        XCTAssertTrue(waitUntil(20) { self.m.sh("cd \(self.work) && git log --format=%s -1").out.contains("chore: apply scripted change") },
+                      "Aider committed its edit from inside the sandbox: " + evidence("box"))
+        XCTAssertTrue(waitUntil(30) { self.waits("box") >= 1 }, evidence("box"))
+        XCTAssertTrue(history("box").contains("Changed."), "its history, in the session's folder: " + history("box"))
+
+        // A command it is allowed to run: its own folder takes the write, the home refuses it.
+        XCTAssertEqual(m.write("box/control", "send [[bash echo ran > ran.txt; echo more >> \(bashrc)]] [[say Ran.]]\n"), 0)
+        m.waitState("box", ["waiting"], timeout: 60)
+        let run = waitPermission("box")
+        XCTAssertEqual(run["question"], "Run shell command?", evidence("box"))
+        XCTAssertEqual(m.write("box/control", "approve \(run["id"] ?? "")\n"), 0, m.read("box/control") ?? "")
+        XCTAssertTrue(waitUntil(30) { self.text("ran.txt") == "ran\n" }, evidence("box"))
+        XCTAssertTrue(waitUntil(30) { (self.m.read("box/screen") ?? "").lowercased().contains("read-only file system") },
+                      "the refusal is the command's own error, on Aider's screen: " + evidence("box"))
+        // Aider offers the output to the chat; not wanted.
+        XCTAssertTrue(waitUntil(30) { ["waiting", "idle"].contains(self.m.state("box")) }, evidence("box"))
+        if m.state("box") == "waiting" {
+            let offer = waitPermission("box")
+            XCTAssertEqual(m.write("box/control", "deny \(offer["id"] ?? "")\n"), 0, m.read("box/control") ?? "")
+        }
+        m.waitState("box", ["idle"], timeout: 30)
+        XCTAssertEqual(try String(contentsOfFile: bashrc, encoding: .utf8), "# mine\n", "nothing outside changed")
+        XCTAssertEqual(m.write("box/control", "kill\n"), 0)
+        m.waitState("box", ["killed"], timeout: 30)
     }
 }
