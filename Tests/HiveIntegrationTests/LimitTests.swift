@@ -56,6 +56,20 @@ final class LimitTests: MountedTestCase {
         XCTAssertEqual(m.status("calm", "limit.memory"), "-")
     }
 
+    func testASandboxedSessionKilledForMemoryEndsWithReasonOOM() throws {
+        guard bwrapRuns() else { throw XCTSkip("bubblewrap cannot run here (not installed, or no user namespaces)") }
+        // A sandboxed session needs a folder of its own; bwrap's pid is the agent's, python its grandchild.
+        try FileManager.default.createDirectory(atPath: m.root + "/proj", withIntermediateDirectories: true)
+        let hog = "python3 -c 'import time; x = bytearray(256 << 20); time.sleep(60)'"
+        XCTAssertEqual(m.write("control", "new hog agent=shell dir=\(m.root)/proj sandbox=bwrap limit.memory=64M command=\"\(hog)\"\n"), 0,
+                       m.read("control") ?? "")
+        m.waitState("hog", ["exited"], timeout: 20)
+        XCTAssertEqual(m.status("hog", "sandbox"), "bwrap")
+        XCTAssertEqual(m.status("hog", "reason"), "oom", m.read("hog/status") ?? "")
+        XCTAssertGreaterThanOrEqual(Int(m.status("hog", "oom") ?? "") ?? 0, 1)
+        XCTAssertTrue((m.read("hog/events") ?? "").contains(" state exited 137 oom"), m.read("hog/events") ?? "")
+    }
+
     func testAPidsLimitStopsAForkBombAndOnlyIt() throws {
         let neighbour = newCounter("calm")
         // The classic bomb: each function call forks two more, forever.
