@@ -170,7 +170,7 @@ struct MountCommand: ParsableCommand {
     /// manager for a cgroup of its own (see UserScope); as it is otherwise. A manager
     /// that refuses is said on stderr, and the daemon starts without the scope.
     private func scoped(_ argv: [String], _ config: HiveConfig) -> [String] {
-        switch UserScope.plan(mode: config.cgroups, stateDir: config.stateDir) {
+        switch UserScope.plan(mode: config.cgroups, stateDir: config.stateDir, command: argv) {
         case .skip:
             return argv
         case .wrap(let prefix):

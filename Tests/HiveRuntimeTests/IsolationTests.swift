@@ -297,15 +297,19 @@ final class UserScopeTests: XCTestCase {
         m.v2 = .init(dir: "/sys/fs/cgroup", own: own, controllers: ["cpu", "memory", "pids"])
         return m
     }
-    private func plan(_ mounts: CgroupMounts, mode: String = "auto", manager: Bool = true, run: String? = "/usr/bin/systemd-run") -> UserScope.Plan {
+    private func plan(_ mounts: CgroupMounts, mode: String = "auto", manager: Bool = true, run: String? = "/usr/bin/systemd-run",
+                      command: [String] = ["/usr/bin/hivefs", "mount", "/home/ana/hive", "--foreground"]) -> UserScope.Plan {
         UserScope.plan(mode: mode, mounts: mounts, userManager: manager, systemdRun: run,
-                       unit: "hivefs-0badcafe-42.scope", stateDir: "/home/ana/.local/state/hivefs")
+                       unit: "hivefs-0badcafe-42.scope", stateDir: "/home/ana/.local/state/hivefs", command: command)
     }
 
     func testALoginShellOnV2WithAUserManagerStartsTheDaemonInADelegatedScope() {
         XCTAssertEqual(plan(v2(own: login)), .wrap([
             "/usr/bin/systemd-run", "--user", "--scope", "--quiet", "--collect", "--unit=hivefs-0badcafe-42.scope",
             "--description=hivefs daemon for /home/ana/.local/state/hivefs", "--property=Delegate=yes", "--"]))
+        // systemd-run would expand a `$` in the command line: asked not to.
+        guard case .wrap(let literal) = plan(v2(own: login), command: ["/usr/bin/hivefs", "mount", "/home/ana/$hive"]) else { return XCTFail() }
+        XCTAssertEqual(Array(literal.suffix(3)), ["--property=Delegate=yes", "--expand-environment=no", "--"])
     }
 
     func testNoScopeWhereTheDaemonMakesItsFoldersItselfOrCannotAsk() {

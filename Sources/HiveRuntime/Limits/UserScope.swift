@@ -23,6 +23,10 @@ import HiveCore
 /// - Only a daemon that `hivefs mount` starts in the background is put in a scope:
 ///   with `--foreground` whoever starts it (a unit with `Delegate=yes`, a script)
 ///   chose its cgroup.
+/// - systemd-run (254 and later) expands `$NAME` in a scope's command line; a
+///   command line holding a `$` (a state directory's path may) is passed with
+///   `--expand-environment=no`, which an older systemd-run refuses in the probe:
+///   then no scope, said, rather than a daemon given another path.
 /// - The user manager is asked once first (`systemd-run … true`). If it refuses, the
 ///   daemon starts without a scope and `hivefs mount` says why on stderr; its
 ///   sessions then have no cgroups, as the daemon's log says too, and a limit is
@@ -38,17 +42,19 @@ public enum UserScope {
 
     /// The plan for this process's place in the cgroups, the config's `cgroups`
     /// mode, and the user's manager (through `XDG_RUNTIME_DIR` and `PATH`).
-    public static func plan(mode: String, stateDir: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Plan {
+    public static func plan(mode: String, stateDir: String, command: [String],
+                            environment: [String: String] = ProcessInfo.processInfo.environment) -> Plan {
         let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         let manager = runtime.map { Sys.stat($0 + "/systemd/private") != nil } ?? false
         return plan(mode: mode, mounts: CgroupMounts.read(), userManager: manager,
                     systemdRun: Sys.which("systemd-run", path: environment["PATH"] ?? "/usr/bin:/bin"),
-                    unit: "hivefs-\(Cgroups.fnv(stateDir))-\(getpid()).scope", stateDir: stateDir)
+                    unit: "hivefs-\(Cgroups.fnv(stateDir))-\(getpid()).scope", stateDir: stateDir, command: command)
     }
 
     /// The same from what was found: the mounts, whether a user manager's private
-    /// socket is there, where systemd-run is, and the scope's name.
-    static func plan(mode: String, mounts: CgroupMounts, userManager: Bool, systemdRun: String?, unit: String, stateDir: String) -> Plan {
+    /// socket is there, where systemd-run is, the scope's name, and the daemon's command line.
+    static func plan(mode: String, mounts: CgroupMounts, userManager: Bool, systemdRun: String?, unit: String, stateDir: String,
+                     command: [String]) -> Plan {
         guard mode != "off" else { return .skip("cgroups = \"off\" in the config") }
         guard mounts.v1["memory"] == nil else { return .skip("cgroup v1: the daemon makes its folders itself (as root)") }
         guard let v2 = mounts.v2 else { return .skip("no cgroup v2 hierarchy here") }
@@ -56,8 +62,9 @@ public enum UserScope {
         guard !v2.own.hasSuffix("/hivefs.daemon") else { return .skip("already in hivefs's own leaf (a unit with DelegateSubgroup=hivefs.daemon)") }
         guard let systemdRun else { return .skip("cgroup v2 and no systemd-run to ask the user manager for a delegated scope") }
         guard userManager else { return .skip("cgroup v2 and no systemd user manager (no $XDG_RUNTIME_DIR/systemd/private) to ask for a delegated scope") }
+        let literal = command.contains { $0.contains("$") } ? ["--expand-environment=no"] : []
         return .wrap([systemdRun, "--user", "--scope", "--quiet", "--collect", "--unit=" + unit,
-                      "--description=hivefs daemon for " + stateDir, "--property=Delegate=yes", "--"])
+                      "--description=hivefs daemon for " + stateDir, "--property=Delegate=yes"] + literal + ["--"])
     }
 
     /// Asks the user manager for a scope once, for `true`: nil when it gives one,
