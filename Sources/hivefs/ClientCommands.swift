@@ -70,6 +70,14 @@ struct NewCommand: ParsableCommand {
     @Option(name: .long, help: "Its permission mode, in the agent's words (claude: default, acceptEdits, auto, plan, dontAsk, bypassPermissions; codex: on-request, never, read-only, workspace-write, danger-full-access; aider: ask, yes-always).")
     var mode: String?
     @Flag(name: .long, help: "Mark its directory trusted in Claude Code's configuration first (no trust dialog).") var trust = false
+    @Option(name: .long, help: "Fork this session: start from its point (its conversation, and its HEAD and uncommitted work on a new branch), with its agent and directory.",
+            completion: SessionCompletion.any) var from: String?
+    @Option(name: .long, help: "none, or bwrap: the whole system read-only but its own folder and its agent's (see SANDBOX AND LIMITS in hivefs(5)).")
+    var sandbox: String?
+    @Flag(name: .customLong("no-network"), help: "No network in its sandbox.") var noNetwork = false
+    @Option(name: .customLong("write"), parsing: .singleValue, help: "Another path its sandbox lets it write (repeatable).", completion: .directory)
+    var writable: [String] = []
+    @Option(name: .long, parsing: .singleValue, help: "A kernel limit, KEY=VALUE: memory=4G, cpu=150%, pids=512 (repeatable).") var limit: [String] = []
     @Option(name: .long, help: "The mount point (default ~/hive).", completion: .directory) var mount: String?
     @OptionGroup var location: Location
     @Argument(parsing: .postTerminator, help: "The command line to run.") var command: [String] = []
@@ -79,12 +87,19 @@ struct NewCommand: ParsableCommand {
         // @HOST/NAME: the same line, to that host's root control; its paths are its own.
         let (root, session, host) = try Self.place(name, mp)
         var words = ["new", session]
-        let kind = agent ?? (command.isEmpty ? "claude" : "shell")
-        words.append("agent=" + QuotedWords.quote(kind))
-        if host == nil {
-            words.append("dir=" + QuotedWords.quote(absolute(dir ?? FileManager.default.currentDirectoryPath)))
-        } else if let dir {
-            words.append("dir=" + QuotedWords.quote(dir))
+        if let from {
+            // A fork keeps its parent's agent and folder: named only when asked, for the mount to refuse.
+            words.append("from=" + QuotedWords.quote(from))
+            if let agent { words.append("agent=" + QuotedWords.quote(agent)) }
+            if let dir { words.append("dir=" + QuotedWords.quote(host == nil ? absolute(dir) : dir)) }
+        } else {
+            let kind = agent ?? (command.isEmpty ? "claude" : "shell")
+            words.append("agent=" + QuotedWords.quote(kind))
+            if host == nil {
+                words.append("dir=" + QuotedWords.quote(absolute(dir ?? FileManager.default.currentDirectoryPath)))
+            } else if let dir {
+                words.append("dir=" + QuotedWords.quote(dir))
+            }
         }
         if let prompt { words.append("prompt=" + QuotedWords.quote(prompt)) }
         if let model { words.append("model=" + QuotedWords.quote(model)) }
@@ -96,6 +111,16 @@ struct NewCommand: ParsableCommand {
         for e in env {
             guard let eq = e.firstIndex(of: "=") else { throw ValidationError("--env takes KEY=VALUE") }
             words.append("env." + e[..<eq] + "=" + QuotedWords.quote(String(e[e.index(after: eq)...])))
+        }
+        if let sandbox { words.append("sandbox=" + QuotedWords.quote(sandbox)) }
+        if noNetwork { words.append("sandbox.network=off") }
+        if !writable.isEmpty {
+            let paths = host == nil ? writable.map(absolute) : writable
+            words.append("sandbox.write=" + QuotedWords.quote(CommandLineWords.join(paths)))
+        }
+        for l in limit {
+            guard let eq = l.firstIndex(of: "="), eq != l.startIndex else { throw ValidationError("--limit takes KEY=VALUE (memory=4G, cpu=150%, pids=512)") }
+            words.append("limit." + l[..<eq] + "=" + QuotedWords.quote(String(l[l.index(after: eq)...])))
         }
         do throws(HiveError) {
             try MountFiles.writeControl(root + "/control", words.joined(separator: " "))

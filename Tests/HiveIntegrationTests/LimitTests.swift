@@ -180,6 +180,36 @@ final class LimitTests: MountedTestCase {
         XCTAssertTrue(waitUntil(5) { self.m.cgroupFolders.isEmpty }, "left: \(m.cgroupFolders)")
     }
 
+    func testHivefsNewTakesTheSandboxTheLimitsAndAForkAsOptions() throws {
+        let proj = m.root + "/proj"
+        for d in [proj, m.root + "/extra"] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        let made = m.sh("cd \(proj) && '\(MountFixture.binary)' new boxed --mount $MNT --sandbox bwrap --no-network --write ../extra "
+                        + "--limit memory=64M --limit pids=100 --limit cpu=50% -- sh -c 'echo hi > ../extra/f; exec sleep 300'")
+        XCTAssertEqual(made.status, 0, made.err)
+        m.waitState("boxed", bwrapRuns() ? ["working", "idle"] : ["failed"])
+        for (key, value) in [("sandbox", "bwrap"), ("sandbox.network", "off"), ("limit.memory", String(64 << 20)),
+                             ("limit.pids", "100"), ("limit.cpu", "50"), ("dir", proj)] {
+            XCTAssertEqual(m.status("boxed", key), value, key)
+        }
+        if bwrapRuns() {
+            XCTAssertTrue(waitUntil(5) { FileManager.default.fileExists(atPath: self.m.root + "/extra/f") }, "--write opened ../extra: " + (m.read("boxed/screen") ?? ""))
+        }
+        // A fork by its parent's name keeps its parent's agent and folder.
+        let fork = m.sh("'\(MountFixture.binary)' new again --mount $MNT --from boxed")
+        XCTAssertEqual(fork.status, 0, fork.err)
+        XCTAssertEqual(m.status("again", "parent"), "boxed")
+        XCTAssertEqual(m.status("again", "sandbox"), "bwrap")
+        XCTAssertEqual(m.status("again", "dir"), proj)
+        // Bad words are the mount's to refuse, with its errno; a limit without its value is the command's.
+        let nonsense = m.sh("cd \(proj) && '\(MountFixture.binary)' new bad --mount $MNT --limit memory=1 -- true")
+        XCTAssertEqual(nonsense.status, 64)
+        XCTAssertTrue(nonsense.err.hasPrefix("hivefs: ERANGE "), nonsense.err)
+        let half = m.sh("cd \(proj) && '\(MountFixture.binary)' new bad --mount $MNT --limit memory -- true")
+        XCTAssertNotEqual(half.status, 0)
+        XCTAssertTrue(half.err.contains("--limit takes KEY=VALUE"), half.err)
+        XCTAssertNil(m.read("bad/state"))
+    }
+
     func testPauseFreezesEveryProcessAtOnceWithTheFreezer() throws {
         // A session that forks all the time: signals would have to chase it; the freezer does not.
         let file = m.root + "/forks.count"

@@ -254,9 +254,9 @@ _hivefs_unmount() {
 
 _hivefs_new() {
     repeating_flags=()
-    non_repeating_flags=(--worktree --trust --version -h --help)
-    repeating_options=(--env)
-    non_repeating_options=(--agent --dir --prompt --model --branch --setup --mode --mount --config)
+    non_repeating_flags=(--worktree --trust --no-network --version -h --help)
+    repeating_options=(--env --write --limit)
+    non_repeating_options=(--agent --dir --prompt --model --branch --setup --mode --from --sandbox --mount --config)
     __hivefs_offer_flags_options -1
 
     # Offer option value completions
@@ -285,6 +285,20 @@ _hivefs_new() {
         return
         ;;
     '--mode')
+        return
+        ;;
+    '--from')
+        __hivefs_add_completions -W "$(__hivefs_custom_complete ---completion new -- --from "${COMP_CWORD}" "$(__hivefs_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--sandbox')
+        return
+        ;;
+    '--write')
+        __hivefs_add_completions -d
+        return
+        ;;
+    '--limit')
         return
         ;;
     '--mount')
