@@ -57,7 +57,7 @@ final class LimitTests: MountedTestCase {
     }
 
     func testASandboxedSessionKilledForMemoryEndsWithReasonOOM() throws {
-        guard bwrapRuns() else { throw XCTSkip("bubblewrap cannot run here (not installed, or no user namespaces)") }
+        try skipUnlessBwrapRuns()
         // A sandboxed session needs a folder of its own; bwrap's pid is the agent's, python its grandchild.
         try FileManager.default.createDirectory(atPath: m.root + "/proj", withIntermediateDirectories: true)
         let hog = "python3 -c 'import time; x = bytearray(256 << 20); time.sleep(60)'"

@@ -13,6 +13,11 @@ func bwrapRuns() -> Bool {
     return st == 0
 }
 
+/// Skips the test where bubblewrap cannot run: said, not failed.
+func skipUnlessBwrapRuns() throws {
+    guard bwrapRuns() else { throw XCTSkip("bubblewrap cannot run here (not installed, or no user namespaces)") }
+}
+
 /// Whether every process of the tree is held: stopped or frozen (`frozen`), or a zombie.
 func stoppedOrFrozen(_ root: pid_t) -> Bool { processTree(root).allSatisfy { $0.value == "Z" || frozen($0.key) } }
 
@@ -25,7 +30,7 @@ func runs(_ root: pid_t) -> Bool { processTree(root).keys.allSatisfy { !frozen($
 /// worktree) fails as its own tool's error while nothing outside changes.
 final class RealSandboxTests: RealClaudeTestCase {
     override func prepare(_ m: MountFixture) throws {
-        guard bwrapRuns() else { throw XCTSkip("bubblewrap cannot run here (not installed, or no user namespaces)") }
+        try skipUnlessBwrapRuns()
         try super.prepare(m)
         try "# the test's own ~/.bashrc\nexport HIVEFS_TEST=1\n".write(toFile: home + "/.bashrc", atomically: false, encoding: .utf8)
     }
@@ -203,7 +208,7 @@ final class RealSandboxTests: RealClaudeTestCase {
 /// sandbox (its own, bubblewrap too, cannot be made inside), and its rollout is read.
 final class RealSandboxTestsCodex: RealCodexTestCase {
     override func prepare(_ m: MountFixture) throws {
-        guard bwrapRuns() else { throw XCTSkip("bubblewrap cannot run here (not installed, or no user namespaces)") }
+        try skipUnlessBwrapRuns()
         try super.prepare(m)
     }
 
@@ -234,7 +239,7 @@ final class RealSandboxTestsCodex: RealCodexTestCase {
 /// as outside, and a command it runs cannot write outside its folder.
 final class RealSandboxTestsAider: RealAiderTestCase {
     override func prepare(_ m: MountFixture) throws {
-        guard bwrapRuns() else { throw XCTSkip("bubblewrap cannot run here (not installed, or no user namespaces)") }
+        try skipUnlessBwrapRuns()
         try super.prepare(m)
     }
 
